@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The whole suite: set-up, type check, lint, then unit (Node), workerd (Durable Object) and
+# end-to-end tests. npm puts node_modules/.bin first on PATH, so `node` here is Node 22.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+export PATH="$PWD/node_modules/.bin:$PATH"
+echo "test: node $(node --version)" >&2
+tsc -p tsconfig.json --noEmit
+biome check .
+mkdir -p test-artifacts
+status=0
+vitest run --reporter=default --reporter=json --outputFile.json=test-artifacts/vitest.json "$@" || status=$?
+node -e '
+  const r = JSON.parse(require("fs").readFileSync("test-artifacts/vitest.json", "utf8"));
+  console.log(`vitest: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
+' || true
+exit "$status"

@@ -1,0 +1,106 @@
+/**
+ * The one interface every machine provider implements: the coordinator (through the Fleet
+ * Durable Object) and the CLI's direct mode drive local machines, Hetzner, AWS and Azure
+ * through exactly these calls. Providers do no bookkeeping of their own: the caller
+ * records the intent in the event log before `create` and the outcome after it.
+ */
+
+export const providerNames = ["local", "hetzner", "aws", "azure"] as const;
+export type ProviderName = (typeof providerNames)[number];
+
+export type Target = "linux" | "windows";
+export type Market = "spot" | "on-demand";
+
+export interface MachineSpec {
+  leaseID: string;
+  slug: string;
+  owner: string;
+  org: string;
+  target: Target;
+  /** Only for target windows; Azure native Windows is `normal`. */
+  windowsMode?: "normal";
+  class: string;
+  /** First candidate, or the exact type when `serverTypeExplicit`. */
+  serverType: string;
+  serverTypeExplicit: boolean;
+  /** Region / location; the provider's default when absent. */
+  region?: string;
+  image?: string;
+  market: Market;
+  sshPublicKey: string;
+  sshUser: string;
+  sshPort: number;
+  sshFallbackPorts: number[];
+  workRoot: string;
+  /** Source CIDRs allowed to reach SSH (clouds with firewalls). */
+  sshCIDRs?: string[];
+  /** The crabbox labels (see labels.ts); every resource created carries them. */
+  labels: Record<string, string>;
+  /** The coordinator's time of the request, unix ms. */
+  createdAt: number;
+}
+
+export interface ProvisionAttempt {
+  region?: string;
+  serverType: string;
+  market?: Market;
+  category: "capacity" | "quota" | "spot_refused" | "provider" | "timeout";
+  message: string;
+}
+
+export interface ProvisionedMachine {
+  provider: ProviderName;
+  /** Hetzner server id, EC2 instance id, Azure VM name, local machine id. */
+  cloudID: string;
+  name: string;
+  serverType: string;
+  region?: string;
+  market?: Market;
+  host: string;
+  sshUser: string;
+  sshPort: number;
+  sshFallbackPorts: number[];
+  workRoot: string;
+  /** Candidates that failed before this one succeeded. */
+  attempts: ProvisionAttempt[];
+}
+
+export interface ProviderMachine {
+  provider: ProviderName;
+  cloudID: string;
+  name: string;
+  status: string;
+  serverType: string;
+  host?: string;
+  region?: string;
+  labels: Record<string, string>;
+}
+
+export interface DeleteTarget {
+  cloudID: string;
+  leaseID: string;
+  region?: string;
+}
+
+export type DeleteOutcome = "deleted" | "already_gone";
+
+export interface Provider {
+  readonly name: ProviderName;
+  /**
+   * Creates the machine (and its per-lease companions: key, NIC, IP…) with the fallback
+   * ladder. Must be safe to call again for the same lease after a timeout: a second call
+   * adopts what the first one created instead of making a second machine.
+   * Partial creates are cleaned up before a failure is thrown.
+   */
+  create(spec: MachineSpec, signal?: AbortSignal): Promise<ProvisionedMachine>;
+  /** Machines labelled with this lease, for reconciling an intent whose outcome is unknown. */
+  findByLease(leaseID: string): Promise<ProviderMachine[]>;
+  /** Every crabbox-labelled machine this provider can see (the orphan sweep's inventory). */
+  list(): Promise<ProviderMachine[]>;
+  /** Deletes the machine and its companions. 404 anywhere counts as gone. */
+  delete(target: DeleteTarget): Promise<DeleteOutcome>;
+  /** Live hourly price in USD when the cloud publishes one. */
+  hourlyPriceUSD?(serverType: string, region?: string): Promise<number | undefined>;
+  /** Direct mode keeps expiry in labels: refresh them on heartbeat. */
+  updateLabels?(target: DeleteTarget, labels: Record<string, string>): Promise<void>;
+}
