@@ -1,0 +1,97 @@
+/**
+ * JUnit result summaries attached to finished runs (reference §4.4). Bounded so that one
+ * enormous test suite cannot bloat a run record: at most 50 files, 100 failures and 4 KiB
+ * per string. Go clients send `null` for empty slices; those read as empty lists.
+ */
+
+export interface TestFailure {
+  suite: string;
+  name: string;
+  classname?: string;
+  file?: string;
+  message?: string;
+  type?: string;
+  kind: "failure" | "error";
+}
+
+export interface TestResultSummary {
+  format: "junit";
+  files: string[];
+  suites: number;
+  tests: number;
+  failures: number;
+  errors: number;
+  skipped: number;
+  timeSeconds: number;
+  failed: TestFailure[];
+}
+
+export const resultBounds = { files: 50, failed: 100, stringBytes: 4096 } as const;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** Cuts a string to at most `maxBytes` of UTF-8 without splitting a character. */
+export function truncateUtf8(text: string, maxBytes: number): string {
+  const bytes = encoder.encode(text);
+  if (bytes.length <= maxBytes) return text;
+  let end = maxBytes;
+  // Step back over continuation bytes (10xxxxxx) so the cut lands on a character boundary.
+  while (end > 0 && ((bytes[end] ?? 0) & 0xc0) === 0x80) end--;
+  return decoder.decode(bytes.subarray(0, end));
+}
+
+function boundedString(value: unknown): string | undefined {
+  if (typeof value !== "string") return undefined;
+  return truncateUtf8(value, resultBounds.stringBytes);
+}
+
+function count(value: unknown): number {
+  return typeof value === "number" && Number.isFinite(value) && value >= 0 ? Math.trunc(value) : 0;
+}
+
+function seconds(value: unknown): number {
+  return typeof value === "number" && Number.isFinite(value) && value >= 0 ? value : 0;
+}
+
+function list(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+function boundFailure(input: unknown): TestFailure | undefined {
+  if (typeof input !== "object" || input === null) return undefined;
+  const raw = input as Record<string, unknown>;
+  const failure: TestFailure = {
+    suite: boundedString(raw.suite) ?? "",
+    name: boundedString(raw.name) ?? "",
+    kind: raw.kind === "error" ? "error" : "failure",
+  };
+  for (const field of ["classname", "file", "message", "type"] as const) {
+    const value = boundedString(raw[field]);
+    if (value !== undefined) failure[field] = value;
+  }
+  return failure;
+}
+
+/** `undefined` when the input is not a result object at all. */
+export function boundResults(input: unknown): TestResultSummary | undefined {
+  if (typeof input !== "object" || input === null || Array.isArray(input)) return undefined;
+  const raw = input as Record<string, unknown>;
+  return {
+    format: "junit",
+    files: list(raw.files)
+      .map(boundedString)
+      .filter((file): file is string => file !== undefined)
+      .slice(0, resultBounds.files),
+    suites: count(raw.suites),
+    tests: count(raw.tests),
+    failures: count(raw.failures),
+    errors: count(raw.errors),
+    skipped: count(raw.skipped),
+    timeSeconds: seconds(raw.timeSeconds),
+    failed: list(raw.failed)
+      .map(boundFailure)
+      .filter((failure): failure is TestFailure => failure !== undefined)
+      .slice(0, resultBounds.failed),
+  };
+}
