@@ -11,6 +11,9 @@ export const errorCodes = {
   unsupported: { http: 400, exit: 2 },
   usage: { http: 400, exit: 2 },
   config: { http: 400, exit: 2 },
+  invalid_lease_id: { http: 400, exit: 2 },
+  invalid_poll: { http: 400, exit: 2 },
+  invalid_poll_secret_hash: { http: 400, exit: 2 },
   // identity
   unauthorized: { http: 401, exit: 3 },
   forbidden: { http: 403, exit: 3 },
@@ -28,10 +31,12 @@ export const errorCodes = {
   // guardrails
   cost_limit_exceeded: { http: 429, exit: 2 },
   rate_limited: { http: 429, exit: 1 },
+  login_rate_limited: { http: 429, exit: 3 },
   // outside world
   timeout: { http: 504, exit: 5 },
   provider_error: { http: 502, exit: 1 },
   capacity_unavailable: { http: 503, exit: 1 },
+  github_oauth_not_configured: { http: 503, exit: 3 },
   sync_failed: { http: 500, exit: 6 },
   ssh_failed: { http: 502, exit: 7 },
   internal: { http: 500, exit: 1 },
