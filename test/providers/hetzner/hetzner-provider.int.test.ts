@@ -1,0 +1,26 @@
+import { describe, expect, it } from "vitest";
+import { HetznerProvider } from "../../../src/providers/hetzner";
+import { FakeHetzner } from "../../support/fake-hetzner";
+import { machineSpec } from "../../support/machine-spec";
+
+describe("Hetzner provider inside workerd", () => {
+  it("creates with fallback, lists and deletes through the Workers fetch API", async () => {
+    const fake = new FakeHetzner();
+    fake.unavailableTypes.add("ccx63");
+    fake.inject({ method: "GET", path: /^\/servers$/, fault: { kind: "rate_limit", retryAfterSeconds: 0 } });
+    const provider = new HetznerProvider({
+      token: fake.token,
+      baseUrl: "http://hetzner.fake/v1",
+      fetch: fake.fetch,
+      retry: { timeoutMs: 2_000, maxRetries: 2, backoffMs: 1 },
+      ipPollMs: 1,
+    });
+    const spec = machineSpec("hetzner");
+    const machine = await provider.create(spec);
+    expect(machine.serverType).toBe("ccx53");
+    expect(machine.attempts).toHaveLength(1);
+    expect((await provider.list()).map((m) => m.cloudID)).toEqual([machine.cloudID]);
+    expect(await provider.delete({ cloudID: machine.cloudID, leaseID: spec.leaseID })).toBe("deleted");
+    expect(fake.inventory()).toEqual({ servers: [], keys: [] });
+  });
+});

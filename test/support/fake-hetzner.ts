@@ -1,0 +1,366 @@
+/**
+ * A loopback fake of the Hetzner Cloud API (servers, ssh_keys, server_types), modelled on
+ * the public docs: JSON bodies, `{"error": {"code", "message"}}` failures, label selectors,
+ * unique names, pagination. Faults are injected per request: capacity and quota errors,
+ * 5xx, 429 with Retry-After, hangs (timeouts) and "late" creates that take effect but
+ * never answer. `fetch` serves requests in-process (usable inside workerd); `listen()`
+ * also serves it on 127.0.0.1 for Node tests.
+ */
+
+export interface FakeServer {
+  id: number;
+  name: string;
+  status: string;
+  server_type: string;
+  location: string;
+  image: string;
+  labels: Record<string, string>;
+  ssh_keys: string[];
+  user_data: string;
+  ip: string | null;
+  /** GETs left before the IP shows up. */
+  ipAfterPolls: number;
+}
+
+export interface FakeKey {
+  id: number;
+  name: string;
+  public_key: string;
+  labels: Record<string, string>;
+}
+
+export type HetznerFault =
+  | { kind: "error"; status: number; code: string; message?: string }
+  | { kind: "rate_limit"; retryAfterSeconds: number }
+  | { kind: "server_error" }
+  | { kind: "hang" }
+  | { kind: "late" };
+
+export interface FaultRule {
+  method?: string;
+  /** Matched against the path without the query and without the /v1 prefix. */
+  path?: RegExp;
+  fault: HetznerFault;
+  /** How many matching requests it applies to (default 1). */
+  times?: number;
+}
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  body: unknown;
+  authorized: boolean;
+  fault?: HetznerFault["kind"];
+}
+
+const prices: Record<string, string> = {
+  cx53: "0.0730",
+  cpx62: "0.1660",
+  ccx33: "0.3330",
+  ccx43: "0.5000",
+  ccx53: "0.6660",
+  ccx63: "1.0000",
+};
+
+export class FakeHetzner {
+  readonly token = "fake-hetzner-token";
+  readonly servers = new Map<number, FakeServer>();
+  readonly keys = new Map<number, FakeKey>();
+  readonly requests: RecordedRequest[] = [];
+  /** Server types that answer `resource_unavailable` on create. */
+  readonly unavailableTypes = new Set<string>();
+  /** GETs of a new server before its IPv4 appears. */
+  ipAfterPolls = 0;
+  private rules: FaultRule[] = [];
+  private nextID = 1000;
+
+  inject(...rules: FaultRule[]): void {
+    this.rules.push(...rules.map((r) => ({ ...r, times: r.times ?? 1 })));
+  }
+
+  clearFaults(): void {
+    this.rules = [];
+  }
+
+  /** Resources that still exist, for "nothing left behind" assertions. */
+  inventory(): { servers: FakeServer[]; keys: FakeKey[] } {
+    return { servers: [...this.servers.values()], keys: [...this.keys.values()] };
+  }
+
+  readonly fetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+    const request = new Request(input, init);
+    return this.handle(request);
+  };
+
+  async handle(request: Request): Promise<Response> {
+    const url = new URL(request.url);
+    const path = url.pathname.replace(/^\/v1/, "");
+    const text = request.method === "GET" || request.method === "DELETE" ? "" : await request.text();
+    const body = text ? JSON.parse(text) : undefined;
+    const recorded: RecordedRequest = {
+      method: request.method,
+      path,
+      query: url.searchParams,
+      body,
+      authorized: request.headers.get("authorization") === `Bearer ${this.token}`,
+    };
+    this.requests.push(recorded);
+    if (!recorded.authorized) return error(401, "unauthorized", "unable to authenticate");
+    const fault = this.takeFault(request.method, path);
+    recorded.fault = fault?.kind;
+    switch (fault?.kind) {
+      case undefined:
+        return this.route(request.method, path, url.searchParams, body);
+      case "error":
+        return error(fault.status, fault.code, fault.message ?? fault.code);
+      case "rate_limit":
+        return new Response(
+          JSON.stringify({ error: { code: "rate_limit_exceeded", message: "slow down" } }),
+          {
+            status: 429,
+            headers: { "content-type": "application/json", "retry-after": String(fault.retryAfterSeconds) },
+          },
+        );
+      case "server_error":
+        return error(503, "service_error", "temporarily unavailable");
+      case "hang":
+        return hang(request.signal);
+      case "late":
+        this.route(request.method, path, url.searchParams, body);
+        return hang(request.signal);
+    }
+  }
+
+  /** Serves the fake on 127.0.0.1 for Node tests; returns its base URL (with /v1). */
+  async listen(): Promise<{ url: string; close: () => Promise<void> }> {
+    const { serveOnLoopback } = await import("./loopback-server");
+    const server = await serveOnLoopback((request) => this.handle(request));
+    return { url: `${server.url}/v1`, close: server.close };
+  }
+
+  private takeFault(method: string, path: string): HetznerFault | undefined {
+    const rule = this.rules.find(
+      (r) => (r.times ?? 0) > 0 && (!r.method || r.method === method) && (!r.path || r.path.test(path)),
+    );
+    if (!rule) return undefined;
+    rule.times = (rule.times ?? 1) - 1;
+    return rule.fault;
+  }
+
+  private route(method: string, path: string, query: URLSearchParams, body: unknown): Response {
+    const segments = path.split("/").filter(Boolean);
+    const [collection, id] = segments;
+    if (collection === "servers" && !id && method === "GET") return this.listServers(query);
+    if (collection === "servers" && !id && method === "POST") return this.createServer(body as CreateServer);
+    if (collection === "servers" && id && method === "GET") return this.getServer(Number(id));
+    if (collection === "servers" && id && method === "PUT") return this.updateServer(Number(id), body);
+    if (collection === "servers" && id && method === "DELETE") return this.deleteServer(Number(id));
+    if (collection === "ssh_keys" && !id && method === "GET") return this.listKeys(query);
+    if (collection === "ssh_keys" && !id && method === "POST") return this.createKey(body as CreateKey);
+    if (collection === "ssh_keys" && id && method === "DELETE") return this.deleteKey(Number(id));
+    if (collection === "server_types" && method === "GET") return this.serverTypes(query);
+    return error(404, "not_found", `no route ${method} ${path}`);
+  }
+
+  private listServers(query: URLSearchParams): Response {
+    let servers = [...this.servers.values()];
+    const selector = query.get("label_selector");
+    if (selector) servers = servers.filter((s) => matchesSelector(s.labels, selector));
+    const name = query.get("name");
+    if (name) servers = servers.filter((s) => s.name === name);
+    return paginate("servers", servers.map(serverJSON), query);
+  }
+
+  private createServer(body: CreateServer): Response {
+    for (const field of ["name", "server_type", "image"] as const) {
+      if (typeof body?.[field] !== "string")
+        return error(400, "invalid_input", `invalid input in field '${field}'`);
+    }
+    if ([...this.servers.values()].some((s) => s.name === body.name)) {
+      return error(409, "uniqueness_error", "server name is already used");
+    }
+    for (const keyName of body.ssh_keys ?? []) {
+      if (![...this.keys.values()].some((k) => k.name === keyName)) {
+        return error(400, "invalid_input", `ssh key ${keyName} not found`);
+      }
+    }
+    if (this.unavailableTypes.has(body.server_type)) {
+      return error(412, "resource_unavailable", `server type ${body.server_type} is unavailable`);
+    }
+    const server: FakeServer = {
+      id: this.nextID++,
+      name: body.name,
+      status: "initializing",
+      server_type: body.server_type,
+      location: body.location ?? "fsn1",
+      image: body.image,
+      labels: body.labels ?? {},
+      ssh_keys: body.ssh_keys ?? [],
+      user_data: body.user_data ?? "",
+      ip: null,
+      ipAfterPolls: this.ipAfterPolls,
+    };
+    this.servers.set(server.id, server);
+    if (server.ipAfterPolls === 0) server.ip = ipFor(server.id);
+    return json(201, {
+      server: serverJSON(server),
+      action: { id: server.id, command: "create_server", status: "running" },
+      next_actions: [],
+      root_password: null,
+    });
+  }
+
+  private getServer(id: number): Response {
+    const server = this.servers.get(id);
+    if (!server) return error(404, "not_found", "server not found");
+    if (server.ip === null) {
+      server.ipAfterPolls -= 1;
+      if (server.ipAfterPolls <= 0) server.ip = ipFor(server.id);
+    } else {
+      server.status = "running";
+    }
+    return json(200, { server: serverJSON(server) });
+  }
+
+  private updateServer(id: number, body: unknown): Response {
+    const server = this.servers.get(id);
+    if (!server) return error(404, "not_found", "server not found");
+    const labels = (body as { labels?: Record<string, string> } | undefined)?.labels;
+    if (labels) server.labels = labels;
+    return json(200, { server: serverJSON(server) });
+  }
+
+  private deleteServer(id: number): Response {
+    if (!this.servers.delete(id)) return error(404, "not_found", "server not found");
+    return json(200, { action: { id, command: "delete_server", status: "running" } });
+  }
+
+  private listKeys(query: URLSearchParams): Response {
+    let keys = [...this.keys.values()];
+    const name = query.get("name");
+    if (name) keys = keys.filter((k) => k.name === name);
+    return paginate("ssh_keys", keys, query);
+  }
+
+  private createKey(body: CreateKey): Response {
+    if (typeof body?.name !== "string" || typeof body.public_key !== "string") {
+      return error(400, "invalid_input", "name and public_key are required");
+    }
+    const material = body.public_key.trim().split(/\s+/).slice(0, 2).join(" ");
+    const clash = [...this.keys.values()].some(
+      (k) => k.name === body.name || k.public_key.trim().split(/\s+/).slice(0, 2).join(" ") === material,
+    );
+    if (clash)
+      return error(409, "uniqueness_error", "SSH key with the same name or fingerprint already exists");
+    const key: FakeKey = {
+      id: this.nextID++,
+      name: body.name,
+      public_key: body.public_key,
+      labels: body.labels ?? {},
+    };
+    this.keys.set(key.id, key);
+    return json(201, { ssh_key: key });
+  }
+
+  private deleteKey(id: number): Response {
+    if (!this.keys.delete(id)) return error(404, "not_found", "ssh key not found");
+    return new Response(null, { status: 204 });
+  }
+
+  private serverTypes(query: URLSearchParams): Response {
+    const name = query.get("name");
+    const types = Object.entries(prices)
+      .filter(([type]) => !name || type === name)
+      .map(([type, gross], index) => ({
+        id: index + 1,
+        name: type,
+        prices: ["nbg1", "fsn1"].map((location) => ({
+          location,
+          price_hourly: {
+            net: (Number(gross) / 1.19).toFixed(4),
+            gross: location === "fsn1" ? gross : "9.9999",
+          },
+        })),
+      }));
+    return paginate("server_types", types, query);
+  }
+}
+
+interface CreateServer {
+  name: string;
+  server_type: string;
+  image: string;
+  location?: string;
+  labels?: Record<string, string>;
+  ssh_keys?: string[];
+  user_data?: string;
+}
+
+interface CreateKey {
+  name: string;
+  public_key: string;
+  labels?: Record<string, string>;
+}
+
+function serverJSON(server: FakeServer) {
+  return {
+    id: server.id,
+    name: server.name,
+    status: server.status,
+    public_net: { ipv4: server.ip ? { ip: server.ip, blocked: false } : null, ipv6: null, floating_ips: [] },
+    private_net: [],
+    server_type: { name: server.server_type },
+    datacenter: { name: `${server.location}-dc14`, location: { name: server.location } },
+    image: { name: server.image },
+    labels: server.labels,
+    created: "2026-11-28T12:00:00+00:00",
+  };
+}
+
+function ipFor(id: number): string {
+  return `192.0.2.${id % 250}`;
+}
+
+/** `a=b,c=d` selectors: every term must match (the subset this project uses). */
+function matchesSelector(labels: Record<string, string>, selector: string): boolean {
+  return selector.split(",").every((term) => {
+    const [key, value] = term.split("=");
+    return key !== undefined && labels[key] === value;
+  });
+}
+
+function paginate<T>(field: string, items: T[], query: URLSearchParams): Response {
+  const perPage = Math.min(50, Number(query.get("per_page") ?? 25));
+  const page = Number(query.get("page") ?? 1);
+  const last = Math.max(1, Math.ceil(items.length / perPage));
+  return json(200, {
+    [field]: items.slice((page - 1) * perPage, page * perPage),
+    meta: {
+      pagination: {
+        page,
+        per_page: perPage,
+        previous_page: page > 1 ? page - 1 : null,
+        next_page: page < last ? page + 1 : null,
+        last_page: last,
+        total_entries: items.length,
+      },
+    },
+  });
+}
+
+function json(status: number, body: unknown): Response {
+  return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+}
+
+function error(status: number, code: string, message: string): Response {
+  return json(status, { error: { code, message, details: {} } });
+}
+
+/** Never answers; gives up only when the client aborts (its deadline). */
+function hang(signal: AbortSignal): Promise<Response> {
+  return new Promise((_, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+  });
+}
