@@ -1,0 +1,83 @@
+import type { ChildProcess } from "node:child_process";
+import { timingSafeEqual } from "node:crypto";
+import type { AddressInfo } from "node:net";
+import ssh2, { type Connection, type ParsedKey } from "ssh2";
+import { handleSession, type MachineShell, signalGroup } from "./session";
+
+// ssh2 is CommonJS: Node's ESM loader cannot see its named exports, so read them off the default.
+const { Server, utils } = ssh2;
+
+export interface MachineSshServerOptions {
+  /** OpenSSH-format private host key of this machine. */
+  hostKey: string;
+  /** The lease's public key (`ssh-ed25519 AAAA…`); the only key that may log in. */
+  authorizedKey: string;
+  shell: MachineShell;
+}
+
+/**
+ * The SSH endpoint of one local machine: loopback only, key-only authentication with the
+ * lease key, any user name (like a cloud image's single login user), exec and shell sessions.
+ */
+export class MachineSshServer {
+  private readonly server: InstanceType<typeof Server>;
+  private readonly connections = new Set<Connection>();
+  private readonly processes = new Set<ChildProcess>();
+  private readonly allowed: ParsedKey;
+
+  constructor(options: MachineSshServerOptions) {
+    const parsed = utils.parseKey(options.authorizedKey);
+    if (parsed instanceof Error) throw new Error(`sshPublicKey: ${parsed.message}`);
+    const key = Array.isArray(parsed) ? parsed[0] : parsed;
+    if (!key) throw new Error("sshPublicKey: no key found");
+    this.allowed = key;
+    const allowedBlob = key.getPublicSSH();
+    this.server = new Server({ hostKeys: [options.hostKey] }, (client) => {
+      this.connections.add(client);
+      client.on("close", () => this.connections.delete(client));
+      client.on("error", () => {});
+      client.on("authentication", (ctx) => {
+        if (ctx.method !== "publickey") return ctx.reject(["publickey"]);
+        const offered = ctx.key.data;
+        if (offered.length !== allowedBlob.length || !timingSafeEqual(offered, allowedBlob)) {
+          return ctx.reject(["publickey"]);
+        }
+        if (
+          ctx.signature &&
+          ctx.blob &&
+          this.allowed.verify(ctx.blob, ctx.signature, ctx.hashAlgo) !== true
+        ) {
+          return ctx.reject(["publickey"]);
+        }
+        ctx.accept();
+      });
+      client.on("ready", () => {
+        client.on("session", (accept) => {
+          handleSession(accept(), options.shell, (child) => {
+            this.processes.add(child);
+            child.on("close", () => this.processes.delete(child));
+          });
+        });
+      });
+    });
+  }
+
+  /** Listens on 127.0.0.1; port 0 picks a free one. Resolves with the bound port. */
+  listen(port: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const onError = (error: Error) => reject(error);
+      this.server.once("error", onError);
+      this.server.listen(port, "127.0.0.1", () => {
+        this.server.off("error", onError);
+        resolve((this.server.address() as AddressInfo).port);
+      });
+    });
+  }
+
+  /** Stops accepting, kills every command still running, drops every connection. */
+  async close(): Promise<void> {
+    for (const child of this.processes) signalGroup(child, "SIGKILL");
+    for (const client of this.connections) client.end();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
