@@ -1,0 +1,98 @@
+/**
+ * Admin and audit wire shapes: pool inventory (§9.2), admin lease routes (§9.3), and the
+ * audit trail beyond the reference — the event log pages and the replay report.
+ */
+import { z } from "zod";
+import { LeaseState, ProviderName } from "./leases";
+import { afterParam, isoTimestamp, limitParam } from "./shared";
+
+export const PoolQuery = z.object({ provider: ProviderName.optional() });
+export type PoolQuery = z.infer<typeof PoolQuery>;
+
+export const PoolMachine = z.object({
+  provider: ProviderName,
+  id: z.string(),
+  cloudID: z.string(),
+  region: z.string().optional(),
+  name: z.string(),
+  status: z.string(),
+  serverType: z.string(),
+  host: z.string().optional(),
+  labels: z.record(z.string(), z.string()),
+});
+export type PoolMachine = z.infer<typeof PoolMachine>;
+
+export const PoolResponse = z.object({ machines: z.array(PoolMachine) });
+export type PoolResponse = z.infer<typeof PoolResponse>;
+
+/** `GET /v1/admin/leases` query (createdAt descending). */
+export const AdminLeaseListQuery = z.object({
+  state: LeaseState.optional(),
+  owner: z.string().optional(),
+  org: z.string().optional(),
+  limit: limitParam(100, 500),
+});
+export type AdminLeaseListQuery = z.infer<typeof AdminLeaseListQuery>;
+
+/** A time bound: ISO-8601 or unix milliseconds; read as unix ms. */
+const timeBound = z.union([
+  z.coerce.number().int().nonnegative(),
+  z.iso.datetime({ offset: true }).transform((value) => Date.parse(value)),
+]);
+
+/** `GET /v1/leases/{id}/events`: one lease stream, paged by stream position. */
+export const StreamEventsQuery = z.object({
+  after: afterParam,
+  limit: limitParam(500, 500),
+});
+export type StreamEventsQuery = z.infer<typeof StreamEventsQuery>;
+
+/** `GET /v1/admin/events`: the whole log, paged by global `seq`, with filters. */
+export const AdminEventsQuery = z.object({
+  after: afterParam,
+  limit: limitParam(500, 500),
+  stream: z.string().min(1).optional(),
+  type: z.string().min(1).optional(),
+  owner: z.string().min(1).optional(),
+  since: timeBound.optional(),
+  until: timeBound.optional(),
+});
+export type AdminEventsQuery = z.infer<typeof AdminEventsQuery>;
+
+/** One entry of the append-only log, as stored (secret-free by construction). */
+export const LogEvent = z.object({
+  seq: z.number().int().positive(),
+  id: z.string(),
+  stream: z.string(),
+  version: z.number().int().positive(),
+  type: z.string(),
+  schema: z.number().int().positive(),
+  data: z.unknown(),
+  meta: z.unknown(),
+  at: isoTimestamp,
+});
+export type LogEvent = z.infer<typeof LogEvent>;
+
+/** A page of the log; `next` is the `after` value for the following page, absent at the end. */
+export const EventsPage = z.object({
+  events: z.array(LogEvent),
+  next: z.number().int().nonnegative().optional(),
+});
+export type EventsPage = z.infer<typeof EventsPage>;
+
+export const ReplayDifference = z.object({
+  table: z.string(),
+  key: z.string(),
+  kind: z.enum(["missing_live", "missing_rebuilt", "different"]),
+  live: z.unknown().optional(),
+  rebuilt: z.unknown().optional(),
+});
+export type ReplayDifference = z.infer<typeof ReplayDifference>;
+
+/** `POST /v1/admin/replay`: rebuild projections from the log and compare with the live ones. */
+export const ReplayReport = z.object({
+  ok: z.boolean(),
+  events: z.number().int().nonnegative(),
+  differences: z.array(ReplayDifference),
+});
+export type ReplayReport = z.infer<typeof ReplayReport>;

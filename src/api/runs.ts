@@ -1,0 +1,178 @@
+/**
+ * Run wire shapes (reference coordinator.md §3.8, §4.2–§4.5), shared by the Worker and the CLI.
+ * Size bounds (16 KiB messages, 8 MiB log tail, result caps) are applied by the coordinator,
+ * which truncates rather than refuses, as the reference does.
+ */
+import { z } from "zod";
+import { afterParam, isoTimestamp, leaseIdField, limitParam, nullAsAbsent } from "./shared";
+import { TelemetryInput, TelemetrySample } from "./telemetry";
+
+/** The CLI opens a run before it knows its lease, sending `leaseID: ""`. */
+const optionalLeaseId = z.union([z.literal(""), leaseIdField]).optional();
+
+export const RunCreateRequest = z.object({
+  leaseID: optionalLeaseId,
+  provider: z.string().optional(),
+  target: z.string().optional(),
+  windowsMode: z.string().optional(),
+  class: z.string().optional(),
+  serverType: z.string().optional(),
+  command: nullAsAbsent(z.array(z.string())),
+});
+export type RunCreateRequest = z.infer<typeof RunCreateRequest>;
+
+export const RunState = z.enum(["running", "succeeded", "failed"]);
+export type RunState = z.infer<typeof RunState>;
+
+export const TestFailure = z.object({
+  suite: z.string(),
+  name: z.string(),
+  classname: z.string().optional(),
+  file: z.string().optional(),
+  message: z.string().optional(),
+  type: z.string().optional(),
+  kind: z.enum(["failure", "error"]),
+});
+export type TestFailure = z.infer<typeof TestFailure>;
+
+const count = z.number().int().nonnegative();
+
+/** JUnit summary (§4.4); Go clients send `null` for empty slices. */
+export const TestResultSummary = z.object({
+  format: z.literal("junit").default("junit"),
+  files: nullAsAbsent(z.array(z.string())).transform((value) => value ?? []),
+  suites: count.default(0),
+  tests: count.default(0),
+  failures: count.default(0),
+  errors: count.default(0),
+  skipped: count.default(0),
+  timeSeconds: z.number().nonnegative().default(0),
+  failed: nullAsAbsent(z.array(TestFailure)).transform((value) => value ?? []),
+});
+export type TestResultSummary = z.infer<typeof TestResultSummary>;
+
+export const RunTelemetryInput = z.object({
+  start: nullAsAbsent(TelemetryInput),
+  end: nullAsAbsent(TelemetryInput),
+  samples: nullAsAbsent(z.array(TelemetryInput)),
+});
+
+export const RunTelemetry = z.object({
+  start: TelemetrySample.optional(),
+  end: TelemetrySample.optional(),
+  samples: z.array(TelemetrySample).optional(),
+});
+export type RunTelemetry = z.infer<typeof RunTelemetry>;
+
+export const RunRecord = z.object({
+  id: z.string(),
+  leaseID: z.string(),
+  slug: z.string().optional(),
+  provider: z.string(),
+  target: z.string(),
+  windowsMode: z.string().optional(),
+  class: z.string(),
+  serverType: z.string(),
+  owner: z.string(),
+  org: z.string(),
+  command: z.array(z.string()),
+  state: RunState,
+  phase: z.string(),
+  exitCode: z.number().optional(),
+  syncMs: z.number().optional(),
+  commandMs: z.number().optional(),
+  durationMs: z.number().optional(),
+  logBytes: z.number().optional(),
+  logTruncated: z.boolean().optional(),
+  results: TestResultSummary.optional(),
+  telemetry: RunTelemetry.optional(),
+  startedAt: isoTimestamp,
+  lastEventAt: isoTimestamp.optional(),
+  eventCount: z.number(),
+  endedAt: isoTimestamp.optional(),
+});
+export type RunRecord = z.infer<typeof RunRecord>;
+
+export const RunEnvelope = z.object({ run: RunRecord });
+export type RunEnvelope = z.infer<typeof RunEnvelope>;
+export const RunListEnvelope = z.object({ runs: z.array(RunRecord) });
+export type RunListEnvelope = z.infer<typeof RunListEnvelope>;
+
+/** `GET /v1/runs` query; non-admin callers always see only their own owner/org. */
+export const RunListQuery = z.object({
+  leaseID: z.string().optional(),
+  owner: z.string().optional(),
+  org: z.string().optional(),
+  state: RunState.optional(),
+  limit: limitParam(50, 500),
+});
+export type RunListQuery = z.infer<typeof RunListQuery>;
+
+/** `POST /v1/runs/{id}/events` body (§4.3). */
+export const RunEventInput = z.object({
+  type: z.string().optional(),
+  phase: z.string().optional(),
+  stream: z.enum(["stdout", "stderr"]).optional(),
+  message: z.string().optional(),
+  data: z.string().optional(),
+  leaseID: optionalLeaseId,
+  slug: z.string().optional(),
+  provider: z.string().optional(),
+  target: z.string().optional(),
+  windowsMode: z.string().optional(),
+  class: z.string().optional(),
+  serverType: z.string().optional(),
+  exitCode: z.number().int().optional(),
+});
+export type RunEventInput = z.infer<typeof RunEventInput>;
+
+export const RunEventRecord = z.object({
+  runID: z.string(),
+  seq: z.number().int().positive(),
+  type: z.string(),
+  phase: z.string().optional(),
+  stream: z.enum(["stdout", "stderr"]).optional(),
+  message: z.string().optional(),
+  data: z.string().optional(),
+  leaseID: z.string().optional(),
+  slug: z.string().optional(),
+  provider: z.string().optional(),
+  target: z.string().optional(),
+  windowsMode: z.string().optional(),
+  class: z.string().optional(),
+  serverType: z.string().optional(),
+  exitCode: z.number().optional(),
+  createdAt: isoTimestamp,
+});
+export type RunEventRecord = z.infer<typeof RunEventRecord>;
+
+export const RunEventEnvelope = z.object({ event: RunEventRecord });
+export const RunEventListEnvelope = z.object({ events: z.array(RunEventRecord) });
+export type RunEventListEnvelope = z.infer<typeof RunEventListEnvelope>;
+
+/** `GET /v1/runs/{id}/events?after=&limit=`: events with `seq > after`, ascending. */
+export const RunEventsQuery = z.object({
+  after: afterParam,
+  limit: limitParam(500, 500),
+});
+export type RunEventsQuery = z.infer<typeof RunEventsQuery>;
+
+/** `POST /v1/runs/{id}/telemetry` body. */
+export const RunTelemetryRequest = z.object({ telemetry: TelemetryInput });
+export type RunTelemetryRequest = z.infer<typeof RunTelemetryRequest>;
+
+/**
+ * `POST /v1/runs/{id}/finish` body. `logChunks` (≤64 KiB pieces of the last 8 MiB) win over
+ * `log` when non-empty; a missing or non-integer `exitCode` is recorded as 1.
+ */
+export const RunFinishRequest = z.object({
+  exitCode: z.number().optional(),
+  syncMs: z.number().nonnegative().optional(),
+  commandMs: z.number().nonnegative().optional(),
+  log: z.string().optional(),
+  logChunks: nullAsAbsent(z.array(z.string())),
+  logTruncated: z.boolean().optional(),
+  results: nullAsAbsent(TestResultSummary),
+  telemetry: nullAsAbsent(RunTelemetryInput),
+});
+export type RunFinishRequest = z.infer<typeof RunFinishRequest>;

@@ -1,0 +1,136 @@
+/**
+ * The coordinator's request pipeline, in this order for every matched route:
+ *   1. body size limit (declared Content-Length refused with 413 before anything is read);
+ *   2. identity (authenticated routes only; 401 without a valid bearer token);
+ *   3. the route handler;
+ *   4. error mapping: `CrabboxError` → its status and `{"error","message",...details}`,
+ *      zod errors → 400 naming the field, anything else → 500 with no internals.
+ * Unknown routes (including the reference's out-of-scope ones: webvnc, code, egress,
+ * tailscale, artifacts, images, runners) are 404 `{"error":"not_found"}`.
+ */
+import { type IRequest, Router } from "itty-router";
+import { ulid } from "ulid";
+import { CrabboxError } from "../errors";
+import { resolveIdentity } from "./auth/identity";
+import type { PublicRequestContext, RequestContext } from "./context";
+import type { Env } from "./env";
+import { assertDeclaredLength, defaultMaxBodyBytes, setBodyLimit } from "./http/body";
+import { errorResponse } from "./http/errors";
+import { idempotencyKeyOf } from "./http/idempotency";
+import { json } from "./http/json";
+import { registerFleetRoutes } from "./routes/fleet-routes";
+import { health } from "./routes/health";
+import { whoami } from "./routes/whoami";
+
+export type RouteHandler = (request: Request, ctx: RequestContext) => Promise<Response>;
+export type PublicRouteHandler = (request: Request, ctx: PublicRequestContext) => Promise<Response>;
+
+export interface RouteOptions {
+  /** Largest accepted request body in bytes (default 1 MiB). */
+  maxBodyBytes?: number;
+}
+
+type Method = "get" | "post" | "put" | "delete";
+
+type Register<H> = (path: string, handler: H, options?: RouteOptions) => void;
+
+/** What route modules register on: authenticated routes by default, `public` for the rest. */
+export interface CrabboxRouter {
+  get: Register<RouteHandler>;
+  post: Register<RouteHandler>;
+  put: Register<RouteHandler>;
+  delete: Register<RouteHandler>;
+  public: {
+    get: Register<PublicRouteHandler>;
+    post: Register<PublicRouteHandler>;
+  };
+}
+
+/** Per-request values the pipeline computes before routing. */
+interface Base {
+  env: Env;
+  requestId: string;
+  now: number;
+}
+
+function decodeParams(params: Record<string, string> | undefined): Record<string, string> {
+  const decoded: Record<string, string> = {};
+  for (const [name, value] of Object.entries(params ?? {})) {
+    try {
+      decoded[name] = decodeURIComponent(value);
+    } catch {
+      throw new CrabboxError("invalid_request", `path parameter ${name} is not valid URI encoding`, {
+        field: name,
+      });
+    }
+  }
+  return decoded;
+}
+
+function publicContext(request: IRequest, base: Base): PublicRequestContext {
+  const ctx: PublicRequestContext = { ...base, params: decodeParams(request.params) };
+  const key = idempotencyKeyOf(request as unknown as Request);
+  if (key !== undefined) ctx.idempotencyKey = key;
+  const ip = request.headers.get("cf-connecting-ip");
+  if (ip) ctx.clientIp = ip;
+  return ctx;
+}
+
+export function buildRouter() {
+  const itty = Router<IRequest, [Base]>();
+
+  function add(
+    method: Method,
+    path: string,
+    authenticated: boolean,
+    handler: RouteHandler | PublicRouteHandler,
+    options: RouteOptions = {},
+  ) {
+    const maxBodyBytes = options.maxBodyBytes ?? defaultMaxBodyBytes;
+    itty[method](path, async (request: IRequest, base: Base) => {
+      const raw = request as unknown as Request;
+      assertDeclaredLength(raw, maxBodyBytes);
+      setBodyLimit(raw, maxBodyBytes);
+      const ctx = publicContext(request, base);
+      if (!authenticated) return (handler as PublicRouteHandler)(raw, ctx);
+      const identity = await resolveIdentity(raw, base.env, base.now);
+      return (handler as RouteHandler)(raw, { ...ctx, identity });
+    });
+  }
+
+  const router: CrabboxRouter = {
+    get: (path, handler, options) => add("get", path, true, handler, options),
+    post: (path, handler, options) => add("post", path, true, handler, options),
+    put: (path, handler, options) => add("put", path, true, handler, options),
+    delete: (path, handler, options) => add("delete", path, true, handler, options),
+    public: {
+      get: (path, handler, options) => add("get", path, false, handler, options),
+      post: (path, handler, options) => add("post", path, false, handler, options),
+    },
+  };
+
+  router.public.get("/v1/health", health);
+  router.get("/v1/whoami", whoami);
+  registerFleetRoutes(router);
+
+  return {
+    async fetch(request: Request, env: Env): Promise<Response> {
+      const base: Base = { env, requestId: ulid(), now: Date.now() };
+      let response: Response;
+      try {
+        const routed: Response | undefined = await itty.fetch(request as unknown as IRequest, base);
+        response = routed ?? json(404, { error: "not_found", message: "no such route" });
+      } catch (error) {
+        response = errorResponse(error, base.requestId);
+      }
+      // Responses from fetch() may have immutable headers; copy when needed.
+      try {
+        response.headers.set("x-request-id", base.requestId);
+      } catch {
+        response = new Response(response.body, response);
+        response.headers.set("x-request-id", base.requestId);
+      }
+      return response;
+    },
+  };
+}
