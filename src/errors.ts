@@ -37,6 +37,7 @@ export const errorCodes = {
   provider_error: { http: 502, exit: 1 },
   capacity_unavailable: { http: 503, exit: 1 },
   github_oauth_not_configured: { http: 503, exit: 3 },
+  github_unavailable: { http: 502, exit: 1 },
   sync_failed: { http: 500, exit: 6 },
   ssh_failed: { http: 502, exit: 7 },
   internal: { http: 500, exit: 1 },
