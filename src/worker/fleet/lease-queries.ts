@@ -1,0 +1,222 @@
+import type { LeaseState } from "../../events/lease-state";
+import type { Row } from "../../projections/codec";
+import { leaseStateFromRow } from "../../projections/leases";
+
+/**
+ * The Fleet's reads of the `leases` projection. Every query here is served by one of the
+ * projection's indexes (by id, by owner+org+slug, by slug, by created_at, by state+expiry, by
+ * machine state+retry time) and is bounded by a LIMIT, so request paths never walk the log or
+ * the whole table.
+ */
+
+const liveStates = "('provisioning', 'active')";
+
+function rows(sql: SqlStorage, query: string, ...bindings: SqlStorageValue[]): LeaseState[] {
+  return sql
+    .exec<Row>(query, ...bindings)
+    .toArray()
+    .map(leaseStateFromRow);
+}
+
+export function leaseById(sql: SqlStorage, id: string): LeaseState | undefined {
+  return rows(sql, "SELECT * FROM leases WHERE id = ?", id)[0];
+}
+
+/** Live, unexpired leases holding `slug` (any owner): what a slug path parameter may mean. */
+export function liveLeasesBySlug(sql: SqlStorage, slug: string, now: number): LeaseState[] {
+  return rows(
+    sql,
+    `SELECT * FROM leases WHERE slug = ? AND state IN ${liveStates} AND expires_at > ? LIMIT 50`,
+    slug,
+    now,
+  );
+}
+
+/** Whether a live, unexpired lease of this owner+org already holds `slug`. */
+export function slugTaken(sql: SqlStorage, owner: string, org: string, slug: string, now: number): boolean {
+  return (
+    sql
+      .exec(
+        `SELECT 1 FROM leases WHERE owner = ? AND org = ? AND slug = ? AND state IN ${liveStates} AND expires_at > ? LIMIT 1`,
+        owner,
+        org,
+        slug,
+        now,
+      )
+      .toArray().length > 0
+  );
+}
+
+export interface LeaseFilter {
+  state?: string;
+  owner?: string;
+  org?: string;
+}
+
+function filterClause(filter: LeaseFilter): { where: string; bindings: SqlStorageValue[] } {
+  const parts: string[] = [];
+  const bindings: SqlStorageValue[] = [];
+  for (const [column, value] of [
+    ["state", filter.state],
+    ["owner", filter.owner],
+    ["org", filter.org],
+  ] as const) {
+    if (value === undefined) continue;
+    parts.push(`${column} = ?`);
+    bindings.push(value);
+  }
+  return { where: parts.length ? parts.join(" AND ") : "1 = 1", bindings };
+}
+
+/**
+ * Newest-first walk over leases matching `filter`, in pages, keeping those `keep` accepts,
+ * until `limit` are found: the limit applies AFTER visibility, as a client expects.
+ */
+export function listLeasesNewestFirst(
+  sql: SqlStorage,
+  filter: LeaseFilter,
+  keep: (lease: LeaseState) => boolean,
+  limit: number,
+  pageSize = 200,
+): LeaseState[] {
+  const { where, bindings } = filterClause(filter);
+  const found: LeaseState[] = [];
+  let cursor: { createdAt: number; id: string } | undefined;
+  for (;;) {
+    const page = cursor
+      ? rows(
+          sql,
+          `SELECT * FROM leases WHERE ${where} AND (created_at < ? OR (created_at = ? AND id < ?)) ORDER BY created_at DESC, id DESC LIMIT ?`,
+          ...bindings,
+          cursor.createdAt,
+          cursor.createdAt,
+          cursor.id,
+          pageSize,
+        )
+      : rows(
+          sql,
+          `SELECT * FROM leases WHERE ${where} ORDER BY created_at DESC, id DESC LIMIT ?`,
+          ...bindings,
+          pageSize,
+        );
+    for (const lease of page) {
+      if (keep(lease)) found.push(lease);
+      if (found.length >= limit) return found;
+    }
+    const last = page.at(-1);
+    if (page.length < pageSize || !last) return found;
+    cursor = { createdAt: last.createdAt, id: last.id };
+  }
+}
+
+/** The caller's own leases (owner+org index), newest first. */
+export function ownLeases(
+  sql: SqlStorage,
+  owner: string,
+  org: string,
+  filter: LeaseFilter,
+  limit: number,
+): LeaseState[] {
+  const { where, bindings } = filterClause(filter);
+  return rows(
+    sql,
+    `SELECT * FROM leases WHERE owner = ? AND org = ? AND ${where} ORDER BY created_at DESC, id DESC LIMIT ?`,
+    owner,
+    org,
+    ...bindings,
+    limit,
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Due work for the alarm
+
+export function dueExpiries(sql: SqlStorage, now: number, limit: number): LeaseState[] {
+  return rows(
+    sql,
+    `SELECT * FROM leases WHERE state IN ${liveStates} AND expires_at <= ? ORDER BY expires_at LIMIT ?`,
+    now,
+    limit,
+  );
+}
+
+export function overdueProvisioning(sql: SqlStorage, now: number, limit: number): LeaseState[] {
+  return rows(
+    sql,
+    "SELECT * FROM leases WHERE state = 'provisioning' AND provisioning_deadline_at <= ? ORDER BY provisioning_deadline_at LIMIT ?",
+    now,
+    limit,
+  );
+}
+
+/** Machines whose deletion was asked for (and not answered) or failed and is due for a retry. */
+export function dueDeletes(sql: SqlStorage, now: number, stalledBefore: number, limit: number): LeaseState[] {
+  return [
+    ...rows(
+      sql,
+      "SELECT * FROM leases WHERE machine_state = 'delete_failed' AND next_delete_attempt_at <= ? ORDER BY next_delete_attempt_at LIMIT ?",
+      now,
+      limit,
+    ),
+    ...rows(
+      sql,
+      "SELECT * FROM leases WHERE machine_state = 'delete_requested' AND updated_at <= ? LIMIT ?",
+      stalledBefore,
+      limit,
+    ),
+  ];
+}
+
+function minimum(sql: SqlStorage, query: string): number | undefined {
+  const value = sql.exec<{ at: number | null }>(query).toArray()[0]?.at;
+  return typeof value === "number" ? value : undefined;
+}
+
+export interface NextDue {
+  expiry?: number;
+  provisioningDeadline?: number;
+  deleteRetry?: number;
+  /** `updated_at` of the oldest unanswered delete request. */
+  deleteRequestedAt?: number;
+}
+
+export function nextDue(sql: SqlStorage): NextDue {
+  const due: NextDue = {};
+  const expiry = minimum(sql, `SELECT MIN(expires_at) AS at FROM leases WHERE state IN ${liveStates}`);
+  const provisioning = minimum(
+    sql,
+    "SELECT MIN(provisioning_deadline_at) AS at FROM leases WHERE state = 'provisioning'",
+  );
+  const retry = minimum(
+    sql,
+    "SELECT MIN(next_delete_attempt_at) AS at FROM leases WHERE machine_state = 'delete_failed'",
+  );
+  const requested = minimum(
+    sql,
+    "SELECT MIN(updated_at) AS at FROM leases WHERE machine_state = 'delete_requested'",
+  );
+  if (expiry !== undefined) due.expiry = expiry;
+  if (provisioning !== undefined) due.provisioningDeadline = provisioning;
+  if (retry !== undefined) due.deleteRetry = retry;
+  if (requested !== undefined) due.deleteRequestedAt = requested;
+  return due;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cost exposure
+
+/**
+ * Every lease the guardrails must weigh: live ones (lifecycle or machine not yet gone) and
+ * those created since `since` (the start of the month). Three indexed lookups, deduplicated.
+ */
+export function costRelevantLeases(sql: SqlStorage, since: number): LeaseState[] {
+  const byId = new Map<string, LeaseState>();
+  for (const lease of [
+    ...rows(sql, `SELECT * FROM leases WHERE state IN ${liveStates}`),
+    ...rows(sql, "SELECT * FROM leases WHERE machine_state IN ('delete_requested', 'delete_failed')"),
+    ...rows(sql, "SELECT * FROM leases WHERE created_at >= ?", since),
+  ]) {
+    byId.set(lease.id, lease);
+  }
+  return [...byId.values()];
+}

@@ -1,0 +1,32 @@
+import { msSetting } from "./deadline";
+
+/** Timings of the Fleet, each overridable from the environment (documented in docs/api.md). */
+export interface FleetSettings {
+  /** How long `POST /v1/leases` waits for the machine before answering 202. */
+  provisionWaitMs: number;
+  /** Deadline of one provider `create` call. */
+  providerCreateTimeoutMs: number;
+  /** Extra time after the create deadline before the alarm reconciles a stuck `provisioning` lease. */
+  reconcileGraceMs: number;
+  /** Deadline of provider `delete`, `findByLease`, `list` and price calls. */
+  providerCallTimeoutMs: number;
+  /** First delete retry delay; doubles per failed attempt up to `deleteRetryMaxMs`. */
+  deleteRetryBaseMs: number;
+  deleteRetryMaxMs: number;
+}
+
+export function fleetSettings(env: Record<string, unknown>): FleetSettings {
+  return {
+    provisionWaitMs: msSetting(env, "CRABBOX_PROVISION_WAIT_MS", 25_000),
+    providerCreateTimeoutMs: msSetting(env, "CRABBOX_PROVIDER_CREATE_TIMEOUT_MS", 15 * 60_000),
+    reconcileGraceMs: msSetting(env, "CRABBOX_RECONCILE_GRACE_MS", 60_000),
+    providerCallTimeoutMs: msSetting(env, "CRABBOX_PROVIDER_CALL_TIMEOUT_MS", 60_000),
+    deleteRetryBaseMs: msSetting(env, "CRABBOX_DELETE_RETRY_BASE_MS", 30_000),
+    deleteRetryMaxMs: msSetting(env, "CRABBOX_DELETE_RETRY_MAX_MS", 30 * 60_000),
+  };
+}
+
+/** Backoff after the `attempt`-th failed delete (1-based): base, 2×base, 4×base … capped. */
+export function deleteRetryDelay(settings: FleetSettings, attempt: number): number {
+  return Math.min(settings.deleteRetryBaseMs * 2 ** Math.max(0, attempt - 1), settings.deleteRetryMaxMs);
+}
