@@ -1,9 +1,144 @@
-/** Entry point of the `crabbox` command line; returns the process exit code. */
-export async function main(argv: string[]): Promise<number> {
-  if (argv[0] === "--version" || argv[0] === "version") {
-    process.stdout.write("crabbox 0.1.0\n");
-    return 0;
+import { existsSync } from "node:fs";
+import { CrabboxError, isCrabboxError } from "../errors";
+import { commandClasses } from "./commands";
+import { Builtins, Cli, type CommandClass } from "./commands/clipanion";
+import type { CrabboxContext } from "./commands/context";
+
+export const version = "0.1.0";
+
+export interface MainIO {
+  stdout?: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr?: NodeJS.WritableStream & { isTTY?: boolean };
+  stdin?: NodeJS.ReadableStream;
+  env?: Record<string, string | undefined>;
+  cwd?: string;
+  /** Tests abort this to simulate Ctrl-C; without it SIGINT/SIGTERM are handled. */
+  signal?: AbortSignal;
+}
+
+function buildCli(): Cli<CrabboxContext> {
+  const cli = new Cli<CrabboxContext>({
+    binaryLabel: "Crabbox",
+    binaryName: "crabbox",
+    binaryVersion: version,
+    enableColors: false,
+  });
+  cli.register(Builtins.HelpCommand);
+  cli.register(Builtins.VersionCommand);
+  for (const command of commandClasses) cli.register(command as CommandClass<CrabboxContext>);
+  return cli;
+}
+
+/** `help <cmd…>` → `<cmd…> --help`, as the reference does. */
+function rewriteHelp(argv: string[]): string[] {
+  if (argv[0] === "help" && argv.length > 1) return [...argv.slice(1), "--help"];
+  if (argv[0] === "help") return ["--help"];
+  if (argv[0] === "-v" || argv[0] === "version") return ["--version"];
+  return argv;
+}
+
+function installSignals(controller: AbortController): () => void {
+  let count = 0;
+  const onSignal = (name: NodeJS.Signals) => {
+    count++;
+    if (count === 1) {
+      process.stderr.write(
+        `\ncrabbox: ${name} received; stopping the remote command and releasing (again to force)\n`,
+      );
+      controller.abort(new CrabboxError("internal", `interrupted by ${name}`, { interrupted: true }));
+    } else {
+      process.stderr.write("crabbox: forced exit; a lease may stay until its idle timeout\n");
+      process.exit(130);
+    }
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  return () => {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  };
+}
+
+/** Clipanion lists every command on a miss; one line and a pointer to help read better. */
+function parseErrorText(message: string, argv: string[]): string {
+  const text = message.replace(/\n*While running[\s\S]*$/, "").trim();
+  if (text.startsWith("Command not found")) {
+    return `unknown command: crabbox ${argv.join(" ")}\nRun \`crabbox --help\` for the list of commands.`;
   }
-  process.stderr.write("crabbox: the command line is being assembled; only `crabbox --version` works yet\n");
-  return 2;
+  return `${text}\nRun \`crabbox ${argv[0] ?? ""} --help\` for its flags.`;
+}
+
+/** Entry point of the `crabbox` command line; returns the process exit code. */
+export async function main(argv: string[], io: MainIO = {}): Promise<number> {
+  const stdout = io.stdout ?? process.stdout;
+  const stderr = io.stderr ?? process.stderr;
+  const cli = buildCli();
+  if (argv.length === 0) {
+    stdout.write(cli.usage(null));
+    return 2;
+  }
+  const controller = new AbortController();
+  const removeSignals = io.signal ? () => {} : installSignals(controller);
+  io.signal?.addEventListener(
+    "abort",
+    () => controller.abort(new CrabboxError("internal", "interrupted", { interrupted: true })),
+    { once: true },
+  );
+  const cwd = io.cwd ?? process.cwd();
+  const context = {
+    stdin: (io.stdin ?? process.stdin) as CrabboxContext["stdin"],
+    stdout: stdout as CrabboxContext["stdout"],
+    stderr: stderr as CrabboxContext["stderr"],
+    env: io.env ?? process.env,
+    colorDepth: 1,
+    cwd: existsSync(cwd) ? cwd : process.cwd(),
+    signal: controller.signal,
+  } satisfies CrabboxContext;
+  try {
+    let command: ReturnType<typeof cli.process>;
+    try {
+      command = cli.process(rewriteHelp(argv), context);
+    } catch (error) {
+      stderr.write(`crabbox: ${parseErrorText((error as Error).message, argv)}\n`);
+      return 2;
+    }
+    if (command.help) {
+      // Help is answered before anything runs: `crabbox run --help` never leases a machine.
+      stdout.write(cli.usage(command, { detailed: true }));
+      return 0;
+    }
+    command.cli = {
+      binaryLabel: cli.binaryLabel,
+      binaryName: cli.binaryName,
+      binaryVersion: cli.binaryVersion,
+      enableCapture: false,
+      enableColors: false,
+      definitions: () => cli.definitions(),
+      error: (error, opts) => cli.error(error, opts),
+      format: (colored) => cli.format(colored),
+      process: (input, sub) => cli.process(input, { ...context, ...sub }),
+      run: (input, sub) => cli.run(input, { ...context, ...sub }),
+      usage: (cmd, opts) => cli.usage(cmd, opts),
+    };
+    const code = await command.validateAndExecute();
+    return code ?? 0;
+  } catch (error) {
+    if (isCrabboxError(error)) {
+      if (error.details?.interrupted) {
+        stderr.write(`crabbox: ${error.message}\n`);
+        return 130;
+      }
+      stderr.write(`crabbox: ${error.message}\n`);
+      return error.exitCode;
+    }
+    const name = (error as Error)?.name;
+    if (name === "UsageError") {
+      stderr.write(`crabbox: ${(error as Error).message}\n`);
+      return 2;
+    }
+    stderr.write(`crabbox: unexpected error: ${(error as Error)?.stack ?? String(error)}\n`);
+    return 1;
+  } finally {
+    removeSignals();
+  }
 }

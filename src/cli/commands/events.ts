@@ -1,0 +1,39 @@
+import type { RunEventRecord } from "../../api";
+import { CrabboxError } from "../../errors";
+import { printJson } from "../output/print";
+import { CrabboxCommand, jsonOption } from "./base";
+import { Command, Option } from "./clipanion";
+
+export function eventLine(event: RunEventRecord): string {
+  const text = (event.message ?? event.data ?? "").replace(/\s+$/, "");
+  return `${String(event.seq).padStart(4, "0")} ${event.type.padEnd(18)} phase=${event.phase ?? "-"} stream=${event.stream ?? "-"} at=${event.createdAt} ${text}`;
+}
+
+export function nonNegativeInt(raw: string, flag: string, min = 0): number {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min)
+    throw new CrabboxError("usage", `${flag} must be an integer ≥ ${min}, got "${raw}"`);
+  return n;
+}
+
+export class EventsCommand extends CrabboxCommand {
+  static override paths = [["events"]];
+  static override usage = Command.Usage({ description: "Print a run's events (paged with --after/--limit)" });
+  id = Option.String("--id", { description: "Run ID" });
+  positional = Option.String({ required: false, name: "run-id" });
+  after = Option.String("--after", "0", { description: "Only events after this sequence number" });
+  limit = Option.String("--limit", "500", { description: "At most this many events (max 500)" });
+  json = jsonOption();
+
+  async execute(): Promise<number> {
+    const runID = this.id ?? this.positional;
+    if (!runID) throw new CrabboxError("usage", "events needs a run: crabbox events <run-id>");
+    const after = nonNegativeInt(this.after, "--after");
+    const limit = nonNegativeInt(this.limit, "--limit", 1);
+    const client = this.requireCoordinator(this.loadConfig(), "events");
+    const events = await client.runEvents(runID, after, limit, this.context.signal);
+    if (this.json) printJson(this.context.stdout, { events });
+    else for (const event of events) this.out(eventLine(event));
+    return 0;
+  }
+}

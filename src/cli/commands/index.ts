@@ -1,0 +1,55 @@
+import { AdminDeleteCommand } from "./admin/delete";
+import { AdminEventsCommand } from "./admin/events";
+import { AdminLeasesCommand } from "./admin/leases";
+import { AdminReleaseCommand } from "./admin/release";
+import { AdminReplayCommand } from "./admin/replay";
+import { AttachCommand } from "./attach";
+import { CleanupCommand } from "./cleanup";
+import type { CommandClass } from "./clipanion";
+import { ConfigPathCommand } from "./config/path";
+import { ConfigSetBrokerCommand } from "./config/set-broker";
+import { ConfigShowCommand } from "./config/show";
+import type { CrabboxContext } from "./context";
+import { DoctorCommand } from "./doctor";
+import { EventsCommand } from "./events";
+import { HeartbeatCommand } from "./heartbeat";
+import { HistoryCommand } from "./history";
+import { InitCommand } from "./init";
+import { InspectCommand } from "./inspect";
+import { ListCommand } from "./list";
+import { LoginCommand } from "./login";
+import { LogoutCommand } from "./logout";
+import { LogsCommand } from "./logs";
+import { ResultsCommand } from "./results";
+import { StatusCommand } from "./status";
+import { StopCommand } from "./stop";
+import { UsageCommand } from "./usage";
+import { WhoamiCommand } from "./whoami";
+
+export const commandClasses: CommandClass<CrabboxContext>[] = [
+  LoginCommand,
+  LogoutCommand,
+  WhoamiCommand,
+  InitCommand,
+  ConfigShowCommand,
+  ConfigPathCommand,
+  ConfigSetBrokerCommand,
+  StatusCommand,
+  ListCommand,
+  StopCommand,
+  InspectCommand,
+  HeartbeatCommand,
+  CleanupCommand,
+  HistoryCommand,
+  LogsCommand,
+  EventsCommand,
+  AttachCommand,
+  ResultsCommand,
+  UsageCommand,
+  AdminLeasesCommand,
+  AdminReleaseCommand,
+  AdminDeleteCommand,
+  AdminEventsCommand,
+  AdminReplayCommand,
+  DoctorCommand,
+];

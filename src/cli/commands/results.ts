@@ -1,0 +1,39 @@
+import { CrabboxError } from "../../errors";
+import { kv, printJson } from "../output/print";
+import { CrabboxCommand, jsonOption } from "./base";
+import { Command, Option } from "./clipanion";
+
+export class ResultsCommand extends CrabboxCommand {
+  static override paths = [["results"]];
+  static override usage = Command.Usage({ description: "Show a run's JUnit test summary and failures" });
+  id = Option.String("--id", { description: "Run ID" });
+  positional = Option.String({ required: false, name: "run-id" });
+  json = jsonOption();
+
+  async execute(): Promise<number> {
+    const runID = this.id ?? this.positional;
+    if (!runID) throw new CrabboxError("usage", "results needs a run: crabbox results <run-id>");
+    const run = await this.requireCoordinator(this.loadConfig(), "results").getRun(runID);
+    const r = run.results;
+    if (this.json) {
+      printJson(this.context.stdout, r ?? null);
+      return 0;
+    }
+    if (!r) {
+      this.out(`no test results recorded for ${runID} (pass --junit <glob> to crabbox run)`);
+      return 0;
+    }
+    this.out(
+      `results ${kv({ format: r.format, files: r.files.length, suites: r.suites, tests: r.tests, failures: r.failures, errors: r.errors, skipped: r.skipped, time: `${r.timeSeconds}s` })}`,
+    );
+    if (r.failed.length) {
+      this.out("failed:");
+      for (const f of r.failed) {
+        const name = f.classname ? `${f.classname}.${f.name}` : f.name;
+        const first = f.message?.split("\n")[0];
+        this.out(`  ${f.file || f.suite || "-"} ${f.kind} ${name}${first ? ` — ${first}` : ""}`);
+      }
+    }
+    return 0;
+  }
+}

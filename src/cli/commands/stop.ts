@@ -1,0 +1,49 @@
+import { CrabboxError } from "../../errors";
+import { isStaticProvider } from "../config";
+import { deleteLeaseKey } from "../keys/store";
+import { printJson } from "../output/print";
+import { staticConnection } from "../static/target";
+import { CrabboxCommand, jsonOption } from "./base";
+import { Command, Option } from "./clipanion";
+
+export class StopCommand extends CrabboxCommand {
+  static override paths = [["stop"], ["release"]];
+  static override usage = Command.Usage({
+    description: "Release a lease and delete its machine (alias: release)",
+    examples: [["Release a warm lease", "crabbox stop blue-lobster"]],
+  });
+  provider = Option.String("--provider", { description: "Provider (ssh = the static host from config)" });
+  keepMachine = Option.Boolean("--keep-machine", false, {
+    description: "End the lease but keep the machine",
+  });
+  json = jsonOption();
+  id = Option.String({ required: true, name: "lease-id-or-slug" });
+
+  protected override flagLayer() {
+    return this.provider ? { provider: this.provider } : {};
+  }
+
+  async execute(): Promise<number> {
+    const config = this.loadConfig();
+    if (isStaticProvider(config.provider)) {
+      const c = staticConnection(config, this.env);
+      this.err(`released static lease=${c.leaseID} host=${c.host} (the host itself is never deleted)`);
+      if (this.json) printJson(this.context.stdout, { id: c.leaseID, state: "released" });
+      return 0;
+    }
+    const client = this.requireCoordinator(config, "stop");
+    let lease: Awaited<ReturnType<typeof client.getLease>>;
+    try {
+      lease = await client.releaseLease(this.id, { delete: !this.keepMachine });
+    } catch (error) {
+      if ((error as CrabboxError).code === "not_found") {
+        throw new CrabboxError("not_found", `no lease ${this.id}: check \`crabbox list\` for the ID or slug`);
+      }
+      throw error;
+    }
+    deleteLeaseKey(this.env, lease.id);
+    if (this.json) printJson(this.context.stdout, lease);
+    else this.err(`released lease=${lease.id} slug=${lease.slug} state=${lease.state}`);
+    return 0;
+  }
+}

@@ -1,0 +1,61 @@
+/** The effective configuration after layering; every field has a value. */
+export interface ResolvedConfig {
+  /** `local` (zero config), `hetzner`, `aws`, `azure`, or `ssh` (static host). */
+  provider: string;
+  /** True when the provider came from a layer, not from the defaults. */
+  providerExplicit: boolean;
+  profile: string;
+  class: string;
+  serverType: string;
+  serverTypeExplicit: boolean;
+  target: "linux" | "windows" | "macos";
+  windowsMode: "normal" | "wsl2";
+  ttlMs: number;
+  idleTimeoutMs: number;
+  workRoot: string;
+  broker: { url: string; token: string; adminToken: string; provider: string };
+  ssh: { user: string; port: number; fallbackPorts: number[]; key: string };
+  sync: {
+    exclude: string[];
+    delete: boolean;
+    timeoutMs: number;
+    warnFiles: number;
+    warnBytes: number;
+    failFiles: number;
+    failBytes: number;
+    allowLarge: boolean;
+    allowMassDeletions: boolean;
+  };
+  env: { allow: string[] };
+  capacity: {
+    market: "spot" | "on-demand";
+    strategy: string;
+    fallback: string;
+    regions: string[];
+    availabilityZones: string[];
+    hints: boolean;
+  };
+  results: { junit: string[] };
+  static: {
+    id: string;
+    name: string;
+    host: string;
+    user: string;
+    port: number;
+    workRoot: string;
+    key: string;
+  };
+  classes: Record<string, string[]>;
+  /** Where each file layer came from, for `config show` and error messages. */
+  sources: { user: string; repo: string[] };
+}
+
+export const staticProviderNames = ["ssh", "static", "static-ssh"] as const;
+
+export function isStaticProvider(provider: string): boolean {
+  return (staticProviderNames as readonly string[]).includes(provider);
+}
+
+export function hasCoordinator(config: ResolvedConfig): boolean {
+  return config.broker.url !== "";
+}

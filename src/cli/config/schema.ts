@@ -1,0 +1,84 @@
+import { z } from "zod";
+
+/**
+ * The YAML config file, as written by people. Every key is optional: files are layered
+ * (defaults < user < repo < profile < env < flags) and only what a layer sets overrides.
+ * Unknown keys are rejected so that a typo (`idleTimout`) is a clear error, not a silent default.
+ */
+
+const durationText = z.union([z.string(), z.number()]).transform(String);
+const portText = z.union([z.string(), z.number()]).transform(String);
+const stringList = z.array(z.string());
+
+export const layerSchema = z
+  .object({
+    provider: z.string(),
+    profile: z.string(),
+    class: z.string(),
+    serverType: z.string(),
+    target: z.string(),
+    windows: z.object({ mode: z.string() }).partial().strict(),
+    ttl: durationText,
+    idleTimeout: durationText,
+    workRoot: z.string(),
+    broker: z
+      .object({ url: z.string(), token: z.string(), adminToken: z.string(), provider: z.string() })
+      .partial()
+      .strict(),
+    ssh: z
+      .object({ user: z.string(), port: portText, fallbackPorts: z.array(portText), key: z.string() })
+      .partial()
+      .strict(),
+    sync: z
+      .object({
+        exclude: stringList,
+        delete: z.boolean(),
+        timeout: durationText,
+        warnFiles: z.number().int(),
+        warnBytes: z.number().int(),
+        failFiles: z.number().int(),
+        failBytes: z.number().int(),
+        allowLarge: z.boolean(),
+        allowMassDeletions: z.boolean(),
+      })
+      .partial()
+      .strict(),
+    env: z.object({ allow: stringList }).partial().strict(),
+    capacity: z
+      .object({
+        market: z.enum(["spot", "on-demand"]),
+        strategy: z.string(),
+        fallback: z.string(),
+        regions: stringList,
+        availabilityZones: stringList,
+        hints: z.boolean(),
+      })
+      .partial()
+      .strict(),
+    results: z.object({ junit: stringList }).partial().strict(),
+    static: z
+      .object({
+        id: z.string(),
+        name: z.string(),
+        host: z.string(),
+        user: z.string(),
+        port: portText,
+        workRoot: z.string(),
+        key: z.string(),
+      })
+      .partial()
+      .strict(),
+    /** Class name → server type (or ordered candidates; the first is requested). */
+    classes: z.record(z.string(), z.union([z.string(), stringList])),
+  })
+  .partial()
+  .strict();
+
+export type ConfigLayer = z.infer<typeof layerSchema>;
+
+export const fileSchema = layerSchema.extend({
+  /** Named overlays selected with `profile:`, `--profile` or `CRABBOX_PROFILE`. */
+  profiles: z.record(z.string(), layerSchema).optional(),
+});
+
+export type ConfigFile = z.infer<typeof fileSchema>;

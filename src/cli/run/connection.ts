@@ -1,0 +1,155 @@
+import { connect as tcpConnect } from "node:net";
+import type { LeaseRecord } from "../../api";
+import { CrabboxError, isCrabboxError } from "../../errors";
+import { formatDuration } from "../config";
+import { readLeaseKey } from "../keys/store";
+import { connectSsh, type SshSession, sleep } from "../ssh/connect";
+
+type Env = Record<string, string | undefined>;
+
+/** Everything needed to reach one machine over SSH. */
+export interface MachineConnection {
+  leaseID: string;
+  slug: string;
+  provider: string;
+  host: string;
+  user: string;
+  /** The configured port first, then the fallbacks. */
+  ports: number[];
+  workRoot: string;
+  target: string;
+  privateKey: string;
+  knownHostsPath?: string;
+  /** Host keys are pinned under the lease ID: cloud addresses and loopback ports get reused. */
+  hostKeyAlias: string;
+  readyCommand: string;
+}
+
+/** Managed machines prove readiness with the bootstrap's marker command. */
+export const managedReadyCommand = "command -v crabbox-ready >/dev/null 2>&1 && crabbox-ready";
+/** A static host only needs what sync uses. */
+export const staticReadyCommand = "command -v tar >/dev/null 2>&1";
+
+export function connectionFromLease(lease: LeaseRecord, env: Env): MachineConnection {
+  if (!lease.host) {
+    throw new CrabboxError("ssh_failed", `lease ${lease.id} has no host yet (state ${lease.state})`);
+  }
+  const key = readLeaseKey(env, lease.id);
+  if (!key) {
+    throw new CrabboxError(
+      "config",
+      `no SSH key for lease ${lease.id} on this computer (it was leased elsewhere); leases are reachable only from where they were created`,
+    );
+  }
+  const port = Number(lease.sshPort ?? 22);
+  return {
+    leaseID: lease.id,
+    slug: lease.slug,
+    provider: lease.provider,
+    host: lease.host,
+    user: lease.sshUser ?? "crabbox",
+    ports: [...new Set([port, ...(lease.sshFallbackPorts ?? []).map(Number)])],
+    workRoot: lease.workRoot ?? "/work/crabbox",
+    target: lease.target,
+    privateKey: key.privateKey,
+    knownHostsPath: key.knownHostsPath,
+    hostKeyAlias: lease.id,
+    readyCommand: managedReadyCommand,
+  };
+}
+
+export interface WaitOptions {
+  timeoutMs: number;
+  signal?: AbortSignal;
+  phase: string;
+  onWaiting?: (message: string) => void;
+}
+
+/**
+ * Connects and runs the readiness command, port by port, until it succeeds. Returns the
+ * open session (reused for sync and the command). "Running" is not "ready": only a
+ * successful readiness command over the same transport counts.
+ */
+export async function waitReady(connection: MachineConnection, options: WaitOptions): Promise<SshSession> {
+  const started = Date.now();
+  const deadline = started + options.timeoutMs;
+  let lastProblem = "no answer yet";
+  let delay = 500;
+  while (Date.now() < deadline) {
+    options.signal?.throwIfAborted();
+    for (const port of connection.ports) {
+      let session: SshSession | undefined;
+      try {
+        session = await connectSsh({
+          host: connection.host,
+          port,
+          username: connection.user,
+          privateKey: connection.privateKey,
+          hostKeyPolicy: "pin",
+          knownHostsPath: connection.knownHostsPath,
+          hostKeyAlias: connection.hostKeyAlias,
+          timeoutMs: Math.min(15_000, Math.max(1000, deadline - Date.now())),
+          signal: options.signal,
+        });
+        const result = await session.exec(connection.readyCommand, { signal: options.signal });
+        if (result.exitCode === 0) return session;
+        lastProblem = `ready-check exited ${result.exitCode}`;
+        session.close();
+      } catch (error) {
+        session?.close();
+        options.signal?.throwIfAborted();
+        if (isCrabboxError(error) && error.details?.stage === "host-key") throw error;
+        if (isCrabboxError(error) && error.details?.stage === "auth") lastProblem = "ssh-auth refused";
+        else lastProblem = (error as Error).message;
+      }
+    }
+    options.onWaiting?.(
+      `waiting for ${connection.host}:${connection.ports[0]} ${options.phase}: ${lastProblem} elapsed=${formatDuration(Date.now() - started)}`,
+    );
+    await sleep(Math.min(delay, Math.max(0, deadline - Date.now())), options.signal);
+    delay = Math.min(delay * 2, 5000);
+  }
+  throw new CrabboxError(
+    "timeout",
+    `timed out waiting for SSH on ${connection.host} during ${options.phase} after ${formatDuration(options.timeoutMs)} (${lastProblem})`,
+  );
+}
+
+function tcpOpen(host: string, port: number, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = tcpConnect({ host, port, timeout: timeoutMs });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.once("connect", () => done(true));
+    socket.once("timeout", () => done(false));
+    socket.once("error", () => done(false));
+  });
+}
+
+/** A quick (≈4 s) readiness probe for `status`: SSH + ready command when we hold the key, else TCP. */
+export async function probeReady(
+  target: MachineConnection | LeaseRecord,
+  signal: AbortSignal,
+  env: Env = {},
+): Promise<boolean> {
+  let connection: MachineConnection;
+  if ("readyCommand" in target) connection = target;
+  else {
+    if (!target.host) return false;
+    try {
+      connection = connectionFromLease(target, env);
+    } catch {
+      return tcpOpen(target.host, Number(target.sshPort ?? 22), 2000);
+    }
+  }
+  try {
+    const session = await waitReady(connection, { timeoutMs: 4000, signal, phase: "status" });
+    session.close();
+    return true;
+  } catch (error) {
+    if (signal.aborted) throw error;
+    return false;
+  }
+}

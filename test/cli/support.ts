@@ -1,0 +1,55 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PassThrough } from "node:stream";
+import { main } from "../../src/cli/main";
+
+export interface Captured {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** A temp home with its own config dir and a working directory, so no test touches the real user's files. */
+export function sandbox(): { root: string; configDir: string; cwd: string; env: Record<string, string> } {
+  const root = mkdtempSync(join(tmpdir(), "crabbox-cli-"));
+  const configDir = join(root, "config");
+  const cwd = join(root, "repo");
+  mkdirSync(cwd, { recursive: true });
+  mkdirSync(join(cwd, ".git"));
+  return {
+    root,
+    configDir,
+    cwd,
+    env: { HOME: root, CRABBOX_CONFIG_DIR: configDir, PATH: process.env.PATH ?? "" },
+  };
+}
+
+export function write(path: string, text: string): void {
+  mkdirSync(join(path, ".."), { recursive: true });
+  writeFileSync(path, text);
+}
+
+/** Runs the real `main` with captured streams. */
+export async function runCli(
+  argv: string[],
+  options: { env: Record<string, string | undefined>; cwd: string; stdin?: string; signal?: AbortSignal },
+): Promise<Captured> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  stdout.on("data", (c) => out.push(c));
+  stderr.on("data", (c) => err.push(c));
+  const stdin = new PassThrough();
+  stdin.end(options.stdin ?? "");
+  const code = await main(argv, {
+    stdout,
+    stderr,
+    stdin,
+    env: options.env,
+    cwd: options.cwd,
+    signal: options.signal ?? new AbortController().signal,
+  });
+  return { code, stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") };
+}
