@@ -18,6 +18,7 @@ import { assertDeclaredLength, defaultMaxBodyBytes, setBodyLimit } from "./http/
 import { errorResponse } from "./http/errors";
 import { idempotencyKeyOf } from "./http/idempotency";
 import { json } from "./http/json";
+import { registerAuthRoutes } from "./routes/auth/register";
 import { registerFleetRoutes } from "./routes/fleet-routes";
 import { health } from "./routes/health";
 import { whoami } from "./routes/whoami";
@@ -111,6 +112,7 @@ export function buildRouter() {
 
   router.public.get("/v1/health", health);
   router.get("/v1/whoami", whoami);
+  registerAuthRoutes(router);
   registerFleetRoutes(router);
 
   return {
