@@ -12,6 +12,7 @@ export const errorCodes = {
   usage: { http: 400, exit: 2 },
   config: { http: 400, exit: 2 },
   invalid_lease_id: { http: 400, exit: 2 },
+  invalid_telemetry: { http: 400, exit: 2 },
   invalid_poll: { http: 400, exit: 2 },
   invalid_poll_secret_hash: { http: 400, exit: 2 },
   // identity
