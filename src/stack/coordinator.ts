@@ -1,0 +1,54 @@
+import { fileURLToPath } from "node:url";
+import { unstable_startWorker } from "wrangler";
+
+export interface CoordinatorOptions {
+  port: number;
+  /** Persist root for the Durable Object's SQLite (survives restarts). */
+  persistDir: string;
+  /** Variables and secrets handed to the Worker as bindings. */
+  vars: Record<string, string>;
+  logLevel?: "none" | "error" | "warn" | "info" | "log" | "debug";
+}
+
+export interface RunningCoordinator {
+  url: string;
+  dispose(): Promise<void>;
+}
+
+const wranglerConfig = fileURLToPath(new URL("../../wrangler.toml", import.meta.url));
+
+/**
+ * Runs the coordinator Worker (wrangler.toml, main `src/worker/index.ts`) in workerd through
+ * wrangler's programmatic dev server, on 127.0.0.1:`port`, with its Durable Object storage
+ * persisted under `persistDir`. No file watching, no inspector, nothing outside loopback.
+ */
+export async function startCoordinator(options: CoordinatorOptions): Promise<RunningCoordinator> {
+  // Miniflare would otherwise fetch the `Request.cf` fixture from the internet on every start.
+  process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= "false";
+  process.env.WRANGLER_SEND_METRICS ??= "false";
+  const bindings = Object.fromEntries(
+    Object.entries(options.vars).map(([name, value]) => [name, { type: "plain_text", value }]),
+  );
+  const worker = await unstable_startWorker({
+    config: wranglerConfig,
+    bindings,
+    dev: {
+      server: { hostname: "127.0.0.1", port: options.port },
+      persist: options.persistDir,
+      inspector: false,
+      watch: false,
+      liveReload: false,
+      logLevel: options.logLevel ?? "warn",
+    },
+  } as Parameters<typeof unstable_startWorker>[0]);
+  try {
+    await worker.ready;
+  } catch (error) {
+    await worker.dispose().catch(() => {});
+    throw error;
+  }
+  return {
+    url: `http://127.0.0.1:${options.port}`,
+    dispose: () => worker.dispose(),
+  };
+}

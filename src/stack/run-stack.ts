@@ -1,0 +1,128 @@
+import { mkdir } from "node:fs/promises";
+import { CrabboxError } from "../errors";
+import { HostHttpServer } from "../local/http/host-http-server";
+import { MachineHost } from "../local/machine-host";
+import { type RunningCoordinator, startCoordinator } from "./coordinator";
+import { coordinatorPort, stackPaths } from "./paths";
+import { assertPortFree } from "./port";
+import { loadStackSecrets } from "./secrets";
+import { processAlive, readStackInfo, removeStackInfo, type StackInfo, writeStackInfo } from "./stack-file";
+import { pointUserConfigAtStack, type UserConfigOutcome } from "./user-config";
+
+export interface RunStackOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Progress lines (stderr in the CLI, the log file when detached). */
+  log?: (line: string) => void;
+  /** Point the user config at this stack (default true). */
+  writeUserConfig?: boolean;
+  logFile?: string;
+}
+
+export interface RunningStack {
+  info: StackInfo;
+  userConfig?: UserConfigOutcome;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the local stack in this process: the machine host on a free loopback port, then the
+ * coordinator in workerd on `CRABBOX_PORT` (8787) with `local` as its default provider, and
+ * publishes both in `<state>/stack.json`.
+ */
+export async function runStack(options: RunStackOptions = {}): Promise<RunningStack> {
+  const env = options.env ?? process.env;
+  const log = options.log ?? (() => {});
+  const paths = stackPaths(env);
+  const port = coordinatorPort(env);
+  await mkdir(paths.stateDir, { recursive: true, mode: 0o700 });
+
+  const existing = await readStackInfo(paths.stackFile);
+  if (existing && existing.pid !== process.pid && processAlive(existing.pid)) {
+    throw new CrabboxError(
+      "config",
+      `a local stack is already running at ${existing.url} (pid ${existing.pid}); use it, or stop it with crabbox dev stop`,
+      { port: existing.port },
+    );
+  }
+  await assertPortFree(port);
+  const secrets = await loadStackSecrets(paths.secretsFile, env);
+
+  const bootstrapDelayMs = env.CRABBOX_LOCAL_BOOTSTRAP_MS
+    ? Number(env.CRABBOX_LOCAL_BOOTSTRAP_MS)
+    : undefined;
+  const host = new MachineHost({
+    stateDir: paths.stateDir,
+    bootstrapDelayMs,
+    log: (line) => log(`host: ${line}`),
+  });
+  await host.start();
+  const hostHttp = new HostHttpServer(host, secrets.hostToken);
+  let coordinator: RunningCoordinator | undefined;
+  try {
+    const hostUrl = await hostHttp.listen(0);
+    coordinator = await startCoordinator({
+      port,
+      persistDir: paths.coordinatorDir,
+      logLevel: (env.CRABBOX_STACK_LOG_LEVEL as "warn" | undefined) ?? "warn",
+      vars: {
+        CRABBOX_ADMIN_TOKEN: secrets.adminToken,
+        CRABBOX_SHARED_TOKEN: secrets.sharedToken,
+        CRABBOX_SESSION_SECRET: secrets.sessionSecret,
+        CRABBOX_DEFAULT_PROVIDER: "local",
+        CRABBOX_LOCAL_HOST_URL: hostUrl,
+        CRABBOX_LOCAL_HOST_TOKEN: secrets.hostToken,
+        ...passThrough(env),
+      },
+    });
+    const info: StackInfo = {
+      pid: process.pid,
+      url: coordinator.url,
+      port,
+      hostUrl,
+      token: secrets.sharedToken,
+      adminToken: secrets.adminToken,
+      hostToken: secrets.hostToken,
+      stateDir: paths.stateDir,
+      logFile: options.logFile,
+      startedAt: new Date().toISOString(),
+    };
+    await writeStackInfo(paths.stackFile, info);
+    const userConfig =
+      options.writeUserConfig === false
+        ? undefined
+        : pointUserConfigAtStack({ url: info.url, token: info.token, adminToken: info.adminToken }, env);
+    const running = coordinator;
+    let stopping: Promise<void> | undefined;
+    return {
+      info,
+      userConfig,
+      stop: () => {
+        stopping ??= (async () => {
+          await running.dispose().catch((error: Error) => log(`coordinator: ${error.message}`));
+          await hostHttp.close();
+          await host.stop();
+          await removeStackInfo(paths.stackFile, process.pid);
+        })();
+        return stopping;
+      },
+    };
+  } catch (error) {
+    await coordinator?.dispose().catch(() => {});
+    await hostHttp.close();
+    await host.stop();
+    throw error;
+  }
+}
+
+/** Coordinator settings a developer may tune for the local stack (never secrets of clouds). */
+const passThroughVars = [
+  "CRABBOX_PROVISION_WAIT_MS",
+  "CRABBOX_MAX_ACTIVE_LEASES",
+  "CRABBOX_MONTHLY_LIMIT_USD",
+];
+
+function passThrough(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(
+    passThroughVars.flatMap((name) => (env[name] ? [[name, env[name] as string]] : [])),
+  );
+}
