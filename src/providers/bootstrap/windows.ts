@@ -127,6 +127,7 @@ export function windowsBootstrapScript(spec: WindowsBootstrapInput): string {
     "if (-not (Get-LocalGroupMember -SID 'S-1-5-32-544' | Where-Object { $_.Name -like \"*\\$CrabboxUser\" })) {",
     "  Add-LocalGroupMember -SID 'S-1-5-32-544' -Member $CrabboxUser",
     "}",
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: PowerShell's ${name} variable syntax
     'icacls $CrabboxWorkRoot /grant "${CrabboxUser}:(OI)(CI)F" | Out-Null',
     "",
     "# OpenSSH server, from the pinned Win32-OpenSSH release when the image has none.",

@@ -1,0 +1,116 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { CrabboxError } from "../../../src/errors";
+import { sshRuleName } from "../../../src/providers/azure/nsg-rules";
+import { type RunningFakeArm, startFakeArm } from "../../support/fake-arm";
+import { leaseSpec, providerFor } from "./harness";
+
+let arm: RunningFakeArm;
+beforeEach(async () => {
+  arm = await startFakeArm();
+});
+afterEach(async () => {
+  await arm.close();
+});
+
+const managed = { crabbox: "true", managed_by: "crabbox" };
+
+function seedManagedNetwork(nsgRules: unknown[]) {
+  const fake = arm.fake;
+  const rg = fake.rgPath("crabbox-leases");
+  fake.seed("resourceGroup", rg, { location: "eastus", tags: managed });
+  fake.seed("virtualNetwork", `${rg}/providers/Microsoft.Network/virtualNetworks/crabbox-vnet`, {
+    location: "eastus",
+    tags: managed,
+    properties: { subnets: [{ name: "crabbox-subnet", properties: { addressPrefix: "10.42.0.0/24" } }] },
+  });
+  fake.seed(
+    "subnet",
+    `${rg}/providers/Microsoft.Network/virtualNetworks/crabbox-vnet/subnets/crabbox-subnet`,
+    {},
+  );
+  fake.seed("networkSecurityGroup", `${rg}/providers/Microsoft.Network/networkSecurityGroups/crabbox-nsg`, {
+    location: "eastus",
+    tags: { ...managed, team: "infra" },
+    properties: { securityRules: nsgRules },
+  });
+}
+
+describe("azure shared infrastructure", () => {
+  it("refuses a resource group that exists without managed_by=crabbox and creates nothing", async () => {
+    arm.fake.seed("resourceGroup", arm.fake.rgPath("crabbox-leases"), {
+      location: "eastus",
+      tags: { team: "x" },
+    });
+    const error = await providerFor(arm)
+      .create(leaseSpec())
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CrabboxError);
+    expect((error as CrabboxError).code).toBe("config");
+    expect((error as CrabboxError).message).toMatch(/not tagged managed_by=crabbox/);
+    expect(arm.fake.requests.filter((r) => r.method !== "GET")).toEqual([]);
+    expect(arm.fake.find("resourceGroup", "crabbox-leases").tags).toEqual({ team: "x" });
+  });
+
+  it("refuses an operator's NSG of the same name without touching it", async () => {
+    seedManagedNetwork([]);
+    const rg = arm.fake.rgPath("crabbox-leases");
+    arm.fake.seed(
+      "networkSecurityGroup",
+      `${rg}/providers/Microsoft.Network/networkSecurityGroups/crabbox-nsg`,
+      {
+        location: "eastus",
+        tags: {},
+        properties: { securityRules: [] },
+      },
+    );
+    await expect(providerFor(arm).create(leaseSpec())).rejects.toMatchObject({ code: "config" });
+    expect(arm.fake.requestsTo("PUT")).toEqual([]);
+  });
+
+  it("adds SSH rules for each lease port and keeps the operator's rules and priorities", async () => {
+    const operatorRule = {
+      name: "allow-bastion",
+      properties: {
+        priority: 100,
+        direction: "Inbound",
+        access: "Allow",
+        protocol: "Tcp",
+        sourceAddressPrefix: "10.0.0.0/8",
+        sourcePortRange: "*",
+        destinationAddressPrefix: "*",
+        destinationPortRange: "3389",
+      },
+    };
+    seedManagedNetwork([operatorRule]);
+    await providerFor(arm).create(leaseSpec({ sshCIDRs: ["203.0.113.7/32"] }));
+
+    const [put] = arm.fake.requestsTo("PUT", "networkSecurityGroup");
+    const body = put!.body as { tags: Record<string, string>; properties: { securityRules: any[] } };
+    expect(body.tags.team).toBe("infra");
+    const rules = body.properties.securityRules;
+    expect(rules.find((r) => r.name === "allow-bastion")?.properties).toMatchObject({
+      priority: 100,
+      destinationPortRange: "3389",
+    });
+    const crabboxRules = rules.filter((r) => r.name.startsWith("crabbox-ssh-"));
+    expect(
+      crabboxRules.map((r) => [r.name, r.properties.destinationPortRange, r.properties.priority]),
+    ).toEqual([
+      [sshRuleName(2222, "203.0.113.7/32"), "2222", 101],
+      [sshRuleName(22, "203.0.113.7/32"), "22", 102],
+    ]);
+    expect(crabboxRules.every((r) => r.properties.sourceAddressPrefix === "203.0.113.7/32")).toBe(true);
+    expect(
+      crabboxRules.every((r) => r.properties.access === "Allow" && r.properties.direction === "Inbound"),
+    ).toBe(true);
+  });
+
+  it("does not rewrite the NSG when the lease's rules are already there", async () => {
+    const provider = providerFor(arm);
+    await provider.create(leaseSpec());
+    await provider.create(leaseSpec({ leaseID: "cbx_00000000beef" }));
+    expect(arm.fake.requestsTo("PUT", "networkSecurityGroup")).toHaveLength(1);
+    expect(arm.fake.requestsTo("PUT", "resourceGroup")).toHaveLength(1);
+    expect(arm.fake.requestsTo("PUT", "virtualNetwork")).toHaveLength(1);
+  });
+});
