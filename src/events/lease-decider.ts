@@ -1,0 +1,381 @@
+/**
+ * The lease aggregate as a decider. Lifecycle:
+ *
+ *   (request) → provisioning ─ provisioned/adopted → active ─ release → released
+ *                    │                                  └──── expire → expired
+ *                    ├─ provisioning failed → failed
+ *                    └─ release / expire → released / expired (a late machine is deleted)
+ *
+ * beside it the machine clean-up trail: none → present → (kept | delete_requested →
+ * deleted | delete_failed → … retried → deleted). Ended leases never change lifecycle again;
+ * releasing or expiring them decides nothing and their timestamps stay as they were.
+ */
+import { CrabboxError } from "../errors";
+import type {
+  LeaseEvent,
+  LeaseRequestedData,
+  MachineData,
+  ProvisioningAttempt,
+  ShareRole,
+  TelemetrySample,
+} from "./catalogue";
+import {
+  initialLeaseState,
+  isLeaseLive,
+  type LeaseState,
+  leaseExpiresAt,
+  maxIdleTimeoutSeconds,
+} from "./lease-state";
+import type { Decider, EvolvableEvent } from "./types";
+
+export type LeaseCommand =
+  | { type: "RequestLease"; lease: LeaseRequestedData }
+  | { type: "RecordMachineProvisioned"; machine: MachineData }
+  | {
+      type: "RecordProvisioningFailed";
+      code: string;
+      message: string;
+      provisioningAttempts: ProvisioningAttempt[];
+    }
+  | { type: "Heartbeat"; idleTimeoutSeconds?: number; telemetry?: TelemetrySample }
+  | { type: "ChangeShare"; users: Record<string, ShareRole>; org?: ShareRole; changedBy: string }
+  | { type: "Release"; delete?: boolean; releasedBy: string }
+  | { type: "Expire" }
+  | { type: "RequestMachineDelete"; reason: "admin" }
+  | { type: "RecordMachineDeleted"; cloudID: string; alreadyGone: boolean }
+  | { type: "RecordMachineDeleteFailed"; cloudID: string; message: string; nextAttemptAt: number }
+  | { type: "AdoptMachine"; machine: MachineData };
+
+export function leaseStream(leaseID: string): string {
+  return `lease:${leaseID}`;
+}
+
+function mustExist(state: LeaseState): void {
+  if (!state.exists) throw new CrabboxError("not_found", "lease not found");
+}
+
+function mustBeLive(state: LeaseState, action: string): void {
+  mustExist(state);
+  if (!isLeaseLive(state.state)) {
+    throw new CrabboxError("lease_ended", `cannot ${action}: lease ${state.id} is ${state.state}`, {
+      leaseID: state.id,
+      state: state.state,
+    });
+  }
+}
+
+function illegal(state: LeaseState, action: string): never {
+  throw new CrabboxError(
+    "illegal_transition",
+    `cannot ${action} while the lease is ${state.state} and its machine ${state.machineState}`,
+    {
+      leaseID: state.id,
+      state: state.state,
+      machineState: state.machineState,
+    },
+  );
+}
+
+function sameMachine(state: LeaseState, machine: MachineData): boolean {
+  return state.cloudID === machine.cloudID;
+}
+
+function deleteRequestedFor(
+  state: LeaseState,
+  reason: "released" | "expired" | "lease_ended_before_provisioned" | "admin",
+  cloudID = state.cloudID,
+): LeaseEvent[] {
+  if (!cloudID) return [];
+  return [{ type: "MachineDeleteRequested", data: { cloudID, reason } }];
+}
+
+function decideMachineArrival(
+  state: LeaseState,
+  machine: MachineData,
+  eventType: "MachineProvisioned" | "MachineAdopted",
+  action: string,
+): LeaseEvent[] {
+  mustExist(state);
+  if (state.cloudID !== undefined) {
+    if (sameMachine(state, machine)) return [];
+    illegal(state, `${action} a second machine`);
+  }
+  if (state.state === "provisioning") return [{ type: eventType, data: machine }];
+  // The lease ended while the provider was still working: record the machine, then delete it.
+  return [
+    { type: eventType, data: machine },
+    ...deleteRequestedFor(state, "lease_ended_before_provisioned", machine.cloudID),
+  ];
+}
+
+export function decideLease(command: LeaseCommand, state: LeaseState, now: number): LeaseEvent[] {
+  switch (command.type) {
+    case "RequestLease": {
+      if (state.exists) {
+        throw new CrabboxError("lease_id_conflict", `lease ${state.id} already exists`, {
+          leaseID: state.id,
+        });
+      }
+      return [{ type: "LeaseRequested", data: command.lease }];
+    }
+    case "RecordMachineProvisioned":
+      return decideMachineArrival(state, command.machine, "MachineProvisioned", "record");
+    case "AdoptMachine":
+      return decideMachineArrival(state, command.machine, "MachineAdopted", "adopt");
+    case "RecordProvisioningFailed": {
+      mustExist(state);
+      if (state.state === "provisioning") {
+        const { code, message, provisioningAttempts } = command;
+        return [{ type: "ProvisioningFailed", data: { code, message, provisioningAttempts } }];
+      }
+      if (!isLeaseLive(state.state)) return [];
+      return illegal(state, "record a provisioning failure");
+    }
+    case "Heartbeat": {
+      mustBeLive(state, "heartbeat");
+      if (state.state === "provisioning") illegal(state, "heartbeat");
+      if (now >= state.expiresAt) {
+        throw new CrabboxError("lease_ended", `cannot heartbeat: lease ${state.id} expired`, {
+          leaseID: state.id,
+          state: "expired",
+        });
+      }
+      const data: { idleTimeoutSeconds?: number; telemetry?: TelemetrySample } = {};
+      const idle = command.idleTimeoutSeconds;
+      if (idle !== undefined && Number.isFinite(idle) && idle > 0) {
+        const clamped = Math.min(Math.trunc(idle), maxIdleTimeoutSeconds);
+        if (clamped >= 1 && clamped !== state.idleTimeoutSeconds) data.idleTimeoutSeconds = clamped;
+      }
+      if (command.telemetry) data.telemetry = command.telemetry;
+      return [{ type: "Heartbeat", data }];
+    }
+    case "ChangeShare": {
+      mustBeLive(state, "change the share");
+      const current = state.share;
+      const unchanged =
+        JSON.stringify(sortedEntries(command.users)) ===
+          JSON.stringify(sortedEntries(current?.users ?? {})) && command.org === current?.org;
+      if (unchanged) return [];
+      const data: { users: Record<string, ShareRole>; org?: ShareRole; changedBy: string } = {
+        users: command.users,
+        changedBy: command.changedBy,
+      };
+      if (command.org) data.org = command.org;
+      return [{ type: "ShareChanged", data }];
+    }
+    case "Release": {
+      mustExist(state);
+      if (!isLeaseLive(state.state)) return [];
+      const deleteMachine = command.delete ?? !state.keep;
+      return [
+        { type: "Released", data: { releasedBy: command.releasedBy, deleteMachine } },
+        ...(deleteMachine && state.machineState === "present" ? deleteRequestedFor(state, "released") : []),
+      ];
+    }
+    case "Expire": {
+      mustExist(state);
+      if (!isLeaseLive(state.state) || now < state.expiresAt) return [];
+      const ttlEnd = state.createdAt + Math.max(1, state.ttlSeconds) * 1000;
+      const reason = state.expiresAt >= ttlEnd ? "ttl" : "idle";
+      return [
+        { type: "Expired", data: { reason, expiresAt: state.expiresAt } },
+        // Expiry deletes the machine even for `keep` leases: keep only protects against release.
+        ...(state.machineState === "present" ? deleteRequestedFor(state, "expired") : []),
+      ];
+    }
+    case "RequestMachineDelete": {
+      mustExist(state);
+      if (isLeaseLive(state.state)) illegal(state, "delete the machine of a live lease (release it first)");
+      if (state.machineState === "kept" || state.machineState === "present") {
+        return deleteRequestedFor(state, command.reason);
+      }
+      return [];
+    }
+    case "RecordMachineDeleted": {
+      mustExist(state);
+      if (state.machineState === "deleted" && state.cloudID === command.cloudID) return [];
+      if (
+        (state.machineState === "delete_requested" || state.machineState === "delete_failed") &&
+        state.cloudID === command.cloudID
+      ) {
+        return [
+          { type: "MachineDeleted", data: { cloudID: command.cloudID, alreadyGone: command.alreadyGone } },
+        ];
+      }
+      return illegal(state, `record the deletion of machine ${command.cloudID}`);
+    }
+    case "RecordMachineDeleteFailed": {
+      mustExist(state);
+      if (
+        (state.machineState === "delete_requested" || state.machineState === "delete_failed") &&
+        state.cloudID === command.cloudID
+      ) {
+        return [
+          {
+            type: "MachineDeleteFailed",
+            data: {
+              cloudID: command.cloudID,
+              attempt: state.deleteAttempts + 1,
+              message: command.message,
+              nextAttemptAt: command.nextAttemptAt,
+            },
+          },
+        ];
+      }
+      return illegal(state, `record a failed deletion of machine ${command.cloudID}`);
+    }
+  }
+}
+
+function sortedEntries(record: Record<string, string>): [string, string][] {
+  return Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+function withMachine(state: LeaseState, machine: MachineData, at: number): LeaseState {
+  const next: LeaseState = {
+    ...state,
+    cloudID: machine.cloudID,
+    serverID: machine.serverID,
+    serverName: machine.serverName,
+    host: machine.host,
+    sshUser: machine.sshUser,
+    sshPort: machine.sshPort,
+    sshFallbackPorts: machine.sshFallbackPorts,
+    workRoot: machine.workRoot,
+    serverType: machine.serverType,
+    estimatedHourlyUSD: machine.estimatedHourlyUSD,
+    maxEstimatedUSD: machine.maxEstimatedUSD,
+    provisioningAttempts: machine.provisioningAttempts,
+    machineState: "present",
+    updatedAt: at,
+  };
+  if (machine.region !== undefined) next.region = machine.region;
+  if (machine.market !== undefined) next.market = machine.market;
+  if (machine.capacityHints !== undefined) next.capacityHints = machine.capacityHints;
+  if (state.state === "provisioning") {
+    // The idle clock starts when the machine is usable; the TTL still counts from the request.
+    next.state = "active";
+    next.lastTouchedAt = at;
+    next.expiresAt = leaseExpiresAt(state.createdAt, at, state.ttlSeconds, state.idleTimeoutSeconds);
+  }
+  return next;
+}
+
+export function evolveLease(state: LeaseState, event: EvolvableEvent<LeaseEvent>): LeaseState {
+  const at = event.at;
+  switch (event.type) {
+    case "LeaseRequested": {
+      const d = event.data;
+      const next: LeaseState = {
+        ...initialLeaseState(),
+        exists: true,
+        id: d.leaseID,
+        slug: d.slug,
+        provider: d.provider,
+        target: d.target,
+        desktop: d.desktop,
+        browser: d.browser,
+        code: d.code,
+        owner: d.owner,
+        org: d.org,
+        profile: d.profile,
+        class: d.class,
+        requestedServerType: d.requestedServerType,
+        serverType: d.requestedServerType,
+        providerKey: d.providerKey,
+        sshUser: d.sshUser,
+        sshPort: d.sshPort,
+        sshFallbackPorts: d.sshFallbackPorts,
+        workRoot: d.workRoot,
+        keep: d.keep,
+        ttlSeconds: d.ttlSeconds,
+        idleTimeoutSeconds: d.idleTimeoutSeconds,
+        estimatedHourlyUSD: d.estimatedHourlyUSD,
+        maxEstimatedUSD: d.maxEstimatedUSD,
+        state: "provisioning",
+        createdAt: at,
+        updatedAt: at,
+        lastTouchedAt: at,
+        expiresAt: leaseExpiresAt(at, at, d.ttlSeconds, d.idleTimeoutSeconds),
+        provisioningDeadlineAt: d.provisioningDeadlineAt,
+      };
+      if (d.windowsMode !== undefined) next.windowsMode = d.windowsMode;
+      if (d.market !== undefined) next.market = d.market;
+      if (d.region !== undefined) next.region = d.region;
+      return next;
+    }
+    case "MachineProvisioned":
+    case "MachineAdopted":
+      return withMachine(state, event.data, at);
+    case "ProvisioningFailed":
+      return {
+        ...state,
+        state: "failed",
+        updatedAt: at,
+        endedAt: at,
+        failureCode: event.data.code,
+        failureMessage: event.data.message,
+        provisioningAttempts: event.data.provisioningAttempts,
+      };
+    case "Heartbeat": {
+      const idle = event.data.idleTimeoutSeconds ?? state.idleTimeoutSeconds;
+      const next: LeaseState = {
+        ...state,
+        idleTimeoutSeconds: idle,
+        lastTouchedAt: at,
+        updatedAt: at,
+        expiresAt: leaseExpiresAt(state.createdAt, at, state.ttlSeconds, idle),
+      };
+      if (event.data.telemetry) next.telemetry = event.data.telemetry;
+      return next;
+    }
+    case "ShareChanged": {
+      const { users, org, changedBy } = event.data;
+      const next: LeaseState = { ...state, updatedAt: at };
+      if (Object.keys(users).length === 0 && org === undefined) delete next.share;
+      else
+        next.share =
+          org === undefined
+            ? { users, updatedAt: at, updatedBy: changedBy }
+            : { users, org, updatedAt: at, updatedBy: changedBy };
+      return next;
+    }
+    case "Released":
+      return {
+        ...state,
+        state: "released",
+        updatedAt: at,
+        releasedAt: at,
+        endedAt: at,
+        machineState:
+          !event.data.deleteMachine && state.machineState === "present" ? "kept" : state.machineState,
+      };
+    case "Expired":
+      return { ...state, state: "expired", updatedAt: at, endedAt: at };
+    case "MachineDeleteRequested":
+      return { ...state, machineState: "delete_requested", updatedAt: at };
+    case "MachineDeleted": {
+      const next: LeaseState = { ...state, machineState: "deleted", updatedAt: at };
+      delete next.nextDeleteAttemptAt;
+      return next;
+    }
+    case "MachineDeleteFailed":
+      return {
+        ...state,
+        machineState: "delete_failed",
+        deleteAttempts: event.data.attempt,
+        nextDeleteAttemptAt: event.data.nextAttemptAt,
+        lastDeleteError: event.data.message,
+        updatedAt: at,
+      };
+  }
+}
+
+export const leaseDecider: Decider<LeaseState, LeaseCommand, LeaseEvent> = {
+  kind: "lease",
+  snapshotSchema: 1,
+  initialState: initialLeaseState,
+  decide: decideLease,
+  evolve: evolveLease,
+  ownerOf: (state) => (state.exists ? state.owner : null),
+};

@@ -1,0 +1,80 @@
+/** The run aggregate's state: the reference's run record (coordinator.md §4.2) as a fold of its events. */
+import type { TelemetrySample, TestResults } from "./catalogue";
+
+export type RunLifecycle = "running" | "succeeded" | "failed";
+
+export interface RunTelemetry {
+  start?: TelemetrySample;
+  end?: TelemetrySample;
+  /** Ring of the latest 60 samples by `capturedAt`. */
+  samples: TelemetrySample[];
+}
+
+export interface RunState {
+  exists: boolean;
+  id: string;
+  leaseID: string;
+  slug: string;
+  provider: string;
+  target: string;
+  windowsMode?: string;
+  class: string;
+  serverType: string;
+  owner: string;
+  org: string;
+  command: string[];
+  state: RunLifecycle;
+  phase: string;
+  /** `RunFinished` recorded: the run accepts nothing more. */
+  finished: boolean;
+  exitCode?: number;
+  syncMs?: number;
+  commandMs?: number;
+  durationMs?: number;
+  logBytes: number;
+  logTruncated: boolean;
+  results?: TestResults;
+  telemetry: RunTelemetry;
+  startedAt: number;
+  lastEventAt: number;
+  eventCount: number;
+  endedAt?: number;
+}
+
+export const telemetryRingSize = 60;
+export const runLogCapBytes = 8 * 1024 * 1024;
+
+/** Merge, dedupe by `capturedAt` (last wins), sort ascending, keep the latest 60. */
+export function mergeTelemetryRing(
+  existing: TelemetrySample[],
+  incoming: TelemetrySample[],
+): TelemetrySample[] {
+  const byTime = new Map<number, TelemetrySample>();
+  for (const sample of [...existing, ...incoming]) byTime.set(sample.capturedAt, sample);
+  return [...byTime.values()].sort((a, b) => a.capturedAt - b.capturedAt).slice(-telemetryRingSize);
+}
+
+export function initialRunState(): RunState {
+  return {
+    exists: false,
+    id: "",
+    leaseID: "",
+    slug: "",
+    provider: "",
+    target: "",
+    class: "",
+    serverType: "",
+    owner: "",
+    org: "",
+    command: [],
+    state: "running",
+    phase: "starting",
+    finished: false,
+    logBytes: 0,
+    logTruncated: false,
+    telemetry: { samples: [] },
+    startedAt: 0,
+    lastEventAt: 0,
+    eventCount: 0,
+  };
+}

@@ -1,0 +1,17 @@
+/** Every inline projection, in application order (usage reads the lease row, so it follows leases). */
+import { leaseTelemetryProjection } from "./lease-telemetry";
+import { leasesProjection } from "./leases";
+import type { Projection } from "./projection";
+import { runEventsProjection } from "./run-events";
+import { runLogsProjection } from "./run-logs";
+import { runsProjection } from "./runs";
+import { usageProjection } from "./usage";
+
+export const inlineProjections: readonly Projection[] = [
+  leasesProjection,
+  leaseTelemetryProjection,
+  usageProjection,
+  runsProjection,
+  runEventsProjection,
+  runLogsProjection,
+];

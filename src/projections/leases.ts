@@ -1,0 +1,98 @@
+/** The `leases` projection: one row per lease, the lease aggregate's state as columns. */
+import type { LeaseEvent } from "../events/catalogue";
+import { evolveLease } from "../events/lease-decider";
+import { initialLeaseState, type LeaseState } from "../events/lease-state";
+import type { EvolvableEvent, RecordedEvent } from "../events/types";
+import { type ColumnSpec, column, decodeRow, encodeRow, type Row, writeRow } from "./codec";
+import type { Projection, TableName } from "./projection";
+
+export const leaseColumns: readonly ColumnSpec<LeaseState>[] = [
+  column("id", "id", "text"),
+  column("slug", "slug", "text"),
+  column("provider", "provider", "text"),
+  column("target", "target", "text"),
+  column("windowsMode", "windows_mode", "text", true),
+  column("desktop", "desktop", "bool"),
+  column("browser", "browser", "bool"),
+  column("code", "code", "bool"),
+  column("owner", "owner", "text"),
+  column("org", "org", "text"),
+  column("profile", "profile", "text"),
+  column("class", "class", "text"),
+  column("requestedServerType", "requested_server_type", "text"),
+  column("serverType", "server_type", "text"),
+  column("market", "market", "text", true),
+  column("region", "region", "text", true),
+  column("providerKey", "provider_key", "text"),
+  column("cloudID", "cloud_id", "text", true),
+  column("serverID", "server_id", "int"),
+  column("serverName", "server_name", "text"),
+  column("host", "host", "text"),
+  column("sshUser", "ssh_user", "text"),
+  column("sshPort", "ssh_port", "text"),
+  column("sshFallbackPorts", "ssh_fallback_ports", "json"),
+  column("workRoot", "work_root", "text"),
+  column("keep", "keep", "bool"),
+  column("ttlSeconds", "ttl_seconds", "int"),
+  column("idleTimeoutSeconds", "idle_timeout_seconds", "int"),
+  column("estimatedHourlyUSD", "estimated_hourly_usd", "real"),
+  column("maxEstimatedUSD", "max_estimated_usd", "real"),
+  column("provisioningAttempts", "provisioning_attempts", "json"),
+  column("capacityHints", "capacity_hints", "json", true),
+  column("share", "share", "json", true),
+  column("telemetry", "telemetry", "json", true),
+  column("state", "state", "text"),
+  column("createdAt", "created_at", "int"),
+  column("updatedAt", "updated_at", "int"),
+  column("lastTouchedAt", "last_touched_at", "int"),
+  column("expiresAt", "expires_at", "int"),
+  column("provisioningDeadlineAt", "provisioning_deadline_at", "int"),
+  column("releasedAt", "released_at", "int", true),
+  column("endedAt", "ended_at", "int", true),
+  column("failureCode", "failure_code", "text", true),
+  column("failureMessage", "failure_message", "text", true),
+  column("machineState", "machine_state", "text"),
+  column("deleteAttempts", "delete_attempts", "int"),
+  column("nextDeleteAttemptAt", "next_delete_attempt_at", "int", true),
+  column("lastDeleteError", "last_delete_error", "text", true),
+];
+
+export function leaseStateFromRow(row: Row): LeaseState {
+  return decodeRow(row, leaseColumns, { ...initialLeaseState(), exists: true });
+}
+
+const leaseEventTypes = new Set<string>([
+  "LeaseRequested",
+  "MachineProvisioned",
+  "ProvisioningFailed",
+  "Heartbeat",
+  "ShareChanged",
+  "Released",
+  "Expired",
+  "MachineDeleteRequested",
+  "MachineDeleted",
+  "MachineDeleteFailed",
+  "MachineAdopted",
+]);
+
+export function leaseIdOfStream(stream: string): string {
+  return stream.slice("lease:".length);
+}
+
+export const leasesProjection: Projection = {
+  name: "leases",
+  tables: [{ name: "leases", key: ["id"] }],
+  handles: leaseEventTypes,
+  apply(sql: SqlStorage, event: RecordedEvent, table: TableName): void {
+    const t = table("leases");
+    const before = sql
+      .exec<Row>(`SELECT * FROM ${t} WHERE id = ?`, leaseIdOfStream(event.stream))
+      .toArray()[0];
+    // Applying an event twice must change nothing: the row remembers the last seq it folded.
+    if (before && Number(before.last_seq) >= event.seq) return;
+    const state = before ? leaseStateFromRow(before) : initialLeaseState();
+    const next = evolveLease(state, event as EvolvableEvent<LeaseEvent>);
+    const after = { ...encodeRow(next, leaseColumns), last_seq: event.seq };
+    writeRow(sql, t, "id", before, after);
+  },
+};

@@ -1,0 +1,58 @@
+/** The `runs` projection: one row per run, the run aggregate's state as columns. */
+import type { RunEvent } from "../events/catalogue";
+import { evolveRun } from "../events/run-decider";
+import { initialRunState, type RunState } from "../events/run-state";
+import type { EvolvableEvent, RecordedEvent } from "../events/types";
+import { type ColumnSpec, column, decodeRow, encodeRow, type Row, writeRow } from "./codec";
+import type { Projection, TableName } from "./projection";
+
+export const runColumns: readonly ColumnSpec<RunState>[] = [
+  column("id", "id", "text"),
+  column("leaseID", "lease_id", "text"),
+  column("slug", "slug", "text"),
+  column("provider", "provider", "text"),
+  column("target", "target", "text"),
+  column("windowsMode", "windows_mode", "text", true),
+  column("class", "class", "text"),
+  column("serverType", "server_type", "text"),
+  column("owner", "owner", "text"),
+  column("org", "org", "text"),
+  column("command", "command", "json"),
+  column("state", "state", "text"),
+  column("phase", "phase", "text"),
+  column("finished", "finished", "bool"),
+  column("exitCode", "exit_code", "int", true),
+  column("syncMs", "sync_ms", "real", true),
+  column("commandMs", "command_ms", "real", true),
+  column("durationMs", "duration_ms", "real", true),
+  column("logBytes", "log_bytes", "int"),
+  column("logTruncated", "log_truncated", "bool"),
+  column("results", "results", "json", true),
+  column("telemetry", "telemetry", "json"),
+  column("startedAt", "started_at", "int"),
+  column("lastEventAt", "last_event_at", "int"),
+  column("eventCount", "event_count", "int"),
+  column("endedAt", "ended_at", "int", true),
+];
+
+export function runStateFromRow(row: Row): RunState {
+  return decodeRow(row, runColumns, { ...initialRunState(), exists: true });
+}
+
+export function runIdOfStream(stream: string): string {
+  return stream.slice("run:".length);
+}
+
+export const runsProjection: Projection = {
+  name: "runs",
+  tables: [{ name: "runs", key: ["id"] }],
+  handles: new Set(["RunStarted", "RunEventAppended", "RunTelemetryRecorded", "RunFinished"]),
+  apply(sql: SqlStorage, event: RecordedEvent, table: TableName): void {
+    const t = table("runs");
+    const before = sql.exec<Row>(`SELECT * FROM ${t} WHERE id = ?`, runIdOfStream(event.stream)).toArray()[0];
+    if (before && Number(before.last_seq) >= event.seq) return;
+    const state = before ? runStateFromRow(before) : initialRunState();
+    const next = evolveRun(state, event as EvolvableEvent<RunEvent>);
+    writeRow(sql, t, "id", before, { ...encodeRow(next, runColumns), last_seq: event.seq });
+  },
+};

@@ -1,0 +1,53 @@
+/**
+ * The usage projection: one row per lease with what cost accounting needs, keyed by the UTC
+ * month the lease was created in (the reference's `GET /v1/usage` selection). It reads the
+ * lease row the `leases` projection just wrote, so it runs after it.
+ */
+import type { RecordedEvent } from "../events/types";
+import type { Row } from "./codec";
+import { leaseIdOfStream } from "./leases";
+import type { Projection, TableName } from "./projection";
+
+export function usageMonth(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 7);
+}
+
+export const usageProjection: Projection = {
+  name: "lease_usage",
+  tables: [{ name: "lease_usage", key: ["lease_id"] }],
+  // Heartbeats and shares change nothing that costs money: skip them on the hot path.
+  handles: new Set([
+    "LeaseRequested",
+    "MachineProvisioned",
+    "MachineAdopted",
+    "ProvisioningFailed",
+    "Released",
+    "Expired",
+    "MachineDeleteRequested",
+    "MachineDeleted",
+    "MachineDeleteFailed",
+  ]),
+  apply(sql: SqlStorage, event: RecordedEvent, table: TableName): void {
+    const lease = sql
+      .exec<Row>(`SELECT * FROM ${table("leases")} WHERE id = ?`, leaseIdOfStream(event.stream))
+      .toArray()[0];
+    if (!lease) return;
+    sql.exec(
+      `INSERT OR REPLACE INTO ${table("lease_usage")} (lease_id, month, owner, org, provider, server_type, state,
+         machine_state, created_at, ended_at, estimated_hourly_usd, max_estimated_usd)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      lease.id ?? null,
+      usageMonth(Number(lease.created_at)),
+      lease.owner ?? null,
+      lease.org ?? null,
+      lease.provider ?? null,
+      lease.server_type ?? null,
+      lease.state ?? null,
+      lease.machine_state ?? null,
+      lease.created_at ?? null,
+      lease.ended_at ?? null,
+      lease.estimated_hourly_usd ?? null,
+      lease.max_estimated_usd ?? null,
+    );
+  },
+};

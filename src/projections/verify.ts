@@ -1,0 +1,139 @@
+/**
+ * The audit check: replay the whole log into shadow tables through the same projection code
+ * and compare them with the live tables row by row. Any difference means a projection was
+ * written outside the append path, or a projection is not a pure fold of the log.
+ * Runs in one transaction (nothing interleaves; the shadow tables never outlive the call).
+ */
+import { upcast } from "../events/catalogue";
+import type { EventMeta, RecordedEvent } from "../events/types";
+import type { Row } from "./codec";
+import { inlineProjections } from "./inline";
+import { liveTables, type Projection, type TableName } from "./projection";
+
+export interface RowDifference {
+  table: string;
+  key: Record<string, SqlStorageValue>;
+  /** The live row, or null when only the rebuild has it. */
+  live: Row | null;
+  /** The rebuilt row, or null when only the live table has it. */
+  rebuilt: Row | null;
+}
+
+export interface VerifyReport {
+  ok: boolean;
+  eventsReplayed: number;
+  tables: { table: string; liveRows: number; rebuiltRows: number }[];
+  differences: RowDifference[];
+  /** True when there were more differences than reported. */
+  truncated: boolean;
+}
+
+const replayBatch = 500;
+const shadow: TableName = (table) => `shadow_${table}`;
+
+/** Replays every event in order into the tables `table` names, in batches. Returns the count. */
+export function replayLog(sql: SqlStorage, projections: readonly Projection[], table: TableName): number {
+  let after = 0;
+  let count = 0;
+  for (;;) {
+    const rows = sql
+      .exec<Row>("SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?", after, replayBatch)
+      .toArray();
+    if (rows.length === 0) return count;
+    for (const row of rows) {
+      const event: RecordedEvent = {
+        seq: Number(row.seq),
+        id: String(row.id),
+        stream: String(row.stream),
+        version: Number(row.version),
+        type: String(row.type),
+        schema: Number(row.schema),
+        data: upcast(String(row.type), Number(row.schema), JSON.parse(String(row.data))),
+        meta: JSON.parse(String(row.meta)) as EventMeta,
+        dedupeKey: row.dedupe_key === null ? null : String(row.dedupe_key),
+        owner: row.owner === null ? null : String(row.owner),
+        at: Number(row.at),
+      };
+      for (const projection of projections) {
+        if (projection.handles.has(event.type)) projection.apply(sql, event, table);
+      }
+      after = event.seq;
+      count++;
+    }
+  }
+}
+
+function createShadow(sql: SqlStorage, table: string): void {
+  const ddl = sql
+    .exec<{ sql: string }>("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", table)
+    .toArray()[0]?.sql;
+  if (!ddl) throw new Error(`projection table ${table} does not exist`);
+  sql.exec(`DROP TABLE IF EXISTS ${shadow(table)}`);
+  sql.exec(ddl.replace(/^CREATE TABLE\s+("?)(\w+)\1/i, `CREATE TABLE ${shadow(table)}`));
+}
+
+function rowsOnlyIn(sql: SqlStorage, a: string, b: string, limit: number): Row[] {
+  return sql
+    .exec<Row>(`SELECT * FROM (SELECT * FROM ${a} EXCEPT SELECT * FROM ${b}) LIMIT ?`, limit)
+    .toArray();
+}
+
+export function verifyProjections(
+  storage: DurableObjectStorage,
+  options: { projections?: readonly Projection[]; maxDifferences?: number } = {},
+): VerifyReport {
+  const projections = options.projections ?? inlineProjections;
+  const maxDifferences = options.maxDifferences ?? 100;
+  const sql = storage.sql;
+  return storage.transactionSync(() => {
+    const tables = projections.flatMap((p) => p.tables);
+    for (const t of tables) createShadow(sql, t.name);
+    try {
+      const eventsReplayed = replayLog(sql, projections, shadow);
+      const report: VerifyReport = {
+        ok: true,
+        eventsReplayed,
+        tables: [],
+        differences: [],
+        truncated: false,
+      };
+      for (const t of tables) {
+        const count = (name: string) => sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM ${name}`).one().n;
+        report.tables.push({ table: t.name, liveRows: count(t.name), rebuiltRows: count(shadow(t.name)) });
+        const keyOf = (row: Row) => Object.fromEntries(t.key.map((k) => [k, row[k] ?? null]));
+        const keyText = (row: Row) => JSON.stringify(t.key.map((k) => row[k] ?? null));
+        const byKey = new Map<string, RowDifference>();
+        for (const row of rowsOnlyIn(sql, t.name, shadow(t.name), maxDifferences + 1)) {
+          byKey.set(keyText(row), { table: t.name, key: keyOf(row), live: row, rebuilt: null });
+        }
+        for (const row of rowsOnlyIn(sql, shadow(t.name), t.name, maxDifferences + 1)) {
+          const known = byKey.get(keyText(row));
+          if (known) known.rebuilt = row;
+          else byKey.set(keyText(row), { table: t.name, key: keyOf(row), live: null, rebuilt: row });
+        }
+        for (const difference of byKey.values()) {
+          if (report.differences.length >= maxDifferences) {
+            report.truncated = true;
+            break;
+          }
+          report.differences.push(difference);
+        }
+      }
+      report.ok = report.differences.length === 0;
+      return report;
+    } finally {
+      for (const t of tables) sql.exec(`DROP TABLE IF EXISTS ${shadow(t.name)}`);
+    }
+  });
+}
+
+/** Throws the live projections away and rebuilds them from the log (operator repair). */
+export function rebuildProjections(
+  storage: DurableObjectStorage,
+  projections: readonly Projection[] = inlineProjections,
+): number {
+  return storage.transactionSync(() => {
+    for (const t of projections.flatMap((p) => p.tables)) storage.sql.exec(`DELETE FROM ${t.name}`);
+    return replayLog(storage.sql, projections, liveTables);
+  });
+}
