@@ -77,7 +77,12 @@ function publicContext(request: IRequest, base: Base): PublicRequestContext {
   return ctx;
 }
 
-export function buildRouter() {
+/** Registers a group of routes (auth, fleet, …) on the router. */
+export type RouteRegistrar = (router: CrabboxRouter) => void;
+
+export const defaultRegistrars: readonly RouteRegistrar[] = [registerAuthRoutes, registerFleetRoutes];
+
+export function buildRouter(registrars: readonly RouteRegistrar[] = defaultRegistrars) {
   const itty = Router<IRequest, [Base]>();
 
   function add(
@@ -112,8 +117,7 @@ export function buildRouter() {
 
   router.public.get("/v1/health", health);
   router.get("/v1/whoami", whoami);
-  registerAuthRoutes(router);
-  registerFleetRoutes(router);
+  for (const register of registrars) register(router);
 
   return {
     async fetch(request: Request, env: Env): Promise<Response> {

@@ -24,7 +24,10 @@ describe("the request pipeline", () => {
       ["GET", "/v1/runners"],
       ["POST", "/v1/health"],
     ] as const) {
-      const res = await exports.default.fetch(`${base}${path}`, { method, headers: { authorization: "Bearer x" } });
+      const res = await exports.default.fetch(`${base}${path}`, {
+        method,
+        headers: { authorization: "Bearer x" },
+      });
       expect(res.status, `${method} ${path}`).toBe(404);
       expect(await res.json()).toMatchObject({ error: "not_found" });
     }
