@@ -59,8 +59,18 @@ export interface RetryingFetchOptions {
   /** Names the API in errors, e.g. "hetzner POST /servers". Never contains secrets. */
   label: string;
   signal?: AbortSignal;
-  /** Statuses beyond 429 that mean "throttled" for this API (EC2 throttles with 503). */
-  isThrottle?: (status: number, body: string) => boolean;
+  /**
+   * What an answer means; by default 429 is throttling, 5xx is transient, the rest final.
+   * EC2 overrides it: it throttles with 503 and reports capacity shortages as 500.
+   */
+  classify?: (status: number, body: string) => AnswerKind;
+}
+
+export type AnswerKind = "throttle" | "transient" | "final";
+
+export function defaultClassify(status: number): AnswerKind {
+  if (status === 429) return "throttle";
+  return status >= 500 ? "transient" : "final";
 }
 
 export interface FetchedResponse {
@@ -70,7 +80,7 @@ export interface FetchedResponse {
 }
 
 /**
- * Returns the first response that is neither throttled nor a 5xx, or the last one when the
+ * Returns the first final answer (not throttled, not transient), or the last one when the
  * retries run out. Throws `timeout` when every attempt timed out.
  */
 export async function retryingFetch(
@@ -96,9 +106,9 @@ export async function retryingFetch(
       continue;
     }
     last = response;
-    const throttled =
-      response.status === 429 || (options.isThrottle?.(response.status, response.body) ?? false);
-    if (!throttled && response.status < 500) return response;
+    const kind = (options.classify ?? defaultClassify)(response.status, response.body);
+    if (kind === "final") return response;
+    const throttled = kind === "throttle";
     if (attempt === policy.maxRetries) break;
     const wait = throttled ? retryAfterMs(response.headers.get("retry-after")) : undefined;
     if (wait !== undefined && wait > policy.maxRetryAfterMs) break;

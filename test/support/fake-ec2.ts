@@ -1,0 +1,763 @@
+/**
+ * A loopback fake of the EC2 Query API (form-encoded `Action=…&Version=2016-11-15` POSTs,
+ * XML answers, `<Response><Errors><Error><Code>` failures), modelled on the public API
+ * reference for the calls Crabbox makes. State is per region; the region is read from the
+ * request's SigV4 credential scope, as the real endpoints are per region. RunInstances
+ * honours ClientToken idempotency. Faults: capacity/quota/spot refusals per type and
+ * market, 5xx, throttling (503 RequestLimitExceeded or 429 + Retry-After), hangs, and
+ * "late" calls that take effect without answering.
+ */
+
+export interface FakeInstance {
+  id: string;
+  region: string;
+  imageId: string;
+  type: string;
+  keyName: string;
+  groupIds: string[];
+  state: "pending" | "running" | "shutting-down" | "terminated";
+  ip: string | null;
+  ipAfterPolls: number;
+  spot: boolean;
+  clientToken: string;
+  tags: Record<string, string>;
+  volumeTags: Record<string, string>;
+  userData: string;
+}
+
+export interface FakeKeyPair {
+  region: string;
+  name: string;
+  id: string;
+  publicKey: string;
+  tags: Record<string, string>;
+}
+
+export interface FakeGroup {
+  region: string;
+  id: string;
+  name: string;
+  vpcId: string;
+  description: string;
+  tags: Record<string, string>;
+  ingress: Array<{ protocol: string; port: number; cidr: string; description?: string }>;
+}
+
+export type Ec2Fault =
+  | { kind: "error"; status?: number; code: string; message?: string }
+  | { kind: "throttle" }
+  | { kind: "rate_limit"; retryAfterSeconds: number }
+  | { kind: "server_error" }
+  | { kind: "hang" }
+  | { kind: "late" };
+
+export interface Ec2FaultRule {
+  action: string;
+  fault: Ec2Fault;
+  times?: number;
+}
+
+export interface Ec2Request {
+  action: string;
+  region: string;
+  params: URLSearchParams;
+  signed: boolean;
+  fault?: Ec2Fault["kind"];
+}
+
+interface Image {
+  id: string;
+  owner: string;
+  name: string;
+  created: string;
+  arch: string;
+}
+
+const images: Image[] = [
+  {
+    id: "ami-0ubuntu2404old",
+    owner: "099720109477",
+    name: "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-20260101",
+    created: "2026-01-01T00:00:00.000Z",
+    arch: "x86_64",
+  },
+  {
+    id: "ami-0ubuntu2404new",
+    owner: "099720109477",
+    name: "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-20261101",
+    created: "2026-11-01T00:00:00.000Z",
+    arch: "x86_64",
+  },
+  {
+    id: "ami-0ubuntu2404arm",
+    owner: "099720109477",
+    name: "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-arm64-server-20261120",
+    created: "2026-11-20T00:00:00.000Z",
+    arch: "arm64",
+  },
+  {
+    id: "ami-0fakecanonical",
+    owner: "111111111111",
+    name: "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-20261127",
+    created: "2026-11-27T00:00:00.000Z",
+    arch: "x86_64",
+  },
+  {
+    id: "ami-0windows2022",
+    owner: "amazon",
+    name: "Windows_Server-2022-English-Full-Base-2026.11.12",
+    created: "2026-11-12T00:00:00.000Z",
+    arch: "x86_64",
+  },
+];
+
+export class FakeEc2 {
+  readonly accessKeyId = "AKIAFAKEFAKEFAKE";
+  readonly secretAccessKey = "fake-secret-key";
+  readonly instances = new Map<string, FakeInstance>();
+  readonly keyPairs = new Map<string, FakeKeyPair>();
+  readonly groups = new Map<string, FakeGroup>();
+  readonly requests: Ec2Request[] = [];
+  /** `"<type>/<spot|on-demand>"` or `"<region>/<type>/<market>"` → refusal code for RunInstances. */
+  readonly refusals = new Map<string, string>();
+  /** Describes of a new instance before its public IP shows up. */
+  ipAfterPolls = 1;
+  private rules: Ec2FaultRule[] = [];
+  private tokens = new Map<string, { fingerprint: string; instanceId: string }>();
+  private counter = 0x1000;
+
+  inject(...rules: Ec2FaultRule[]): void {
+    this.rules.push(...rules.map((r) => ({ ...r, times: r.times ?? 1 })));
+  }
+
+  clearFaults(): void {
+    this.rules = [];
+  }
+
+  reset(): void {
+    this.instances.clear();
+    this.keyPairs.clear();
+    this.groups.clear();
+    this.requests.length = 0;
+    this.refusals.clear();
+    this.tokens.clear();
+    this.rules = [];
+    this.ipAfterPolls = 1;
+  }
+
+  /** What still exists (terminated instances are gone for this purpose). */
+  inventory(): { instances: FakeInstance[]; keyPairs: FakeKeyPair[]; groups: FakeGroup[] } {
+    return {
+      instances: [...this.instances.values()].filter((i) => i.state !== "terminated"),
+      keyPairs: [...this.keyPairs.values()],
+      groups: [...this.groups.values()],
+    };
+  }
+
+  readonly fetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> =>
+    this.handle(new Request(input, init));
+
+  async handle(request: Request): Promise<Response> {
+    const params = new URLSearchParams(await request.text());
+    const action = params.get("Action") ?? "";
+    const auth = request.headers.get("authorization") ?? "";
+    const scope = /Credential=([^/]+)\/\d{8}\/([a-z0-9-]+)\/ec2\/aws4_request/.exec(auth);
+    const recorded: Ec2Request = {
+      action,
+      region: scope?.[2] ?? "",
+      params,
+      signed: scope?.[1] === this.accessKeyId && /Signature=[0-9a-f]{64}/.test(auth),
+    };
+    this.requests.push(recorded);
+    if (!recorded.signed)
+      return errorXML(401, "AuthFailure", "AWS was not able to validate the provided access credentials");
+    if (params.get("Version") !== "2016-11-15") return errorXML(400, "InvalidParameterValue", "bad Version");
+    const fault = this.takeFault(action);
+    recorded.fault = fault?.kind;
+    switch (fault?.kind) {
+      case undefined:
+        return this.route(action, recorded.region, params);
+      case "error":
+        return errorXML(fault.status ?? 400, fault.code, fault.message ?? fault.code);
+      case "throttle":
+        return errorXML(503, "RequestLimitExceeded", "Request limit exceeded.");
+      case "rate_limit":
+        return new Response(errorBody("Throttling", "Rate exceeded"), {
+          status: 429,
+          headers: { "content-type": "text/xml", "retry-after": String(fault.retryAfterSeconds) },
+        });
+      case "server_error":
+        return errorXML(500, "InternalError", "An internal error has occurred");
+      case "hang":
+        return hang(request.signal);
+      case "late":
+        this.route(action, recorded.region, params);
+        return hang(request.signal);
+    }
+  }
+
+  async listen(): Promise<{ url: string; close: () => Promise<void> }> {
+    const { serveOnLoopback } = await import("./loopback-server");
+    return serveOnLoopback((request) => this.handle(request));
+  }
+
+  private takeFault(action: string): Ec2Fault | undefined {
+    const rule = this.rules.find((r) => (r.times ?? 0) > 0 && r.action === action);
+    if (!rule) return undefined;
+    rule.times = (rule.times ?? 1) - 1;
+    return rule.fault;
+  }
+
+  private id(prefix: string): string {
+    this.counter += 1;
+    return `${prefix}-0${this.counter.toString(16).padStart(16, "0")}`;
+  }
+
+  private route(action: string, region: string, p: URLSearchParams): Response {
+    switch (action) {
+      case "ImportKeyPair":
+        return this.importKeyPair(region, p);
+      case "DescribeKeyPairs":
+        return this.describeKeyPairs(region, p);
+      case "DeleteKeyPair":
+        return this.deleteKeyPair(region, p);
+      case "DescribeVpcs":
+        return ok(
+          action,
+          x(
+            "vpcSet",
+            item(x("vpcId", `vpc-default-${region}`) + x("isDefault", "true") + x("state", "available")),
+          ),
+        );
+      case "DescribeSubnets":
+        return ok(
+          action,
+          x(
+            "subnetSet",
+            list(p, "SubnetId")
+              .map((id) => item(x("subnetId", id) + x("vpcId", `vpc-of-${id}`)))
+              .join(""),
+          ),
+        );
+      case "CreateSecurityGroup":
+        return this.createGroup(region, p);
+      case "DescribeSecurityGroups":
+        return this.describeGroups(region, p);
+      case "AuthorizeSecurityGroupIngress":
+        return this.authorize(region, p);
+      case "DeleteSecurityGroup":
+        return this.deleteGroup(region, p);
+      case "DescribeImages":
+        return this.describeImages(p);
+      case "RunInstances":
+        return this.runInstances(region, p);
+      case "DescribeInstances":
+        return this.describeInstances(region, p);
+      case "TerminateInstances":
+        return this.terminate(region, p);
+      case "CreateTags":
+        return this.createTags(region, p);
+      case "DescribeSpotPriceHistory":
+        return this.spotPrices(region, p);
+      default:
+        return errorXML(400, "InvalidAction", `The action ${action} is not valid for this web service.`);
+    }
+  }
+
+  private importKeyPair(region: string, p: URLSearchParams): Response {
+    const name = p.get("KeyName") ?? "";
+    if ([...this.keyPairs.values()].some((k) => k.region === region && k.name === name)) {
+      return errorXML(400, "InvalidKeyPair.Duplicate", `The keypair '${name}' already exists.`);
+    }
+    const material = atob(p.get("PublicKeyMaterial") ?? "");
+    if (!/^ssh-(ed25519|rsa) /.test(material))
+      return errorXML(400, "InvalidKey.Format", "Key is not in valid OpenSSH public key format");
+    const key: FakeKeyPair = {
+      region,
+      name,
+      id: this.id("key"),
+      publicKey: material,
+      tags: tagSpec(p, "key-pair"),
+    };
+    this.keyPairs.set(`${region}/${name}`, key);
+    return ok(
+      "ImportKeyPair",
+      x("keyFingerprint", "fa:ke") + x("keyName", name) + x("keyPairId", key.id) + tagSet(key.tags),
+    );
+  }
+
+  private describeKeyPairs(region: string, p: URLSearchParams): Response {
+    const names = list(p, "KeyName");
+    const keys = [...this.keyPairs.values()].filter(
+      (k) => k.region === region && (names.length === 0 || names.includes(k.name)),
+    );
+    const missing = names.find((n) => !keys.some((k) => k.name === n));
+    if (missing) return errorXML(400, "InvalidKeyPair.NotFound", `The key pair '${missing}' does not exist`);
+    const withKey = p.get("IncludePublicKey") === "true";
+    return ok(
+      "DescribeKeyPairs",
+      x(
+        "keySet",
+        keys
+          .map((k) =>
+            item(
+              x("keyPairId", k.id) +
+                x("keyName", k.name) +
+                x("keyFingerprint", "fa:ke") +
+                (withKey ? x("publicKey", k.publicKey) : "") +
+                tagSet(k.tags),
+            ),
+          )
+          .join(""),
+      ),
+    );
+  }
+
+  private deleteKeyPair(region: string, p: URLSearchParams): Response {
+    // EC2 answers success for a key that does not exist.
+    this.keyPairs.delete(`${region}/${p.get("KeyName") ?? ""}`);
+    return ok("DeleteKeyPair", x("return", "true"));
+  }
+
+  private createGroup(region: string, p: URLSearchParams): Response {
+    const name = p.get("GroupName") ?? "";
+    const vpcId = p.get("VpcId") ?? "";
+    if (!p.get("GroupDescription"))
+      return errorXML(400, "MissingParameter", "The request must contain the parameter GroupDescription");
+    if ([...this.groups.values()].some((g) => g.region === region && g.name === name && g.vpcId === vpcId)) {
+      return errorXML(
+        400,
+        "InvalidGroup.Duplicate",
+        `The security group '${name}' already exists for VPC '${vpcId}'`,
+      );
+    }
+    const group: FakeGroup = {
+      region,
+      id: this.id("sg"),
+      name,
+      vpcId,
+      description: p.get("GroupDescription") ?? "",
+      tags: tagSpec(p, "security-group"),
+      ingress: [],
+    };
+    this.groups.set(group.id, group);
+    return ok("CreateSecurityGroup", x("return", "true") + x("groupId", group.id) + tagSet(group.tags));
+  }
+
+  private describeGroups(region: string, p: URLSearchParams): Response {
+    const filters = filtersOf(p);
+    const ids = list(p, "GroupId");
+    const groups = [...this.groups.values()].filter(
+      (g) =>
+        g.region === region &&
+        (ids.length === 0 || ids.includes(g.id)) &&
+        matches(filters, (name) =>
+          name === "group-name"
+            ? [g.name]
+            : name === "vpc-id"
+              ? [g.vpcId]
+              : name.startsWith("tag:")
+                ? [g.tags[name.slice(4)] ?? ""]
+                : [],
+        ),
+    );
+    return ok(
+      "DescribeSecurityGroups",
+      x(
+        "securityGroupInfo",
+        groups
+          .map((g) =>
+            item(
+              x("ownerId", "123456789012") +
+                x("groupId", g.id) +
+                x("groupName", g.name) +
+                x("groupDescription", g.description) +
+                x("vpcId", g.vpcId) +
+                tagSet(g.tags),
+            ),
+          )
+          .join(""),
+      ),
+    );
+  }
+
+  private authorize(region: string, p: URLSearchParams): Response {
+    const group = this.groups.get(p.get("GroupId") ?? "");
+    if (!group || group.region !== region)
+      return errorXML(400, "InvalidGroup.NotFound", "The security group does not exist");
+    const rules: FakeGroup["ingress"] = [];
+    for (let n = 1; p.has(`IpPermissions.${n}.IpProtocol`); n++) {
+      const prefix = `IpPermissions.${n}`;
+      const port = Number(p.get(`${prefix}.FromPort`));
+      if (port !== Number(p.get(`${prefix}.ToPort`)))
+        return errorXML(400, "InvalidParameterValue", "crabbox only opens single ports");
+      for (let m = 1; p.has(`${prefix}.IpRanges.${m}.CidrIp`); m++) {
+        rules.push({
+          protocol: p.get(`${prefix}.IpProtocol`) ?? "",
+          port,
+          cidr: p.get(`${prefix}.IpRanges.${m}.CidrIp`) ?? "",
+          description: p.get(`${prefix}.IpRanges.${m}.Description`) ?? undefined,
+        });
+      }
+      for (let m = 1; p.has(`${prefix}.Ipv6Ranges.${m}.CidrIpv6`); m++) {
+        rules.push({
+          protocol: p.get(`${prefix}.IpProtocol`) ?? "",
+          port,
+          cidr: p.get(`${prefix}.Ipv6Ranges.${m}.CidrIpv6`) ?? "",
+          description: p.get(`${prefix}.Ipv6Ranges.${m}.Description`) ?? undefined,
+        });
+      }
+    }
+    if (
+      rules.some((r) =>
+        group.ingress.some((e) => e.port === r.port && e.cidr === r.cidr && e.protocol === r.protocol),
+      )
+    ) {
+      return errorXML(400, "InvalidPermission.Duplicate", "the specified rule already exists");
+    }
+    group.ingress.push(...rules);
+    return ok("AuthorizeSecurityGroupIngress", x("return", "true"));
+  }
+
+  private deleteGroup(region: string, p: URLSearchParams): Response {
+    const group = this.groups.get(p.get("GroupId") ?? "");
+    if (!group || group.region !== region)
+      return errorXML(400, "InvalidGroup.NotFound", "The security group does not exist");
+    if ([...this.instances.values()].some((i) => i.state !== "terminated" && i.groupIds.includes(group.id))) {
+      return errorXML(400, "DependencyViolation", `resource ${group.id} has a dependent object`);
+    }
+    this.groups.delete(group.id);
+    return ok("DeleteSecurityGroup", x("return", "true"));
+  }
+
+  private describeImages(p: URLSearchParams): Response {
+    const owners = list(p, "Owner");
+    const filters = filtersOf(p);
+    const found = images.filter(
+      (i) =>
+        (owners.length === 0 || owners.includes(i.owner)) &&
+        matches(filters, (name) =>
+          name === "name"
+            ? [i.name]
+            : name === "architecture"
+              ? [i.arch]
+              : name === "root-device-type"
+                ? ["ebs"]
+                : name === "virtualization-type"
+                  ? ["hvm"]
+                  : name === "state"
+                    ? ["available"]
+                    : [],
+        ),
+    );
+    return ok(
+      "DescribeImages",
+      x(
+        "imagesSet",
+        found
+          .map((i) =>
+            item(
+              x("imageId", i.id) +
+                x("name", i.name) +
+                x("imageOwnerId", i.owner) +
+                x("creationDate", i.created) +
+                x("architecture", i.arch),
+            ),
+          )
+          .join(""),
+      ),
+    );
+  }
+
+  private runInstances(region: string, p: URLSearchParams): Response {
+    const token = p.get("ClientToken") ?? "";
+    const type = p.get("InstanceType") ?? "";
+    const spot = p.get("InstanceMarketOptions.MarketType") === "spot";
+    const fingerprint = [...p.entries()]
+      .filter(([k]) => k !== "ClientToken")
+      .map(([k, v]) => `${k}=${v}`)
+      .sort()
+      .join("&");
+    if (token) {
+      const seen = this.tokens.get(`${region}/${token}`);
+      if (seen && seen.fingerprint !== fingerprint) {
+        return errorXML(
+          400,
+          "IdempotentParameterMismatch",
+          "The client token you have provided is associated with a resource that is already deleted or has different parameters",
+        );
+      }
+      const existing = seen && this.instances.get(seen.instanceId);
+      if (existing) return ok("RunInstances", reservation(existing));
+    }
+    const keyName = p.get("KeyName") ?? "";
+    if (!this.keyPairs.has(`${region}/${keyName}`))
+      return errorXML(400, "InvalidKeyPair.NotFound", `The key pair '${keyName}' does not exist`);
+    const groupIds = [...list(p, "SecurityGroupId"), ...list(p, "NetworkInterface.1.SecurityGroupId")];
+    for (const g of groupIds) {
+      if (!this.groups.has(g) && !g.startsWith("sg-operator"))
+        return errorXML(400, "InvalidGroup.NotFound", `The security group '${g}' does not exist`);
+    }
+    if (
+      !images.some((i) => i.id === p.get("ImageId")) &&
+      !(p.get("ImageId") ?? "").startsWith("ami-custom")
+    ) {
+      return errorXML(400, "InvalidAMIID.NotFound", `The image id '[${p.get("ImageId")}]' does not exist`);
+    }
+    const market = spot ? "spot" : "on-demand";
+    const refusal =
+      this.refusals.get(`${region}/${type}/${market}`) ?? this.refusals.get(`${type}/${market}`);
+    if (refusal)
+      return errorXML(
+        refusal === "InsufficientInstanceCapacity" ? 500 : 400,
+        refusal,
+        `refused ${type} ${market} in ${region}: ${refusal}`,
+      );
+    const instance: FakeInstance = {
+      id: this.id("i"),
+      region,
+      imageId: p.get("ImageId") ?? "",
+      type,
+      keyName,
+      groupIds,
+      state: "pending",
+      ip: null,
+      ipAfterPolls: this.ipAfterPolls,
+      spot,
+      clientToken: token,
+      tags: tagSpec(p, "instance"),
+      volumeTags: tagSpec(p, "volume"),
+      userData: atob(p.get("UserData") ?? ""),
+    };
+    if (instance.ipAfterPolls <= 0) instance.ip = ipFor(this.counter);
+    this.instances.set(instance.id, instance);
+    if (token) this.tokens.set(`${region}/${token}`, { fingerprint, instanceId: instance.id });
+    return ok("RunInstances", reservation(instance));
+  }
+
+  private describeInstances(region: string, p: URLSearchParams): Response {
+    const ids = list(p, "InstanceId");
+    const filters = filtersOf(p);
+    const missing = ids.find((id) => this.instances.get(id)?.region !== region);
+    if (missing)
+      return errorXML(400, "InvalidInstanceID.NotFound", `The instance ID '${missing}' does not exist`);
+    const found = [...this.instances.values()].filter(
+      (i) =>
+        i.region === region &&
+        (ids.length === 0 || ids.includes(i.id)) &&
+        matches(filters, (name) =>
+          name === "instance-state-name"
+            ? [i.state]
+            : name.startsWith("tag:")
+              ? [i.tags[name.slice(4)] ?? ""]
+              : [],
+        ),
+    );
+    for (const i of found) this.advance(i);
+    const max = Number(p.get("MaxResults") ?? 1000);
+    const start = Number(p.get("NextToken") ?? 0);
+    const page = found.slice(start, start + max);
+    const next = start + max < found.length ? x("nextToken", String(start + max)) : "";
+    return ok(
+      "DescribeInstances",
+      x("reservationSet", page.map((i) => item(reservationBody(i))).join("")) + next,
+    );
+  }
+
+  private advance(instance: FakeInstance): void {
+    if (instance.state === "pending") {
+      instance.ipAfterPolls -= 1;
+      if (instance.ipAfterPolls <= 0) {
+        instance.state = "running";
+        instance.ip = ipFor(Number.parseInt(instance.id.slice(3), 16));
+      }
+    } else if (instance.state === "shutting-down") {
+      instance.state = "terminated";
+      instance.ip = null;
+    }
+  }
+
+  private terminate(region: string, p: URLSearchParams): Response {
+    const ids = list(p, "InstanceId");
+    const missing = ids.find((id) => this.instances.get(id)?.region !== region);
+    if (missing)
+      return errorXML(400, "InvalidInstanceID.NotFound", `The instance ID '${missing}' does not exist`);
+    const changes = ids.map((id) => {
+      const i = this.instances.get(id)!;
+      const previous = i.state;
+      if (i.state !== "terminated") i.state = "shutting-down";
+      return item(
+        x("instanceId", id) + x("currentState", state(i.state)) + x("previousState", state(previous)),
+      );
+    });
+    return ok("TerminateInstances", x("instancesSet", changes.join("")));
+  }
+
+  private createTags(region: string, p: URLSearchParams): Response {
+    const tags = tagsAt(p, "Tag");
+    for (const id of list(p, "ResourceId")) {
+      const instance = this.instances.get(id);
+      if (!instance || instance.region !== region)
+        return errorXML(400, "InvalidID", `The ID '${id}' is not valid`);
+      Object.assign(instance.tags, tags);
+    }
+    return ok("CreateTags", x("return", "true"));
+  }
+
+  private spotPrices(region: string, p: URLSearchParams): Response {
+    const types = list(p, "InstanceType");
+    const prices = types.flatMap((t) =>
+      t === "c7a.48xlarge"
+        ? [
+            item(
+              x("availabilityZone", `${region}a`) +
+                x("instanceType", t) +
+                x("productDescription", "Linux/UNIX") +
+                x("spotPrice", "3.412000") +
+                x("timestamp", "2026-11-28T12:00:00.000Z"),
+            ),
+            item(
+              x("availabilityZone", `${region}b`) +
+                x("instanceType", t) +
+                x("productDescription", "Linux/UNIX") +
+                x("spotPrice", "2.987600") +
+                x("timestamp", "2026-11-28T12:00:00.000Z"),
+            ),
+          ]
+        : [],
+    );
+    return ok("DescribeSpotPriceHistory", x("spotPriceHistorySet", prices.join("")) + x("nextToken", ""));
+  }
+}
+
+function reservation(instance: FakeInstance): string {
+  return reservationBody(instance);
+}
+
+function reservationBody(i: FakeInstance): string {
+  const instance = item(
+    x("instanceId", i.id) +
+      x("imageId", i.imageId) +
+      x("instanceState", state(i.state)) +
+      x("instanceType", i.type) +
+      x("keyName", i.keyName) +
+      x("placement", x("availabilityZone", `${i.region}a`)) +
+      (i.ip ? x("ipAddress", i.ip) : "") +
+      (i.spot ? x("instanceLifecycle", "spot") : "") +
+      x("clientToken", i.clientToken) +
+      x("groupSet", i.groupIds.map((g) => item(x("groupId", g))).join("")) +
+      tagSet(i.tags),
+  );
+  return (
+    x("reservationId", `r-${i.id.slice(2)}`) +
+    x("ownerId", "123456789012") +
+    x("groupSet", "") +
+    x("instancesSet", instance)
+  );
+}
+
+const stateCodes: Record<FakeInstance["state"], number> = {
+  pending: 0,
+  running: 16,
+  "shutting-down": 32,
+  terminated: 48,
+};
+
+function state(name: FakeInstance["state"]): string {
+  return x("code", String(stateCodes[name])) + x("name", name);
+}
+
+function ipFor(n: number): string {
+  return `198.51.100.${n % 250}`;
+}
+
+/** `Prefix.1`, `Prefix.2`, … */
+function list(p: URLSearchParams, prefix: string): string[] {
+  const values: string[] = [];
+  for (let n = 1; p.has(`${prefix}.${n}`); n++) values.push(p.get(`${prefix}.${n}`) ?? "");
+  return values;
+}
+
+function tagsAt(p: URLSearchParams, prefix: string): Record<string, string> {
+  const tags: Record<string, string> = {};
+  for (let n = 1; p.has(`${prefix}.${n}.Key`); n++)
+    tags[p.get(`${prefix}.${n}.Key`) ?? ""] = p.get(`${prefix}.${n}.Value`) ?? "";
+  return tags;
+}
+
+function tagSpec(p: URLSearchParams, resourceType: string): Record<string, string> {
+  for (let n = 1; p.has(`TagSpecification.${n}.ResourceType`); n++) {
+    if (p.get(`TagSpecification.${n}.ResourceType`) === resourceType)
+      return tagsAt(p, `TagSpecification.${n}.Tag`);
+  }
+  return {};
+}
+
+function filtersOf(p: URLSearchParams): Array<{ name: string; values: string[] }> {
+  const filters: Array<{ name: string; values: string[] }> = [];
+  for (let n = 1; p.has(`Filter.${n}.Name`); n++)
+    filters.push({ name: p.get(`Filter.${n}.Name`) ?? "", values: list(p, `Filter.${n}.Value`) });
+  return filters;
+}
+
+/** Every filter must match one of its values; `*` is a wildcard as in EC2. */
+function matches(
+  filters: Array<{ name: string; values: string[] }>,
+  valuesOf: (name: string) => string[],
+): boolean {
+  return filters.every((f) => {
+    const actual = valuesOf(f.name);
+    return f.values.some((pattern) => {
+      const regex = new RegExp(`^${pattern.split("*").map(escapeRegExp).join(".*")}$`);
+      return actual.some((a) => regex.test(a));
+    });
+  });
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+function tagSet(tags: Record<string, string>): string {
+  return x(
+    "tagSet",
+    Object.entries(tags)
+      .map(([k, v]) => item(x("key", k) + x("value", v)))
+      .join(""),
+  );
+}
+
+function x(tag: string, content: string): string {
+  return `<${tag}>${content}</${tag}>`;
+}
+
+function item(content: string): string {
+  return x("item", content);
+}
+
+function escapeXML(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+function ok(action: string, body: string): Response {
+  const xml = `<?xml version="1.0" encoding="UTF-8"?>\n<${action}Response xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>5f0e7a2c-0000-4000-8000-000000000000</requestId>${body}</${action}Response>`;
+  return new Response(xml, { status: 200, headers: { "content-type": "text/xml;charset=UTF-8" } });
+}
+
+function errorBody(code: string, message: string): string {
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>${code}</Code><Message>${escapeXML(message)}</Message></Error></Errors><RequestID>5f0e7a2c-0000-4000-8000-000000000001</RequestID></Response>`;
+}
+
+function errorXML(status: number, code: string, message: string): Response {
+  return new Response(errorBody(code, message), {
+    status,
+    headers: { "content-type": "text/xml;charset=UTF-8" },
+  });
+}
+
+function hang(signal: AbortSignal): Promise<Response> {
+  return new Promise((_, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+  });
+}
