@@ -1,0 +1,38 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { type AddressInfo, createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+/** A port nothing listens on right now (the kernel's pick, released at once). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** An environment whose state and config directories are fresh temporary ones. */
+export async function isolatedEnv(extra: Record<string, string> = {}) {
+  const root = await mkdtemp(join(tmpdir(), "crabbox-stack-"));
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of [
+    "CRABBOX_CONFIG",
+    "CRABBOX_ADMIN_TOKEN",
+    "CRABBOX_SHARED_TOKEN",
+    "CRABBOX_COORDINATOR",
+  ]) {
+    delete env[name];
+  }
+  Object.assign(env, {
+    CRABBOX_STATE_DIR: join(root, "state"),
+    CRABBOX_CONFIG_DIR: join(root, "config"),
+    CRABBOX_PORT: String(port),
+    ...extra,
+  });
+  return { root, port, env, cleanup: () => rm(root, { recursive: true, force: true }) };
+}
