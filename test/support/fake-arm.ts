@@ -80,6 +80,8 @@ interface Operation {
   doneAt: number;
   finish: () => { status: "Succeeded" | "Failed"; error?: { code: string; message: string } };
   error?: { code: string; message: string };
+  /** For a create: the resource a `Location` poll returns once it is done. */
+  resourceKey?: string;
 }
 
 interface FakeResponse {
@@ -146,6 +148,14 @@ export class FakeArm {
 
   clearFaults(): void {
     this.rules.length = 0;
+  }
+
+  /** Forgets every resource, operation, fault and recorded request (issued tokens stay valid). */
+  reset(): void {
+    this.resources.clear();
+    this.operations.clear();
+    this.rules.length = 0;
+    this.requests.length = 0;
   }
 
   rgPath(rg: string): string {
@@ -222,6 +232,7 @@ export class FakeArm {
   private startOperation(
     finish: Operation["finish"],
     mode: "async" | "location" = "async",
+    resourceKey?: string,
   ): Record<string, string> {
     const id = `op-${this.nextOperation++}`;
     this.operations.set(id, {
@@ -230,6 +241,7 @@ export class FakeArm {
       pollsLeft: this.lroPolls,
       doneAt: Date.now() + this.lroMs,
       finish,
+      resourceKey,
     });
     const base = `${this.baseUrl}/subscriptions/${this.subscriptionId}/providers/Fake.Operations`;
     return mode === "async"
@@ -352,7 +364,9 @@ export class FakeArm {
     }
     if (kind === "operationresults") {
       if (op.status === "InProgress") return { status: 202, headers: { "retry-after": "0" } };
-      return op.status === "Succeeded" ? { status: 204 } : armError(409, op.error!.code, op.error!.message);
+      if (op.status === "Failed") return armError(409, op.error!.code, op.error!.message);
+      const resource = op.resourceKey ? this.visible(op.resourceKey) : undefined;
+      return resource ? { status: 200, body: resource.body } : { status: 204 };
     }
     return { status: 200, body: { name: id, status: op.status, ...(op.error ? { error: op.error } : {}) } };
   }
@@ -412,6 +426,7 @@ export class FakeArm {
         return { status: "Succeeded" };
       },
       fault?.kind === "locationOnly" ? "location" : "async",
+      key,
     );
     return { status: existing ? 200 : 201, headers, body: stored.body };
   }
