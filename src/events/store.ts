@@ -202,8 +202,17 @@ export class EventStore {
   /** The whole log (or a filtered slice) after a position, paged; every filter is index-backed. */
   readAll(query: ReadAllQuery = {}): ReadAllPage {
     const limit = Math.min(Math.max(1, Math.trunc(query.limit ?? maxReadLimit)), maxReadLimit);
+    let after = Math.max(0, Math.trunc(query.after ?? 0));
     const where = ["seq > ?"];
-    const params: SqlStorageValue[] = [Math.max(0, Math.trunc(query.after ?? 0))];
+    const params: SqlStorageValue[] = [];
+    // Time bounds become seq bounds through the `at` index (the log is appended in clock order),
+    // so a time window never scans the log from its start; `at` is still filtered exactly.
+    if (query.since !== undefined) after = Math.max(after, this.firstSeqAtOrAfter(query.since) - 1);
+    params.push(after);
+    if (query.until !== undefined) {
+      where.push("seq < ?");
+      params.push(this.firstSeqAtOrAfter(query.until));
+    }
     if (query.stream !== undefined) {
       where.push("stream = ?");
       params.push(query.stream);
@@ -233,6 +242,14 @@ export class EventStore {
       .toArray();
     const page = rows.slice(0, limit).map(toRecorded);
     return { events: page, nextAfter: rows.length > limit ? (page[page.length - 1]?.seq ?? null) : null };
+  }
+
+  /** Seq of the first event recorded at or after `at`; one past the head if none. */
+  private firstSeqAtOrAfter(at: number): number {
+    const row = this.sql
+      .exec<{ seq: number }>("SELECT seq FROM events WHERE at >= ? ORDER BY at, seq LIMIT 1", at)
+      .toArray()[0];
+    return row ? row.seq : this.head() + 1;
   }
 
   /** The run log (or any event attachment) as one string. */
