@@ -74,9 +74,13 @@ export class FakeGitHub {
     this.faults.set(pathPrefix, fault);
   }
 
+  clearFaults(): void {
+    this.faults.clear();
+  }
+
   async handle(request: Request): Promise<Response> {
     const url = new URL(request.url);
-    const body = request.method === "GET" ? "" : await request.text();
+    const body = request.method === "GET" ? "" : new TextDecoder().decode(await request.arrayBuffer());
     this.calls.push({
       method: request.method,
       path: url.pathname + url.search,
