@@ -13,7 +13,7 @@ export function deciderSpec<S, C, E extends EventDraft>(decider: Decider<S, C, E
       when(command: C, now: number) {
         const attempt = () => decider.decide(command, state, now);
         return {
-          then(expected: E[]) {
+          thenEmits(expected: E[]) {
             expect(attempt()).toEqual(expected);
           },
           thenThrows(code: string) {

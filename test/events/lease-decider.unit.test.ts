@@ -21,7 +21,7 @@ describe("when no lease exists", () => {
   it("records the request", () => {
     given([])
       .when({ type: "RequestLease", lease: leaseRequest() }, t0)
-      .then([{ type: "LeaseRequested", data: leaseRequest() }]);
+      .thenEmits([{ type: "LeaseRequested", data: leaseRequest() }]);
   });
   it("refuses a heartbeat for a lease it has never heard of", () => {
     given([]).when({ type: "Heartbeat" }, t0).thenThrows("not_found");
@@ -47,7 +47,7 @@ describe("when the lease is provisioning", () => {
     const spec = given(requested);
     spec
       .when({ type: "RecordMachineProvisioned", machine: machine() }, t0 + 10_000)
-      .then([{ type: "MachineProvisioned", data: machine() }]);
+      .thenEmits([{ type: "MachineProvisioned", data: machine() }]);
     expect(given(active).state).toMatchObject({
       state: "active",
       cloudID: "local-1",
@@ -64,7 +64,7 @@ describe("when the lease is provisioning", () => {
     };
     given(requested)
       .when({ type: "RecordProvisioningFailed", ...data }, t0 + 5_000)
-      .then([{ type: "ProvisioningFailed", data }]);
+      .thenEmits([{ type: "ProvisioningFailed", data }]);
     const failed = given([
       ...requested,
       ...at<LeaseEvent>(t0 + 5_000, { type: "ProvisioningFailed", data }),
@@ -83,7 +83,7 @@ describe("when the lease is provisioning", () => {
   it("releases without a delete request when no machine exists yet", () => {
     given(requested)
       .when({ type: "Release", releasedBy: "peter@example.com" }, t0 + 1)
-      .then([{ type: "Released", data: { releasedBy: "peter@example.com", deleteMachine: true } }]);
+      .thenEmits([{ type: "Released", data: { releasedBy: "peter@example.com", deleteMachine: true } }]);
   });
   it("deletes a machine that arrives after the lease was released", () => {
     const releasedEarly = [
@@ -92,7 +92,7 @@ describe("when the lease is provisioning", () => {
     ];
     given(releasedEarly)
       .when({ type: "RecordMachineProvisioned", machine: machine() }, t0 + 9_000)
-      .then([
+      .thenEmits([
         { type: "MachineProvisioned", data: machine() },
         {
           type: "MachineDeleteRequested",
@@ -103,7 +103,7 @@ describe("when the lease is provisioning", () => {
   it("adopts a machine that reconcile found after a lost outcome", () => {
     given(requested)
       .when({ type: "AdoptMachine", machine: machine() }, t0 + 200_000)
-      .then([{ type: "MachineAdopted", data: machine() }]);
+      .thenEmits([{ type: "MachineAdopted", data: machine() }]);
   });
 });
 
@@ -111,18 +111,18 @@ describe("when the lease is active", () => {
   it("touches the lease and records telemetry", () => {
     given(active)
       .when({ type: "Heartbeat", telemetry: sample(t0 + 20_000) }, t0 + 20_000)
-      .then([{ type: "Heartbeat", data: { telemetry: sample(t0 + 20_000) } }]);
+      .thenEmits([{ type: "Heartbeat", data: { telemetry: sample(t0 + 20_000) } }]);
   });
   it("clamps a new idle timeout to a day and leaves out an unchanged one", () => {
     given(active)
       .when({ type: "Heartbeat", idleTimeoutSeconds: 999_999.7 }, t0 + 20_000)
-      .then([{ type: "Heartbeat", data: { idleTimeoutSeconds: 86_400 } }]);
+      .thenEmits([{ type: "Heartbeat", data: { idleTimeoutSeconds: 86_400 } }]);
     given(active)
       .when({ type: "Heartbeat", idleTimeoutSeconds: 1800 }, t0 + 20_000)
-      .then([{ type: "Heartbeat", data: {} }]);
+      .thenEmits([{ type: "Heartbeat", data: {} }]);
     given(active)
       .when({ type: "Heartbeat", idleTimeoutSeconds: -5 }, t0 + 20_000)
-      .then([{ type: "Heartbeat", data: {} }]);
+      .thenEmits([{ type: "Heartbeat", data: {} }]);
   });
   it("never lets a heartbeat push expiry past the TTL", () => {
     const late = t0 + 5_000_000;
@@ -140,7 +140,7 @@ describe("when the lease is active", () => {
   it("releases and requests the machine's deletion unless the lease keeps it", () => {
     given(active)
       .when({ type: "Release", releasedBy: "peter@example.com" }, t0 + 60_000)
-      .then([
+      .thenEmits([
         { type: "Released", data: { releasedBy: "peter@example.com", deleteMachine: true } },
         { type: "MachineDeleteRequested", data: { cloudID: "local-1", reason: "released" } },
       ]);
@@ -150,10 +150,10 @@ describe("when the lease is active", () => {
     ];
     given(kept)
       .when({ type: "Release", releasedBy: "p" }, t0 + 60_000)
-      .then([{ type: "Released", data: { releasedBy: "p", deleteMachine: false } }]);
+      .thenEmits([{ type: "Released", data: { releasedBy: "p", deleteMachine: false } }]);
     given(kept)
       .when({ type: "Release", releasedBy: "p", delete: true }, t0 + 60_000)
-      .then([
+      .thenEmits([
         { type: "Released", data: { releasedBy: "p", deleteMachine: true } },
         { type: "MachineDeleteRequested", data: { cloudID: "local-1", reason: "released" } },
       ]);
@@ -164,7 +164,7 @@ describe("when the lease is active", () => {
       .thenNothingHappens();
     given(active)
       .when({ type: "Expire" }, t0 + 10_000 + 1_800_000)
-      .then([
+      .thenEmits([
         { type: "Expired", data: { reason: "idle", expiresAt: t0 + 1_810_000 } },
         { type: "MachineDeleteRequested", data: { cloudID: "local-1", reason: "expired" } },
       ]);
@@ -184,7 +184,7 @@ describe("when the lease is active", () => {
         { type: "ChangeShare", users: { "friend@example.com": "use" }, changedBy: "peter@example.com" },
         t0 + 1,
       )
-      .then([
+      .thenEmits([
         {
           type: "ShareChanged",
           data: { users: { "friend@example.com": "use" }, changedBy: "peter@example.com" },
@@ -251,7 +251,7 @@ describe("when the lease has ended", () => {
         },
         t0 + 61_000,
       )
-      .then([
+      .thenEmits([
         {
           type: "MachineDeleteFailed",
           data: { cloudID: "local-1", attempt: 1, message: "timeout", nextAttemptAt: t0 + 120_000 },
@@ -279,7 +279,7 @@ describe("when the lease has ended", () => {
     ).toMatchObject({ attempt: 2 });
     given(failedOnce)
       .when({ type: "RecordMachineDeleted", cloudID: "local-1", alreadyGone: true }, t0 + 120_000)
-      .then([{ type: "MachineDeleted", data: { cloudID: "local-1", alreadyGone: true } }]);
+      .thenEmits([{ type: "MachineDeleted", data: { cloudID: "local-1", alreadyGone: true } }]);
     const deleted = [
       ...failedOnce,
       ...at<LeaseEvent>(t0 + 120_000, {
@@ -308,7 +308,7 @@ describe("when the lease has ended", () => {
     expect(given(keptReleased).state.machineState).toBe("kept");
     given(keptReleased)
       .when({ type: "RequestMachineDelete", reason: "admin" }, t0 + 70_000)
-      .then([{ type: "MachineDeleteRequested", data: { cloudID: "local-1", reason: "admin" } }]);
+      .thenEmits([{ type: "MachineDeleteRequested", data: { cloudID: "local-1", reason: "admin" } }]);
   });
 });
 

@@ -12,7 +12,7 @@ describe("when no run exists", () => {
   it("starts the run as running, phase starting, with run.started as event 1", () => {
     given([])
       .when({ type: "StartRun", run: runStart() }, t0)
-      .then([{ type: "RunStarted", data: runStart() }]);
+      .thenEmits([{ type: "RunStarted", data: runStart() }]);
     expect(given(started).state).toMatchObject({
       state: "running",
       phase: "starting",
@@ -31,7 +31,7 @@ describe("when the run is running", () => {
   it("numbers progress events from 2 and maps their type to a phase", () => {
     given(started)
       .when({ type: "AppendRunEvent", event: { type: "sync.started" } }, t0 + 1)
-      .then([{ type: "RunEventAppended", data: { seq: 2, type: "sync.started" } }]);
+      .thenEmits([{ type: "RunEventAppended", data: { seq: 2, type: "sync.started" } }]);
     const synced = [
       ...started,
       ...at<RunEvent>(t0 + 1, { type: "RunEventAppended", data: { seq: 2, type: "sync.started" } }),
