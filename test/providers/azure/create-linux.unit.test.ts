@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { linuxCloudInit } from "../../../src/providers/bootstrap/linux";
 import { type RunningFakeArm, startFakeArm } from "../../support/fake-arm";
 import { leaseSpec, providerFor } from "./harness";
 
@@ -39,7 +41,34 @@ describe("azure create (linux) through the real SDK clients", () => {
     expect(vm.properties.billingProfile).toEqual({ maxPrice: -1 });
     const cloudInit = Buffer.from(vm.properties.osProfile.customData, "base64").toString("utf8");
     expect(cloudInit.startsWith("#cloud-config")).toBe(true);
-    expect(cloudInit).toContain(spec.sshPublicKey);
+    expect(cloudInit).toBe(linuxCloudInit(spec));
+    const document = parse(cloudInit) as { users: Array<{ name: string; ssh_authorized_keys: string[] }> };
+    expect(document.users).toHaveLength(1);
+    expect(document.users[0]).toMatchObject({ name: "crabbox", ssh_authorized_keys: [spec.sshPublicKey] });
+    expect(vm.properties.osProfile.adminUsername).toBe("crabbox");
+    expect(vm.properties.osProfile.adminPassword).toBeUndefined();
+    expect(vm.properties.osProfile.linuxConfiguration.ssh.publicKeys).toEqual([
+      { path: "/home/crabbox/.ssh/authorized_keys", keyData: spec.sshPublicKey },
+    ]);
+    expect(vm.properties.storageProfile.imageReference).toEqual({
+      publisher: "Canonical",
+      offer: "ubuntu-24_04-lts",
+      sku: "server",
+      version: "latest",
+    });
+    expect(vm.properties.storageProfile.osDisk).toMatchObject({
+      name: `${machine.cloudID}-osdisk`,
+      deleteOption: "Delete",
+    });
+    const nic = fake.find("networkInterface", `${machine.cloudID}-nic`);
+    expect(nic.properties.networkSecurityGroup.id).toMatch(/\/networkSecurityGroups\/crabbox-nsg$/);
+    expect(nic.properties.ipConfigurations[0].properties.subnet.id).toMatch(
+      /\/virtualNetworks\/crabbox-vnet\/subnets\/crabbox-subnet$/,
+    );
+    const pip = fake.find("publicIPAddress", `${machine.cloudID}-pip`);
+    expect(pip.sku).toEqual({ name: "Standard" });
+    expect(pip.properties.publicIPAllocationMethod).toBe("Static");
+    for (const key of Object.keys(spec.labels)) expect(vm.tags[key], key).toBe(spec.labels[key]);
     expect(vm.properties.osProfile.linuxConfiguration.disablePasswordAuthentication).toBe(true);
     for (const type of ["publicIPAddress", "networkInterface", "disk"] as const) {
       const [resource] = fake.all(type);
