@@ -163,10 +163,11 @@ describe("GitHub login for the CLI", () => {
   });
 
   it("denies a user who is not an active member of the org, and the poll reports why", async () => {
-    for (const bob of [
+    const outsiders: FakeGithubUser[] = [
       { login: "bob", emails: [], orgs: {} },
-      { login: "bob", emails: [], orgs: { CrabClub: "pending" as const } },
-    ]) {
+      { login: "bob", emails: [], orgs: { CrabClub: "pending" } },
+    ];
+    for (const bob of outsiders) {
       const { json, pollSecret } = await start();
       const page = await browserReturns(github.authorize(json.url, bob));
       expect(page.status).toBe(403);

@@ -16,7 +16,7 @@ function withLogins<T>(name: string, run: (logins: PendingLogins, sql: SqlStorag
   );
 }
 
-function startAt(now: number, n: number, cap = 100): LoginCommand {
+function startAt(now: number, n: number, cap = 100): Extract<LoginCommand, { op: "start" }> {
   return {
     op: "start",
     loginID: `login_${n}`,
