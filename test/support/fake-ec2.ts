@@ -158,7 +158,7 @@ export class FakeEc2 {
     this.handle(new Request(input, init));
 
   async handle(request: Request): Promise<Response> {
-    const params = new URLSearchParams(await request.text());
+    const params = new URLSearchParams(new TextDecoder().decode(await request.arrayBuffer()));
     const action = params.get("Action") ?? "";
     const auth = request.headers.get("authorization") ?? "";
     const scope = /Credential=([^/]+)\/\d{8}\/([a-z0-9-]+)\/ec2\/aws4_request/.exec(auth);
