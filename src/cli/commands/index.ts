@@ -21,9 +21,11 @@ import { LoginCommand } from "./login";
 import { LogoutCommand } from "./logout";
 import { LogsCommand } from "./logs";
 import { ResultsCommand } from "./results";
+import { SshCommand } from "./ssh";
 import { StatusCommand } from "./status";
 import { StopCommand } from "./stop";
 import { UsageCommand } from "./usage";
+import { WarmupCommand } from "./warmup";
 import { WhoamiCommand } from "./whoami";
 
 export const commandClasses: CommandClass<CrabboxContext>[] = [
@@ -34,6 +36,8 @@ export const commandClasses: CommandClass<CrabboxContext>[] = [
   ConfigShowCommand,
   ConfigPathCommand,
   ConfigSetBrokerCommand,
+  WarmupCommand,
+  SshCommand,
   StatusCommand,
   ListCommand,
   StopCommand,

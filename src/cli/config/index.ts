@@ -1,5 +1,5 @@
 export { formatDuration, parseDuration } from "./duration";
-export { defaultSyncExcludes, loadConfig, readConfigFile } from "./load";
+export { loadConfig, readConfigFile } from "./load";
 export { leaseKeyDir, userConfigDir, userConfigPath } from "./paths";
 export { hasCoordinator, isStaticProvider, type ResolvedConfig } from "./resolved";
 export type { ConfigLayer } from "./schema";

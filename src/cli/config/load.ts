@@ -11,22 +11,6 @@ import { type ConfigFile, type ConfigLayer, fileSchema } from "./schema";
 
 type Env = Record<string, string | undefined>;
 
-export const defaultSyncExcludes = [
-  ".git",
-  "node_modules",
-  ".turbo",
-  ".next",
-  "dist",
-  "coverage",
-  ".cache",
-  ".pnpm-store",
-  ".venv",
-  "__pycache__",
-  ".pytest_cache",
-  ".gradle",
-  "target",
-];
-
 const defaults = {
   profile: "default",
   class: "beast",
@@ -235,7 +219,7 @@ export function resolveLayer(
       key: layer.ssh?.key ?? "",
     },
     sync: {
-      exclude: [...new Set([...defaultSyncExcludes, ...(layer.sync?.exclude ?? [])])],
+      exclude: [...new Set(layer.sync?.exclude ?? [])],
       delete: layer.sync?.delete ?? true,
       timeoutMs: parseDuration(String(layer.sync?.timeout ?? defaults.sync.timeout), "sync.timeout"),
       warnFiles: layer.sync?.warnFiles ?? defaults.sync.warnFiles,

@@ -16,6 +16,7 @@ export interface ResolvedConfig {
   broker: { url: string; token: string; adminToken: string; provider: string };
   ssh: { user: string; port: number; fallbackPorts: number[]; key: string };
   sync: {
+    /** Configured excludes only; the sync engine always adds its defaults and `.crabboxignore`. */
     exclude: string[];
     delete: boolean;
     timeoutMs: number;

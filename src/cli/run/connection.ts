@@ -1,9 +1,10 @@
 import { connect as tcpConnect } from "node:net";
 import type { LeaseRecord } from "../../api";
-import { CrabboxError, isCrabboxError } from "../../errors";
+import { CrabboxError } from "../../errors";
 import { formatDuration } from "../config";
 import { readLeaseKey } from "../keys/store";
-import { connectSsh, type SshSession, sleep } from "../ssh/connect";
+import type { SshSession } from "../ssh/connect";
+import { POSIX_READY_COMMAND, STATIC_POSIX_READY_COMMAND, waitForReadySession } from "../ssh/ready";
 
 type Env = Record<string, string | undefined>;
 
@@ -26,9 +27,9 @@ export interface MachineConnection {
 }
 
 /** Managed machines prove readiness with the bootstrap's marker command. */
-export const managedReadyCommand = "command -v crabbox-ready >/dev/null 2>&1 && crabbox-ready";
+export const managedReadyCommand = POSIX_READY_COMMAND;
 /** A static host only needs what sync uses. */
-export const staticReadyCommand = "command -v tar >/dev/null 2>&1";
+export const staticReadyCommand = STATIC_POSIX_READY_COMMAND;
 
 export function connectionFromLease(lease: LeaseRecord, env: Env): MachineConnection {
   if (!lease.host) {
@@ -66,53 +67,34 @@ export interface WaitOptions {
 }
 
 /**
- * Connects and runs the readiness command, port by port, until it succeeds. Returns the
- * open session (reused for sync and the command). "Running" is not "ready": only a
+ * Connects and runs the readiness command over the ports until it succeeds, and returns
+ * the open session (reused for sync and the command). "Running" is not "ready": only a
  * successful readiness command over the same transport counts.
  */
 export async function waitReady(connection: MachineConnection, options: WaitOptions): Promise<SshSession> {
-  const started = Date.now();
-  const deadline = started + options.timeoutMs;
-  let lastProblem = "no answer yet";
-  let delay = 500;
-  while (Date.now() < deadline) {
-    options.signal?.throwIfAborted();
-    for (const port of connection.ports) {
-      let session: SshSession | undefined;
-      try {
-        session = await connectSsh({
-          host: connection.host,
-          port,
-          username: connection.user,
-          privateKey: connection.privateKey,
-          hostKeyPolicy: "pin",
-          knownHostsPath: connection.knownHostsPath,
-          hostKeyAlias: connection.hostKeyAlias,
-          timeoutMs: Math.min(15_000, Math.max(1000, deadline - Date.now())),
-          signal: options.signal,
-        });
-        const result = await session.exec(connection.readyCommand, { signal: options.signal });
-        if (result.exitCode === 0) return session;
-        lastProblem = `ready-check exited ${result.exitCode}`;
-        session.close();
-      } catch (error) {
-        session?.close();
-        options.signal?.throwIfAborted();
-        if (isCrabboxError(error) && error.details?.stage === "host-key") throw error;
-        if (isCrabboxError(error) && error.details?.stage === "auth") lastProblem = "ssh-auth refused";
-        else lastProblem = (error as Error).message;
-      }
-    }
-    options.onWaiting?.(
-      `waiting for ${connection.host}:${connection.ports[0]} ${options.phase}: ${lastProblem} elapsed=${formatDuration(Date.now() - started)}`,
-    );
-    await sleep(Math.min(delay, Math.max(0, deadline - Date.now())), options.signal);
-    delay = Math.min(delay * 2, 5000);
-  }
-  throw new CrabboxError(
-    "timeout",
-    `timed out waiting for SSH on ${connection.host} during ${options.phase} after ${formatDuration(options.timeoutMs)} (${lastProblem})`,
+  const { session } = await waitForReadySession(
+    {
+      host: connection.host,
+      port: connection.ports[0]!,
+      fallbackPorts: connection.ports.slice(1),
+      username: connection.user,
+      privateKey: connection.privateKey,
+      hostKeyPolicy: "pin",
+      knownHostsPath: connection.knownHostsPath,
+      hostKeyAlias: connection.hostKeyAlias,
+      readyCommand: connection.readyCommand,
+    },
+    {
+      timeoutMs: options.timeoutMs,
+      signal: options.signal,
+      attemptTimeoutMs: 10_000,
+      onProgress: (p) =>
+        options.onWaiting?.(
+          `waiting for ${p.host}:${p.port} ${options.phase} ${p.stage} elapsed=${formatDuration(p.elapsedMs)} remaining=${formatDuration(p.remainingMs)}`,
+        ),
+    },
   );
+  return session;
 }
 
 function tcpOpen(host: string, port: number, timeoutMs: number): Promise<boolean> {

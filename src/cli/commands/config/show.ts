@@ -1,5 +1,6 @@
 import { type ResolvedConfig, userConfigPath } from "../../config";
 import { kv, printJson } from "../../output/print";
+import { DEFAULT_EXCLUDES } from "../../sync/excludes";
 import { CrabboxCommand, jsonOption } from "../base";
 import { Command } from "../clipanion";
 
@@ -26,7 +27,12 @@ export function redactedConfig(config: ResolvedConfig, configPath: string) {
     brokerAuth: tokenState(config.broker.token),
     brokerAdminAuth: tokenState(config.broker.adminToken),
     ssh: config.ssh,
-    sync: { ...config.sync, timeoutSeconds: Math.round(config.sync.timeoutMs / 1000), timeoutMs: undefined },
+    sync: {
+      ...config.sync,
+      exclude: [...DEFAULT_EXCLUDES, ...config.sync.exclude],
+      timeoutSeconds: Math.round(config.sync.timeoutMs / 1000),
+      timeoutMs: undefined,
+    },
     env: config.env,
     capacity: config.capacity,
     results: config.results,
@@ -77,7 +83,7 @@ export class ConfigShowCommand extends CrabboxCommand {
       }),
     );
     this.out(
-      `sync ${kv({ delete: config.sync.delete, excludes: config.sync.exclude.length, timeout: `${view.sync.timeoutSeconds}s`, warn_files: config.sync.warnFiles, fail_files: config.sync.failFiles, allow_large: config.sync.allowLarge })}`,
+      `sync ${kv({ delete: config.sync.delete, excludes: view.sync.exclude.length, timeout: `${view.sync.timeoutSeconds}s`, warn_files: config.sync.warnFiles, fail_files: config.sync.failFiles, allow_large: config.sync.allowLarge })}`,
     );
     this.out(`env ${kv({ allow: config.env.allow.join(",") })}`);
     this.out(

@@ -1,0 +1,37 @@
+import type { ConfigLayer } from "../config";
+import { CrabboxCommand } from "./base";
+import { Option } from "./clipanion";
+
+/** Flags shared by the commands that lease a machine (`warmup`, `run`): the top config layer. */
+export abstract class LeaseCreateCommand extends CrabboxCommand {
+  provider = Option.String("--provider", { description: "local, hetzner, aws, azure, or ssh (static host)" });
+  profile = Option.String("--profile", { description: "A profile from crabbox.yaml" });
+  class = Option.String("--class", {
+    description: "Machine class: standard, fast, large, beast or one from config",
+  });
+  type = Option.String("--type", { description: "Exact provider server type (no class fallback)" });
+  market = Option.String("--market", { description: "spot or on-demand" });
+  ttl = Option.String("--ttl", { description: "Hard lifetime, e.g. 90m" });
+  idleTimeout = Option.String("--idle-timeout", {
+    description: "Released after this long without use, e.g. 30m",
+  });
+  target = Option.String("--target", { description: "linux, windows or macos" });
+  windowsMode = Option.String("--windows-mode", { description: "normal or wsl2 (target windows)" });
+  timingJson = Option.Boolean("--timing-json", false, {
+    description: "Print phase timings as one JSON line on stderr",
+  });
+
+  protected override flagLayer(): ConfigLayer {
+    const layer: ConfigLayer = {};
+    if (this.provider) layer.provider = this.provider;
+    if (this.profile) layer.profile = this.profile;
+    if (this.class) layer.class = this.class;
+    if (this.type) layer.serverType = this.type;
+    if (this.market) layer.capacity = { market: this.market as "spot" | "on-demand" };
+    if (this.ttl) layer.ttl = this.ttl;
+    if (this.idleTimeout) layer.idleTimeout = this.idleTimeout;
+    if (this.target) layer.target = this.target;
+    if (this.windowsMode) layer.windows = { mode: this.windowsMode };
+    return layer;
+  }
+}

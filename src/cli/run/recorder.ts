@@ -1,0 +1,178 @@
+import { randomUUID } from "node:crypto";
+import type { RunEventInput, RunFinishRequest, TelemetryInput } from "../../api";
+import type { CoordinatorClient } from "../coordinator/client";
+
+const outputEventCap = 64 * 1024;
+const outputChunk = 4096;
+const logCap = 8 * 1024 * 1024;
+const logChunk = 64 * 1024;
+
+/** Splits text into ≤`max`-byte pieces on UTF-8 character boundaries. */
+export function chunkUtf8(text: string, max: number): string[] {
+  const bytes = Buffer.from(text, "utf8");
+  const chunks: string[] = [];
+  let start = 0;
+  while (start < bytes.length) {
+    let end = Math.min(start + max, bytes.length);
+    // Back off continuation bytes (10xxxxxx) so no character is cut in two.
+    while (end < bytes.length && end > start && (bytes[end]! & 0xc0) === 0x80) end--;
+    chunks.push(bytes.subarray(start, end).toString("utf8"));
+    start = end;
+  }
+  return chunks;
+}
+
+/** The last `cap` bytes of everything appended, cut on a character boundary. */
+export class TailBuffer {
+  private parts: Buffer[] = [];
+  private size = 0;
+  truncated = false;
+  constructor(private readonly cap: number) {}
+
+  append(chunk: Buffer): void {
+    this.parts.push(chunk);
+    this.size += chunk.length;
+    while (this.size > this.cap && this.parts.length > 1) {
+      this.size -= this.parts.shift()!.length;
+      this.truncated = true;
+    }
+  }
+
+  text(): string {
+    let all = Buffer.concat(this.parts);
+    if (all.length > this.cap) {
+      this.truncated = true;
+      all = all.subarray(all.length - this.cap);
+    }
+    let start = 0;
+    while (start < all.length && (all[start]! & 0xc0) === 0x80) start++;
+    return all.subarray(start).toString("utf8");
+  }
+}
+
+/**
+ * The run record on the coordinator: created before leasing, events as the run goes
+ * (bounded, never blocking the command), the log tail and results at the end. Recording
+ * is best effort: a coordinator hiccup warns once and never fails the user's command.
+ */
+export class RunRecorder {
+  runID = "";
+  private disabled = false;
+  private warned = false;
+  private queue: Promise<void> = Promise.resolve();
+  private pending = 0;
+  private outputBytes = 0;
+  private outputTruncated = false;
+  private readonly log = new TailBuffer(logCap);
+  private readonly streamBuffers: Record<"stdout" | "stderr", Buffer[]> = { stdout: [], stderr: [] };
+
+  constructor(
+    private readonly client: CoordinatorClient | undefined,
+    private readonly warn: (message: string) => void,
+  ) {}
+
+  get enabled(): boolean {
+    return Boolean(this.client && this.runID && !this.disabled);
+  }
+
+  private problem(what: string, error: unknown): void {
+    if (this.warned) return;
+    this.warned = true;
+    this.warn(`run history: ${what} failed (${(error as Error).message}); the command itself is unaffected`);
+  }
+
+  async start(body: {
+    leaseID?: string;
+    provider: string;
+    target: string;
+    class: string;
+    serverType: string;
+    command: string[];
+  }) {
+    if (!this.client) return;
+    try {
+      const run = await this.client.createRun(body, randomUUID());
+      this.runID = run.id;
+    } catch (error) {
+      this.disabled = true;
+      this.problem("creating the run record", error);
+    }
+  }
+
+  event(event: RunEventInput): void {
+    if (!this.enabled || this.pending >= 32) return;
+    this.pending++;
+    const key = randomUUID();
+    this.queue = this.queue.then(async () => {
+      try {
+        await this.client!.appendRunEvent(this.runID, event, key, 5000);
+      } catch (error) {
+        if ((error as { code?: string }).code === "not_found") this.disabled = true;
+        this.problem("recording an event", error);
+      } finally {
+        this.pending--;
+      }
+    });
+  }
+
+  telemetry(sample: TelemetryInput): void {
+    if (!this.enabled) return;
+    const key = randomUUID();
+    this.queue = this.queue.then(() =>
+      this.client!.appendRunTelemetry(this.runID, sample, key).catch(() => {}),
+    );
+  }
+
+  /** Command output: kept for the log tail and mirrored as ≤4 KiB events up to 64 KiB per run. */
+  output(stream: "stdout" | "stderr", chunk: Buffer): void {
+    this.log.append(chunk);
+    if (!this.enabled || this.outputTruncated) return;
+    this.streamBuffers[stream].push(chunk);
+    const buffered = Buffer.concat(this.streamBuffers[stream]);
+    if (buffered.length >= outputChunk) this.flushStream(stream);
+  }
+
+  private flushStream(stream: "stdout" | "stderr"): void {
+    const buffered = Buffer.concat(this.streamBuffers[stream]);
+    this.streamBuffers[stream] = [];
+    if (buffered.length === 0 || this.outputTruncated) return;
+    for (const piece of chunkUtf8(buffered.toString("utf8"), outputChunk)) {
+      const size = Buffer.byteLength(piece);
+      if (this.outputBytes + size > outputEventCap) {
+        this.outputTruncated = true;
+        this.event({
+          type: "output.truncated",
+          phase: "command",
+          message: "live output capped at 64 KiB; use crabbox logs for the rest",
+        });
+        return;
+      }
+      this.outputBytes += size;
+      this.event({ type: stream, stream, data: piece });
+    }
+  }
+
+  /** Sends the final record; waits at most a few seconds for queued events first. */
+  async finish(body: Omit<RunFinishRequest, "log" | "logChunks" | "logTruncated">): Promise<void> {
+    if (!this.enabled) return;
+    this.flushStream("stdout");
+    this.flushStream("stderr");
+    await Promise.race([this.queue, new Promise((r) => setTimeout(r, 3000))]);
+    const text = this.log.text();
+    const chunks = chunkUtf8(text, logChunk);
+    try {
+      await this.client!.finishRun(
+        this.runID,
+        {
+          ...body,
+          log: chunks.length <= 1 ? text : chunks.at(-1)!,
+          logChunks: chunks,
+          logTruncated: this.log.truncated,
+        },
+        randomUUID(),
+      );
+    } catch (error) {
+      this.problem("finishing the run record", error);
+    }
+  }
+}

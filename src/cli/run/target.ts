@@ -1,0 +1,198 @@
+import type { LeaseRecord } from "../../api";
+import { CrabboxError } from "../../errors";
+import { ensureLocalStack } from "../../stack";
+import { hasCoordinator, isStaticProvider, type ResolvedConfig } from "../config";
+import { CoordinatorClient } from "../coordinator/client";
+import type { Progress } from "../output/progress";
+import type { SshSession } from "../ssh/connect";
+import { staticConnection } from "../static/target";
+import { connectionFromLease, type MachineConnection, waitReady } from "./connection";
+import { type HeartbeatLoop, heartbeatIntervalMs, startHeartbeat } from "./heartbeat";
+import { createLease, newPendingLease, releaseLease } from "./lease";
+import type { RunRecorder } from "./recorder";
+
+type Env = Record<string, string | undefined>;
+
+const cloudProviders = ["hetzner", "aws", "azure"];
+
+/**
+ * The coordinator to lease from. Zero config means the local stack: started on demand,
+ * with provider `local`. A cloud provider without a coordinator would need direct mode,
+ * which this version does not have, so it is refused before anything starts.
+ */
+export async function coordinatorFor(
+  config: ResolvedConfig,
+  env: Env,
+  progress: Progress,
+): Promise<CoordinatorClient> {
+  if (hasCoordinator(config)) return CoordinatorClient.fromConfig(config, env);
+  if (cloudProviders.includes(config.provider)) {
+    throw new CrabboxError(
+      "config",
+      `provider ${config.provider} needs a coordinator (direct mode is not available in this version): ` +
+        "run `crabbox login --url <coordinator>`, or drop the provider to use local machines",
+    );
+  }
+  if (config.provider !== "local") {
+    throw new CrabboxError(
+      "config",
+      `unknown provider "${config.provider}": use local, hetzner, aws, azure or ssh`,
+      {
+        field: "provider",
+      },
+    );
+  }
+  progress.phase("starting local stack");
+  const stack = await ensureLocalStack({
+    env: env as NodeJS.ProcessEnv,
+    onStart: (log) => progress.info(`starting the local stack (log: ${log})`),
+  });
+  return CoordinatorClient.fromConfig(
+    {
+      ...config,
+      broker: { ...config.broker, url: stack.url, token: stack.token },
+      provider: "local",
+      providerExplicit: true,
+    },
+    env,
+  );
+}
+
+/** A machine this command is using, and everything that must be undone when it is done. */
+export interface ActiveTarget {
+  connection: MachineConnection;
+  session: SshSession;
+  lease?: LeaseRecord;
+  client?: CoordinatorClient;
+  /** True when this command created the lease (and so releases it unless kept). */
+  acquired: boolean;
+  /** Stops heartbeats, closes SSH and releases an acquired lease unless `keep`. Never throws. */
+  finish(keep: boolean): Promise<void>;
+}
+
+export interface AcquireOptions {
+  config: ResolvedConfig;
+  env: Env;
+  signal: AbortSignal;
+  progress: Progress;
+  /** Reuse this lease (ID or slug) instead of creating one. */
+  id?: string;
+  keep: boolean;
+  recorder?: RunRecorder;
+  /** Bootstrap wait for a fresh machine. */
+  readyTimeoutMs?: number;
+  /** Takes a telemetry sample for heartbeats (Linux machines). */
+  sampler?: (session: SshSession) => Promise<import("../../api").TelemetryInput | undefined>;
+}
+
+/**
+ * Leases (or reuses) a machine and waits until it is ready over SSH. Whatever fails after
+ * the lease ID is chosen — the create, provisioning, readiness, a Ctrl-C — releases the
+ * lease before the error leaves this function: no path leaks a lease.
+ */
+export async function acquireTarget(options: AcquireOptions): Promise<ActiveTarget> {
+  const { config, env, signal, progress, recorder } = options;
+  if (isStaticProvider(config.provider)) {
+    const connection = staticConnection(config, env);
+    progress.info(
+      `using static host ${connection.user}@${connection.host}:${connection.ports[0]} (never created or deleted by crabbox)`,
+    );
+    progress.phase("waiting for ssh", connection.host);
+    const session = await waitReady(connection, {
+      timeoutMs: options.readyTimeoutMs ?? 60_000,
+      signal,
+      phase: "ready-check",
+      onWaiting: (m) => progress.info(m),
+    });
+    return {
+      connection,
+      session,
+      acquired: false,
+      async finish() {
+        session.close();
+      },
+    };
+  }
+
+  const client = await coordinatorFor(config, env, progress);
+  const pending = options.id ? undefined : newPendingLease();
+  let heartbeat: HeartbeatLoop | undefined;
+  let session: SshSession | undefined;
+  const finish = async (keep: boolean) => {
+    await heartbeat?.stop();
+    session?.close();
+    if (pending && !keep) {
+      await releaseLease({ client, env, leaseID: pending.leaseID, progress });
+      recorder?.event({ type: "lease.released", phase: "released", leaseID: pending.leaseID });
+    }
+  };
+  try {
+    let lease: LeaseRecord;
+    if (pending) {
+      await recorder?.start({
+        leaseID: pending.leaseID,
+        provider: config.provider,
+        target: config.target,
+        class: config.class,
+        serverType: config.serverType,
+        command: [],
+      });
+      recorder?.event({
+        type: "leasing.started",
+        phase: "leasing",
+        leaseID: pending.leaseID,
+        slug: pending.slug,
+      });
+      lease = await createLease({ client, config, env, pending, keep: options.keep, signal, progress });
+    } else {
+      lease = await client.getLease(options.id!, signal);
+      if (lease.state !== "active") {
+        throw new CrabboxError(
+          "not_found",
+          `lease ${lease.id} (${lease.slug}) is ${lease.state}; lease a new one without --id`,
+        );
+      }
+    }
+    progress.info(
+      `leased ${lease.id} slug=${lease.slug} provider=${lease.provider} type=${lease.serverType ?? "-"} host=${lease.host ?? "-"} expires=${lease.expiresAt}`,
+    );
+    recorder?.event({
+      type: "lease.created",
+      phase: "leased",
+      leaseID: lease.id,
+      slug: lease.slug,
+      provider: lease.provider,
+      target: lease.target,
+      class: lease.class,
+      serverType: lease.serverType,
+    });
+    heartbeat = startHeartbeat({
+      client,
+      leaseID: lease.id,
+      intervalMs: heartbeatIntervalMs(lease.idleTimeoutSeconds * 1000),
+      sample:
+        options.sampler && lease.target === "linux"
+          ? async () => (session ? options.sampler!(session) : undefined)
+          : undefined,
+      onSample: (sample) => recorder?.telemetry(sample),
+      warn: (m) => progress.warn(m),
+    });
+    const connection = connectionFromLease(lease, env);
+    recorder?.event({
+      type: "bootstrap.waiting",
+      phase: "bootstrap",
+      message: "waiting for SSH and the readiness check",
+    });
+    progress.phase("waiting for ssh", `${connection.host}:${connection.ports[0]}`);
+    session = await waitReady(connection, {
+      timeoutMs: pending ? (options.readyTimeoutMs ?? 20 * 60_000) : 2 * 60_000,
+      signal,
+      phase: pending ? "bootstrap" : "ready-check",
+      onWaiting: (m) => progress.phase("waiting for ssh", m),
+    });
+    return { connection, session, lease, client, acquired: Boolean(pending), finish };
+  } catch (error) {
+    await finish(false);
+    throw error;
+  }
+}
