@@ -1,13 +1,64 @@
 import { DurableObject } from "cloudflare:workers";
+import type {
+  AdminEventsQuery,
+  EventsPage,
+  PoolQuery,
+  PoolResponse,
+  ReplayReport,
+  StreamEventsQuery,
+} from "../api/admin";
+import type {
+  HeartbeatRequest,
+  LeaseListQuery,
+  LeaseRecord,
+  LeaseRequest,
+  ReleaseRequest,
+  ShareDeleteRequest,
+  ShareResponse,
+} from "../api/leases";
+import type {
+  RunCreateRequest,
+  RunEventInput,
+  RunEventRecord,
+  RunEventsQuery,
+  RunFinishRequest,
+  RunListQuery,
+  RunRecord,
+  RunTelemetryRequest,
+} from "../api/runs";
+import type { UsageQuery, UsageResponse } from "../api/usage";
+import type { ShareRole } from "../events/catalogue";
 import { applyMigrations } from "../events/migrate";
 import { migrations } from "../events/migrations";
 import { EventStore } from "../events/store";
 import type { Env } from "./env";
+import { AdminService } from "./fleet/admin-service";
+import { AlarmScheduler } from "./fleet/alarm";
+import { MachineCleanup } from "./fleet/cleanup";
+import { type FleetDeps, fleetDeps } from "./fleet/deps";
+import { type CreatedLease, LeaseService, type ReleaseMode } from "./fleet/lease-service";
+import { type LoginCommand, type LoginResult, PendingLogins } from "./fleet/logins";
+import { Provisioner } from "./fleet/provisioning";
+import { asRpc, type Caller, type RpcResult } from "./fleet/rpc";
+import { RunService } from "./fleet/run-service";
+import { usageReport } from "./fleet/usage-report";
 
-/** The one Fleet Durable Object: owner of the event log and its projections. */
+/**
+ * The one Fleet Durable Object: owner of the event log and its projections. Its methods are
+ * the Worker's RPC surface; each is a one-line call into a service in `src/worker/fleet/`,
+ * returning failures as data (`RpcResult`) so their codes survive the RPC boundary.
+ */
 export class FleetDurableObject extends DurableObject<Env> {
   /** The event store; every state change goes through `store.execute(...)`. */
   readonly store: EventStore;
+  readonly deps: FleetDeps;
+  readonly cleanup: MachineCleanup;
+  readonly provisioner: Provisioner;
+  readonly scheduler: AlarmScheduler;
+  readonly leases: LeaseService;
+  readonly runs: RunService;
+  readonly admin: AdminService;
+  private pendingLogins: PendingLogins | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -16,5 +67,132 @@ export class FleetDurableObject extends DurableObject<Env> {
     void ctx.blockConcurrencyWhile(async () => {
       applyMigrations(ctx.storage, migrations, Date.now());
     });
+    this.deps = fleetDeps(ctx.storage, this.store, env as unknown as Record<string, unknown>);
+    this.cleanup = new MachineCleanup(this.deps);
+    this.provisioner = new Provisioner(this.deps, this.cleanup);
+    this.scheduler = new AlarmScheduler(this.deps, this.provisioner, this.cleanup);
+    this.leases = new LeaseService(this.deps, this.provisioner, this.cleanup, this.scheduler);
+    this.runs = new RunService(this.deps);
+    this.admin = new AdminService(this.deps);
+  }
+
+  override async alarm(): Promise<void> {
+    await this.scheduler.run();
+  }
+
+  /** The no-op round trip the heartbeat benchmark compares against. */
+  ping(): { ok: true } {
+    return { ok: true };
+  }
+
+  // Leases
+
+  createLease(caller: Caller, body: LeaseRequest): Promise<RpcResult<CreatedLease>> {
+    return asRpc(() => this.leases.create(caller, body));
+  }
+
+  getLease(caller: Caller, ref: string): Promise<RpcResult<LeaseRecord>> {
+    return asRpc(() => this.leases.get(caller, ref));
+  }
+
+  listLeases(caller: Caller, query: LeaseListQuery): Promise<RpcResult<LeaseRecord[]>> {
+    return asRpc(() => this.leases.list(caller, query));
+  }
+
+  heartbeatLease(caller: Caller, ref: string, body: HeartbeatRequest): Promise<RpcResult<LeaseRecord>> {
+    return asRpc(() => this.leases.heartbeat(caller, ref, body));
+  }
+
+  releaseLease(
+    caller: Caller,
+    ref: string,
+    body: ReleaseRequest,
+    mode: ReleaseMode,
+  ): Promise<RpcResult<LeaseRecord>> {
+    return asRpc(() => this.leases.release(caller, ref, body, mode));
+  }
+
+  getLeaseShare(caller: Caller, ref: string): Promise<RpcResult<ShareResponse>> {
+    return asRpc(() => this.leases.getShare(caller, ref));
+  }
+
+  setLeaseShare(
+    caller: Caller,
+    ref: string,
+    share: { users: Record<string, ShareRole>; org?: ShareRole },
+  ): Promise<RpcResult<ShareResponse>> {
+    return asRpc(() => this.leases.setShare(caller, ref, share));
+  }
+
+  removeLeaseShare(caller: Caller, ref: string, body: ShareDeleteRequest): Promise<RpcResult<ShareResponse>> {
+    return asRpc(() => this.leases.removeShare(caller, ref, body));
+  }
+
+  leaseEvents(caller: Caller, ref: string, query: StreamEventsQuery): Promise<RpcResult<EventsPage>> {
+    return asRpc(() => this.leases.events(caller, ref, query));
+  }
+
+  // Runs
+
+  createRun(caller: Caller, body: RunCreateRequest): Promise<RpcResult<RunRecord>> {
+    return asRpc(() => this.runs.create(caller, body));
+  }
+
+  listRuns(caller: Caller, query: RunListQuery): Promise<RpcResult<RunRecord[]>> {
+    return asRpc(() => this.runs.list(caller, query));
+  }
+
+  getRun(caller: Caller, runID: string): Promise<RpcResult<RunRecord>> {
+    return asRpc(() => this.runs.get(caller, runID));
+  }
+
+  runLog(caller: Caller, runID: string): Promise<RpcResult<string>> {
+    return asRpc(() => this.runs.log(caller, runID));
+  }
+
+  runEvents(caller: Caller, runID: string, query: RunEventsQuery): Promise<RpcResult<RunEventRecord[]>> {
+    return asRpc(() => this.runs.events(caller, runID, query));
+  }
+
+  appendRunEvent(caller: Caller, runID: string, body: RunEventInput): Promise<RpcResult<RunEventRecord>> {
+    return asRpc(() => this.runs.appendEvent(caller, runID, body));
+  }
+
+  recordRunTelemetry(
+    caller: Caller,
+    runID: string,
+    body: RunTelemetryRequest,
+  ): Promise<RpcResult<RunRecord>> {
+    return asRpc(() => this.runs.recordTelemetry(caller, runID, body));
+  }
+
+  finishRun(caller: Caller, runID: string, body: RunFinishRequest): Promise<RpcResult<RunRecord>> {
+    return asRpc(() => this.runs.finish(caller, runID, body));
+  }
+
+  // Usage, pool, audit
+
+  usage(caller: Caller, query: UsageQuery): Promise<RpcResult<UsageResponse>> {
+    return asRpc(() => usageReport(this.deps, caller, query));
+  }
+
+  pool(caller: Caller, query: PoolQuery): Promise<RpcResult<PoolResponse>> {
+    return asRpc(() => this.admin.pool(caller, query));
+  }
+
+  adminEvents(caller: Caller, query: AdminEventsQuery): Promise<RpcResult<EventsPage>> {
+    return asRpc(() => this.admin.events(caller, query));
+  }
+
+  replay(caller: Caller): Promise<RpcResult<ReplayReport>> {
+    return asRpc(() => this.admin.replay(caller));
+  }
+
+  // GitHub login (pending logins live beside the log, never in it)
+
+  githubLogin(command: LoginCommand): Promise<RpcResult<LoginResult>> {
+    this.pendingLogins ??= new PendingLogins(this.ctx.storage.sql);
+    const logins = this.pendingLogins;
+    return asRpc(() => logins.handle(command));
   }
 }

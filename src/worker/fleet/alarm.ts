@@ -1,0 +1,98 @@
+import { leaseDecider, leaseStream } from "../../events/lease-decider";
+import type { MachineCleanup } from "./cleanup";
+import { fleetClock } from "./clock";
+import { type FleetDeps, systemMeta } from "./deps";
+import { dueDeletes, dueExpiries, nextDue, overdueProvisioning } from "./lease-queries";
+import type { Provisioner } from "./provisioning";
+
+/** Work items handled per alarm run; the alarm re-arms at once when more is due. */
+const batch = 50;
+/** Past-due work that could not settle (provider down) is not retried faster than this. */
+const minimumGapMs = 1_000;
+
+/**
+ * The ONE alarm of the Fleet, always set to the earliest due work: a lease expiry, a
+ * provisioning deadline, a delete retry, or a delete request left unanswered by a restart.
+ * Running it twice changes nothing more: every step is a decider command that decides nothing
+ * once its work is done.
+ */
+export class AlarmScheduler {
+  /** What this instance last set (undefined: unknown, e.g. after a restart). */
+  private armedAt: number | null | undefined;
+
+  constructor(
+    private readonly deps: FleetDeps,
+    private readonly provisioner: Provisioner,
+    private readonly cleanup: MachineCleanup,
+  ) {}
+
+  /** The earliest due time, in Fleet-clock ms, or undefined when nothing is pending. */
+  earliestDue(): number | undefined {
+    const due = nextDue(this.deps.sql);
+    const stalledDelete =
+      due.deleteRequestedAt === undefined
+        ? undefined
+        : due.deleteRequestedAt + this.deps.settings.providerCallTimeoutMs;
+    const times = [due.expiry, due.provisioningDeadline, due.deleteRetry, stalledDelete].filter(
+      (t): t is number => t !== undefined,
+    );
+    return times.length ? Math.min(...times) : undefined;
+  }
+
+  async schedule(): Promise<void> {
+    const earliest = this.earliestDue();
+    if (earliest === undefined) {
+      if (this.armedAt !== null) await this.deps.storage.deleteAlarm();
+      this.armedAt = null;
+      return;
+    }
+    const at = Math.max(earliest, this.deps.now() + minimumGapMs);
+    if (this.armedAt === at) return;
+    await this.deps.storage.setAlarm(fleetClock.toRealTime(at));
+    this.armedAt = at;
+  }
+
+  /** Cheap path for heartbeats: only re-arm when `dueAt` comes before the armed alarm. */
+  async scheduleNoLaterThan(dueAt: number): Promise<void> {
+    if (this.armedAt === undefined) {
+      const current = await this.deps.storage.getAlarm();
+      this.armedAt = current === null ? null : current + fleetClock.offsetMs;
+    }
+    if (this.armedAt !== null && this.armedAt <= dueAt) return;
+    await this.schedule();
+  }
+
+  /** The alarm handler. */
+  async run(requestId = `alarm-${Date.now()}`): Promise<void> {
+    this.armedAt = undefined;
+    const now = this.deps.now();
+    const deletes = new Set<string>();
+    for (const lease of dueExpiries(this.deps.sql, now, batch)) {
+      try {
+        const result = this.deps.store.execute({
+          stream: leaseStream(lease.id),
+          decider: leaseDecider,
+          command: { type: "Expire" },
+          now,
+          meta: systemMeta(requestId),
+        });
+        if (result.state.machineState === "delete_requested") deletes.add(lease.id);
+      } catch (error) {
+        console.warn(`fleet alarm: expiring ${lease.id} failed: ${(error as Error).message}`);
+      }
+    }
+    for (const lease of overdueProvisioning(this.deps.sql, now, batch)) {
+      await this.provisioner.reconcile(lease, requestId);
+    }
+    for (const lease of dueDeletes(
+      this.deps.sql,
+      now,
+      now - this.deps.settings.providerCallTimeoutMs,
+      batch,
+    )) {
+      if (!this.cleanup.isRunning(lease.id)) deletes.add(lease.id);
+    }
+    await Promise.all([...deletes].map((leaseID) => this.cleanup.deleteMachine(leaseID, requestId)));
+    await this.schedule();
+  }
+}

@@ -1,0 +1,66 @@
+import { type LeaseCommand, leaseDecider, leaseStream } from "../../events/lease-decider";
+import { withDeadline } from "./deadline";
+import type { FleetDeps } from "./deps";
+import { safeProviderMessage, systemMeta } from "./deps";
+import { leaseById } from "./lease-queries";
+import { deleteRetryDelay } from "./settings";
+
+/**
+ * Machine clean-up: carries out a `MachineDeleteRequested` the log already holds. The outcome
+ * goes back into the log (`MachineDeleted`, or `MachineDeleteFailed` with the next attempt
+ * time, doubling per failure); the alarm retries due failures. One delete per lease at a time.
+ */
+export class MachineCleanup {
+  private readonly running = new Map<string, Promise<void>>();
+
+  constructor(private readonly deps: FleetDeps) {}
+
+  isRunning(leaseID: string): boolean {
+    return this.running.has(leaseID);
+  }
+
+  deleteMachine(leaseID: string, requestId: string): Promise<void> {
+    const existing = this.running.get(leaseID);
+    if (existing) return existing;
+    const work = this.attempt(leaseID, requestId).finally(() => this.running.delete(leaseID));
+    this.running.set(leaseID, work);
+    return work;
+  }
+
+  private async attempt(leaseID: string, requestId: string): Promise<void> {
+    const lease = leaseById(this.deps.sql, leaseID);
+    if (!lease?.cloudID) return;
+    if (lease.machineState !== "delete_requested" && lease.machineState !== "delete_failed") return;
+    const cloudID = lease.cloudID;
+    const record = (command: LeaseCommand) => {
+      try {
+        this.deps.store.execute({
+          stream: leaseStream(leaseID),
+          decider: leaseDecider,
+          command,
+          now: this.deps.now(),
+          meta: systemMeta(requestId),
+        });
+      } catch (error) {
+        // The lease moved on meanwhile (another path recorded the outcome): nothing to add.
+        console.warn(`fleet: could not record the delete outcome of ${leaseID}: ${(error as Error).message}`);
+      }
+    };
+    let outcome: "deleted" | "already_gone";
+    try {
+      const provider = this.deps.provider(lease.provider);
+      outcome = await withDeadline(
+        `provider ${lease.provider} delete`,
+        this.deps.settings.providerCallTimeoutMs,
+        () => provider.delete({ cloudID, leaseID, ...(lease.region ? { region: lease.region } : {}) }),
+      );
+    } catch (error) {
+      const { message } = safeProviderMessage(error, `provider ${lease.provider} delete`);
+      const attempt = lease.deleteAttempts + 1;
+      const nextAttemptAt = this.deps.now() + deleteRetryDelay(this.deps.settings, attempt);
+      record({ type: "RecordMachineDeleteFailed", cloudID, message, nextAttemptAt });
+      return;
+    }
+    record({ type: "RecordMachineDeleted", cloudID, alreadyGone: outcome === "already_gone" });
+  }
+}

@@ -1,0 +1,69 @@
+import type { EventStore } from "../../events/store";
+import type { EventMeta } from "../../events/types";
+import type { Provider, ProviderName } from "../../providers/provider";
+import { providerFor } from "../../providers/registry";
+import { fleetClock } from "./clock";
+import type { Caller } from "./rpc";
+import { type FleetSettings, fleetSettings } from "./settings";
+
+/** What every Fleet service shares: storage, the event store, settings, providers, the clock. */
+export interface FleetDeps {
+  storage: DurableObjectStorage;
+  sql: SqlStorage;
+  store: EventStore;
+  env: Record<string, unknown>;
+  settings: FleetSettings;
+  provider(name: string): Provider;
+  now(): number;
+}
+
+/**
+ * TEST ONLY: variables layered over the Durable Object's environment, honoured only when the
+ * environment says `CRABBOX_TEST_MODE=1` (workerd tests share the isolate with the object).
+ */
+export const testEnvOverrides: Record<string, unknown> = {};
+
+export function fleetDeps(
+  storage: DurableObjectStorage,
+  store: EventStore,
+  baseEnv: Record<string, unknown>,
+): FleetDeps {
+  const testMode = baseEnv.CRABBOX_TEST_MODE === "1";
+  const env = () => (testMode ? { ...baseEnv, ...testEnvOverrides } : baseEnv);
+  return {
+    storage,
+    sql: storage.sql,
+    store,
+    get env() {
+      return env();
+    },
+    get settings() {
+      return fleetSettings(env());
+    },
+    provider: (name) => providerFor(name as ProviderName, env()),
+    now: () => fleetClock.now(),
+  };
+}
+
+export function callerMeta(caller: Caller): EventMeta {
+  const { kind, owner, org } = caller.identity;
+  return { actor: { kind, owner, org }, requestId: caller.requestId };
+}
+
+/** Work the coordinator does on its own (alarm, reconcile, clean-up). */
+export function systemMeta(requestId: string, causationId?: string): EventMeta {
+  return {
+    actor: { kind: "system", owner: "crabbox", org: "crabbox" },
+    requestId,
+    ...(causationId ? { causationId } : {}),
+  };
+}
+
+/** A provider failure as a client may read it: the provider's own `CrabboxError` text, else a generic line. */
+export function safeProviderMessage(error: unknown, what: string): { code: string; message: string } {
+  if (error !== null && typeof error === "object" && (error as { name?: unknown }).name === "CrabboxError") {
+    const e = error as { code: string; message: string };
+    return { code: e.code, message: e.message };
+  }
+  return { code: "provider_error", message: `${what} failed` };
+}

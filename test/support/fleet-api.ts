@@ -1,0 +1,116 @@
+/**
+ * Drives the coordinator the way a client does — through the Worker's real `fetch` in workerd —
+ * with the fake provider installed in the same isolate as the Fleet Durable Object.
+ */
+
+import { runDurableObjectAlarm } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { installTestProviders } from "../../src/providers/registry";
+import type { Env } from "../../src/worker/env";
+import { fleetClock } from "../../src/worker/fleet/clock";
+import { testEnvOverrides } from "../../src/worker/fleet/deps";
+import worker from "../../src/worker/index";
+import { FakeProvider } from "./fake-provider";
+
+export const adminToken = "fleet-admin-token-0123456789";
+export const sharedToken = "fleet-shared-token-0123456789";
+
+export type Who = "admin" | { owner: string; org?: string; admin?: boolean };
+
+export const sshPublicKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyForCoordinatorTests test@crabbox";
+
+function workerEnv(): Env {
+  return {
+    ...(env as unknown as Env),
+    CRABBOX_ADMIN_TOKEN: adminToken,
+    CRABBOX_SHARED_TOKEN: sharedToken,
+    CRABBOX_DEFAULT_ORG: "crabclub",
+  };
+}
+
+export interface ApiResponse<T = any> {
+  status: number;
+  body: T;
+  text: string;
+  headers: Headers;
+}
+
+export async function api<T = any>(
+  who: Who,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<ApiResponse<T>> {
+  const identity =
+    who === "admin"
+      ? {
+          authorization: `Bearer ${adminToken}`,
+          "x-crabbox-owner": "ops@example.com",
+          "x-crabbox-org": "crabclub",
+        }
+      : {
+          authorization: `Bearer ${who.admin ? adminToken : sharedToken}`,
+          "x-crabbox-owner": who.owner,
+          "x-crabbox-org": who.org ?? "crabclub",
+        };
+  const init: RequestInit = { method, headers: { ...identity, ...headers } };
+  if (body !== undefined) {
+    init.body = typeof body === "string" ? body : JSON.stringify(body);
+    (init.headers as Record<string, string>)["content-type"] = "application/json";
+  }
+  const res = await worker.fetch(new Request(`https://coordinator.test${path}`, init), workerEnv());
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // text/plain responses (run logs) stay text
+  }
+  return { status: res.status, body: parsed as T, text, headers: res.headers };
+}
+
+export function fleetStub() {
+  return env.FLEET.get(env.FLEET.idFromName("default"));
+}
+
+/** Fresh fake providers and settings for one test; the Fleet's clock back to real time. */
+export function freshFleet(overrides: Record<string, unknown> = {}): {
+  local: FakeProvider;
+  hetzner: FakeProvider;
+} {
+  const fakes = { local: new FakeProvider("local"), hetzner: new FakeProvider("hetzner") };
+  installTestProviders((name) => fakes[name as keyof typeof fakes]);
+  for (const key of Object.keys(testEnvOverrides)) delete testEnvOverrides[key];
+  Object.assign(
+    testEnvOverrides,
+    { CRABBOX_PROVISION_WAIT_MS: "2000", CRABBOX_PROVIDER_CALL_TIMEOUT_MS: "2000" },
+    overrides,
+  );
+  fleetClock.offsetMs = 0;
+  return fakes;
+}
+
+/** Moves the Fleet's clock forward and runs its alarm (if one is set). */
+export async function later(ms: number): Promise<boolean> {
+  fleetClock.offsetMs += ms;
+  return runDurableObjectAlarm(fleetStub());
+}
+
+let counter = 0;
+/** A lease ID no other test in this isolate uses. */
+export function uniqueLeaseId(): string {
+  counter++;
+  const random = Math.floor(Math.random() * 0xffffff);
+  return `cbx_${(counter.toString(16) + random.toString(16)).padStart(12, "0").slice(-12)}`;
+}
+
+let owners = 0;
+export function uniqueOwner(name = "user"): { owner: string; org: string } {
+  owners++;
+  return { owner: `${name}-${owners}-${Math.floor(Math.random() * 1e6)}@example.com`, org: "crabclub" };
+}
+
+export function leaseRequest(extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { provider: "local", sshPublicKey, ttlSeconds: 3600, idleTimeoutSeconds: 600, ...extra };
+}
