@@ -1,0 +1,594 @@
+/**
+ * The runtime-neutral heart of the ARM fake (no Node APIs, so it also runs inside workerd):
+ * resources, long-running operations, referential integrity, injected faults and the token
+ * endpoint. `fake-arm.ts` serves it over loopback HTTPS for the Node tests.
+ *
+ * What it models: client-credentials tokens (only for the configured client and secret, and
+ * every ARM call must carry one of the issued bearer tokens); resource groups, virtual
+ * networks with subnets, network security groups, public IPs, NICs, VMs, VM extensions and
+ * managed disks with PUT / GET / PATCH / DELETE; long-running operations reported through
+ * `Azure-AsyncOperation` (or `Location` only) that finish after a number of polls or a
+ * time; referential integrity (a NIC used by a VM, a public IP used by a NIC or a disk
+ * attached to a VM cannot be deleted); and injected faults.
+ */
+export type ArmResourceType =
+  | "resourceGroup"
+  | "virtualNetwork"
+  | "subnet"
+  | "networkSecurityGroup"
+  | "publicIPAddress"
+  | "networkInterface"
+  | "virtualMachine"
+  | "vmExtension"
+  | "disk";
+
+export type ArmFault =
+  /** Answer at once with this ARM error (429 may carry Retry-After). */
+  | { kind: "error"; status: number; code: string; message?: string; retryAfterSeconds?: number }
+  /** Accept the PUT, then report the long-running operation as Failed; the resource stays, Failed. */
+  | { kind: "asyncFail"; code: string; message?: string }
+  /** Never answer (the client's deadline has to give up). */
+  | { kind: "hang" }
+  /** Never answer a PUT, yet the resource silently appears later, visible after `appearAfterMs`. */
+  | { kind: "lateCreate"; appearAfterMs: number }
+  /** Report the long-running operation through a `Location` header only. */
+  | { kind: "locationOnly" };
+
+export interface ArmRequest {
+  method: string;
+  /** Path without query, as sent. */
+  path: string;
+  type?: ArmResourceType;
+  name?: string;
+  body?: unknown;
+  at: number;
+}
+
+export interface FaultRule {
+  method?: string;
+  type?: ArmResourceType;
+  name?: string | RegExp;
+  when?: (request: ArmRequest) => boolean;
+  /** How many matching requests the fault applies to; default 1. */
+  times?: number;
+  fault: ArmFault;
+}
+
+interface StoredResource {
+  id: string;
+  type: ArmResourceType;
+  name: string;
+  body: Record<string, unknown>;
+  /** A resource created by a `lateCreate` PUT stays invisible until this time. */
+  visibleAt?: number;
+}
+
+interface Operation {
+  id: string;
+  status: "InProgress" | "Succeeded" | "Failed";
+  pollsLeft: number;
+  doneAt: number;
+  finish: () => { status: "Succeeded" | "Failed"; error?: { code: string; message: string } };
+  error?: { code: string; message: string };
+  /** For a create: the resource a `Location` poll returns once it is done. */
+  resourceKey?: string;
+}
+
+export interface FakeResponse {
+  status: number;
+  headers?: Record<string, string>;
+  body?: unknown;
+}
+
+export interface FakeArmOptions {
+  subscriptionId?: string;
+  tenantId?: string;
+  clientId?: string;
+  clientSecret?: string;
+  /** Polls after which a long-running operation finishes; default 1. */
+  lroPolls?: number;
+  /** …or this much time, whichever comes first; default 2 s. */
+  lroMs?: number;
+}
+
+const typeSegments: Array<[string, ArmResourceType]> = [
+  ["providers/microsoft.compute/virtualmachines/*/extensions", "vmExtension"],
+  ["providers/microsoft.network/virtualnetworks/*/subnets", "subnet"],
+  ["providers/microsoft.compute/virtualmachines", "virtualMachine"],
+  ["providers/microsoft.compute/disks", "disk"],
+  ["providers/microsoft.network/virtualnetworks", "virtualNetwork"],
+  ["providers/microsoft.network/networksecuritygroups", "networkSecurityGroup"],
+  ["providers/microsoft.network/publicipaddresses", "publicIPAddress"],
+  ["providers/microsoft.network/networkinterfaces", "networkInterface"],
+];
+
+export function armError(status: number, code: string, message: string, headers?: Record<string, string>) {
+  return { status, headers, body: { error: { code, message } } } satisfies FakeResponse;
+}
+
+export class FakeArm {
+  readonly subscriptionId: string;
+  readonly tenantId: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly requests: ArmRequest[] = [];
+  tokenRequests = 0;
+  baseUrl = "https://127.0.0.1";
+  private readonly resources = new Map<string, StoredResource>();
+  private readonly operations = new Map<string, Operation>();
+  private readonly rules: FaultRule[] = [];
+  private readonly tokens = new Set<string>();
+  private nextOperation = 1;
+  private nextAddress = 10;
+  private readonly lroPolls: number;
+  private readonly lroMs: number;
+
+  constructor(options: FakeArmOptions = {}) {
+    this.subscriptionId = options.subscriptionId ?? "00000000-0000-4000-8000-000000000001";
+    this.tenantId = options.tenantId ?? "00000000-0000-4000-8000-0000000000aa";
+    this.clientId = options.clientId ?? "00000000-0000-4000-8000-0000000000bb";
+    this.clientSecret = options.clientSecret ?? "fake-client-secret-do-not-log";
+    this.lroPolls = options.lroPolls ?? 1;
+    this.lroMs = options.lroMs ?? 2000;
+  }
+
+  inject(rule: FaultRule): void {
+    this.rules.push({ ...rule, times: rule.times ?? 1 });
+  }
+
+  clearFaults(): void {
+    this.rules.length = 0;
+  }
+
+  /** Forgets every resource, operation, fault and recorded request (issued tokens stay valid). */
+  reset(): void {
+    this.resources.clear();
+    this.operations.clear();
+    this.rules.length = 0;
+    this.requests.length = 0;
+  }
+
+  rgPath(rg: string): string {
+    return `/subscriptions/${this.subscriptionId}/resourceGroups/${rg}`;
+  }
+
+  /** Puts a resource in place as if an operator had created it (no request recorded). */
+  seed(type: ArmResourceType, path: string, body: Record<string, unknown>): void {
+    const name = path.split("/").pop()!;
+    this.resources.set(path.toLowerCase(), {
+      id: path,
+      type,
+      name,
+      body: {
+        ...body,
+        id: path,
+        name,
+        properties: { provisioningState: "Succeeded", ...(body.properties ?? {}) },
+      },
+    });
+  }
+
+  /** The visible and invisible resources of a type (what really exists). */
+  all(type?: ArmResourceType): Array<{ id: string; name: string; type: ArmResourceType; body: any }> {
+    this.advance();
+    return [...this.resources.values()].filter((r) => !type || r.type === type);
+  }
+
+  find(type: ArmResourceType, name: string): any {
+    return this.all(type).find((r) => r.name.toLowerCase() === name.toLowerCase())?.body;
+  }
+
+  requestsTo(method: string, type?: ArmResourceType, name?: string): ArmRequest[] {
+    return this.requests.filter(
+      (r) => r.method === method && (!type || r.type === type) && (!name || r.name === name),
+    );
+  }
+
+  /** Completes every long-running operation and late create whose time has come. */
+  advance(now = Date.now()): void {
+    for (const op of this.operations.values()) {
+      if (op.status === "InProgress" && now >= op.doneAt) this.complete(op);
+    }
+    for (const resource of this.resources.values()) {
+      if (resource.visibleAt !== undefined && now >= resource.visibleAt) resource.visibleAt = undefined;
+    }
+  }
+
+  private complete(op: Operation): void {
+    const outcome = op.finish();
+    op.status = outcome.status;
+    op.error = outcome.error;
+  }
+
+  private visible(key: string): StoredResource | undefined {
+    const resource = this.resources.get(key);
+    return resource && resource.visibleAt === undefined ? resource : undefined;
+  }
+
+  private takeFault(request: ArmRequest): ArmFault | undefined {
+    for (const rule of this.rules) {
+      if ((rule.times ?? 0) <= 0) continue;
+      if (rule.method && rule.method !== request.method) continue;
+      if (rule.type && rule.type !== request.type) continue;
+      if (typeof rule.name === "string" && rule.name.toLowerCase() !== request.name?.toLowerCase()) continue;
+      if (rule.name instanceof RegExp && !rule.name.test(request.name ?? "")) continue;
+      if (rule.when && !rule.when(request)) continue;
+      rule.times = (rule.times ?? 1) - 1;
+      return rule.fault;
+    }
+    return undefined;
+  }
+
+  private startOperation(
+    finish: Operation["finish"],
+    mode: "async" | "location" = "async",
+    resourceKey?: string,
+  ): Record<string, string> {
+    const id = `op-${this.nextOperation++}`;
+    this.operations.set(id, {
+      id,
+      status: "InProgress",
+      pollsLeft: this.lroPolls,
+      doneAt: Date.now() + this.lroMs,
+      finish,
+      resourceKey,
+    });
+    const base = `${this.baseUrl}/subscriptions/${this.subscriptionId}/providers/Fake.Operations`;
+    return mode === "async"
+      ? { "azure-asyncoperation": `${base}/operations/${id}?api-version=2024-01-01`, "retry-after": "0" }
+      : { location: `${base}/operationResults/${id}?api-version=2024-01-01`, "retry-after": "0" };
+  }
+
+  handleToken(body: string): FakeResponse {
+    this.tokenRequests++;
+    const form = new URLSearchParams(body);
+    if (
+      form.get("grant_type") !== "client_credentials" ||
+      form.get("client_id") !== this.clientId ||
+      form.get("client_secret") !== this.clientSecret
+    ) {
+      return {
+        status: 401,
+        body: { error: "invalid_client", error_description: "AADSTS7000215: bad secret" },
+      };
+    }
+    const token = `fake-token-${this.tokens.size + 1}`;
+    this.tokens.add(token);
+    return { status: 200, body: { token_type: "Bearer", expires_in: 3600, access_token: token } };
+  }
+
+  /** Returns undefined to mean "never answer". */
+  handle(
+    method: string,
+    rawUrl: string,
+    authorization: string | undefined,
+    body: unknown,
+  ): FakeResponse | undefined {
+    this.advance();
+    const url = new URL(rawUrl, this.baseUrl);
+    if (!authorization?.startsWith("Bearer ") || !this.tokens.has(authorization.slice(7))) {
+      return armError(401, "InvalidAuthenticationToken", "The access token is missing or invalid.");
+    }
+    const path = url.pathname;
+    const lower = path.toLowerCase();
+    const operationMatch = /\/providers\/fake\.operations\/(operations|operationresults)\/([^/]+)$/.exec(
+      lower,
+    );
+    if (operationMatch) return this.pollOperation(operationMatch[1]!, operationMatch[2]!);
+
+    const { type, name, collection } = this.classify(lower, path);
+    const request: ArmRequest = { method, path, type, name, body, at: Date.now() };
+    this.requests.push(request);
+    if (!type) return armError(400, "InvalidResourceType", `unknown resource path ${path}`);
+    if (!lower.startsWith(`/subscriptions/${this.subscriptionId}/`)) {
+      return armError(404, "SubscriptionNotFound", "The subscription could not be found.");
+    }
+
+    const fault = this.takeFault(request);
+    if (fault?.kind === "error") {
+      const headers =
+        fault.retryAfterSeconds !== undefined
+          ? { "retry-after": String(fault.retryAfterSeconds) }
+          : undefined;
+      return armError(fault.status, fault.code, fault.message ?? `${fault.code} (injected)`, headers);
+    }
+    if (fault?.kind === "hang") return undefined;
+
+    if (type !== "resourceGroup") {
+      const rg = lower.split("/providers/")[0]!;
+      if (!this.visible(rg))
+        return armError(404, "ResourceGroupNotFound", "Resource group could not be found.");
+    }
+    if (collection) {
+      if (method !== "GET") return armError(405, "MethodNotAllowed", "collections are read-only here");
+      const prefix = `${lower}/`;
+      const value = [...this.resources.entries()]
+        .filter(
+          ([key, r]) =>
+            key.startsWith(prefix) && !key.slice(prefix.length).includes("/") && r.visibleAt === undefined,
+        )
+        .map(([, r]) => r.body);
+      return { status: 200, body: { value } };
+    }
+    switch (method) {
+      case "GET": {
+        const resource = this.visible(lower);
+        return resource
+          ? { status: 200, body: resource.body }
+          : armError(404, "ResourceNotFound", `The Resource '${name}' was not found.`);
+      }
+      case "PUT":
+        return this.put(lower, path, type, name!, body as Record<string, unknown>, fault);
+      case "PATCH":
+        return this.patch(lower, body as Record<string, unknown>);
+      case "DELETE":
+        return this.delete(lower, name!, fault);
+      default:
+        return armError(405, "MethodNotAllowed", method);
+    }
+  }
+
+  private classify(
+    lower: string,
+    path: string,
+  ): { type?: ArmResourceType; name?: string; collection: boolean } {
+    const rgMatch = /^\/subscriptions\/[^/]+\/resourcegroups\/([^/]+)(\/.*)?$/.exec(lower);
+    if (!rgMatch) return { collection: false };
+    const rest = rgMatch[2] ?? "";
+    const name = path.split("/").pop();
+    if (!rest) return { type: "resourceGroup", name, collection: false };
+    for (const [pattern, type] of typeSegments) {
+      const regex = new RegExp(`^/${pattern.replace(/\./g, "\\.").replace(/\*/g, "[^/]+")}(/[^/]+)?$`);
+      const m = regex.exec(rest);
+      if (m) return { type, name: m[1] ? name : undefined, collection: !m[1] };
+    }
+    return { collection: false };
+  }
+
+  private pollOperation(kind: string, id: string): FakeResponse {
+    const op = this.operations.get(id);
+    if (!op) return armError(404, "OperationNotFound", "no such operation");
+    if (op.status === "InProgress") {
+      op.pollsLeft--;
+      if (op.pollsLeft <= 0) this.complete(op);
+    }
+    if (kind === "operationresults") {
+      if (op.status === "InProgress") return { status: 202, headers: { "retry-after": "0" } };
+      if (op.status === "Failed") return armError(409, op.error!.code, op.error!.message);
+      const resource = op.resourceKey ? this.visible(op.resourceKey) : undefined;
+      return resource ? { status: 200, body: resource.body } : { status: 204 };
+    }
+    return { status: 200, body: { name: id, status: op.status, ...(op.error ? { error: op.error } : {}) } };
+  }
+
+  private reference(id: unknown): StoredResource | undefined {
+    return typeof id === "string" ? this.visible(id.toLowerCase()) : undefined;
+  }
+
+  private put(
+    key: string,
+    path: string,
+    type: ArmResourceType,
+    name: string,
+    body: Record<string, unknown>,
+    fault: ArmFault | undefined,
+  ): FakeResponse | undefined {
+    const properties = { ...((body.properties as Record<string, unknown>) ?? {}) };
+    const existing = this.resources.get(key);
+    const invalid = this.validateReferences(type, key, properties);
+    if (invalid) return invalid;
+    const stored: StoredResource = {
+      id: path,
+      type,
+      name,
+      body: { ...body, id: path, name, properties: { ...properties, provisioningState: "Creating" } },
+    };
+    if (type === "resourceGroup") {
+      stored.body.properties = { provisioningState: "Succeeded" };
+      this.resources.set(key, stored);
+      return { status: existing ? 200 : 201, body: stored.body };
+    }
+    if (type === "virtualNetwork") this.storeSubnets(path, properties);
+    if (fault?.kind === "lateCreate") {
+      stored.visibleAt = Date.now() + fault.appearAfterMs;
+      (stored.body.properties as Record<string, unknown>).provisioningState = "Succeeded";
+      this.resources.set(key, stored);
+      this.afterCreate(stored);
+      return undefined;
+    }
+    this.resources.set(key, stored);
+    const failure = fault?.kind === "asyncFail" ? fault : undefined;
+    const headers = this.startOperation(
+      () => {
+        const current = this.resources.get(key);
+        if (!current)
+          return { status: "Failed", error: { code: "ResourceNotFound", message: "deleted meanwhile" } };
+        const props = current.body.properties as Record<string, unknown>;
+        if (failure) {
+          props.provisioningState = "Failed";
+          return {
+            status: "Failed",
+            error: { code: failure.code, message: failure.message ?? failure.code },
+          };
+        }
+        props.provisioningState = "Succeeded";
+        this.afterCreate(current);
+        return { status: "Succeeded" };
+      },
+      fault?.kind === "locationOnly" ? "location" : "async",
+      key,
+    );
+    return { status: existing ? 200 : 201, headers, body: stored.body };
+  }
+
+  private storeSubnets(vnetPath: string, properties: Record<string, unknown>): void {
+    for (const subnet of (properties.subnets as Array<Record<string, unknown>>) ?? []) {
+      const path = `${vnetPath}/subnets/${String(subnet.name)}`;
+      this.resources.set(path.toLowerCase(), {
+        id: path,
+        type: "subnet",
+        name: String(subnet.name),
+        body: {
+          ...subnet,
+          id: path,
+          properties: { ...(subnet.properties as object), provisioningState: "Succeeded" },
+        },
+      });
+    }
+  }
+
+  private validateReferences(
+    type: ArmResourceType,
+    key: string,
+    properties: Record<string, unknown>,
+  ): FakeResponse | undefined {
+    if (type === "networkInterface") {
+      for (const config of (properties.ipConfigurations as Array<any>) ?? []) {
+        if (!this.reference(config?.properties?.subnet?.id)) {
+          return armError(400, "InvalidResourceReference", "subnet referenced by the NIC was not found");
+        }
+        if (config?.properties?.publicIPAddress && !this.reference(config.properties.publicIPAddress.id)) {
+          return armError(400, "InvalidResourceReference", "public IP referenced by the NIC was not found");
+        }
+      }
+      const nsg = (properties.networkSecurityGroup as { id?: string } | undefined)?.id;
+      if (nsg && !this.reference(nsg)) return armError(400, "InvalidResourceReference", "NSG not found");
+    }
+    if (type === "virtualMachine") {
+      const nics = ((properties.networkProfile as any)?.networkInterfaces as Array<{ id: string }>) ?? [];
+      for (const nicRef of nics) {
+        const nic = this.reference(nicRef.id);
+        if (!nic) return armError(400, "InvalidResourceReference", "NIC referenced by the VM was not found");
+        const owner = (nic.body.properties as any)?.virtualMachine?.id as string | undefined;
+        if (owner && owner.toLowerCase() !== key) {
+          return armError(400, "NicInUse", "The network interface is in use by another virtual machine.");
+        }
+      }
+    }
+    if (type === "vmExtension" && !this.visible(key.split("/extensions/")[0]!)) {
+      return armError(404, "ParentResourceNotFound", "The parent virtual machine was not found.");
+    }
+    return undefined;
+  }
+
+  /** What Azure does once a create succeeds: IPs get addresses, VMs claim NICs and get disks. */
+  private afterCreate(resource: StoredResource): void {
+    const props = resource.body.properties as Record<string, any>;
+    if (resource.type === "publicIPAddress" && !props.ipAddress) {
+      props.ipAddress = `192.0.2.${this.nextAddress++}`;
+    }
+    if (resource.type === "virtualMachine") {
+      for (const nicRef of props.networkProfile?.networkInterfaces ?? []) {
+        const nic = this.resources.get(String(nicRef.id).toLowerCase());
+        if (nic) (nic.body.properties as any).virtualMachine = { id: resource.id };
+      }
+      const osDisk = props.storageProfile?.osDisk;
+      if (osDisk?.name && !osDisk.diffDiskSettings) {
+        const diskPath = `${resource.id.split("/providers/")[0]}/providers/Microsoft.Compute/disks/${osDisk.name}`;
+        this.resources.set(diskPath.toLowerCase(), {
+          id: diskPath,
+          type: "disk",
+          name: osDisk.name,
+          body: {
+            id: diskPath,
+            name: osDisk.name,
+            location: resource.body.location,
+            properties: { provisioningState: "Succeeded", diskState: "Attached" },
+            managedBy: resource.id,
+          },
+        });
+      }
+    }
+  }
+
+  private patch(key: string, body: Record<string, unknown>): FakeResponse {
+    const resource = this.visible(key);
+    if (!resource) return armError(404, "ResourceNotFound", "not found");
+    if (body.tags) resource.body.tags = body.tags;
+    return { status: 200, body: resource.body };
+  }
+
+  private delete(key: string, name: string, fault: ArmFault | undefined): FakeResponse {
+    const resource = this.resources.get(key);
+    if (!resource || resource.visibleAt !== undefined) {
+      return armError(404, "ResourceNotFound", `The Resource '${name}' was not found.`);
+    }
+    const blocker = this.deleteBlocker(resource);
+    if (blocker) return blocker;
+    (resource.body.properties as Record<string, unknown>).provisioningState = "Deleting";
+    const headers = this.startOperation(
+      () => {
+        this.remove(resource);
+        return { status: "Succeeded" };
+      },
+      fault?.kind === "locationOnly" ? "location" : "async",
+    );
+    return { status: 202, headers };
+  }
+
+  private deleteBlocker(resource: StoredResource): FakeResponse | undefined {
+    const all = [...this.resources.values()];
+    if (resource.type === "networkInterface") {
+      const user = all.find(
+        (r) =>
+          r.type === "virtualMachine" &&
+          ((r.body.properties as any)?.networkProfile?.networkInterfaces ?? []).some(
+            (n: { id: string }) => n.id.toLowerCase() === resource.id.toLowerCase(),
+          ),
+      );
+      if (user) {
+        return armError(
+          400,
+          "NicInUse",
+          `Network Interface ${resource.name} is used by existing resource ${user.name}.`,
+        );
+      }
+    }
+    if (resource.type === "publicIPAddress") {
+      const user = all.find(
+        (r) =>
+          r.type === "networkInterface" &&
+          ((r.body.properties as any)?.ipConfigurations ?? []).some(
+            (c: any) =>
+              String(c?.properties?.publicIPAddress?.id ?? "").toLowerCase() === resource.id.toLowerCase(),
+          ),
+      );
+      if (user) {
+        return armError(
+          400,
+          "PublicIPAddressCannotBeDeleted",
+          `Public IP address ${resource.name} can not be deleted since it is still allocated to ${user.name}.`,
+        );
+      }
+    }
+    if (resource.type === "disk") {
+      const owner = (resource.body as any).managedBy as string | undefined;
+      if (owner && this.resources.has(owner.toLowerCase())) {
+        return armError(409, "OperationNotAllowed", `Disk ${resource.name} is attached to VM ${owner}.`);
+      }
+    }
+    return undefined;
+  }
+
+  private remove(resource: StoredResource): void {
+    const key = resource.id.toLowerCase();
+    if (!this.resources.has(key)) return;
+    this.resources.delete(key);
+    for (const child of [...this.resources.keys()])
+      if (child.startsWith(`${key}/`)) this.resources.delete(child);
+    if (resource.type === "virtualMachine") {
+      const props = resource.body.properties as Record<string, any>;
+      for (const nicRef of props.networkProfile?.networkInterfaces ?? []) {
+        const nic = this.resources.get(String(nicRef.id).toLowerCase());
+        if (nic) delete (nic.body.properties as any).virtualMachine;
+      }
+      const osDisk = props.storageProfile?.osDisk;
+      for (const disk of [...this.resources.values()]) {
+        if (disk.type === "disk" && String((disk.body as any).managedBy).toLowerCase() === key) {
+          (disk.body as any).managedBy = undefined;
+          if (osDisk?.deleteOption === "Delete") this.resources.delete(disk.id.toLowerCase());
+        }
+      }
+    }
+  }
+}
