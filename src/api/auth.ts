@@ -21,6 +21,8 @@ export const WhoamiResponse = z.object({
   /** Which credential: `admin` token, `shared` token or a `github` user token. */
   kind: z.enum(["admin", "shared", "github"]),
   login: z.string().optional(),
+  /** True when the owner came from a verified Cloudflare Access JWT. */
+  accessVerified: z.boolean().optional(),
 });
 export type WhoamiResponse = z.infer<typeof WhoamiResponse>;
 

@@ -13,5 +13,6 @@ export async function whoami(_request: Request, ctx: RequestContext): Promise<Re
     kind: identity.kind,
   };
   if (identity.login) body.login = identity.login;
+  if (identity.accessVerified) body.accessVerified = true;
   return json(200, body);
 }

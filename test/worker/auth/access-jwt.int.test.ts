@@ -50,7 +50,7 @@ async function ownerWith(assertion: string, token = sharedToken, overrides = {})
     { ...access, ...overrides },
   );
   expect(res.status).toBe(200);
-  return (await res.json()) as { owner: string; admin: boolean };
+  return (await res.json()) as { owner: string; admin: boolean; accessVerified?: boolean };
 }
 
 beforeAll(async () => {
@@ -102,7 +102,9 @@ describe("Cloudflare Access identity for bearer callers", () => {
       "not-a-jwt",
     ];
     for (const assertion of rejected) {
-      expect((await ownerWith(assertion)).owner, assertion.slice(0, 40)).toBe("header@example.com");
+      const identity = await ownerWith(assertion);
+      expect(identity.owner, assertion.slice(0, 40)).toBe("header@example.com");
+      expect(identity.accessVerified).toBeUndefined();
     }
   });
 
