@@ -1,0 +1,105 @@
+/**
+ * What never gets synced: the defaults (dependency and build output directories that the
+ * machine rebuilds itself), the repo's `sync.exclude` list, `.crabboxignore` lines, and the
+ * sync engine's own state directory, which no pattern can re-include.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { globToRegExp, hasGlob } from "./glob";
+
+export const DEFAULT_EXCLUDES: readonly string[] = [
+  ".git",
+  "._*",
+  "node_modules",
+  ".turbo",
+  ".next",
+  "dist",
+  "dist-runtime",
+  "coverage",
+  ".cache",
+  ".local",
+  ".swiftpm",
+  ".build",
+  "apps/*/.build",
+  ".pnpm-store",
+  ".npm",
+  ".yarn/cache",
+  ".venv",
+  "__pycache__",
+  ".pytest_cache",
+  ".mypy_cache",
+  ".ruff_cache",
+  ".gradle",
+  "target",
+];
+
+/** The engine's state lives in `<workdir>/.crabbox` on the machine; a repo's own `.crabbox` is never synced over it. */
+export const STATE_DIR = ".crabbox";
+
+export function readCrabboxIgnore(repoRoot: string): string[] {
+  const path = join(repoRoot, ".crabboxignore");
+  if (!existsSync(path)) return [];
+  return readFileSync(path, "utf8")
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== "" && !line.startsWith("#"));
+}
+
+function normalisePattern(pattern: string): string {
+  return pattern
+    .trim()
+    .replace(/^\.\/+/, "")
+    .replace(/^\/+|\/+$/g, "");
+}
+
+/**
+ * A matcher for relative paths. A pattern matches a path when it equals the path or one of its
+ * leading directories; a pattern without `/` also matches any single path segment (so
+ * `node_modules` excludes every nested `node_modules`); globs match segments, the basename,
+ * the whole path or any leading run of segments.
+ */
+export function excludeMatcher(patterns: readonly string[]): (path: string) => boolean {
+  const compiled = [...patterns, STATE_DIR]
+    .map(normalisePattern)
+    .filter((pattern) => pattern !== "")
+    .map((pattern) => ({
+      pattern,
+      segmentOnly: !pattern.includes("/"),
+      glob: hasGlob(pattern) ? globToRegExp(pattern) : undefined,
+    }));
+  return (path) => {
+    const segments = path.split("/");
+    for (const { pattern, segmentOnly, glob } of compiled) {
+      if (path === pattern || path.startsWith(`${pattern}/`)) return true;
+      if (segmentOnly) {
+        for (const segment of segments) {
+          if (segment === pattern || glob?.test(segment)) return true;
+        }
+      } else if (glob) {
+        for (let n = 1; n <= segments.length; n++) {
+          if (glob.test(segments.slice(0, n).join("/"))) return true;
+        }
+      }
+    }
+    return false;
+  };
+}
+
+/** Patterns that a remote `find` can prune cheaply (names and plain paths), as find arguments. */
+export function prunablePatterns(patterns: readonly string[]): { names: string[]; paths: string[] } {
+  const names: string[] = [];
+  const paths: string[] = [];
+  for (const raw of [...patterns, STATE_DIR]) {
+    const pattern = normalisePattern(raw);
+    if (pattern === "") continue;
+    if (!pattern.includes("/")) names.push(pattern);
+    else if (!hasGlob(pattern)) paths.push(pattern);
+  }
+  return { names: [...new Set(names)], paths: [...new Set(paths)] };
+}
+
+/** A relative path that cannot escape the work directory. */
+export function isSafeRelativePath(path: string): boolean {
+  if (path === "" || path.startsWith("/") || path.includes("\0")) return false;
+  return path.split("/").every((segment) => segment !== "" && segment !== "." && segment !== "..");
+}

@@ -1,0 +1,120 @@
+/**
+ * The remote half of a sync on POSIX machines: two `sh` scripts that need nothing but `sh`,
+ * `find` and `tar`. The snapshot reads the state file (or just its first line when nothing
+ * changed) and lists files modified on the machine since the last sync; the apply deletes,
+ * extracts one tar stream and swaps the new state in with an atomic rename.
+ */
+import { shellQuoteWord as q } from "../ssh/quote";
+import { STATE_DIR } from "./excludes";
+import { stateHeaderLine } from "./state";
+
+export const DRIFT_MARKER = "\0crabbox-drift\0";
+const STATE_FILE = `${STATE_DIR}/manifest`;
+const INCOMING_DIR = `${STATE_DIR}/incoming`;
+export const INCOMING_STATE = `${INCOMING_DIR}/manifest`;
+/** Above this many bytes of `rm` arguments, deletions go through stdin instead of the command line (ARG_MAX). */
+export const INLINE_DELETE_LIMIT = 64 * 1024;
+
+export interface SnapshotArgs {
+  workdir: string;
+  localFingerprint: string;
+  cachedFingerprint?: string;
+  prune: { names: readonly string[]; paths: readonly string[] };
+}
+
+export function posixSnapshotCommand(args: SnapshotArgs): string {
+  const none = `printf 'crabbox-sync none\\n\\0crabbox-drift\\0'; exit 0`;
+  const prune = [
+    `-path ${q(`./${STATE_DIR}`)}`,
+    ...args.prune.names.map((name) => `-name ${q(name)}`),
+    ...args.prune.paths.map((path) => `-path ${q(`./${path}`)}`),
+  ].join(" -o ");
+  const cached =
+    args.cachedFingerprint && args.cachedFingerprint !== args.localFingerprint
+      ? `elif [ "$crabbox_head" = ${q(stateHeaderLine(args.cachedFingerprint))} ]; then printf 'crabbox-sync cached\\n'; `
+      : "";
+  return [
+    `cd ${q(args.workdir)} 2>/dev/null || { ${none}; }`,
+    `[ -f ${STATE_FILE} ] || { ${none}; }`,
+    `crabbox_head=; IFS= read -r crabbox_head < ${STATE_FILE} || true`,
+    `if [ "$crabbox_head" = ${q(stateHeaderLine(args.localFingerprint))} ]; then printf 'crabbox-sync same\\n'; ` +
+      cached +
+      `else printf 'crabbox-sync full\\n'; cat ${STATE_FILE}; fi`,
+    `printf '\\0crabbox-drift\\0'`,
+    `find . \\( ${prune} \\) -prune -o \\( -type f -o -type l \\) -newer ${STATE_FILE} -exec printf '%s\\0' {} + 2>/dev/null || true`,
+  ].join("\n");
+}
+
+export type SnapshotStatus = "none" | "same" | "cached" | "full";
+
+export interface ParsedSnapshot {
+  status: SnapshotStatus;
+  stateText?: string;
+  drift: Set<string>;
+}
+
+export function parseSnapshot(output: Buffer): ParsedSnapshot {
+  const text = output.toString("utf8");
+  const newline = text.indexOf("\n");
+  const firstLine = newline === -1 ? text : text.slice(0, newline);
+  const status = firstLine.replace(/^crabbox-sync /, "") as SnapshotStatus;
+  if (!["none", "same", "cached", "full"].includes(status)) {
+    throw new Error(`unexpected snapshot answer: ${JSON.stringify(firstLine.slice(0, 80))}`);
+  }
+  const marker = text.indexOf(DRIFT_MARKER, newline);
+  const body = marker === -1 ? text.slice(newline + 1) : text.slice(newline + 1, marker);
+  const drift = new Set<string>();
+  if (marker !== -1) {
+    for (const raw of text.slice(marker + DRIFT_MARKER.length).split("\0")) {
+      if (raw.startsWith("./")) drift.add(raw.slice(2));
+    }
+  }
+  return status === "full" ? { status, stateText: body, drift } : { status, drift };
+}
+
+function chunked(words: readonly string[], prefix: string, suffix: string, maxLine = 8192): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of words) {
+    if (line !== "" && line.length + word.length > maxLine) {
+      lines.push(`${prefix}${line}${suffix}`);
+      line = "";
+    }
+    line += ` ${word}`;
+  }
+  if (line !== "") lines.push(`${prefix}${line}${suffix}`);
+  return lines;
+}
+
+/** `rm` of deleted paths and `rmdir` of directories they leave empty, run inside the workdir. */
+export function posixDeletionScript(deletions: readonly string[], emptiedDirs: readonly string[]): string {
+  return [
+    ...chunked(deletions.map(q), "rm -f --", " 2>/dev/null || true"),
+    ...emptiedDirs.map((dir) => `rmdir -- ${q(dir)} 2>/dev/null || true`),
+  ].join("\n");
+}
+
+export function posixDeletionCommand(workdir: string, script: string): string {
+  return `cd ${q(workdir)} 2>/dev/null || exit 0\n${script}`;
+}
+
+/**
+ * Deletions (inline when small), then `tar -x` of the stream on stdin (its last entry is the new
+ * state file), then the atomic rename that marks the sync complete. A stream cut short fails
+ * `tar`, so the old state stays and the next attempt resends whatever may be partial.
+ */
+export function posixApplyCommand(workdir: string, inlineDeletionScript: string): string {
+  return [
+    "set -e",
+    `mkdir -p ${q(workdir)}`,
+    `cd ${q(workdir)}`,
+    inlineDeletionScript,
+    `mkdir -p ${STATE_DIR}`,
+    `rm -rf ${INCOMING_DIR}`,
+    "tar -xof -",
+    `mv -f ${INCOMING_STATE} ${STATE_FILE}`,
+    `rmdir ${INCOMING_DIR} 2>/dev/null || true`,
+  ]
+    .filter((line) => line !== "")
+    .join("\n");
+}

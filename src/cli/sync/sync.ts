@@ -1,0 +1,271 @@
+/**
+ * `syncToRemote`: make the machine's work directory match a local manifest.
+ *
+ * Two round trips in the common case: a snapshot (state file header, or the whole state when it
+ * is unknown locally, plus files changed on the machine since the last sync) and one apply
+ * (deletions, one tar stream of changed files, atomic state swap). Equal fingerprints and no
+ * remote drift skip the apply entirely. Every remote step is idempotent: after a dropped
+ * connection the old state is still in place, and running the sync again converges.
+ */
+import { createHash } from "node:crypto";
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { CrabboxError, isCrabboxError } from "../../errors";
+import type { SshSession } from "../ssh/connect";
+import { prunablePatterns } from "./excludes";
+import { checkDeletionGuard } from "./guards";
+import type { Manifest } from "./manifest";
+import {
+  INCOMING_STATE,
+  INLINE_DELETE_LIMIT,
+  parseSnapshot,
+  posixApplyCommand,
+  posixDeletionCommand,
+  posixDeletionScript,
+  posixSnapshotCommand,
+} from "./remote-posix";
+import { WINDOWS_INCOMING_DELETIONS, windowsApplyCommand, windowsSnapshotCommand } from "./remote-windows";
+import {
+  emptiedDirectories,
+  encodeState,
+  parseState,
+  planSync,
+  type RemoteState,
+  STATE_HEADER,
+} from "./state";
+import { createTarStream } from "./tar";
+
+export type SyncPhase = "snapshot" | "delete" | "upload" | "done" | "skipped";
+
+export interface SyncOptions {
+  /** The directory on the machine that mirrors the repository root. */
+  workRoot: string;
+  os?: "linux" | "macos" | "windows";
+  /** Allows deleting many files on the machine (`--allow-mass-delete`). */
+  allowMassDelete?: boolean;
+  massDeleteThreshold?: number;
+  onProgress?: (bytes: number, files: number, phase: SyncPhase) => void;
+  /**
+   * Called after a transport failure to get a fresh session; the sync then runs once more from
+   * the start (safe, because every remote step is idempotent).
+   */
+  reconnect?: () => Promise<SshSession>;
+  /** Keep a local copy of the last state written to this machine, to avoid downloading it (default true). */
+  cacheRemoteState?: boolean;
+}
+
+export interface SyncResult {
+  skipped: boolean;
+  sentFiles: number;
+  sentBytes: number;
+  deleted: number;
+  ms: number;
+  /** Files whose copy on the machine was modified there since the last sync (resent). */
+  drifted: number;
+  phases: { name: string; ms: number }[];
+}
+
+interface Captured {
+  exitCode: number;
+  stdout: Buffer;
+  stderr: string;
+}
+
+async function capture(
+  session: SshSession,
+  command: string,
+  stdin?: NodeJS.ReadableStream | Buffer | string,
+): Promise<Captured> {
+  const out: Buffer[] = [];
+  let stderr = "";
+  const result = await session.exec(command, {
+    onStdout: (chunk) => out.push(chunk),
+    onStderr: (chunk) => {
+      stderr = (stderr + chunk.toString("utf8")).slice(-4000);
+    },
+    ...(stdin === undefined ? {} : { stdin: stdin as never }),
+  });
+  return { exitCode: result.exitCode, stdout: Buffer.concat(out), stderr: stderr.trim() };
+}
+
+function stateCachePath(manifest: Manifest, session: SshSession, workRoot: string): string | undefined {
+  if (!manifest.cacheDir) return undefined;
+  const key = createHash("sha256")
+    .update(`${session.host}\0${session.port}\0${workRoot}`)
+    .digest("hex")
+    .slice(0, 24);
+  return join(manifest.cacheDir, "remote-state", key);
+}
+
+function readCachedState(path: string | undefined): { text: string; fingerprint: string } | undefined {
+  if (!path) return undefined;
+  try {
+    const text = readFileSync(path, "utf8");
+    const header = text.slice(0, text.indexOf("\n"));
+    if (!header.startsWith(`${STATE_HEADER} `)) return undefined;
+    return { text, fingerprint: header.slice(STATE_HEADER.length + 1) };
+  } catch {
+    return undefined;
+  }
+}
+
+function writeCachedState(path: string | undefined, state: Buffer): void {
+  if (!path) return;
+  try {
+    mkdirSync(join(path, ".."), { recursive: true });
+    writeFileSync(`${path}.tmp`, state);
+    renameSync(`${path}.tmp`, path);
+  } catch {
+    // only an optimisation
+  }
+}
+
+function failed(step: string, result: Captured): CrabboxError {
+  return new CrabboxError(
+    "sync_failed",
+    `remote ${step} failed (exit ${result.exitCode})${result.stderr ? `: ${result.stderr}` : ""}`,
+    {
+      step,
+    },
+  );
+}
+
+export async function syncToRemote(
+  session: SshSession,
+  manifest: Manifest,
+  options: SyncOptions,
+): Promise<SyncResult> {
+  try {
+    return await syncOnce(session, manifest, options);
+  } catch (error) {
+    const transport = isCrabboxError(error) && error.code === "ssh_failed";
+    if (!transport || !options.reconnect) throw error;
+    const fresh = await options.reconnect();
+    return await syncOnce(fresh, manifest, options);
+  }
+}
+
+async function syncOnce(session: SshSession, manifest: Manifest, options: SyncOptions): Promise<SyncResult> {
+  const started = Date.now();
+  const phases: { name: string; ms: number }[] = [];
+  const mark = (name: string, since: number) => phases.push({ name, ms: Date.now() - since });
+  const windows = options.os === "windows";
+  const progress = options.onProgress ?? (() => {});
+  const cachePath =
+    options.cacheRemoteState === false ? undefined : stateCachePath(manifest, session, options.workRoot);
+  const cached = readCachedState(cachePath);
+
+  // 1. snapshot
+  let t = Date.now();
+  progress(0, 0, "snapshot");
+  const snapshotCommand = windows
+    ? windowsSnapshotCommand(options.workRoot, manifest.fingerprint, cached?.fingerprint)
+    : posixSnapshotCommand({
+        workdir: options.workRoot,
+        localFingerprint: manifest.fingerprint,
+        ...(cached ? { cachedFingerprint: cached.fingerprint } : {}),
+        prune: prunablePatterns(manifest.excludes),
+      });
+  const snapshotResult = await capture(session, snapshotCommand);
+  if (snapshotResult.exitCode !== 0) throw failed("snapshot", snapshotResult);
+  let snapshot: ReturnType<typeof parseSnapshot>;
+  try {
+    snapshot = parseSnapshot(snapshotResult.stdout);
+  } catch (error) {
+    throw new CrabboxError("sync_failed", `remote snapshot was unreadable: ${(error as Error).message}`, {
+      step: "snapshot",
+    });
+  }
+  let remote: RemoteState | undefined;
+  switch (snapshot.status) {
+    case "none":
+      remote = undefined;
+      break;
+    case "same":
+      remote = parseState(encodeState(manifest).toString("utf8"));
+      break;
+    case "cached":
+      remote = cached ? parseState(cached.text) : undefined;
+      break;
+    case "full":
+      remote = parseState(snapshot.stateText ?? "");
+      break;
+  }
+  const drift = new Set([...snapshot.drift].filter((path) => remote?.entries.has(path)));
+  mark("snapshot", t);
+
+  if (snapshot.status === "same" && drift.size === 0) {
+    writeCachedState(cachePath, encodeState(manifest));
+    progress(0, 0, "skipped");
+    return {
+      skipped: true,
+      sentFiles: 0,
+      sentBytes: 0,
+      deleted: 0,
+      drifted: 0,
+      ms: Date.now() - started,
+      phases,
+    };
+  }
+
+  // 2. plan + guards (nothing on the machine has changed yet)
+  const plan = planSync(manifest, remote, drift);
+  checkDeletionGuard(
+    { deletions: plan.deletions, remoteFiles: remote?.entries.size ?? 0 },
+    {
+      allowMassDelete: options.allowMassDelete === true,
+      ...(options.massDeleteThreshold === undefined ? {} : { threshold: options.massDeleteThreshold }),
+    },
+  );
+
+  // 3. deletions that do not fit on a command line go first, through stdin
+  let inlineDeletions = "";
+  if (!windows && plan.deletions.length > 0) {
+    const script = posixDeletionScript(plan.deletions, emptiedDirectories(plan.deletions, manifest.entries));
+    if (script.length <= INLINE_DELETE_LIMIT) inlineDeletions = script;
+    else {
+      t = Date.now();
+      progress(0, 0, "delete");
+      const deleted = await capture(session, "sh -s", posixDeletionCommand(options.workRoot, script));
+      if (deleted.exitCode !== 0) throw failed("deletion", deleted);
+      mark("delete", t);
+    }
+  }
+
+  // 4. one tar stream: changed files, then (Windows) the deletion list, then the new state
+  t = Date.now();
+  const state = encodeState(manifest);
+  const extras = [
+    ...(windows
+      ? [
+          {
+            name: WINDOWS_INCOMING_DELETIONS,
+            data: Buffer.from(plan.deletions.map((p) => `${p}\n`).join(""), "utf8"),
+          },
+        ]
+      : []),
+    { name: INCOMING_STATE, data: state },
+  ];
+  const sentBytes = plan.send.reduce((sum, entry) => sum + (entry.kind === "file" ? entry.size : 0), 0);
+  progress(0, 0, "upload");
+  const tar = createTarStream(manifest.root, plan.send, extras, (bytes, files) =>
+    progress(bytes, files, "upload"),
+  );
+  const applyCommand = windows
+    ? windowsApplyCommand(options.workRoot)
+    : posixApplyCommand(options.workRoot, inlineDeletions);
+  const [applied] = await Promise.all([capture(session, applyCommand, tar.stream), tar.done]);
+  if (applied.exitCode !== 0) throw failed("apply", applied);
+  mark("upload", t);
+  writeCachedState(cachePath, state);
+  progress(sentBytes, plan.send.length, "done");
+  return {
+    skipped: false,
+    sentFiles: plan.send.length,
+    sentBytes,
+    deleted: plan.deletions.length,
+    drifted: drift.size,
+    ms: Date.now() - started,
+    phases,
+  };
+}

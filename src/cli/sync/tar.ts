@@ -1,0 +1,150 @@
+/**
+ * One tar stream of the files to send, read ahead a few files at a time and paced by how fast
+ * the SSH channel drains it, so memory stays bounded on any repository size.
+ */
+import { createReadStream } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { Transform } from "node:stream";
+import { type Header, pack as tarPack } from "tar-stream";
+
+type EntryHeader = Partial<Header> & Pick<Header, "name">;
+
+import { CrabboxError } from "../../errors";
+import type { ManifestEntry } from "./manifest";
+
+const READ_AHEAD_FILES = 8;
+const READ_AHEAD_BYTES = 16 * 1024 * 1024;
+const IN_FLIGHT_BYTES = 8 * 1024 * 1024;
+const STREAM_ABOVE = 32 * 1024 * 1024;
+
+export interface ExtraFile {
+  name: string;
+  data: Buffer;
+}
+
+export interface TarStream {
+  /** Pipe this into the remote `tar -x`. */
+  stream: Transform;
+  /** Resolves when every entry was produced; rejects when a file could not be read. */
+  done: Promise<void>;
+}
+
+function headerFor(entry: ManifestEntry, size: number): EntryHeader {
+  const base = { name: entry.path, mtime: new Date(Math.floor(entry.mtimeMs)), uid: 0, gid: 0 };
+  if (entry.kind === "symlink")
+    return { ...base, type: "symlink", linkname: entry.target ?? "", mode: 0o777 };
+  return { ...base, type: "file", size, mode: entry.mode };
+}
+
+export function createTarStream(
+  root: string,
+  entries: readonly ManifestEntry[],
+  extras: readonly ExtraFile[],
+  onBytes: (bytes: number, files: number) => void,
+): TarStream {
+  const pack = tarPack();
+  let produced = 0;
+  let consumed = 0;
+  let waiter: (() => void) | undefined;
+  let filesSent = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      consumed += chunk.length;
+      onBytes(consumed, filesSent);
+      if (waiter && produced - consumed < IN_FLIGHT_BYTES / 2) {
+        const wake = waiter;
+        waiter = undefined;
+        wake();
+      }
+      callback(null, chunk);
+    },
+  });
+  pack.pipe(counter);
+
+  const add = (header: EntryHeader, data?: Buffer) =>
+    new Promise<void>((resolve, reject) =>
+      pack.entry(header, data ?? Buffer.alloc(0), (error) => (error ? reject(error) : resolve())),
+    );
+  const addStream = (header: EntryHeader, path: string) =>
+    new Promise<void>((resolve, reject) => {
+      const sink = pack.entry(header, (error) => (error ? reject(error) : resolve()));
+      const source = createReadStream(path);
+      source.on("error", reject);
+      source.pipe(sink);
+    });
+  const pace = async () => {
+    while (produced - consumed > IN_FLIGHT_BYTES) await new Promise<void>((resolve) => (waiter = resolve));
+  };
+
+  const reads = new Map<number, Promise<Buffer | undefined>>();
+  let nextRead = 0;
+  let readBytes = 0;
+  const startReads = () => {
+    while (nextRead < entries.length && reads.size < READ_AHEAD_FILES && readBytes < READ_AHEAD_BYTES) {
+      const index = nextRead++;
+      const entry = entries[index] as ManifestEntry;
+      if (entry.kind !== "file" || entry.size > STREAM_ABOVE) {
+        reads.set(index, Promise.resolve(undefined));
+        continue;
+      }
+      readBytes += entry.size;
+      const read = readFile(join(root, entry.path));
+      read.catch(() => {});
+      reads.set(index, read);
+    }
+  };
+
+  const done = (async () => {
+    try {
+      for (let index = 0; index < entries.length; index++) {
+        startReads();
+        const entry = entries[index] as ManifestEntry;
+        let data: Buffer | undefined;
+        try {
+          data = await reads.get(index);
+        } catch (error) {
+          throw new CrabboxError(
+            "sync_failed",
+            `${entry.path} changed or vanished while syncing (${(error as Error).message}); run again`,
+            { path: entry.path },
+          );
+        }
+        reads.delete(index);
+        if (entry.kind === "symlink") {
+          await add(headerFor(entry, 0));
+        } else if (data) {
+          readBytes -= entry.size;
+          await add(headerFor(entry, data.length), data);
+          produced += data.length + 512;
+        } else {
+          await addStream(headerFor(entry, entry.size), join(root, entry.path));
+          produced += entry.size + 512;
+        }
+        filesSent++;
+        await pace();
+      }
+      const now = new Date();
+      for (const extra of extras)
+        await add(
+          {
+            name: extra.name,
+            type: "file",
+            size: extra.data.length,
+            mode: 0o644,
+            mtime: now,
+            uid: 0,
+            gid: 0,
+          },
+          extra.data,
+        );
+      pack.finalize();
+    } catch (error) {
+      pack.destroy(error as Error);
+      counter.destroy(error as Error);
+      throw error;
+    }
+  })();
+  done.catch(() => {});
+  return { stream: counter, done };
+}
