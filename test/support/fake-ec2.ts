@@ -75,35 +75,35 @@ interface Image {
 
 const images: Image[] = [
   {
-    id: "ami-0ubuntu2404old",
+    id: "ami-0a1b2c3d4e5f60001",
     owner: "099720109477",
     name: "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-20260101",
     created: "2026-01-01T00:00:00.000Z",
     arch: "x86_64",
   },
   {
-    id: "ami-0ubuntu2404new",
+    id: "ami-0a1b2c3d4e5f60002",
     owner: "099720109477",
     name: "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-20261101",
     created: "2026-11-01T00:00:00.000Z",
     arch: "x86_64",
   },
   {
-    id: "ami-0ubuntu2404arm",
+    id: "ami-0a1b2c3d4e5f60003",
     owner: "099720109477",
     name: "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-arm64-server-20261120",
     created: "2026-11-20T00:00:00.000Z",
     arch: "arm64",
   },
   {
-    id: "ami-0fakecanonical",
+    id: "ami-0a1b2c3d4e5f60004",
     owner: "111111111111",
     name: "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-20261127",
     created: "2026-11-27T00:00:00.000Z",
     arch: "x86_64",
   },
   {
-    id: "ami-0windows2022",
+    id: "ami-0a1b2c3d4e5f60005",
     owner: "amazon",
     name: "Windows_Server-2022-English-Full-Base-2026.11.12",
     created: "2026-11-12T00:00:00.000Z",
@@ -495,13 +495,10 @@ export class FakeEc2 {
       return errorXML(400, "InvalidKeyPair.NotFound", `The key pair '${keyName}' does not exist`);
     const groupIds = [...list(p, "SecurityGroupId"), ...list(p, "NetworkInterface.1.SecurityGroupId")];
     for (const g of groupIds) {
-      if (!this.groups.has(g) && !g.startsWith("sg-operator"))
+      if (!this.groups.has(g))
         return errorXML(400, "InvalidGroup.NotFound", `The security group '${g}' does not exist`);
     }
-    if (
-      !images.some((i) => i.id === p.get("ImageId")) &&
-      !(p.get("ImageId") ?? "").startsWith("ami-custom")
-    ) {
+    if (!images.some((i) => i.id === p.get("ImageId"))) {
       return errorXML(400, "InvalidAMIID.NotFound", `The image id '[${p.get("ImageId")}]' does not exist`);
     }
     const market = spot ? "spot" : "on-demand";

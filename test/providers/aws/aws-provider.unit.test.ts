@@ -75,7 +75,7 @@ describe("AWS create", () => {
     const [run] = calls("RunInstances");
     const p = run!.params;
     expect(p.get("ClientToken")).toBe(s.leaseID);
-    expect(p.get("ImageId")).toBe("ami-0ubuntu2404new");
+    expect(p.get("ImageId")).toBe("ami-0a1b2c3d4e5f60002");
     expect(p.get("InstanceType")).toBe("c7a.48xlarge");
     expect(p.get("KeyName")).toBe(providerKeyForLease(s.leaseID));
     expect(p.get("SecurityGroupId.1")).toBe(group?.id);
@@ -270,7 +270,16 @@ describe("AWS create", () => {
   });
 
   it("uses an operator's security group as is and the Windows Server 2022 image for Windows", async () => {
-    const machine = await provider({ securityGroupID: "sg-operator1" }).create(
+    fake.groups.set("sg-0123456789abcdef0", {
+      region: "eu-west-1",
+      id: "sg-0123456789abcdef0",
+      name: "operators",
+      vpcId: "vpc-default-eu-west-1",
+      description: "managed by the operator",
+      tags: {},
+      ingress: [],
+    });
+    const machine = await provider({ securityGroupID: "sg-0123456789abcdef0" }).create(
       spec({
         target: "windows",
         class: "standard",
@@ -280,8 +289,8 @@ describe("AWS create", () => {
       }),
     );
     const [run] = calls("RunInstances");
-    expect(run?.params.get("ImageId")).toBe("ami-0windows2022");
-    expect(run?.params.get("SecurityGroupId.1")).toBe("sg-operator1");
+    expect(run?.params.get("ImageId")).toBe("ami-0a1b2c3d4e5f60005");
+    expect(run?.params.get("SecurityGroupId.1")).toBe("sg-0123456789abcdef0");
     expect(atob(run?.params.get("UserData") ?? "")).toContain("enableOpenSsh");
     expect(calls("CreateSecurityGroup")).toHaveLength(0);
     expect(machine.serverType).toBe("m7i.large");
@@ -316,7 +325,7 @@ describe("AWS delete, list and price", () => {
     expect(fake.inventory().keyPairs).toHaveLength(1);
   });
 
-  it("lists live crabbox instances across pages and regions", async () => {
+  it("lists live crabbox instances across regions", async () => {
     const p = provider({ fallbackRegions: ["us-east-1"] });
     await p.create(spec({ leaseID: "cbx_00000000000a" }));
     await p.create(spec({ leaseID: "cbx_00000000000b", region: "us-east-1" }));
