@@ -47,8 +47,26 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Run
     await worker.dispose().catch(() => {});
     throw error;
   }
+  releaseSignalsFromMiniflare();
   return {
     url: `http://127.0.0.1:${options.port}`,
     dispose: () => worker.dispose(),
   };
+}
+
+/**
+ * Miniflare answers SIGINT/SIGTERM with an immediate `process.exit`, which would cut short the
+ * stack's orderly shutdown and the CLI's own Ctrl-C handling. Its `exit` hook, which kills
+ * workerd whatever happens, stays installed; only the two signal listeners are taken off.
+ */
+function releaseSignalsFromMiniflare(): void {
+  const hooks: Array<[NodeJS.Signals, string]> = [
+    ["SIGINT", "onSignalInt"],
+    ["SIGTERM", "onSignalTerm"],
+  ];
+  for (const [signal, name] of hooks) {
+    for (const listener of process.listeners(signal)) {
+      if (listener.name === name) process.off(signal, listener);
+    }
+  }
 }

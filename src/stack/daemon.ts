@@ -3,27 +3,36 @@
  * until SIGTERM/SIGINT (`crabbox dev stop`), logging to the file its stdout is bound to.
  */
 import { isCrabboxError } from "../errors";
-import { runStack } from "./run-stack";
+import { type RunningStack, runStack } from "./run-stack";
 
 const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
 
+let stack: RunningStack | undefined;
+let stopping = false;
+const stop = (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  log(`${signal} received; stopping`);
+  (stack?.stop() ?? Promise.resolve()).then(
+    () => {
+      log("stopped");
+      process.exit(0);
+    },
+    (error: Error) => {
+      log(`stop failed: ${error.message}`);
+      process.exit(1);
+    },
+  );
+};
+process.on("SIGTERM", () => stop("SIGTERM"));
+process.on("SIGINT", () => stop("SIGINT"));
+
 try {
-  const stack = await runStack({ log, logFile: process.env.CRABBOX_STACK_LOG_FILE });
+  stack = await runStack({ log, logFile: process.env.CRABBOX_STACK_LOG_FILE });
   log(
     `coordinator listening on ${stack.info.url}; machine host on ${stack.info.hostUrl}; pid ${process.pid}`,
   );
-  const stop = (signal: string) => {
-    log(`${signal} received; stopping`);
-    stack.stop().then(
-      () => process.exit(0),
-      (error: Error) => {
-        log(`stop failed: ${error.message}`);
-        process.exit(1);
-      },
-    );
-  };
-  process.once("SIGTERM", () => stop("SIGTERM"));
-  process.once("SIGINT", () => stop("SIGINT"));
+  if (stopping) stop("deferred");
 } catch (error) {
   log(`cannot start the local stack: ${(error as Error).message}`);
   process.exit(isCrabboxError(error) ? error.exitCode : 1);
