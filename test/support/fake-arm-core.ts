@@ -120,6 +120,7 @@ export class FakeArm {
   private readonly tokens = new Set<string>();
   private nextOperation = 1;
   private nextAddress = 10;
+  private nextEtag = 1;
   private readonly lroPolls: number;
   private readonly lroMs: number;
 
@@ -263,6 +264,7 @@ export class FakeArm {
     rawUrl: string,
     authorization: string | undefined,
     body: unknown,
+    conditions: { ifMatch?: string; ifNoneMatch?: string } = {},
   ): FakeResponse | undefined {
     this.advance();
     const url = new URL(rawUrl, this.baseUrl);
@@ -317,8 +319,17 @@ export class FakeArm {
           ? { status: 200, body: resource.body }
           : armError(404, "ResourceNotFound", `The Resource '${name}' was not found.`);
       }
-      case "PUT":
+      case "PUT": {
+        const current = this.visible(lower);
+        const etag = current?.body.etag as string | undefined;
+        if (
+          (conditions.ifMatch && conditions.ifMatch !== etag) ||
+          (conditions.ifNoneMatch === "*" && current)
+        ) {
+          return armError(412, "PreconditionFailed", `The resource '${name}' changed since it was read.`);
+        }
         return this.put(lower, path, type, name!, body as Record<string, unknown>, fault);
+      }
       case "PATCH":
         return this.patch(lower, body as Record<string, unknown>);
       case "DELETE":
@@ -381,7 +392,13 @@ export class FakeArm {
       id: path,
       type,
       name,
-      body: { ...body, id: path, name, properties: { ...properties, provisioningState: "Creating" } },
+      body: {
+        ...body,
+        id: path,
+        name,
+        etag: `W/"${this.nextEtag++}"`,
+        properties: { ...properties, provisioningState: "Creating" },
+      },
     };
     if (type === "resourceGroup") {
       stored.body.properties = { provisioningState: "Succeeded" };

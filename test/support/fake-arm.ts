@@ -90,7 +90,10 @@ export async function startFakeArm(options: FakeArmOptions = {}): Promise<Runnin
       send(res, armError(400, "InvalidRequestContent", "body is not JSON"));
       return;
     }
-    const response = fake.handle(req.method ?? "GET", req.url ?? "/", req.headers.authorization, body);
+    const response = fake.handle(req.method ?? "GET", req.url ?? "/", req.headers.authorization, body, {
+      ifMatch: req.headers["if-match"] as string | undefined,
+      ifNoneMatch: req.headers["if-none-match"] as string | undefined,
+    });
     if (response) send(res, response);
   });
   const login = createHttpServer(async (req, res) => {

@@ -6,7 +6,7 @@
  */
 import type { SecurityRule } from "@azure/arm-network";
 import { CrabboxError } from "../../errors";
-import { isNotFound } from "./arm-errors";
+import { isNotFound, readArmFailure } from "./arm-errors";
 import type { AzureContext } from "./context";
 import { armId } from "./context";
 import { deadlineSignal } from "./deadline";
@@ -20,6 +20,7 @@ export interface SharedInfra {
 
 const vnetAddressSpace = "10.42.0.0/16";
 const subnetPrefix = "10.42.0.0/24";
+const maxNsgAttempts = 5;
 
 async function getOrUndefined<T>(read: () => Promise<T>): Promise<T | undefined> {
   try {
@@ -90,23 +91,36 @@ export async function ensureSharedInfra(
     );
   }
 
-  const nsg = await getOrUndefined(() =>
-    clients.network.networkSecurityGroups.get(config.resourceGroup, config.nsg, call()),
-  );
-  if (nsg && !isCrabboxManaged(nsg.tags)) throw notManaged("nsg", "network security group", config.nsg);
-  const existingRules: SecurityRule[] = nsg?.securityRules ?? [];
-  const merged = mergeSshRules(existingRules, ports, cidrs);
-  if (!nsg || merged) {
-    await clients.network.networkSecurityGroups.createOrUpdate(
-      config.resourceGroup,
-      config.nsg,
-      {
-        location: nsg?.location ?? config.location,
-        tags: nsg?.tags ?? { ...sharedTags },
-        securityRules: merged ?? existingRules,
-      },
-      lro(),
+  // Read-merge-write guarded by the NSG's ETag: two leases adding rules at the same moment
+  // must not overwrite each other, so a lost race (412) re-reads and merges again.
+  for (let attempt = 1; ; attempt++) {
+    const nsg = await getOrUndefined(() =>
+      clients.network.networkSecurityGroups.get(config.resourceGroup, config.nsg, call()),
     );
+    if (nsg && !isCrabboxManaged(nsg.tags)) throw notManaged("nsg", "network security group", config.nsg);
+    const existingRules: SecurityRule[] = nsg?.securityRules ?? [];
+    const merged = mergeSshRules(existingRules, ports, cidrs);
+    if (nsg && !merged) break;
+    const condition: Record<string, string> = nsg?.etag
+      ? { "if-match": nsg.etag }
+      : nsg
+        ? {}
+        : { "if-none-match": "*" };
+    try {
+      await clients.network.networkSecurityGroups.createOrUpdate(
+        config.resourceGroup,
+        config.nsg,
+        {
+          location: nsg?.location ?? config.location,
+          tags: nsg?.tags ?? { ...sharedTags },
+          securityRules: merged ?? existingRules,
+        },
+        { ...lro(), requestOptions: { headers: condition } },
+      );
+      break;
+    } catch (error) {
+      if (readArmFailure(error).status !== 412 || attempt >= maxNsgAttempts) throw error;
+    }
   }
 
   return {

@@ -105,6 +105,24 @@ describe("azure shared infrastructure", () => {
     ).toBe(true);
   });
 
+  it("keeps both leases' rules when two creates update the NSG at the same time", async () => {
+    const provider = providerFor(arm);
+    await Promise.all([
+      provider.create(leaseSpec({ leaseID: "cbx_0000000000a1", sshCIDRs: ["198.51.100.1/32"] })),
+      provider.create(leaseSpec({ leaseID: "cbx_0000000000a2", sshCIDRs: ["198.51.100.2/32"] })),
+    ]);
+    const rules = arm.fake.find("networkSecurityGroup", "crabbox-nsg").properties.securityRules as any[];
+    expect(rules.map((r) => r.name).sort()).toEqual(
+      [
+        sshRuleName(2222, "198.51.100.1/32"),
+        sshRuleName(22, "198.51.100.1/32"),
+        sshRuleName(2222, "198.51.100.2/32"),
+        sshRuleName(22, "198.51.100.2/32"),
+      ].sort(),
+    );
+    expect(new Set(rules.map((r) => r.properties.priority)).size).toBe(4);
+  });
+
   it("does not rewrite the NSG when the lease's rules are already there", async () => {
     const provider = providerFor(arm);
     await provider.create(leaseSpec());
