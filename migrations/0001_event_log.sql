@@ -9,13 +9,15 @@ CREATE TABLE events (
   schema INTEGER NOT NULL,
   data TEXT NOT NULL,
   meta TEXT NOT NULL,
-  dedupe_key TEXT UNIQUE,
+  dedupe_key TEXT,
   owner TEXT,
   at INTEGER NOT NULL,
   UNIQUE (stream, version)
 );
 -- Audit filters page by seq; SQLite keeps each index ordered by (column, rowid), so these serve
 -- "type = ? AND seq > ? ORDER BY seq" without a sort or a scan of the log.
+-- Partial: most events carry no key, and they cost no index entry.
+CREATE UNIQUE INDEX events_by_dedupe_key ON events (dedupe_key) WHERE dedupe_key IS NOT NULL;
 CREATE INDEX events_by_type ON events (type);
 CREATE INDEX events_by_owner ON events (owner);
 CREATE INDEX events_by_at ON events (at);

@@ -386,7 +386,7 @@ export class EventStore {
       };
       for (const projection of this.projections) {
         if (!projection.handles.has(event.type)) continue;
-        projection.apply(this.sql, event, liveTables);
+        projection.apply(this.sql, event, liveTables, { before: state, after: evolved });
         this.faultAt(`projected:${projection.name}:${index}`);
       }
       state = evolved;
@@ -394,16 +394,26 @@ export class EventStore {
     });
 
     if (recorded.length > 0) {
-      this.sql.exec(
-        `INSERT INTO streams (stream, version, snapshot, snapshot_schema, updated_at) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (stream) DO UPDATE SET version = excluded.version, snapshot = excluded.snapshot,
-           snapshot_schema = excluded.snapshot_schema, updated_at = excluded.updated_at`,
-        stream,
-        version,
-        JSON.stringify(state),
-        decider.snapshotSchema,
-        input.now,
-      );
+      const snapshot = JSON.stringify(state);
+      if (loaded.version === 0) {
+        this.sql.exec(
+          "INSERT INTO streams (stream, version, snapshot, snapshot_schema, updated_at) VALUES (?, ?, ?, ?, ?)",
+          stream,
+          version,
+          snapshot,
+          decider.snapshotSchema,
+          input.now,
+        );
+      } else {
+        this.sql.exec(
+          "UPDATE streams SET version = ?, snapshot = ?, snapshot_schema = ?, updated_at = ? WHERE stream = ?",
+          version,
+          snapshot,
+          decider.snapshotSchema,
+          input.now,
+          stream,
+        );
+      }
       this.faultAt("stream-updated");
     }
 

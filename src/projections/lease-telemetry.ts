@@ -2,7 +2,7 @@
 import { type TelemetrySample, telemetrySampleSchema } from "../events/catalogue";
 import type { RecordedEvent } from "../events/types";
 import { leaseIdOfStream } from "./leases";
-import type { Projection, TableName } from "./projection";
+import type { Projection, Replayer, TableName } from "./projection";
 
 export const leaseTelemetryRingSize = 60;
 
@@ -29,6 +29,41 @@ export const leaseTelemetryProjection: Projection = {
       leaseID,
       leaseTelemetryRingSize - 1,
     );
+  },
+  createReplayer(sql: SqlStorage, table: TableName): Replayer {
+    // Per lease: capture time → latest sample JSON. The ring after replay is the latest 60
+    // capture times ever seen, each with its last-written sample, which is what the live
+    // insert-then-prune leaves; trimming on the way keeps memory bounded.
+    const rings = new Map<string, Map<number, TelemetrySample>>();
+    const newest = (ring: Map<number, TelemetrySample>) =>
+      [...ring.keys()].sort((a, b) => b - a).slice(0, leaseTelemetryRingSize);
+    return {
+      apply(event) {
+        const sample = (event.data as { telemetry?: TelemetrySample }).telemetry;
+        if (event.type !== "Heartbeat" || !sample) return;
+        const leaseID = leaseIdOfStream(event.stream);
+        let ring = rings.get(leaseID);
+        if (!ring) rings.set(leaseID, (ring = new Map()));
+        ring.set(sample.capturedAt, sample);
+        if (ring.size > 2 * leaseTelemetryRingSize) {
+          const keep = new Set(newest(ring));
+          for (const key of [...ring.keys()]) if (!keep.has(key)) ring.delete(key);
+        }
+      },
+      flush() {
+        const t = table("lease_telemetry");
+        for (const [leaseID, ring] of rings) {
+          for (const capturedAt of newest(ring)) {
+            sql.exec(
+              `INSERT INTO ${t} (lease_id, captured_at, sample) VALUES (?, ?, ?)`,
+              leaseID,
+              capturedAt,
+              JSON.stringify(ring.get(capturedAt)),
+            );
+          }
+        }
+      },
+    };
   },
 };
 

@@ -2,9 +2,10 @@
 import type { LeaseEvent } from "../events/catalogue";
 import { evolveLease } from "../events/lease-decider";
 import { initialLeaseState, type LeaseState } from "../events/lease-state";
-import type { EvolvableEvent, RecordedEvent } from "../events/types";
-import { type ColumnSpec, column, decodeRow, encodeRow, type Row, writeRow } from "./codec";
-import type { Projection, TableName } from "./projection";
+import type { EvolvableEvent } from "../events/types";
+import { aggregateRowProjection } from "./aggregate-row";
+import { type ColumnSpec, column, decodeRow, type Row } from "./codec";
+import type { Projection } from "./projection";
 
 export const leaseColumns: readonly ColumnSpec<LeaseState>[] = [
   column("id", "id", "text"),
@@ -79,20 +80,14 @@ export function leaseIdOfStream(stream: string): string {
   return stream.slice("lease:".length);
 }
 
-export const leasesProjection: Projection = {
+export const leasesProjection: Projection = aggregateRowProjection<LeaseState>({
   name: "leases",
-  tables: [{ name: "leases", key: ["id"] }],
+  table: "leases",
   handles: leaseEventTypes,
-  apply(sql: SqlStorage, event: RecordedEvent, table: TableName): void {
-    const t = table("leases");
-    const before = sql
-      .exec<Row>(`SELECT * FROM ${t} WHERE id = ?`, leaseIdOfStream(event.stream))
-      .toArray()[0];
-    // Applying an event twice must change nothing: the row remembers the last seq it folded.
-    if (before && Number(before.last_seq) >= event.seq) return;
-    const state = before ? leaseStateFromRow(before) : initialLeaseState();
-    const next = evolveLease(state, event as EvolvableEvent<LeaseEvent>);
-    const after = { ...encodeRow(next, leaseColumns), last_seq: event.seq };
-    writeRow(sql, t, "id", before, after);
-  },
-};
+  columns: leaseColumns,
+  idOfStream: leaseIdOfStream,
+  initial: initialLeaseState,
+  evolve: (state, event) => evolveLease(state, event as EvolvableEvent<LeaseEvent>),
+  fromRow: leaseStateFromRow,
+  exists: (state) => state.exists,
+});

@@ -2,9 +2,10 @@
 import type { RunEvent } from "../events/catalogue";
 import { evolveRun } from "../events/run-decider";
 import { initialRunState, type RunState } from "../events/run-state";
-import type { EvolvableEvent, RecordedEvent } from "../events/types";
-import { type ColumnSpec, column, decodeRow, encodeRow, type Row, writeRow } from "./codec";
-import type { Projection, TableName } from "./projection";
+import type { EvolvableEvent } from "../events/types";
+import { aggregateRowProjection } from "./aggregate-row";
+import { type ColumnSpec, column, decodeRow, type Row } from "./codec";
+import type { Projection } from "./projection";
 
 export const runColumns: readonly ColumnSpec<RunState>[] = [
   column("id", "id", "text"),
@@ -43,16 +44,14 @@ export function runIdOfStream(stream: string): string {
   return stream.slice("run:".length);
 }
 
-export const runsProjection: Projection = {
+export const runsProjection: Projection = aggregateRowProjection<RunState>({
   name: "runs",
-  tables: [{ name: "runs", key: ["id"] }],
+  table: "runs",
   handles: new Set(["RunStarted", "RunEventAppended", "RunTelemetryRecorded", "RunFinished"]),
-  apply(sql: SqlStorage, event: RecordedEvent, table: TableName): void {
-    const t = table("runs");
-    const before = sql.exec<Row>(`SELECT * FROM ${t} WHERE id = ?`, runIdOfStream(event.stream)).toArray()[0];
-    if (before && Number(before.last_seq) >= event.seq) return;
-    const state = before ? runStateFromRow(before) : initialRunState();
-    const next = evolveRun(state, event as EvolvableEvent<RunEvent>);
-    writeRow(sql, t, "id", before, { ...encodeRow(next, runColumns), last_seq: event.seq });
-  },
-};
+  columns: runColumns,
+  idOfStream: runIdOfStream,
+  initial: initialRunState,
+  evolve: (state, event) => evolveRun(state, event as EvolvableEvent<RunEvent>),
+  fromRow: runStateFromRow,
+  exists: (state) => state.exists,
+});

@@ -6,10 +6,32 @@
 import type { RecordedEvent } from "../events/types";
 import type { Row } from "./codec";
 import { leaseIdOfStream } from "./leases";
-import type { Projection, TableName } from "./projection";
+import type { Projection, Replayer, TableName } from "./projection";
 
 export function usageMonth(ms: number): string {
   return new Date(ms).toISOString().slice(0, 7);
+}
+
+function writeUsageRow(sql: SqlStorage, leaseID: string, table: TableName): void {
+  const lease = sql.exec<Row>(`SELECT * FROM ${table("leases")} WHERE id = ?`, leaseID).toArray()[0];
+  if (!lease) return;
+  sql.exec(
+    `INSERT OR REPLACE INTO ${table("lease_usage")} (lease_id, month, owner, org, provider, server_type, state,
+       machine_state, created_at, ended_at, estimated_hourly_usd, max_estimated_usd)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    lease.id ?? null,
+    usageMonth(Number(lease.created_at)),
+    lease.owner ?? null,
+    lease.org ?? null,
+    lease.provider ?? null,
+    lease.server_type ?? null,
+    lease.state ?? null,
+    lease.machine_state ?? null,
+    lease.created_at ?? null,
+    lease.ended_at ?? null,
+    lease.estimated_hourly_usd ?? null,
+    lease.max_estimated_usd ?? null,
+  );
 }
 
 export const usageProjection: Projection = {
@@ -28,26 +50,19 @@ export const usageProjection: Projection = {
     "MachineDeleteFailed",
   ]),
   apply(sql: SqlStorage, event: RecordedEvent, table: TableName): void {
-    const lease = sql
-      .exec<Row>(`SELECT * FROM ${table("leases")} WHERE id = ?`, leaseIdOfStream(event.stream))
-      .toArray()[0];
-    if (!lease) return;
-    sql.exec(
-      `INSERT OR REPLACE INTO ${table("lease_usage")} (lease_id, month, owner, org, provider, server_type, state,
-         machine_state, created_at, ended_at, estimated_hourly_usd, max_estimated_usd)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      lease.id ?? null,
-      usageMonth(Number(lease.created_at)),
-      lease.owner ?? null,
-      lease.org ?? null,
-      lease.provider ?? null,
-      lease.server_type ?? null,
-      lease.state ?? null,
-      lease.machine_state ?? null,
-      lease.created_at ?? null,
-      lease.ended_at ?? null,
-      lease.estimated_hourly_usd ?? null,
-      lease.max_estimated_usd ?? null,
-    );
+    writeUsageRow(sql, leaseIdOfStream(event.stream), table);
+  },
+  createReplayer(sql: SqlStorage, table: TableName): Replayer {
+    // Usage columns only change on the events this projection handles, so the final lease row
+    // (written by the leases replayer, which flushes first) gives the same row as live.
+    const touched = new Set<string>();
+    return {
+      apply(event) {
+        if (usageProjection.handles.has(event.type)) touched.add(leaseIdOfStream(event.stream));
+      },
+      flush() {
+        for (const leaseID of touched) writeUsageRow(sql, leaseID, table);
+      },
+    };
   },
 };

@@ -8,7 +8,7 @@ import { upcast } from "../events/catalogue";
 import type { EventMeta, RecordedEvent } from "../events/types";
 import type { Row } from "./codec";
 import { inlineProjections } from "./inline";
-import { liveTables, type Projection, type TableName } from "./projection";
+import { eventByEventReplayer, liveTables, type Projection, type TableName } from "./projection";
 
 export interface RowDifference {
   table: string;
@@ -31,15 +31,25 @@ export interface VerifyReport {
 const replayBatch = 500;
 const shadow: TableName = (table) => `shadow_${table}`;
 
-/** Replays every event in order into the tables `table` names, in batches. Returns the count. */
+/**
+ * Replays every event in order into the tables `table` names, reading the log in batches.
+ * Projections with a batch replayer fold in memory and write once per row at the end.
+ * Returns the number of events replayed.
+ */
 export function replayLog(sql: SqlStorage, projections: readonly Projection[], table: TableName): number {
+  const replayers = projections.map(
+    (p) => p.createReplayer?.(sql, table) ?? eventByEventReplayer(p, sql, table),
+  );
   let after = 0;
   let count = 0;
   for (;;) {
     const rows = sql
       .exec<Row>("SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?", after, replayBatch)
       .toArray();
-    if (rows.length === 0) return count;
+    if (rows.length === 0) {
+      for (const replayer of replayers) replayer.flush();
+      return count;
+    }
     for (const row of rows) {
       const event: RecordedEvent = {
         seq: Number(row.seq),
@@ -49,18 +59,35 @@ export function replayLog(sql: SqlStorage, projections: readonly Projection[], t
         type: String(row.type),
         schema: Number(row.schema),
         data: upcast(String(row.type), Number(row.schema), JSON.parse(String(row.data))),
-        meta: JSON.parse(String(row.meta)) as EventMeta,
+        // Projections never read meta: parse it only if someone asks.
+        get meta() {
+          return JSON.parse(String(row.meta)) as EventMeta;
+        },
         dedupeKey: row.dedupe_key === null ? null : String(row.dedupe_key),
         owner: row.owner === null ? null : String(row.owner),
         at: Number(row.at),
       };
-      for (const projection of projections) {
-        if (projection.handles.has(event.type)) projection.apply(sql, event, table);
-      }
+      for (const replayer of replayers) replayer.apply(event);
       after = event.seq;
       count++;
     }
   }
+}
+
+/** Creates empty `shadow_*` copies of the projections' tables (from the live tables' own DDL). */
+export function createShadowTables(
+  sql: SqlStorage,
+  projections: readonly Projection[] = inlineProjections,
+): TableName {
+  for (const t of projections.flatMap((p) => p.tables)) createShadow(sql, t.name);
+  return shadow;
+}
+
+export function dropShadowTables(
+  sql: SqlStorage,
+  projections: readonly Projection[] = inlineProjections,
+): void {
+  for (const t of projections.flatMap((p) => p.tables)) sql.exec(`DROP TABLE IF EXISTS ${shadow(t.name)}`);
 }
 
 function createShadow(sql: SqlStorage, table: string): void {
@@ -87,7 +114,7 @@ export function verifyProjections(
   const sql = storage.sql;
   return storage.transactionSync(() => {
     const tables = projections.flatMap((p) => p.tables);
-    for (const t of tables) createShadow(sql, t.name);
+    createShadowTables(sql, projections);
     try {
       const eventsReplayed = replayLog(sql, projections, shadow);
       const report: VerifyReport = {
@@ -122,7 +149,7 @@ export function verifyProjections(
       report.ok = report.differences.length === 0;
       return report;
     } finally {
-      for (const t of tables) sql.exec(`DROP TABLE IF EXISTS ${shadow(t.name)}`);
+      dropShadowTables(sql, projections);
     }
   });
 }

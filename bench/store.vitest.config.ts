@@ -1,0 +1,16 @@
+import { fileURLToPath } from "node:url";
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+// The store benchmark runs as an ordinary test file inside workerd (vitest's `bench` mode does not
+// run in the workers pool), outside `npm test`: `npm run bench:store`.
+const root = fileURLToPath(new URL("..", import.meta.url));
+
+export default defineConfig({
+  root,
+  plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" } })],
+  test: {
+    include: [process.env.BENCH_FILE ?? "bench/store.bench.ts"],
+    testTimeout: 300_000,
+  },
+});
