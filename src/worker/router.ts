@@ -68,13 +68,31 @@ function decodeParams(params: Record<string, string> | undefined): Record<string
   return decoded;
 }
 
-function publicContext(request: IRequest, base: Base): PublicRequestContext {
-  const ctx: PublicRequestContext = { ...base, params: decodeParams(request.params) };
-  const key = idempotencyKeyOf(request as unknown as Request);
+function requestContext(
+  request: Request,
+  params: Record<string, string> | undefined,
+  base: Base,
+): PublicRequestContext {
+  const ctx: PublicRequestContext = { ...base, params: decodeParams(params) };
+  const key = idempotencyKeyOf(request);
   if (key !== undefined) ctx.idempotencyKey = key;
   const ip = request.headers.get("cf-connecting-ip");
   if (ip) ctx.clientIp = ip;
   return ctx;
+}
+
+/** Runs a matched route once its body cap has been checked. */
+type Serve = (request: Request, params: Record<string, string> | undefined, base: Base) => Promise<Response>;
+
+function open(handler: PublicRouteHandler): Serve {
+  return (request, params, base) => handler(request, requestContext(request, params, base));
+}
+
+function authenticated(handler: RouteHandler): Serve {
+  return async (request, params, base) => {
+    const identity = await resolveIdentity(request, base.env, base.now);
+    return handler(request, { ...requestContext(request, params, base), identity });
+  };
 }
 
 /** Registers a group of routes (auth, fleet, …) on the router. */
@@ -85,33 +103,24 @@ export const defaultRegistrars: readonly RouteRegistrar[] = [registerAuthRoutes,
 export function buildRouter(registrars: readonly RouteRegistrar[] = defaultRegistrars) {
   const itty = Router<IRequest, [Base]>();
 
-  function add(
-    method: Method,
-    path: string,
-    authenticated: boolean,
-    handler: RouteHandler | PublicRouteHandler,
-    options: RouteOptions = {},
-  ) {
+  function add(method: Method, path: string, serve: Serve, options: RouteOptions = {}) {
     const maxBodyBytes = options.maxBodyBytes ?? defaultMaxBodyBytes;
-    itty[method](path, async (request: IRequest, base: Base) => {
+    itty[method](path, (request: IRequest, base: Base) => {
       const raw = request as unknown as Request;
       assertDeclaredLength(raw, maxBodyBytes);
       setBodyLimit(raw, maxBodyBytes);
-      const ctx = publicContext(request, base);
-      if (!authenticated) return (handler as PublicRouteHandler)(raw, ctx);
-      const identity = await resolveIdentity(raw, base.env, base.now);
-      return (handler as RouteHandler)(raw, { ...ctx, identity });
+      return serve(raw, request.params, base);
     });
   }
 
   const router: CrabboxRouter = {
-    get: (path, handler, options) => add("get", path, true, handler, options),
-    post: (path, handler, options) => add("post", path, true, handler, options),
-    put: (path, handler, options) => add("put", path, true, handler, options),
-    delete: (path, handler, options) => add("delete", path, true, handler, options),
+    get: (path, handler, options) => add("get", path, authenticated(handler), options),
+    post: (path, handler, options) => add("post", path, authenticated(handler), options),
+    put: (path, handler, options) => add("put", path, authenticated(handler), options),
+    delete: (path, handler, options) => add("delete", path, authenticated(handler), options),
     public: {
-      get: (path, handler, options) => add("get", path, false, handler, options),
-      post: (path, handler, options) => add("post", path, false, handler, options),
+      get: (path, handler, options) => add("get", path, open(handler), options),
+      post: (path, handler, options) => add("post", path, open(handler), options),
     },
   };
 
