@@ -1,0 +1,176 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { newLeaseId } from "../../src/domain/ids";
+import { generateEd25519KeyPair } from "../../src/local/ssh/host-key";
+import { ensureLocalStack, stopLocalStack } from "../../src/stack";
+import { readStackInfo, type StackInfo } from "../../src/stack/stack-file";
+import { execOnce } from "../local/ssh-client";
+import { isolatedEnv } from "./support";
+
+/**
+ * The issue's end-to-end path with no cloud account: the stack (coordinator in workerd +
+ * local machine host) leases a local machine through the public HTTP API; the test waits for
+ * readiness over SSH, runs a command, releases, and checks the event log and the host.
+ */
+
+const readyProbe = "command -v crabbox-ready >/dev/null 2>&1 && crabbox-ready";
+const owner = "e2e@example.com";
+
+interface Lease {
+  id: string;
+  state: string;
+  host?: string;
+  sshPort?: number | string;
+  sshUser?: string;
+  workRoot?: string;
+  cloudID?: string;
+  provider: string;
+}
+
+async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+describe("the local stack, end to end through the coordinator's HTTP API", () => {
+  let ctx: Awaited<ReturnType<typeof isolatedEnv>>;
+  let url: string;
+  let token: string;
+
+  const api = async (method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${url}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        "x-crabbox-owner": owner,
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { status: response.status, body: text ? JSON.parse(text) : undefined };
+  };
+
+  const stackInfo = async (): Promise<StackInfo> =>
+    (await readStackInfo(`${ctx.env.CRABBOX_STATE_DIR}/stack.json`)) as StackInfo;
+
+  const hostMachines = async (leaseID: string) => {
+    const info = await stackInfo();
+    const response = await fetch(`${info.hostUrl}/v1/machines?label_selector=lease=${leaseID}`, {
+      headers: { authorization: `Bearer ${info.hostToken}` },
+    });
+    return ((await response.json()) as { machines: Array<{ id: string; sshPort: number }> }).machines;
+  };
+
+  const createLease = async (leaseID: string, publicKey: string, extra: Record<string, unknown> = {}) => {
+    const created = await api("POST", "/v1/leases", {
+      leaseID,
+      provider: "local",
+      sshPublicKey: publicKey,
+      ttlSeconds: 900,
+      idleTimeoutSeconds: 600,
+      ...extra,
+    });
+    expect([200, 201, 202], JSON.stringify(created.body)).toContain(created.status);
+    return until("the lease to become active", 30_000, async () => {
+      const { body } = await api("GET", `/v1/leases/${leaseID}`);
+      const lease = body?.lease as Lease | undefined;
+      if (lease?.state === "failed") throw new Error(`lease failed: ${JSON.stringify(lease)}`);
+      return lease?.state === "active" ? lease : undefined;
+    });
+  };
+
+  beforeAll(async () => {
+    ctx = await isolatedEnv({ CRABBOX_LOCAL_BOOTSTRAP_MS: "1500" });
+    ({ url, token } = await ensureLocalStack({ env: ctx.env }));
+  });
+
+  afterAll(async () => {
+    await stopLocalStack(ctx.env);
+    await ctx.cleanup();
+  });
+
+  it("leases a local machine, waits for readiness over SSH, runs a command, releases it and deletes the machine", async () => {
+    const key = generateEd25519KeyPair();
+    const leaseID = newLeaseId();
+    const lease = await createLease(leaseID, key.public);
+    expect(lease).toMatchObject({ provider: "local", host: "127.0.0.1" });
+    const port = Number(lease.sshPort);
+    expect(lease.workRoot).toContain(ctx.env.CRABBOX_STATE_DIR as string);
+
+    await until("crabbox-ready to pass over SSH", 20_000, async () => {
+      const probe = await execOnce(port, key.private, readyProbe).catch(() => undefined);
+      return probe?.code === 0 ? true : undefined;
+    });
+
+    const result = await execOnce(
+      port,
+      key.private,
+      `cd '${lease.workRoot}' && echo "hello from $(uname -s)" && pwd && echo to-stderr >&2 && exit 5`,
+    );
+    expect(result.stdout).toBe(
+      `hello from ${process.platform === "darwin" ? "Darwin" : "Linux"}\n${lease.workRoot}\n`,
+    );
+    expect(result.stderr).toBe("to-stderr\n");
+    expect(result.code).toBe(5);
+
+    const released = await api("POST", `/v1/leases/${leaseID}/release`, {});
+    expect(released.status, JSON.stringify(released.body)).toBe(200);
+    await until("the machine host to delete the machine", 30_000, async () =>
+      (await hostMachines(leaseID)).length === 0 ? true : undefined,
+    );
+
+    const events = await until("the clean-up to reach the event log", 30_000, async () => {
+      const { status, body } = await api("GET", `/v1/leases/${leaseID}/events`);
+      expect(status, JSON.stringify(body)).toBe(200);
+      const types = (body.events as Array<{ type: string }>).map((e) => e.type);
+      return types.includes("MachineDeleted") ? types : undefined;
+    });
+    expect(events).toEqual(
+      expect.arrayContaining(["LeaseRequested", "MachineProvisioned", "Released", "MachineDeleted"]),
+    );
+    expect(events.indexOf("LeaseRequested")).toBeLessThan(events.indexOf("MachineProvisioned"));
+    expect(events.indexOf("Released")).toBeLessThan(events.indexOf("MachineDeleted"));
+  });
+
+  it("keeps a lease across a coordinator crash, and expiry still deletes its machine after the restart", async () => {
+    const key = generateEd25519KeyPair();
+    const leaseID = newLeaseId();
+    const lease = await createLease(leaseID, key.public, { ttlSeconds: 900, idleTimeoutSeconds: 12 });
+    const port = Number(lease.sshPort);
+
+    const before = await stackInfo();
+    process.kill(-before.pid, "SIGKILL");
+    await until("the crashed stack to be gone", 10_000, async () =>
+      fetch(`${url}/v1/health`).then(
+        () => undefined,
+        () => true,
+      ),
+    );
+
+    ({ url, token } = await ensureLocalStack({ env: ctx.env }));
+    expect((await stackInfo()).pid).not.toBe(before.pid);
+    const { status, body } = await api("GET", `/v1/leases/${leaseID}`);
+    expect(status).toBe(200);
+    expect(body.lease).toMatchObject({ id: leaseID, state: "active", sshPort: lease.sshPort });
+    const [machine] = await hostMachines(leaseID);
+    expect(machine?.sshPort).toBe(port);
+    expect((await execOnce(port, key.private, "echo still-here")).stdout).toBe("still-here\n");
+
+    await until("expiry to end the lease", 60_000, async () => {
+      const { body: current } = await api("GET", `/v1/leases/${leaseID}`);
+      return current?.lease?.state === "expired" ? true : undefined;
+    });
+    await until("expiry to delete the machine", 30_000, async () =>
+      (await hostMachines(leaseID)).length === 0 ? true : undefined,
+    );
+    const { body: log } = await api("GET", `/v1/leases/${leaseID}/events`);
+    expect((log.events as Array<{ type: string }>).map((e) => e.type)).toEqual(
+      expect.arrayContaining(["Expired", "MachineDeleted"]),
+    );
+  });
+});
