@@ -141,6 +141,13 @@ export class FakeArm {
     this.rules.length = 0;
   }
 
+  /** Makes a resource vanish without a request (as if an earlier step never happened). */
+  drop(type: ArmResourceType, name: string): void {
+    for (const [key, r] of this.resources) {
+      if (r.type === type && r.name.toLowerCase() === name.toLowerCase()) this.resources.delete(key);
+    }
+  }
+
   /** Forgets every resource, operation, fault and recorded request (issued tokens stay valid). */
   reset(): void {
     this.resources.clear();

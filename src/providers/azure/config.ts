@@ -130,8 +130,9 @@ export function resolveAzureConfig(input: AzureProviderInput): AzureProviderConf
 }
 
 /** `CRABBOX_AZURE_*` first, then the standard `AZURE_*` names; the secret only from `AZURE_CLIENT_SECRET`. */
-export function azureConfigFromEnv(env: Record<string, string | undefined>): AzureProviderConfig {
-  const pick = (...names: string[]) => names.map((n) => env[n]).find((v) => v !== undefined && v !== "");
+export function azureConfigFromEnv(env: Record<string, unknown>): AzureProviderConfig {
+  const pick = (...names: string[]) =>
+    names.map((n) => env[n]).find((v): v is string => typeof v === "string" && v.trim() !== "");
   return resolveAzureConfig({
     subscriptionId: pick("CRABBOX_AZURE_SUBSCRIPTION_ID", "AZURE_SUBSCRIPTION_ID") ?? "",
     tenantId: pick("CRABBOX_AZURE_TENANT_ID", "AZURE_TENANT_ID") ?? "",

@@ -246,6 +246,15 @@ export class AzureProvider implements Provider {
       });
     }
     if (vm.provisioningState !== "Succeeded") return undefined;
+    if (spec.target === "windows" && !(await this.guard(() => this.bootstrapDone(names, signal)))) {
+      // The earlier call ended before the bootstrap finished: run it (again) on this VM.
+      try {
+        await this.runBootstrap(names, location, vm.tags ?? {}, signal);
+      } catch (error) {
+        await this.cleanupAfterFailure(spec, names, error, signal);
+        throw this.toCrabboxError(error, []);
+      }
+    }
     const host = await this.guard(() => this.waitForAddress(names, signal));
     return this.machine(
       spec,
@@ -331,18 +340,7 @@ export class AzureProvider implements Provider {
         // An ephemeral or not-yet-listed disk has nothing to tag; clean-up finds it by name.
         if (!isNotFound(error)) throw error;
       });
-    if (spec.target === "windows") {
-      await clients.compute.virtualMachineExtensions.createOrUpdate(
-        rg,
-        names.vm,
-        names.extension,
-        bootstrapExtensionRequest({ location, tags, timestamp: Math.floor(this.now() / 1000) }),
-        {
-          abortSignal: deadlineSignal(this.config.timeouts.extensionMs, signal),
-          updateIntervalInMs: this.config.pollIntervalMs,
-        },
-      );
-    }
+    if (spec.target === "windows") await this.runBootstrap(names, location, tags, signal);
     const host = await this.waitForAddress(names, signal);
     return this.machine(
       spec,
@@ -353,6 +351,41 @@ export class AzureProvider implements Provider {
       host,
       [],
     );
+  }
+
+  /** The Windows bootstrap: the script extension finishing is what makes the machine usable. */
+  private async runBootstrap(
+    names: LeaseResourceNames,
+    location: string,
+    tags: Record<string, string>,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    await this.ctx.clients.compute.virtualMachineExtensions.createOrUpdate(
+      this.config.resourceGroup,
+      names.vm,
+      names.extension,
+      bootstrapExtensionRequest({ location, tags, timestamp: Math.floor(this.now() / 1000) }),
+      {
+        abortSignal: deadlineSignal(this.config.timeouts.extensionMs, signal),
+        updateIntervalInMs: this.config.pollIntervalMs,
+      },
+    );
+  }
+
+  /** Whether an adopted Windows VM already finished its bootstrap. */
+  private async bootstrapDone(names: LeaseResourceNames, signal?: AbortSignal): Promise<boolean> {
+    try {
+      const extension = await this.ctx.clients.compute.virtualMachineExtensions.get(
+        this.config.resourceGroup,
+        names.vm,
+        names.extension,
+        { abortSignal: deadlineSignal(this.config.timeouts.callMs, signal) },
+      );
+      return extension.provisioningState === "Succeeded";
+    } catch (error) {
+      if (isNotFound(error)) return false;
+      throw error;
+    }
   }
 
   private machine(

@@ -61,6 +61,24 @@ describe("azure create (native Windows)", () => {
     expect(order.indexOf("vmExtension")).toBeGreaterThan(order.indexOf("virtualMachine"));
   });
 
+  it("finishes the bootstrap of an adopted Windows VM whose earlier create ended before it", async () => {
+    const spec = leaseSpec({ leaseID: "cbx_0000000000ad", target: "windows" });
+    const provider = providerFor(arm);
+    const first = await provider.create(spec);
+    arm.fake.drop("vmExtension", "crabbox-bootstrap");
+    const extensionPuts = arm.fake.requestsTo("PUT", "vmExtension").length;
+    const vmPuts = arm.fake.requestsTo("PUT", "virtualMachine").length;
+
+    const second = await provider.create(spec);
+    expect(second.cloudID).toBe(first.cloudID);
+    expect(arm.fake.requestsTo("PUT", "vmExtension")).toHaveLength(extensionPuts + 1);
+    expect(arm.fake.requestsTo("PUT", "virtualMachine")).toHaveLength(vmPuts);
+
+    // with the bootstrap done, a third call adopts without touching anything
+    await provider.create(spec);
+    expect(arm.fake.requestsTo("PUT", "vmExtension")).toHaveLength(extensionPuts + 1);
+  });
+
   it("rejects Windows modes Azure does not offer before calling the cloud", async () => {
     const before = arm.fake.requests.length;
     await expect(
