@@ -29,6 +29,8 @@ export interface Env {
   CRABBOX_GITHUB_API_URL?: string;
   /** Cap on unexpired pending GitHub logins (default 100). */
   CRABBOX_GITHUB_MAX_PENDING_LOGINS?: string;
+  /** Cap on unexpired pending GitHub logins per client address (default 10). */
+  CRABBOX_GITHUB_MAX_PENDING_LOGINS_PER_CLIENT?: string;
   /** Cloudflare Access: both set → a verified Access JWT e-mail becomes the bearer caller's owner. */
   CRABBOX_ACCESS_TEAM_DOMAIN?: string;
   CRABBOX_ACCESS_AUD?: string;

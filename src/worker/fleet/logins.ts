@@ -24,6 +24,9 @@ export type LoginCommand =
       lifetimeMs: number;
       /** Most unexpired pending logins allowed at once. */
       cap: number;
+      /** The caller's address (`CF-Connecting-IP`) and the most pending logins it may hold. */
+      clientIp?: string;
+      capPerClient: number;
     }
   /** The OAuth callback takes the login for verification; a second callback for it finds nothing. */
   | { op: "claim"; state: string; now: number }
@@ -47,6 +50,7 @@ interface LoginRow extends Record<string, SqlStorageValue> {
   state: string;
   poll_secret_hash: string;
   provider: string | null;
+  client_ip: string | null;
   expires_at: number;
   status: string;
   error: string | null;
@@ -62,6 +66,7 @@ CREATE TABLE IF NOT EXISTS github_pending_logins (
   state TEXT NOT NULL UNIQUE,
   poll_secret_hash TEXT NOT NULL,
   provider TEXT,
+  client_ip TEXT,
   created_at INTEGER NOT NULL,
   expires_at INTEGER NOT NULL,
   status TEXT NOT NULL CHECK (status IN ('pending', 'verifying', 'complete', 'failed')),
@@ -72,6 +77,7 @@ CREATE TABLE IF NOT EXISTS github_pending_logins (
   name TEXT
 );
 CREATE INDEX IF NOT EXISTS github_pending_logins_expires ON github_pending_logins (expires_at);
+CREATE INDEX IF NOT EXISTS github_pending_logins_client ON github_pending_logins (client_ip);
 `;
 
 /** Equal-length hex digests compared without an early exit. */
@@ -114,14 +120,30 @@ export class PendingLogins {
     if (live >= command.cap) {
       throw new CrabboxError("login_rate_limited", "Too many pending GitHub logins. Try again shortly.");
     }
+    // One client cannot use up the global cap and lock everyone else out of logging in.
+    if (command.clientIp !== undefined) {
+      const mine = this.sql
+        .exec<{ n: number }>(
+          "SELECT COUNT(*) AS n FROM github_pending_logins WHERE client_ip = ?",
+          command.clientIp,
+        )
+        .one().n;
+      if (mine >= command.capPerClient) {
+        throw new CrabboxError(
+          "login_rate_limited",
+          "Too many pending GitHub logins from this address. Try again shortly.",
+        );
+      }
+    }
     const expiresAt = command.now + command.lifetimeMs;
     this.sql.exec(
-      `INSERT INTO github_pending_logins (id, state, poll_secret_hash, provider, created_at, expires_at, status)
-       VALUES (?, ?, ?, ?, ?, ?, 'pending')`,
+      `INSERT INTO github_pending_logins (id, state, poll_secret_hash, provider, client_ip, created_at, expires_at, status)
+       VALUES (?, ?, ?, ?, ?, ?, ?, 'pending')`,
       command.loginID,
       command.state,
       command.pollSecretHash,
       command.provider ?? null,
+      command.clientIp ?? null,
       command.now,
       expiresAt,
     );
@@ -137,14 +159,14 @@ export class PendingLogins {
 
   private claim(state: string, now: number): LoginResult {
     const row = this.row("state", state, now);
-    if (!row || row.status !== "pending") return { op: "not_found" };
+    if (row?.status !== "pending") return { op: "not_found" };
     this.sql.exec("UPDATE github_pending_logins SET status = 'verifying' WHERE id = ?", row.id);
     return { op: "claimed", loginID: row.id, ...(row.provider ? { provider: row.provider } : {}) };
   }
 
   private finish(loginID: string, now: number, outcome: Partial<LoginRow> & { status: string }): LoginResult {
     const row = this.row("id", loginID, now);
-    if (!row || row.status !== "verifying") return { op: "not_found" };
+    if (row?.status !== "verifying") return { op: "not_found" };
     this.sql.exec(
       `UPDATE github_pending_logins SET status = ?, error = ?, owner = ?, org = ?, login = ?, name = ? WHERE id = ?`,
       outcome.status,

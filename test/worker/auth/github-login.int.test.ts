@@ -53,13 +53,13 @@ function expireAllPendingLogins() {
 
 beforeEach(() => expireAllPendingLogins());
 
-async function start(overrides = {}, body?: unknown) {
+async function start(overrides = {}, body?: unknown, headers: Record<string, string> = {}) {
   const pollSecret = crypto.randomUUID() + crypto.randomUUID();
   const res = await callWorker(
     "/v1/auth/github/start",
     {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", ...headers },
       body: JSON.stringify(body ?? { pollSecretHash: await sha256Hex(pollSecret), provider: "aws" }),
     },
     { ...config, ...overrides },
@@ -285,6 +285,16 @@ describe("GitHub login for the CLI", () => {
     expect(third.json).toMatchObject({ error: "login_rate_limited" });
     await expireAllPendingLogins();
     expect((await start(capped)).res.status).toBe(200);
+  });
+
+  it("caps pending logins per client address (CF-Connecting-IP)", async () => {
+    const perClient = { CRABBOX_GITHUB_MAX_PENDING_LOGINS_PER_CLIENT: "1" };
+    const from = (ip: string) => start(perClient, undefined, { "cf-connecting-ip": ip });
+    expect((await from("203.0.113.7")).res.status).toBe(200);
+    const again = await from("203.0.113.7");
+    expect(again.res.status).toBe(429);
+    expect(again.json.error).toBe("login_rate_limited");
+    expect((await from("198.51.100.1")).res.status).toBe(200);
   });
 
   it("answers 503 github_oauth_not_configured while the OAuth app or session secret is missing", async () => {

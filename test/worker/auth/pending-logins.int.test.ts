@@ -25,6 +25,7 @@ function startAt(now: number, n: number, cap = 100): Extract<LoginCommand, { op:
     now,
     lifetimeMs: 10 * minute,
     cap,
+    capPerClient: 100,
   };
 }
 
@@ -102,5 +103,21 @@ describe("pending GitHub logins in the Fleet DO", () => {
       const results: LoginResult[] = [logins.handle(startAt(10 * minute + 1, 13, 2))];
       expect(results[0]).toMatchObject({ op: "started" });
       expect(sql.exec("SELECT id FROM github_pending_logins").toArray()).toEqual([{ id: "login_13" }]);
+    }));
+
+  it("caps pending logins per client address so one client cannot lock everyone out", () =>
+    withLogins("per-client", (logins) => {
+      const from = (ip: string | undefined, n: number) => ({
+        ...startAt(n, n),
+        capPerClient: 2,
+        ...(ip ? { clientIp: ip } : {}),
+      });
+      logins.handle(from("203.0.113.7", 1));
+      logins.handle(from("203.0.113.7", 2));
+      expect(() => logins.handle(from("203.0.113.7", 3))).toThrow(
+        expect.objectContaining({ code: "login_rate_limited" }),
+      );
+      expect(logins.handle(from("198.51.100.1", 4))).toMatchObject({ op: "started" });
+      expect(logins.handle(from(undefined, 5))).toMatchObject({ op: "started" });
     }));
 });

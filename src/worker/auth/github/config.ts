@@ -18,6 +18,7 @@ export interface GithubConfig {
   /** Allowed teams as `org/slug`, lowercased (a bare slug means "in the member's org"). */
   teams: string[];
   maxPendingLogins: number;
+  maxPendingLoginsPerClient: number;
   tokenLifetimeSeconds: number;
 }
 
@@ -55,6 +56,13 @@ export function githubConfig(env: Env): GithubConfig {
     orgs,
     teams: list(envString(env, "CRABBOX_GITHUB_TEAM")),
     maxPendingLogins: envInteger(env, "CRABBOX_GITHUB_MAX_PENDING_LOGINS", 100, 1, 100_000),
+    maxPendingLoginsPerClient: envInteger(
+      env,
+      "CRABBOX_GITHUB_MAX_PENDING_LOGINS_PER_CLIENT",
+      10,
+      1,
+      100_000,
+    ),
     tokenLifetimeSeconds: envInteger(
       env,
       "CRABBOX_USER_TOKEN_TTL_SECONDS",

@@ -25,6 +25,8 @@ export async function githubLoginStart(request: Request, ctx: PublicRequestConte
     now: ctx.now,
     lifetimeMs: loginLifetimeMs,
     cap: config.maxPendingLogins,
+    ...(ctx.clientIp ? { clientIp: ctx.clientIp } : {}),
+    capPerClient: config.maxPendingLoginsPerClient,
   });
   if (started.op !== "started") throw new CrabboxError("internal", "pending login was not recorded");
   const url = new URL(`${config.webUrl}/login/oauth/authorize`);
