@@ -12,6 +12,8 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["test/**/*.unit.test.ts", "test/property/**/*.prop.test.ts"],
+          // `*.int.prop.test.ts` also ends in `.prop.test.ts`: those run in workerd only.
+          exclude: ["**/node_modules/**", "test/property/**/*.int.prop.test.ts"],
           environment: "node",
         },
       },
