@@ -62,7 +62,10 @@ export class FakeProvider implements Provider {
     return this;
   }
 
-  /** Calls of `method` wait until the returned function is called. */
+  /**
+   * Calls of `method` wait until the returned function is called (or their caller aborts).
+   * Release a hold before `evictDurableObject`: workerd waits for pending continuations.
+   */
   hold(method: FakeMethod): () => void {
     let release!: () => void;
     const promise = new Promise<void>((resolve) => {
@@ -105,10 +108,15 @@ export class FakeProvider implements Provider {
     return machine;
   }
 
-  private async enter(method: FakeMethod, call: Omit<FakeCall, "method">): Promise<void> {
+  private async enter(
+    method: FakeMethod,
+    call: Omit<FakeCall, "method">,
+    signal?: AbortSignal,
+  ): Promise<void> {
     this.calls.push({ method, ...call });
     const gate = this.gates.get(method);
-    if (gate) await gate.promise;
+    // Like a real client, a held call gives up when the caller aborts it (its deadline passed).
+    if (gate) await Promise.race([gate.promise, aborted(signal)]);
     const ms = this.delays.get(method);
     if (ms) await new Promise((resolve) => setTimeout(resolve, ms));
     const failure = this.failures.get(method)?.shift();
@@ -116,7 +124,7 @@ export class FakeProvider implements Provider {
   }
 
   async create(spec: MachineSpec, signal?: AbortSignal): Promise<ProvisionedMachine> {
-    await this.enter("create", { leaseID: spec.leaseID });
+    await this.enter("create", { leaseID: spec.leaseID }, signal);
     signal?.throwIfAborted();
     // Like every real provider: a second create for the same lease adopts the first machine.
     const machine =
@@ -162,4 +170,12 @@ export class FakeProvider implements Provider {
     await this.enter("hourlyPriceUSD", {});
     return this.prices.get(serverType);
   }
+}
+
+function aborted(signal: AbortSignal | undefined): Promise<never> {
+  return new Promise((_, reject) => {
+    if (!signal) return;
+    if (signal.aborted) reject(signal.reason);
+    signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+  });
 }

@@ -1,0 +1,176 @@
+import { evictDurableObject, runInDurableObject } from "cloudflare:test";
+import { beforeEach, describe, expect, it } from "vitest";
+import { leaseDecider, leaseStream } from "../../../src/events/lease-decider";
+import type { FleetDurableObject } from "../../../src/worker/fleet";
+import {
+  api,
+  fleetStub,
+  freshFleet,
+  later,
+  leaseRequest,
+  uniqueLeaseId,
+  uniqueOwner,
+} from "../../support/fleet-api";
+
+let fakes: ReturnType<typeof freshFleet>;
+beforeEach(() => {
+  fakes = freshFleet();
+});
+
+async function lease(who: { owner: string; org: string }, extra: Record<string, unknown> = {}) {
+  const res = await api(who, "POST", "/v1/leases", leaseRequest({ leaseID: uniqueLeaseId(), ...extra }));
+  expect(res.status, res.text).toBe(201);
+  return res.body.lease;
+}
+
+async function eventTypes(who: { owner: string; org: string }, leaseID: string): Promise<string[]> {
+  return (await api(who, "GET", `/v1/leases/${leaseID}/events`)).body.events.map(
+    (e: { type: string }) => e.type,
+  );
+}
+
+describe("the alarm", () => {
+  it("is armed at the earliest expiry", async () => {
+    const who = uniqueOwner();
+    const created = await lease(who, { ttlSeconds: 600, idleTimeoutSeconds: 60 });
+    const armed = await runInDurableObject(fleetStub(), (_instance, state) => state.storage.getAlarm());
+    expect(armed).not.toBeNull();
+    expect(armed as number).toBeLessThanOrEqual(Date.parse(created.expiresAt));
+  });
+
+  it("expires an idle lease and deletes its machine; running it twice changes nothing more", async () => {
+    const who = uniqueOwner();
+    const created = await lease(who, { ttlSeconds: 3600, idleTimeoutSeconds: 60, keep: true });
+    await later(30_000);
+    expect((await api(who, "GET", `/v1/leases/${created.id}`)).body.lease.state).toBe("active");
+    await later(31_000);
+    const expired = (await api(who, "GET", `/v1/leases/${created.id}`)).body.lease;
+    // keep only protects against release: expiry always cleans up.
+    expect(expired).toMatchObject({ state: "expired", machineState: "deleted" });
+    expect(fakes.local.machineForLease(created.id)).toBeUndefined();
+    const before = await eventTypes(who, created.id);
+    expect(before).toEqual([
+      "LeaseRequested",
+      "MachineProvisioned",
+      "Expired",
+      "MachineDeleteRequested",
+      "MachineDeleted",
+    ]);
+
+    await later(60_000);
+    await runInDurableObject(fleetStub(), (instance: { scheduler: { run(): Promise<void> } }) =>
+      instance.scheduler.run(),
+    );
+    expect(await eventTypes(who, created.id)).toEqual(before);
+    expect(fakes.local.count("delete", created.id)).toBe(1);
+    const after = (await api(who, "GET", `/v1/leases/${created.id}`)).body.lease;
+    expect(after.endedAt).toBe(expired.endedAt);
+  });
+
+  it("expires at the TTL even when heartbeats keep coming", async () => {
+    const who = uniqueOwner();
+    const created = await lease(who, { ttlSeconds: 100, idleTimeoutSeconds: 60 });
+    await later(50_000);
+    expect((await api(who, "POST", `/v1/leases/${created.id}/heartbeat`, {})).status).toBe(200);
+    await later(51_000);
+    expect((await api(who, "GET", `/v1/leases/${created.id}`)).body.lease.state).toBe("expired");
+    const refused = await api(who, "POST", `/v1/leases/${created.id}/heartbeat`, {});
+    expect(refused.status).toBe(409);
+  });
+
+  it("reconciles a lease stuck in provisioning after a restart by adopting the machine the provider made", async () => {
+    fakes = freshFleet({
+      CRABBOX_PROVISION_WAIT_MS: "20",
+      CRABBOX_PROVIDER_CREATE_TIMEOUT_MS: "100",
+      CRABBOX_RECONCILE_GRACE_MS: "1000",
+    });
+    const release = fakes.local.hold("create");
+    const who = uniqueOwner();
+    const leaseID = uniqueLeaseId();
+    const res = await api(who, "POST", "/v1/leases", leaseRequest({ leaseID }));
+    expect(res.status).toBe(202);
+    // The create's outcome never arrives (its deadline passes and the call is abandoned), then
+    // the coordinator restarts: nothing about the lease may live only in memory.
+    await new Promise((r) => setTimeout(r, 150));
+    release();
+    await evictDurableObject(fleetStub());
+    // …but the cloud did make the machine.
+    const machine = fakes.local.plant(leaseID, { host: "10.0.0.7" });
+    await later(61_000);
+    const adopted = (await api(who, "GET", `/v1/leases/${leaseID}`)).body.lease;
+    expect(adopted).toMatchObject({
+      state: "active",
+      cloudID: machine.cloudID,
+      host: "10.0.0.7",
+      machineState: "present",
+    });
+    expect(await eventTypes(who, leaseID)).toEqual(["LeaseRequested", "MachineAdopted"]);
+    expect(fakes.local.count("findByLease", leaseID)).toBe(1);
+  });
+
+  it("fails a lease stuck in provisioning when the provider has no machine for it", async () => {
+    fakes = freshFleet({
+      CRABBOX_PROVISION_WAIT_MS: "20",
+      CRABBOX_PROVIDER_CREATE_TIMEOUT_MS: "100",
+      CRABBOX_RECONCILE_GRACE_MS: "1000",
+    });
+    const release = fakes.local.hold("create");
+    const who = uniqueOwner();
+    const leaseID = uniqueLeaseId();
+    expect((await api(who, "POST", "/v1/leases", leaseRequest({ leaseID }))).status).toBe(202);
+    await new Promise((r) => setTimeout(r, 150));
+    release();
+    await evictDurableObject(fleetStub());
+    await later(61_000);
+    const failed = (await api(who, "GET", `/v1/leases/${leaseID}`)).body.lease;
+    expect(failed).toMatchObject({ state: "failed", machineState: "none" });
+    expect(failed.failureMessage).toMatch(/did not provision a machine before the deadline/);
+    const retry = await api(who, "POST", "/v1/leases", leaseRequest({ leaseID }));
+    expect(retry.status).toBe(504);
+  });
+
+  it("deletes the late machine of a lease released while it was still provisioning", async () => {
+    fakes = freshFleet({ CRABBOX_PROVISION_WAIT_MS: "20" });
+    const release = fakes.local.hold("create");
+    const who = uniqueOwner();
+    const leaseID = uniqueLeaseId();
+    expect((await api(who, "POST", "/v1/leases", leaseRequest({ leaseID }))).status).toBe(202);
+    const released = await api(who, "POST", `/v1/leases/${leaseID}/release`, {});
+    expect(released.body.lease).toMatchObject({ state: "released", machineState: "none" });
+    release();
+    for (let i = 0; i < 50 && fakes.local.count("delete", leaseID) === 0; i++)
+      await new Promise((r) => setTimeout(r, 10));
+    const got = (await api(who, "GET", `/v1/leases/${leaseID}`)).body.lease;
+    expect(got).toMatchObject({ state: "released", machineState: "deleted" });
+    expect(fakes.local.machineForLease(leaseID)).toBeUndefined();
+    expect(await eventTypes(who, leaseID)).toEqual([
+      "LeaseRequested",
+      "Released",
+      "MachineProvisioned",
+      "MachineDeleteRequested",
+      "MachineDeleted",
+    ]);
+  });
+
+  it("retries a delete request that a restart left unanswered", async () => {
+    const who = uniqueOwner();
+    const created = await lease(who);
+    // A crash right after the intent was recorded: Released + MachineDeleteRequested, no outcome.
+    await runInDurableObject(fleetStub(), (instance: FleetDurableObject) => {
+      instance.store.execute({
+        stream: leaseStream(created.id),
+        decider: leaseDecider,
+        command: { type: "Release", releasedBy: who.owner },
+        now: Date.now(),
+        meta: { actor: { kind: "shared", owner: who.owner, org: who.org } },
+      });
+    });
+    await evictDurableObject(fleetStub());
+    expect(fakes.local.machineForLease(created.id)).toBeDefined();
+    await later(5 * 60_000);
+    const got = (await api(who, "GET", `/v1/leases/${created.id}`)).body.lease;
+    expect(got.machineState).toBe("deleted");
+    expect(fakes.local.count("delete", created.id)).toBe(1);
+    expect(fakes.local.machineForLease(created.id)).toBeUndefined();
+  });
+});
