@@ -28,6 +28,11 @@ export interface ConnectOptions {
   retries?: number;
   /** Cancels connecting (and the backoff between attempts). */
   signal?: AbortSignal;
+  /**
+   * The remote shell family (default POSIX). Windows commands are never wrapped by the POSIX
+   * Ctrl-C watchdog; they are stopped by the signal request and closing the channel.
+   */
+  os?: "linux" | "macos" | "windows";
 }
 
 export interface ExecOptions {
@@ -40,6 +45,8 @@ export interface ExecOptions {
   killGraceMs?: number;
   /** Exported into the command's POSIX shell (names are validated; values quoted). */
   env?: Readonly<Record<string, string>>;
+  /** Wrap in the POSIX Ctrl-C watchdog when `signal` is given (default: true unless the session is Windows). */
+  watchdog?: boolean;
 }
 
 export interface ExecResult {
@@ -184,6 +191,7 @@ function connectOnce(options: ConnectOptions): Promise<SshSession> {
           fingerprint,
           closed,
           isOpen: () => open,
+          windows: options.os === "windows",
         }),
       );
     });
@@ -289,6 +297,7 @@ interface SessionInfo {
   fingerprint: string;
   closed: Promise<void>;
   isOpen: () => boolean;
+  windows: boolean;
 }
 
 function createSession(client: Client, info: SessionInfo): SshSession {
@@ -371,7 +380,8 @@ function createSession(client: Client, info: SessionInfo): SshSession {
     async exec(command, options = {}) {
       const killGraceMs = options.killGraceMs ?? 2000;
       // Only a command without stdin data can hand its stdin to the watchdog.
-      const watched = options.signal !== undefined && options.stdin === undefined;
+      const watched =
+        options.signal !== undefined && options.stdin === undefined && (options.watchdog ?? !info.windows);
       const full = shellEnvPrefix(options.env) + command;
       const channel = await openChannel(
         watched ? interruptibleCommand(full, killGraceMs / 1000) : full,
