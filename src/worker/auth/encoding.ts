@@ -10,12 +10,15 @@ export function base64UrlEncode(bytes: Uint8Array): string {
 export function base64UrlDecode(text: string): Uint8Array | undefined {
   if (!/^[A-Za-z0-9_-]*$/.test(text) || text.length % 4 === 1) return undefined;
   const padded = text.replace(/-/g, "+").replace(/_/g, "/") + "=".repeat((4 - (text.length % 4)) % 4);
+  let bytes: Uint8Array;
   try {
-    const binary = atob(padded);
-    return Uint8Array.from(binary, (char) => char.charCodeAt(0));
+    bytes = Uint8Array.from(atob(padded), (char) => char.charCodeAt(0));
   } catch {
     return undefined;
   }
+  // Unused low bits in the last character must be zero, so every value has one spelling
+  // (otherwise a token could be altered without changing what it decodes to).
+  return base64UrlEncode(bytes) === text ? bytes : undefined;
 }
 
 export function hex(bytes: ArrayBuffer | Uint8Array): string {
