@@ -1,5 +1,7 @@
 import { CrabboxError } from "../errors";
-import { HetznerProvider } from "./hetzner";
+import { awsProviderFromEnv } from "./aws/from-env";
+import { azureProviderFromEnv } from "./azure";
+import { hetznerProviderFromEnv } from "./hetzner/from-env";
 import { LocalProvider } from "./local";
 import { type Provider, type ProviderName, providerNames } from "./provider";
 
@@ -48,20 +50,23 @@ export function providerFor(name: ProviderName, env: ProviderEnv): Provider {
         throw notConfigured(name, "CRABBOX_LOCAL_HOST_URL and CRABBOX_LOCAL_HOST_TOKEN");
       return new LocalProvider({ baseUrl, token });
     }
-    case "hetzner": {
-      const token = text(env, "HETZNER_TOKEN");
-      if (!token) throw notConfigured(name, "the HETZNER_TOKEN secret");
-      const baseUrl = text(env, "CRABBOX_HETZNER_API_URL");
-      const eurToUsd = Number(env.CRABBOX_EUR_TO_USD);
-      return new HetznerProvider({
-        token,
-        ...(baseUrl ? { baseUrl } : {}),
-        ...(Number.isFinite(eurToUsd) && eurToUsd > 0 ? { eurToUsd } : {}),
-      });
-    }
+    case "hetzner":
+      if (!text(env, "HETZNER_TOKEN") && !text(env, "HCLOUD_TOKEN"))
+        throw notConfigured(name, "the HETZNER_TOKEN secret");
+      return hetznerProviderFromEnv(env);
     case "aws":
+      if (!text(env, "AWS_ACCESS_KEY_ID") || !text(env, "AWS_SECRET_ACCESS_KEY")) {
+        throw notConfigured(name, "the AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY secrets");
+      }
+      return awsProviderFromEnv(env);
     case "azure":
-      throw notConfigured(name, "a provider implementation");
+      if (!text(env, "AZURE_CLIENT_SECRET") || !text(env, "AZURE_SUBSCRIPTION_ID")) {
+        throw notConfigured(
+          name,
+          "the AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET and AZURE_SUBSCRIPTION_ID secrets",
+        );
+      }
+      return azureProviderFromEnv(env);
   }
 }
 
