@@ -1,0 +1,103 @@
+import { PassThrough } from "node:stream";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Cli } from "../../src/cli/commands/clipanion";
+import type { CrabboxContext } from "../../src/cli/commands/context";
+import { devCommands } from "../../src/cli/commands/dev";
+import { ensureLocalStack, stopLocalStack } from "../../src/stack";
+import { isolatedEnv } from "./support";
+
+function capture() {
+  const stream = new PassThrough();
+  let text = "";
+  stream.on("data", (chunk: Buffer) => {
+    text += chunk.toString();
+  });
+  return { stream, text: () => text };
+}
+
+/** Runs `crabbox <argv>` with only the dev commands registered, as main() would. */
+function runDev(argv: string[], env: NodeJS.ProcessEnv, signal = new AbortController().signal) {
+  const cli = new Cli<CrabboxContext>({ binaryName: "crabbox" });
+  for (const command of devCommands) cli.register(command);
+  const stdout = capture();
+  const stderr = capture();
+  const done = cli.run(argv, {
+    stdin: new PassThrough(),
+    stdout: stdout.stream,
+    stderr: stderr.stream,
+    env,
+    colorDepth: 1,
+    cwd: process.cwd(),
+    signal,
+  });
+  return { done, stdout: stdout.text, stderr: stderr.text };
+}
+
+async function until(
+  what: string,
+  timeoutMs: number,
+  probe: () => boolean | Promise<boolean>,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe("crabbox dev, dev status and dev stop", () => {
+  let ctx: Awaited<ReturnType<typeof isolatedEnv>>;
+
+  beforeAll(async () => {
+    ctx = await isolatedEnv();
+  });
+
+  afterAll(async () => {
+    await stopLocalStack(ctx.env);
+    await ctx.cleanup();
+  });
+
+  it("dev runs the stack in the foreground, says where it listens, and stops cleanly when interrupted", async () => {
+    const interrupt = new AbortController();
+    const dev = runDev(["dev"], ctx.env, interrupt.signal);
+    await until("the stack to announce itself", 60_000, () => dev.stderr().includes("press Ctrl-C to stop"));
+    expect(dev.stderr()).toContain(`coordinator listening on http://127.0.0.1:${ctx.port}`);
+    expect(dev.stderr()).toMatch(/machine host on http:\/\/127\.0\.0\.1:\d+/);
+    expect((await fetch(`http://127.0.0.1:${ctx.port}/v1/health`)).status).toBe(200);
+
+    interrupt.abort();
+    expect(await dev.done).toBe(0);
+    expect(dev.stderr()).toContain("stopped");
+    const after = await fetch(`http://127.0.0.1:${ctx.port}/v1/health`).then(
+      () => "answered",
+      () => "refused",
+    );
+    expect(after).toBe("refused");
+  });
+
+  it("dev status reports a stopped stack with exit code 1, a running one with its coordinator and machines", async () => {
+    const stopped = runDev(["dev", "status"], ctx.env);
+    expect(await stopped.done).toBe(1);
+    expect(stopped.stdout()).toContain("local stack: not running");
+
+    const { url } = await ensureLocalStack({ env: ctx.env });
+    const running = runDev(["dev", "status"], ctx.env);
+    expect(await running.done).toBe(0);
+    expect(running.stdout()).toContain(`coordinator: ${url} (healthy)`);
+    expect(running.stdout()).toContain("machines: 0");
+
+    const json = runDev(["dev", "status", "--json"], ctx.env);
+    expect(await json.done).toBe(0);
+    const parsed = JSON.parse(json.stdout());
+    expect(parsed).toMatchObject({ running: true, healthy: true, stack: { url } });
+    expect(json.stdout()).not.toMatch(/cbxshared_|cbxadmin_|cbxhost_/);
+
+    const stop = runDev(["dev", "stop"], ctx.env);
+    expect(await stop.done).toBe(0);
+    expect(stop.stdout()).toMatch(/local stack: stopped pid \d+/);
+    expect(stop.stdout()).not.toContain("ignored SIGTERM");
+    const again = runDev(["dev", "stop"], ctx.env);
+    expect(await again.done).toBe(0);
+    expect(again.stdout()).toContain("local stack: not running");
+  });
+});
