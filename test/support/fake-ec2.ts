@@ -23,6 +23,8 @@ export interface FakeInstance {
   tags: Record<string, string>;
   volumeTags: Record<string, string>;
   userData: string;
+  /** Exists (it holds its group) but Describe and Terminate do not see it yet. */
+  hidden?: boolean;
 }
 
 export interface FakeKeyPair {
@@ -49,7 +51,12 @@ export type Ec2Fault =
   | { kind: "rate_limit"; retryAfterSeconds: number }
   | { kind: "server_error" }
   | { kind: "hang" }
-  | { kind: "late" };
+  | { kind: "late" }
+  /**
+   * Takes effect but never answers, and what it made stays invisible to Describe calls until
+   * the test calls `releaseDeferred()`: a launch that shows up only after the caller gave up.
+   */
+  | { kind: "deferred" };
 
 export interface Ec2FaultRule {
   action: string;
@@ -122,12 +129,18 @@ export class FakeEc2 {
   readonly refusals = new Map<string, string>();
   /** Describes of a new instance before its public IP shows up. */
   ipAfterPolls = 1;
+  private deferred: Array<() => unknown> = [];
   private rules: Ec2FaultRule[] = [];
   private tokens = new Map<string, { fingerprint: string; instanceId: string }>();
   private counter = 0x1000;
 
   inject(...rules: Ec2FaultRule[]): void {
     this.rules.push(...rules.map((r) => ({ ...r, times: r.times ?? 1 })));
+  }
+
+  /** Applies the effects of "deferred" requests, in order. */
+  releaseDeferred(): void {
+    for (const effect of this.deferred.splice(0)) effect();
   }
 
   clearFaults(): void {
@@ -138,6 +151,7 @@ export class FakeEc2 {
     this.instances.clear();
     this.keyPairs.clear();
     this.groups.clear();
+    this.deferred = [];
     this.requests.length = 0;
     this.refusals.clear();
     this.tokens.clear();
@@ -193,6 +207,16 @@ export class FakeEc2 {
       case "late":
         this.route(action, recorded.region, params);
         return hang(request.signal);
+      case "deferred": {
+        const before = new Set(this.instances.keys());
+        this.route(action, recorded.region, params);
+        const made = [...this.instances.values()].filter((i) => !before.has(i.id));
+        for (const instance of made) instance.hidden = true;
+        this.deferred.push(() => {
+          for (const instance of made) instance.hidden = false;
+        });
+        return hang(request.signal);
+      }
     }
   }
 
@@ -535,12 +559,17 @@ export class FakeEc2 {
   private describeInstances(region: string, p: URLSearchParams): Response {
     const ids = list(p, "InstanceId");
     const filters = filtersOf(p);
-    const missing = ids.find((id) => this.instances.get(id)?.region !== region);
+    const visible = (id: string) => {
+      const i = this.instances.get(id);
+      return i !== undefined && i.region === region && !i.hidden;
+    };
+    const missing = ids.find((id) => !visible(id));
     if (missing)
       return errorXML(400, "InvalidInstanceID.NotFound", `The instance ID '${missing}' does not exist`);
     const found = [...this.instances.values()].filter(
       (i) =>
         i.region === region &&
+        !i.hidden &&
         (ids.length === 0 || ids.includes(i.id)) &&
         matches(filters, (name) =>
           name === "instance-state-name"
@@ -576,7 +605,11 @@ export class FakeEc2 {
 
   private terminate(region: string, p: URLSearchParams): Response {
     const ids = list(p, "InstanceId");
-    const missing = ids.find((id) => this.instances.get(id)?.region !== region);
+    const visible = (id: string) => {
+      const i = this.instances.get(id);
+      return i !== undefined && i.region === region && !i.hidden;
+    };
+    const missing = ids.find((id) => !visible(id));
     if (missing)
       return errorXML(400, "InvalidInstanceID.NotFound", `The instance ID '${missing}' does not exist`);
     const changes = ids.map((id) => {

@@ -20,6 +20,8 @@ export interface FakeServer {
   ip: string | null;
   /** GETs left before the IP shows up. */
   ipAfterPolls: number;
+  /** Exists (its name is taken) but reads do not show it yet. */
+  hidden?: boolean;
 }
 
 export interface FakeKey {
@@ -34,7 +36,12 @@ export type HetznerFault =
   | { kind: "rate_limit"; retryAfterSeconds: number }
   | { kind: "server_error" }
   | { kind: "hang" }
-  | { kind: "late" };
+  | { kind: "late" }
+  /**
+   * Takes effect but never answers, and what it made stays invisible to reads until the test
+   * calls `releaseDeferred()`: a create that shows up only after the caller gave up.
+   */
+  | { kind: "deferred" };
 
 export interface FaultRule {
   method?: string;
@@ -72,11 +79,17 @@ export class FakeHetzner {
   readonly unavailableTypes = new Set<string>();
   /** GETs of a new server before its IPv4 appears. */
   ipAfterPolls = 0;
+  private deferred: Array<() => unknown> = [];
   private rules: FaultRule[] = [];
   private nextID = 1000;
 
   inject(...rules: FaultRule[]): void {
     this.rules.push(...rules.map((r) => ({ ...r, times: r.times ?? 1 })));
+  }
+
+  /** Applies the effects of "deferred" requests, in order. */
+  releaseDeferred(): void {
+    for (const effect of this.deferred.splice(0)) effect();
   }
 
   clearFaults(): void {
@@ -129,6 +142,16 @@ export class FakeHetzner {
       case "late":
         this.route(request.method, path, url.searchParams, body);
         return hang(request.signal);
+      case "deferred": {
+        const before = new Set(this.servers.keys());
+        this.route(request.method, path, url.searchParams, body);
+        const made = [...this.servers.values()].filter((s) => !before.has(s.id));
+        for (const server of made) server.hidden = true;
+        this.deferred.push(() => {
+          for (const server of made) server.hidden = false;
+        });
+        return hang(request.signal);
+      }
     }
   }
 
@@ -164,7 +187,7 @@ export class FakeHetzner {
   }
 
   private listServers(query: URLSearchParams): Response {
-    let servers = [...this.servers.values()];
+    let servers = [...this.servers.values()].filter((s) => !s.hidden);
     const selector = query.get("label_selector");
     if (selector) servers = servers.filter((s) => matchesSelector(s.labels, selector));
     const name = query.get("name");
@@ -213,7 +236,7 @@ export class FakeHetzner {
 
   private getServer(id: number): Response {
     const server = this.servers.get(id);
-    if (!server) return error(404, "not_found", "server not found");
+    if (!server || server.hidden) return error(404, "not_found", "server not found");
     if (server.ip === null) {
       server.ipAfterPolls -= 1;
       if (server.ipAfterPolls <= 0) server.ip = ipFor(server.id);

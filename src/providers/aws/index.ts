@@ -130,11 +130,11 @@ export class AwsProvider implements Provider {
         const companions = await this.prepareRegion(spec, region, cidrs, signal);
         const image = await this.imageFor(spec, region, signal);
         launched = await this.launchLadder(spec, region, companions, image, userData, attempts, signal);
-        if (launched)
-          return await this.finish(spec, region, launched.instance, launched.market, attempts, signal);
       } catch (error) {
         throw await this.cleanUpAfterFailure(spec.leaseID, region, error);
       }
+      // finish() cleans up after itself when the machine never becomes reachable.
+      if (launched) return this.finish(spec, region, launched.instance, launched.market, attempts, signal);
       const failure = await this.cleanUpAfterFailure(spec.leaseID, region, undefined);
       if (failure) throw failure;
     }
@@ -616,7 +616,7 @@ export class AwsProvider implements Provider {
         }
       }
     } catch (error) {
-      throw await this.cleanUpAfterFailure(spec.leaseID, region, error);
+      throw await this.cleanUpAfterFailure(spec.leaseID, region, error, launched.InstanceId);
     }
     return {
       provider: "aws",
@@ -737,9 +737,14 @@ export class AwsProvider implements Provider {
    * throw: the cause, or — when the clean-up itself failed — an error that says the caller
    * must retry delete. Returns undefined when there was no cause and clean-up succeeded.
    */
-  private async cleanUpAfterFailure(leaseID: string, region: string, cause: unknown): Promise<unknown> {
+  private async cleanUpAfterFailure(
+    leaseID: string,
+    region: string,
+    cause: unknown,
+    instanceID = "",
+  ): Promise<unknown> {
     try {
-      await this.delete({ cloudID: "", leaseID, region });
+      await this.delete({ cloudID: instanceID, leaseID, region });
       return cause;
     } catch (cleanupError) {
       return new CrabboxError(

@@ -73,6 +73,7 @@ export class HetznerProvider implements Provider {
     const candidates = serverTypeCandidates(spec, hetznerClasses);
     const attempts: ProvisionAttempt[] = [];
     const location = spec.region ?? this.location;
+    let serverID = "";
     try {
       const key = await this.ensureLeaseKey(spec, signal);
       let server = (await this.serversOfLease(spec.leaseID, signal))[0];
@@ -97,6 +98,7 @@ export class HetznerProvider implements Provider {
           { attempts },
         );
       }
+      serverID = String(server.id);
       const ready = await this.waitForIPv4(server, signal);
       return {
         provider: "hetzner",
@@ -112,7 +114,7 @@ export class HetznerProvider implements Provider {
         attempts,
       };
     } catch (error) {
-      throw await this.cleanUpAfterFailedCreate(spec.leaseID, error);
+      throw await this.cleanUpAfterFailedCreate(spec.leaseID, serverID, error);
     }
   }
 
@@ -181,6 +183,11 @@ export class HetznerProvider implements Provider {
       if (error instanceof HetznerApiError && error.code === "uniqueness_error") {
         const landed = await this.keyNamed(name, signal);
         if (landed) return this.adoptKey(landed, wanted);
+        // Hetzner keeps key material unique per project: the same key may already be there
+        // under another name. Use it; it is not ours, so it is never deleted.
+        const keys = await this.api.all<HetznerSSHKey>("/ssh_keys", "ssh_keys", signal);
+        const same = keys.find((k) => keyMaterial(k.public_key) === wanted);
+        if (same) return { name: same.name };
       }
       throw error;
     }
@@ -294,9 +301,13 @@ export class HetznerProvider implements Provider {
    * failed create leaves nothing behind; if that itself fails, the error says so and the
    * coordinator's delete retries converge.
    */
-  private async cleanUpAfterFailedCreate(leaseID: string, cause: unknown): Promise<unknown> {
+  private async cleanUpAfterFailedCreate(
+    leaseID: string,
+    serverID: string,
+    cause: unknown,
+  ): Promise<unknown> {
     try {
-      await this.delete({ cloudID: "", leaseID });
+      await this.delete({ cloudID: serverID, leaseID });
       return cause;
     } catch (cleanupError) {
       return incompleteCleanup(leaseID, cause, cleanupError);

@@ -342,3 +342,23 @@ describe("AWS delete, list and price", () => {
     expect(await provider().hourlyPriceUSD("t3.small")).toBeUndefined();
   });
 });
+
+describe("a launch that appears only after the caller gave up", () => {
+  it("is found by findByLease and removed by delete", async () => {
+    fake.inject({ action: "RunInstances", fault: { kind: "deferred" }, times: 10 });
+    const s = spec({ serverType: "c7a.4xlarge", serverTypeExplicit: true, market: "on-demand" });
+    const p = provider({ retry: { timeoutMs: 50, maxRetries: 1, backoffMs: 0, sleep: async () => {} } });
+    await expect(p.create(s)).rejects.toMatchObject({ details: { cleanup: "incomplete" } });
+    // The invisible instance still holds the lease's group, so clean-up could not finish.
+    expect(fake.inventory().groups).toHaveLength(1);
+
+    fake.releaseDeferred();
+    const found = await p.findByLease(s.leaseID);
+    expect(found).toHaveLength(1);
+    expect(found[0]?.labels.lease).toBe(s.leaseID);
+    expect(await p.delete({ cloudID: found[0]!.cloudID, leaseID: s.leaseID, region: found[0]?.region })).toBe(
+      "deleted",
+    );
+    expect(fake.inventory()).toEqual({ instances: [], keyPairs: [], groups: [] });
+  });
+});

@@ -258,3 +258,39 @@ describe("Hetzner delete, list and price", () => {
     });
   });
 });
+
+describe("Hetzner key material already in the project", () => {
+  it("uses the existing key of another name, and leaves it in place on delete", async () => {
+    const spec = machineSpec("hetzner");
+    fake.keys.set(5, {
+      id: 5,
+      name: "laptop",
+      public_key: `${spec.sshPublicKey.split(" ").slice(0, 2).join(" ")} me@laptop`,
+      labels: {},
+    });
+    const p = provider();
+    const machine = await p.create(spec);
+    expect(posts("/servers")[0]?.body).toMatchObject({ ssh_keys: ["laptop"] });
+    await p.delete({ cloudID: machine.cloudID, leaseID: spec.leaseID });
+    expect(fake.inventory()).toEqual({ servers: [], keys: [fake.keys.get(5)] });
+  });
+});
+
+describe("a create that appears only after the caller gave up", () => {
+  it("is found by findByLease and removed by delete", async () => {
+    fake.inject({ method: "POST", path: /^\/servers$/, fault: { kind: "deferred" }, times: 10 });
+    const spec = machineSpec("hetzner", { serverType: "cx53", serverTypeExplicit: true });
+    const p = provider({ retry: { timeoutMs: 50, maxRetries: 1, backoffMs: 0, sleep: async () => {} } });
+    await expect(p.create(spec)).rejects.toMatchObject({
+      code: "capacity_unavailable",
+      details: { attempts: [{ serverType: "cx53", category: "timeout" }] },
+    });
+
+    fake.releaseDeferred();
+    const found = await p.findByLease(spec.leaseID);
+    expect(found).toHaveLength(1);
+    expect(found[0]?.labels.lease).toBe(spec.leaseID);
+    expect(await p.delete({ cloudID: found[0]!.cloudID, leaseID: spec.leaseID })).toBe("deleted");
+    expect(fake.inventory()).toEqual({ servers: [], keys: [] });
+  });
+});
