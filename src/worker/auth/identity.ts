@@ -24,7 +24,7 @@ async function accessEmail(request: Request, env: Env, nowMs: number): Promise<s
   return verifyAccessJwt(assertion, { teamDomain, audience }, nowMs);
 }
 
-export function defaultOrg(env: Env): string {
+function defaultOrg(env: Env): string {
   return sanitizeOrg(envString(env, "CRABBOX_DEFAULT_ORG")) ?? "unknown";
 }
 
@@ -61,9 +61,4 @@ export async function resolveIdentity(request: Request, env: Env, nowMs: number)
     "unauthorized",
     "the bearer token is not valid (unknown, expired or not an API token)",
   );
-}
-
-/** Admin-only routes call this first. */
-export function requireAdmin(identity: Identity): void {
-  if (!identity.admin) throw new CrabboxError("forbidden", "admin token required");
 }

@@ -16,7 +16,7 @@ export function setBodyLimit(request: Request, maxBytes: number): void {
   bodyLimits.set(request, maxBytes);
 }
 
-export function bodyLimitOf(request: Request): number {
+function bodyLimitOf(request: Request): number {
   return bodyLimits.get(request) ?? defaultMaxBodyBytes;
 }
 
