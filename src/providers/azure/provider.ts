@@ -21,30 +21,32 @@ import type {
   ProvisionAttempt,
   ProvisionedMachine,
 } from "../provider";
+import { waitForAddress } from "./address";
 import { createFailureCategory, isNotFound, safeErrorText } from "./arm-errors";
-import { azureSizeCandidates } from "./classes";
 import { deleteLeaseResources } from "./cleanup";
 import { createArmClients } from "./clients";
 import { type AzureProviderConfig, type AzureProviderInput, resolveAzureConfig } from "./config";
 import { type AzureContext, armId } from "./context";
 import { ClientSecretFetchCredential } from "./credential";
-import { deadlineSignal, sleep } from "./deadline";
+import { deadlineSignal } from "./deadline";
+import { listCrabboxVms } from "./inventory";
+import { type Candidate, candidateLadder } from "./ladder";
+import {
+  bootstrapDone,
+  createLeaseNetwork,
+  createLeaseVm,
+  discardCandidateVm,
+  runBootstrap,
+} from "./lease-resources";
 import {
   crabboxVmNamePattern,
-  fromAzureTags,
   type LeaseResourceNames,
   namesForLease,
   namesForVm,
   toAzureTags,
 } from "./names";
 import { ensureSharedInfra } from "./shared-infra";
-import {
-  bootstrapExtensionRequest,
-  nicRequest,
-  publicIPRequest,
-  randomAdminPassword,
-  vmRequest,
-} from "./vm-request";
+import { randomAdminPassword, vmRequest } from "./vm-request";
 
 const locationPattern = /^[a-z0-9]{2,40}$/;
 
@@ -52,11 +54,6 @@ export interface AzureProviderOptions {
   /** Randomness for the Windows admin password (a test seam); defaults to crypto. */
   random?: (n: number) => Uint8Array;
   now?: () => number;
-}
-
-interface Candidate {
-  size: string;
-  market: Market;
 }
 
 export class AzureProvider implements Provider {
@@ -96,14 +93,12 @@ export class AzureProvider implements Provider {
     const ports = sshPortsOf(spec);
     const cidrs = spec.sshCIDRs?.length ? spec.sshCIDRs : this.config.sshCIDRs;
     const infra = await this.guard(() => ensureSharedInfra(this.ctx, ports, cidrs, signal));
-    const candidates = this.candidates(spec);
     const attempts: ProvisionAttempt[] = [];
     try {
-      await this.createNetwork(spec, names, location, infra, signal);
-      for (const candidate of candidates) {
+      await createLeaseNetwork(this.ctx, names, location, this.tags(spec, spec.market), infra, signal);
+      for (const candidate of candidateLadder(spec, this.config.fallbackToOnDemand)) {
         try {
-          const machine = await this.createVm(spec, names, location, candidate, signal);
-          return { ...machine, attempts };
+          return await this.createCandidate(spec, names, location, candidate, attempts, signal);
         } catch (error) {
           const category = createFailureCategory(error, candidate.market);
           if (!category || signal?.aborted) throw error;
@@ -114,7 +109,7 @@ export class AzureProvider implements Provider {
             category,
             message: safeErrorText(error, [this.config.clientSecret]),
           });
-          await this.discardCandidate(names, signal);
+          await discardCandidateVm(this.ctx, names, signal);
         }
       }
       throw new CrabboxError(
@@ -136,35 +131,7 @@ export class AzureProvider implements Provider {
   }
 
   async list(): Promise<ProviderMachine[]> {
-    const rg = this.config.resourceGroup;
-    const machines: ProviderMachine[] = [];
-    try {
-      const pages = this.ctx.clients.compute.virtualMachines.list(rg, {
-        abortSignal: deadlineSignal(this.config.timeouts.callMs),
-      });
-      for await (const vm of pages) {
-        const labels = fromAzureTags(vm.tags);
-        if (labels.crabbox !== "true" || !vm.name) continue;
-        machines.push({
-          provider: "azure",
-          cloudID: vm.name,
-          name: vm.name,
-          status: vm.provisioningState ?? "unknown",
-          serverType: vm.hardwareProfile?.vmSize ?? "",
-          region: vm.location,
-          labels,
-        });
-      }
-    } catch (error) {
-      if (isNotFound(error)) return [];
-      throw this.toCrabboxError(error, []);
-    }
-    await Promise.all(
-      machines.map(async (machine) => {
-        machine.host = await this.publicAddress(namesForVm(machine.cloudID)).catch(() => undefined);
-      }),
-    );
-    return machines;
+    return this.guard(() => listCrabboxVms(this.ctx));
   }
 
   async delete(target: DeleteTarget): Promise<DeleteOutcome> {
@@ -177,9 +144,10 @@ export class AzureProvider implements Provider {
   }
 
   async updateLabels(target: DeleteTarget, labels: Record<string, string>): Promise<void> {
+    const { clients, config } = this.ctx;
     const vm = await this.guard(() =>
-      this.ctx.clients.compute.virtualMachines.get(this.config.resourceGroup, target.cloudID, {
-        abortSignal: deadlineSignal(this.config.timeouts.callMs),
+      clients.compute.virtualMachines.get(config.resourceGroup, target.cloudID, {
+        abortSignal: deadlineSignal(config.timeouts.callMs),
       }),
     );
     if (vm.tags?.lease !== target.leaseID) {
@@ -189,14 +157,11 @@ export class AzureProvider implements Provider {
       );
     }
     await this.guard(() =>
-      this.ctx.clients.compute.virtualMachines.update(
-        this.config.resourceGroup,
+      clients.compute.virtualMachines.update(
+        config.resourceGroup,
         target.cloudID,
         { tags: { ...vm.tags, ...toAzureTags(labels) } },
-        {
-          abortSignal: deadlineSignal(this.config.timeouts.networkMs),
-          updateIntervalInMs: this.config.pollIntervalMs,
-        },
+        { abortSignal: deadlineSignal(config.timeouts.networkMs), updateIntervalInMs: config.pollIntervalMs },
       ),
     );
   }
@@ -211,105 +176,18 @@ export class AzureProvider implements Provider {
     return location;
   }
 
-  private candidates(spec: MachineSpec): Candidate[] {
-    const sizes = azureSizeCandidates(spec);
-    const onDemand = sizes.map((size) => ({ size, market: "on-demand" as const }));
-    if (spec.market !== "spot") return onDemand;
-    const spot = sizes.map((size) => ({ size, market: "spot" as const }));
-    return this.config.fallbackToOnDemand ? [...spot, ...onDemand] : spot;
-  }
-
   private tags(spec: MachineSpec, market: Market, size?: string): Record<string, string> {
-    const labels = { ...spec.labels, market, ...(size ? { server_type: size } : {}) };
-    return toAzureTags(labels);
+    return toAzureTags({ ...spec.labels, market, ...(size ? { server_type: size } : {}) });
   }
 
-  /** A VM this lease already made (an earlier create that timed out on our side) is adopted. */
-  private async adopt(
-    spec: MachineSpec,
-    names: LeaseResourceNames,
-    location: string,
-    signal?: AbortSignal,
-  ): Promise<ProvisionedMachine | undefined> {
-    let vm: Awaited<ReturnType<typeof this.ctx.clients.compute.virtualMachines.get>>;
-    try {
-      vm = await this.ctx.clients.compute.virtualMachines.get(this.config.resourceGroup, names.vm, {
-        abortSignal: deadlineSignal(this.config.timeouts.callMs, signal),
-      });
-    } catch (error) {
-      if (isNotFound(error)) return undefined;
-      throw this.toCrabboxError(error, []);
-    }
-    if (vm.tags?.lease !== spec.leaseID) {
-      throw new CrabboxError("slug_conflict", `azure VM ${names.vm} exists and belongs to another lease`, {
-        provider: "azure",
-      });
-    }
-    if (vm.provisioningState !== "Succeeded") return undefined;
-    if (spec.target === "windows" && !(await this.guard(() => this.bootstrapDone(names, signal)))) {
-      // The earlier call ended before the bootstrap finished: run it (again) on this VM.
-      try {
-        await this.runBootstrap(names, location, vm.tags ?? {}, signal);
-      } catch (error) {
-        await this.cleanupAfterFailure(spec, names, error, signal);
-        throw this.toCrabboxError(error, []);
-      }
-    }
-    const host = await this.guard(() => this.waitForAddress(names, signal));
-    return this.machine(
-      spec,
-      names,
-      location,
-      vm.hardwareProfile?.vmSize ?? spec.serverType,
-      toMarket(vm.priority),
-      host,
-      [],
-    );
-  }
-
-  private async createNetwork(
-    spec: MachineSpec,
-    names: LeaseResourceNames,
-    location: string,
-    infra: { subnetId: string; nsgId: string },
-    signal?: AbortSignal,
-  ): Promise<void> {
-    const { clients } = this.ctx;
-    const rg = this.config.resourceGroup;
-    const tags = this.tags(spec, spec.market);
-    const lro = () => ({
-      abortSignal: deadlineSignal(this.config.timeouts.networkMs, signal),
-      updateIntervalInMs: this.config.pollIntervalMs,
-    });
-    await clients.network.publicIPAddresses.createOrUpdate(
-      rg,
-      names.publicIP,
-      publicIPRequest(location, tags),
-      lro(),
-    );
-    await clients.network.networkInterfaces.createOrUpdate(
-      rg,
-      names.nic,
-      nicRequest({
-        location,
-        tags,
-        subnetId: infra.subnetId,
-        nsgId: infra.nsgId,
-        publicIPId: armId(this.ctx, "Microsoft.Network", "publicIPAddresses", names.publicIP),
-      }),
-      lro(),
-    );
-  }
-
-  private async createVm(
+  private async createCandidate(
     spec: MachineSpec,
     names: LeaseResourceNames,
     location: string,
     candidate: Candidate,
+    attempts: ProvisionAttempt[],
     signal?: AbortSignal,
   ): Promise<ProvisionedMachine> {
-    const { clients } = this.ctx;
-    const rg = this.config.resourceGroup;
     const tags = this.tags(spec, candidate.market, candidate.size);
     const request = vmRequest({
       spec,
@@ -322,69 +200,50 @@ export class AzureProvider implements Provider {
       tags,
       adminPassword: spec.target === "windows" ? randomAdminPassword(this.random) : undefined,
     });
-    const vm = await clients.compute.virtualMachines.createOrUpdate(rg, names.vm, request, {
-      abortSignal: deadlineSignal(this.config.timeouts.vmCreateMs, signal),
-      updateIntervalInMs: this.config.pollIntervalMs,
-    });
-    await clients.compute.disks
-      .update(
-        rg,
-        names.osDisk,
-        { tags },
-        {
-          abortSignal: deadlineSignal(this.config.timeouts.callMs, signal),
-          updateIntervalInMs: this.config.pollIntervalMs,
-        },
-      )
-      .catch((error: unknown) => {
-        // An ephemeral or not-yet-listed disk has nothing to tag; clean-up finds it by name.
-        if (!isNotFound(error)) throw error;
-      });
-    if (spec.target === "windows") await this.runBootstrap(names, location, tags, signal);
-    const host = await this.waitForAddress(names, signal);
-    return this.machine(
-      spec,
-      names,
-      location,
-      vm.hardwareProfile?.vmSize ?? candidate.size,
-      candidate.market,
-      host,
-      [],
-    );
+    const vm = await createLeaseVm(this.ctx, names, request, signal);
+    if (spec.target === "windows") {
+      await runBootstrap(this.ctx, names, location, tags, this.unixNow(), signal);
+    }
+    const host = await waitForAddress(this.ctx, names, signal);
+    const size = vm.hardwareProfile?.vmSize ?? candidate.size;
+    return this.machine(spec, names, location, size, candidate.market, host, attempts);
   }
 
-  /** The Windows bootstrap: the script extension finishing is what makes the machine usable. */
-  private async runBootstrap(
+  /** A VM this lease already made (an earlier create that ended on our side) is adopted. */
+  private async adopt(
+    spec: MachineSpec,
     names: LeaseResourceNames,
     location: string,
-    tags: Record<string, string>,
     signal?: AbortSignal,
-  ): Promise<void> {
-    await this.ctx.clients.compute.virtualMachineExtensions.createOrUpdate(
-      this.config.resourceGroup,
-      names.vm,
-      names.extension,
-      bootstrapExtensionRequest({ location, tags, timestamp: Math.floor(this.now() / 1000) }),
-      {
-        abortSignal: deadlineSignal(this.config.timeouts.extensionMs, signal),
-        updateIntervalInMs: this.config.pollIntervalMs,
-      },
-    );
-  }
-
-  /** Whether an adopted Windows VM already finished its bootstrap. */
-  private async bootstrapDone(names: LeaseResourceNames, signal?: AbortSignal): Promise<boolean> {
+  ): Promise<ProvisionedMachine | undefined> {
+    const vm = await this.guard(async () => {
+      try {
+        return await this.ctx.clients.compute.virtualMachines.get(this.config.resourceGroup, names.vm, {
+          abortSignal: deadlineSignal(this.config.timeouts.callMs, signal),
+        });
+      } catch (error) {
+        if (isNotFound(error)) return undefined;
+        throw error;
+      }
+    });
+    if (!vm) return undefined;
+    if (vm.tags?.lease !== spec.leaseID) {
+      throw new CrabboxError("slug_conflict", `azure VM ${names.vm} exists and belongs to another lease`, {
+        provider: "azure",
+      });
+    }
+    if (vm.provisioningState !== "Succeeded") return undefined;
     try {
-      const extension = await this.ctx.clients.compute.virtualMachineExtensions.get(
-        this.config.resourceGroup,
-        names.vm,
-        names.extension,
-        { abortSignal: deadlineSignal(this.config.timeouts.callMs, signal) },
-      );
-      return extension.provisioningState === "Succeeded";
+      if (spec.target === "windows" && !(await bootstrapDone(this.ctx, names, signal))) {
+        // The earlier call ended before the bootstrap finished: run it (again) on this VM.
+        await runBootstrap(this.ctx, names, location, vm.tags ?? {}, this.unixNow(), signal);
+      }
+      const host = await waitForAddress(this.ctx, names, signal);
+      const size = vm.hardwareProfile?.vmSize ?? spec.serverType;
+      return this.machine(spec, names, location, size, toMarket(vm.priority), host, []);
     } catch (error) {
-      if (isNotFound(error)) return false;
-      throw error;
+      await this.cleanupAfterFailure(spec, names, error, signal);
+      throw this.toCrabboxError(error, []);
     }
   }
 
@@ -413,62 +272,8 @@ export class AzureProvider implements Provider {
     };
   }
 
-  private async publicAddress(names: LeaseResourceNames, signal?: AbortSignal): Promise<string | undefined> {
-    const ip = await this.ctx.clients.network.publicIPAddresses.get(
-      this.config.resourceGroup,
-      names.publicIP,
-      {
-        abortSignal: deadlineSignal(this.config.timeouts.callMs, signal),
-      },
-    );
-    return ip.ipAddress || undefined;
-  }
-
-  private async waitForAddress(names: LeaseResourceNames, signal?: AbortSignal): Promise<string> {
-    const deadline = Date.now() + this.config.timeouts.ipWaitMs;
-    for (;;) {
-      const address = await this.publicAddress(names, signal);
-      if (address) return address;
-      if (Date.now() + this.config.pollIntervalMs > deadline) {
-        throw new CrabboxError("timeout", `azure public IP ${names.publicIP} got no address in time`, {
-          provider: "azure",
-        });
-      }
-      await sleep(this.config.pollIntervalMs, signal);
-    }
-  }
-
-  /** Between candidates only the VM and its disk go; the NIC and IP are reused. */
-  private async discardCandidate(names: LeaseResourceNames, signal?: AbortSignal): Promise<void> {
-    const { clients } = this.ctx;
-    const rg = this.config.resourceGroup;
-    const lro = (ms: number) => ({
-      abortSignal: deadlineSignal(ms, signal),
-      updateIntervalInMs: this.config.pollIntervalMs,
-    });
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await clients.compute.virtualMachines.delete(rg, names.vm, lro(this.config.timeouts.vmCreateMs));
-        await clients.compute.disks
-          .delete(rg, names.osDisk, lro(this.config.timeouts.networkMs))
-          .catch((error) => {
-            if (!isNotFound(error)) throw error;
-          });
-        return;
-      } catch (error) {
-        if (isNotFound(error)) {
-          // The VM is gone (or never appeared); its disk may still be there.
-          await clients.compute.disks
-            .delete(rg, names.osDisk, lro(this.config.timeouts.networkMs))
-            .catch((e) => {
-              if (!isNotFound(e)) throw e;
-            });
-          return;
-        }
-        if (attempt >= this.config.deleteAttempts) throw error;
-        await sleep(this.config.deleteRetryDelayMs, signal);
-      }
-    }
+  private unixNow(): number {
+    return Math.floor(this.now() / 1000);
   }
 
   private async cleanupAfterFailure(
@@ -501,8 +306,7 @@ export class AzureProvider implements Provider {
   private toCrabboxError(error: unknown, attempts: ProvisionAttempt[]): CrabboxError {
     if (error instanceof CrabboxError) return error;
     const text = safeErrorText(error, [this.config.clientSecret]);
-    const category = createFailureCategory(error, "on-demand");
-    if (category === "timeout") {
+    if (createFailureCategory(error, "on-demand") === "timeout") {
       return new CrabboxError("timeout", `azure call timed out: ${text}`, { provider: "azure", attempts });
     }
     return new CrabboxError("provider_error", `azure: ${text}`, { provider: "azure", attempts });
