@@ -84,7 +84,7 @@ describe("azure fallback ladder", () => {
       ["Standard_F16s_v2", "Spot"],
       ["Standard_F16s_v2", "Regular"],
     ]);
-    expect((error.details?.attempts as unknown[]).length).toBe(2);
+    expect(error.details?.attempts).toHaveLength(2);
     for (const type of ["virtualMachine", "networkInterface", "publicIPAddress", "disk"] as const) {
       expect(arm.fake.all(type), type).toEqual([]);
     }
