@@ -70,7 +70,12 @@ export function serverTypeCandidates(
   lastResort?: string,
 ): string[] {
   if (request.serverTypeExplicit) return [request.serverType];
-  const ordered = [request.serverType, ...classTypes(table, request.class), lastResort];
+  // A request that names only its class may carry the class name as its type: not a real type.
+  const requested =
+    request.serverType === request.class && Object.hasOwn(table, request.class)
+      ? undefined
+      : request.serverType;
+  const ordered = [requested, ...classTypes(table, request.class), lastResort];
   return [...new Set(ordered.filter((t): t is string => typeof t === "string" && t.length > 0))];
 }
 

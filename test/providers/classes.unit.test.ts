@@ -37,6 +37,12 @@ describe("class → server type candidates", () => {
     expect(list).toHaveLength(6);
   });
 
+  it("does not try the class name itself when a request carries it as its type", () => {
+    expect(
+      serverTypeCandidates({ class: "fast", serverType: "fast", serverTypeExplicit: false }, hetznerClasses),
+    ).toEqual(["ccx43", "cpx62", "cx53"]);
+  });
+
   it("takes an unknown class as a literal type, and never inherits object prototype keys", () => {
     expect(
       serverTypeCandidates({ class: "cx22", serverType: "cx22", serverTypeExplicit: false }, hetznerClasses),

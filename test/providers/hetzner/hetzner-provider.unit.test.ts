@@ -294,3 +294,11 @@ describe("a create that appears only after the caller gave up", () => {
     expect(fake.inventory()).toEqual({ servers: [], keys: [] });
   });
 });
+
+describe("a lease that names only its class", () => {
+  it("starts with the class's first type, not the class name", async () => {
+    const machine = await provider().create(machineSpec("hetzner", { class: "large", serverType: "large" }));
+    expect(posts("/servers").map((r) => (r.body as { server_type: string }).server_type)).toEqual(["ccx53"]);
+    expect(machine.serverType).toBe("ccx53");
+  });
+});
