@@ -11,6 +11,10 @@
  * time; referential integrity (a NIC used by a VM, a public IP used by a NIC or a disk
  * attached to a VM cannot be deleted); and injected faults.
  */
+/** ARM documents are free-form JSON; the fake reads them loosely, as Azure does. */
+// biome-ignore lint/suspicious/noExplicitAny: free-form JSON documents
+export type ArmDocument = any;
+
 export type ArmResourceType =
   | "resourceGroup"
   | "virtualNetwork"
@@ -177,12 +181,12 @@ export class FakeArm {
   }
 
   /** The visible and invisible resources of a type (what really exists). */
-  all(type?: ArmResourceType): Array<{ id: string; name: string; type: ArmResourceType; body: any }> {
+  all(type?: ArmResourceType): Array<{ id: string; name: string; type: ArmResourceType; body: ArmDocument }> {
     this.advance();
     return [...this.resources.values()].filter((r) => !type || r.type === type);
   }
 
-  find(type: ArmResourceType, name: string): any {
+  find(type: ArmResourceType, name: string): ArmDocument {
     return this.all(type).find((r) => r.name.toLowerCase() === name.toLowerCase())?.body;
   }
 
@@ -467,7 +471,7 @@ export class FakeArm {
     properties: Record<string, unknown>,
   ): FakeResponse | undefined {
     if (type === "networkInterface") {
-      for (const config of (properties.ipConfigurations as Array<any>) ?? []) {
+      for (const config of (properties.ipConfigurations as Array<ArmDocument>) ?? []) {
         if (!this.reference(config?.properties?.subnet?.id)) {
           return armError(400, "InvalidResourceReference", "subnet referenced by the NIC was not found");
         }
@@ -479,11 +483,12 @@ export class FakeArm {
       if (nsg && !this.reference(nsg)) return armError(400, "InvalidResourceReference", "NSG not found");
     }
     if (type === "virtualMachine") {
-      const nics = ((properties.networkProfile as any)?.networkInterfaces as Array<{ id: string }>) ?? [];
+      const nics =
+        ((properties.networkProfile as ArmDocument)?.networkInterfaces as Array<{ id: string }>) ?? [];
       for (const nicRef of nics) {
         const nic = this.reference(nicRef.id);
         if (!nic) return armError(400, "InvalidResourceReference", "NIC referenced by the VM was not found");
-        const owner = (nic.body.properties as any)?.virtualMachine?.id as string | undefined;
+        const owner = (nic.body.properties as ArmDocument)?.virtualMachine?.id as string | undefined;
         if (owner && owner.toLowerCase() !== key) {
           return armError(400, "NicInUse", "The network interface is in use by another virtual machine.");
         }
@@ -497,14 +502,14 @@ export class FakeArm {
 
   /** What Azure does once a create succeeds: IPs get addresses, VMs claim NICs and get disks. */
   private afterCreate(resource: StoredResource): void {
-    const props = resource.body.properties as Record<string, any>;
+    const props = resource.body.properties as Record<string, ArmDocument>;
     if (resource.type === "publicIPAddress" && !props.ipAddress) {
       props.ipAddress = `192.0.2.${this.nextAddress++}`;
     }
     if (resource.type === "virtualMachine") {
       for (const nicRef of props.networkProfile?.networkInterfaces ?? []) {
         const nic = this.resources.get(String(nicRef.id).toLowerCase());
-        if (nic) (nic.body.properties as any).virtualMachine = { id: resource.id };
+        if (nic) (nic.body.properties as ArmDocument).virtualMachine = { id: resource.id };
       }
       const osDisk = props.storageProfile?.osDisk;
       if (osDisk?.name && !osDisk.diffDiskSettings) {
@@ -556,7 +561,7 @@ export class FakeArm {
       const user = all.find(
         (r) =>
           r.type === "virtualMachine" &&
-          ((r.body.properties as any)?.networkProfile?.networkInterfaces ?? []).some(
+          ((r.body.properties as ArmDocument)?.networkProfile?.networkInterfaces ?? []).some(
             (n: { id: string }) => n.id.toLowerCase() === resource.id.toLowerCase(),
           ),
       );
@@ -572,8 +577,8 @@ export class FakeArm {
       const user = all.find(
         (r) =>
           r.type === "networkInterface" &&
-          ((r.body.properties as any)?.ipConfigurations ?? []).some(
-            (c: any) =>
+          ((r.body.properties as ArmDocument)?.ipConfigurations ?? []).some(
+            (c: ArmDocument) =>
               String(c?.properties?.publicIPAddress?.id ?? "").toLowerCase() === resource.id.toLowerCase(),
           ),
       );
@@ -586,7 +591,7 @@ export class FakeArm {
       }
     }
     if (resource.type === "disk") {
-      const owner = (resource.body as any).managedBy as string | undefined;
+      const owner = (resource.body as ArmDocument).managedBy as string | undefined;
       if (owner && this.resources.has(owner.toLowerCase())) {
         return armError(409, "OperationNotAllowed", `Disk ${resource.name} is attached to VM ${owner}.`);
       }
@@ -601,15 +606,15 @@ export class FakeArm {
     for (const child of [...this.resources.keys()])
       if (child.startsWith(`${key}/`)) this.resources.delete(child);
     if (resource.type === "virtualMachine") {
-      const props = resource.body.properties as Record<string, any>;
+      const props = resource.body.properties as Record<string, ArmDocument>;
       for (const nicRef of props.networkProfile?.networkInterfaces ?? []) {
         const nic = this.resources.get(String(nicRef.id).toLowerCase());
-        if (nic) delete (nic.body.properties as any).virtualMachine;
+        if (nic) delete (nic.body.properties as ArmDocument).virtualMachine;
       }
       const osDisk = props.storageProfile?.osDisk;
       for (const disk of [...this.resources.values()]) {
-        if (disk.type === "disk" && String((disk.body as any).managedBy).toLowerCase() === key) {
-          (disk.body as any).managedBy = undefined;
+        if (disk.type === "disk" && String((disk.body as ArmDocument).managedBy).toLowerCase() === key) {
+          (disk.body as ArmDocument).managedBy = undefined;
           if (osDisk?.deleteOption === "Delete") this.resources.delete(disk.id.toLowerCase());
         }
       }

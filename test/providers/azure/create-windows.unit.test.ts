@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { windowsExtensionCommand } from "../../../src/providers/bootstrap/windows";
-import { type RunningFakeArm, startFakeArm } from "../../support/fake-arm";
+import { type ArmDocument, type RunningFakeArm, startFakeArm } from "../../support/fake-arm";
 import { leaseSpec, providerFor } from "./harness";
 
 let arm: RunningFakeArm;
@@ -44,7 +44,7 @@ describe("azure create (native Windows)", () => {
     expect(extension!.path).toMatch(
       /\/virtualMachines\/crabbox-[a-z-]+-[0-9a-f]{8}\/extensions\/crabbox-bootstrap$/,
     );
-    const ext = extension!.body as any;
+    const ext = extension!.body as ArmDocument;
     expect(ext.tags.lease).toBe(spec.leaseID);
     expect(ext.properties).toMatchObject({
       publisher: "Microsoft.Compute",

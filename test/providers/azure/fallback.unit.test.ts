@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { CrabboxError } from "../../../src/errors";
-import { type ArmRequest, type RunningFakeArm, startFakeArm } from "../../support/fake-arm";
+import { type ArmDocument, type ArmRequest, type RunningFakeArm, startFakeArm } from "../../support/fake-arm";
 import { leaseSpec, providerFor } from "./harness";
 
 let arm: RunningFakeArm;
@@ -11,11 +11,14 @@ afterEach(async () => {
   await arm.close();
 });
 
-const isSpot = (r: ArmRequest) => (r.body as any)?.properties?.priority === "Spot";
+const isSpot = (r: ArmRequest) => (r.body as ArmDocument)?.properties?.priority === "Spot";
 const vmPuts = () =>
   arm.fake
     .requestsTo("PUT", "virtualMachine")
-    .map((r) => [(r.body as any).properties.hardwareProfile.vmSize, (r.body as any).properties.priority]);
+    .map((r) => [
+      (r.body as ArmDocument).properties.hardwareProfile.vmSize,
+      (r.body as ArmDocument).properties.priority,
+    ]);
 
 describe("azure fallback ladder", () => {
   it("walks every size on spot, then falls back to regular priority after spot refusals", async () => {

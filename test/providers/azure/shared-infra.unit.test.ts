@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { CrabboxError } from "../../../src/errors";
 import { sshRuleName } from "../../../src/providers/azure/nsg-rules";
-import { type RunningFakeArm, startFakeArm } from "../../support/fake-arm";
+import { type ArmDocument, type RunningFakeArm, startFakeArm } from "../../support/fake-arm";
 import { leaseSpec, providerFor } from "./harness";
 
 let arm: RunningFakeArm;
@@ -85,7 +85,7 @@ describe("azure shared infrastructure", () => {
     await providerFor(arm).create(leaseSpec({ sshCIDRs: ["203.0.113.7/32"] }));
 
     const [put] = arm.fake.requestsTo("PUT", "networkSecurityGroup");
-    const body = put!.body as { tags: Record<string, string>; properties: { securityRules: any[] } };
+    const body = put!.body as { tags: Record<string, string>; properties: { securityRules: ArmDocument[] } };
     expect(body.tags.team).toBe("infra");
     const rules = body.properties.securityRules;
     expect(rules.find((r) => r.name === "allow-bastion")?.properties).toMatchObject({
@@ -111,7 +111,8 @@ describe("azure shared infrastructure", () => {
       provider.create(leaseSpec({ leaseID: "cbx_0000000000a1", sshCIDRs: ["198.51.100.1/32"] })),
       provider.create(leaseSpec({ leaseID: "cbx_0000000000a2", sshCIDRs: ["198.51.100.2/32"] })),
     ]);
-    const rules = arm.fake.find("networkSecurityGroup", "crabbox-nsg").properties.securityRules as any[];
+    const rules = arm.fake.find("networkSecurityGroup", "crabbox-nsg").properties
+      .securityRules as ArmDocument[];
     expect(rules.map((r) => r.name).sort()).toEqual(
       [
         sshRuleName(2222, "198.51.100.1/32"),
