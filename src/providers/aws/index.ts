@@ -149,7 +149,7 @@ export class AwsProvider implements Provider {
 
   async findByLease(leaseID: string): Promise<ProviderMachine[]> {
     const found: ProviderMachine[] = [];
-    for (const region of this.regions) {
+    for (const region of this.searchRegions()) {
       found.push(...(await this.instancesOfLease(region, leaseID)).map((i) => toMachine(i, region)));
     }
     return found;
@@ -157,7 +157,7 @@ export class AwsProvider implements Provider {
 
   async list(): Promise<ProviderMachine[]> {
     const found: ProviderMachine[] = [];
-    for (const region of this.regions) {
+    for (const region of this.searchRegions()) {
       const instances = await this.describeInstances(region, [
         { Name: "tag:crabbox", Values: ["true"] },
         { Name: "instance-state-name", Values: liveStates },
@@ -207,6 +207,15 @@ export class AwsProvider implements Provider {
     await this.client(target.region ?? this.region).send(
       new CreateTagsCommand({ Resources: [target.cloudID], Tags: tagsOf(labels) }),
     );
+  }
+
+  /**
+   * The configured regions plus any a lease asked for in this process. Regions that leases
+   * may request should be configured (CRABBOX_CAPACITY_REGIONS) so that inventories made
+   * after a restart still cover them.
+   */
+  private searchRegions(): string[] {
+    return [...new Set([...this.regions, ...this.clients.keys()])];
   }
 
   private client(region: string): EC2Client {
