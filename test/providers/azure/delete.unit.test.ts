@@ -135,6 +135,31 @@ describe("azure inventory", () => {
     ]);
   });
 
+  it("refreshes a VM's labels in place, only for the lease that owns it", async () => {
+    const provider = providerFor(arm);
+    const spec = leaseSpec();
+    const machine = await provider.create(spec);
+    const target = { cloudID: machine.cloudID, leaseID: spec.leaseID };
+    await provider.updateLabels(target, {
+      state: "ready",
+      last_touched_at: "1780000600",
+      windows_mode: "normal",
+    });
+    const tags = arm.fake.find("virtualMachine", machine.cloudID).tags;
+    expect(tags).toMatchObject({
+      state: "ready",
+      last_touched_at: "1780000600",
+      lease: spec.leaseID,
+      market: "spot",
+    });
+    expect(tags.crabbox_windows_mode).toBe("normal");
+    expect(tags.windows_mode).toBeUndefined();
+    await expect(
+      provider.updateLabels({ ...target, leaseID: "cbx_ffffffffffff" }, { state: "x" }),
+    ).rejects.toMatchObject({ code: "forbidden" });
+    expect(arm.fake.find("virtualMachine", machine.cloudID).tags.state).toBe("ready");
+  });
+
   it("returns an empty inventory when the resource group does not exist yet", async () => {
     await expect(providerFor(arm).list()).resolves.toEqual([]);
   });
