@@ -21,9 +21,11 @@ import { LoginCommand } from "./login";
 import { LogoutCommand } from "./logout";
 import { LogsCommand } from "./logs";
 import { ResultsCommand } from "./results";
+import { RunCommand } from "./run";
 import { SshCommand } from "./ssh";
 import { StatusCommand } from "./status";
 import { StopCommand } from "./stop";
+import { SyncPlanCommand } from "./sync-plan";
 import { UsageCommand } from "./usage";
 import { WarmupCommand } from "./warmup";
 import { WhoamiCommand } from "./whoami";
@@ -37,6 +39,8 @@ export const commandClasses: CommandClass<CrabboxContext>[] = [
   ConfigPathCommand,
   ConfigSetBrokerCommand,
   WarmupCommand,
+  RunCommand,
+  SyncPlanCommand,
   SshCommand,
   StatusCommand,
   ListCommand,

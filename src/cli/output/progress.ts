@@ -34,8 +34,14 @@ export function createProgress(
     return { phase() {}, bytes() {}, info() {}, warn: (m) => stream.write(`warning: ${m}\n`), done() {} };
   }
   if (!stream.isTTY) {
+    let last = "";
     return {
-      phase: (name, detail) => stream.write(`${name}${detail ? ` ${detail}` : ""}\n`),
+      // Plain logs get one line per phase, not one per progress tick.
+      phase: (name, detail) => {
+        if (name === last) return;
+        last = name;
+        stream.write(`${name}${detail ? ` ${detail}` : ""}\n`);
+      },
       bytes() {},
       info: (m) => stream.write(`${m}\n`),
       warn: (m) => stream.write(`warning: ${m}\n`),

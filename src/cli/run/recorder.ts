@@ -66,10 +66,14 @@ export class RunRecorder {
   private readonly log = new TailBuffer(logCap);
   private readonly streamBuffers: Record<"stdout" | "stderr", Buffer[]> = { stdout: [], stderr: [] };
 
-  constructor(
-    private readonly client: CoordinatorClient | undefined,
-    private readonly warn: (message: string) => void,
-  ) {}
+  private client: CoordinatorClient | undefined;
+
+  constructor(private readonly warn: (message: string) => void) {}
+
+  /** Records through this coordinator (static hosts have none, and record nothing). */
+  attach(client: CoordinatorClient): void {
+    this.client = client;
+  }
 
   get enabled(): boolean {
     return Boolean(this.client && this.runID && !this.disabled);

@@ -66,6 +66,8 @@ export interface ActiveTarget {
   client?: CoordinatorClient;
   /** True when this command created the lease (and so releases it unless kept). */
   acquired: boolean;
+  /** A fresh ready session after a dropped connection; replaces `session`. */
+  reconnect(): Promise<SshSession>;
   /** Stops heartbeats, closes SSH and releases an acquired lease unless `keep`. Never throws. */
   finish(keep: boolean): Promise<void>;
 }
@@ -79,6 +81,8 @@ export interface AcquireOptions {
   id?: string;
   keep: boolean;
   recorder?: RunRecorder;
+  /** The command being run, for the run record. */
+  command?: string[];
   /** Bootstrap wait for a fresh machine. */
   readyTimeoutMs?: number;
   /** Takes a telemetry sample for heartbeats (Linux machines). */
@@ -104,17 +108,24 @@ export async function acquireTarget(options: AcquireOptions): Promise<ActiveTarg
       phase: "ready-check",
       onWaiting: (m) => progress.info(m),
     });
-    return {
+    const active: ActiveTarget = {
       connection,
       session,
       acquired: false,
+      async reconnect() {
+        active.session.close();
+        active.session = await waitReady(connection, { timeoutMs: 60_000, signal, phase: "reconnect" });
+        return active.session;
+      },
       async finish() {
-        session.close();
+        active.session.close();
       },
     };
+    return active;
   }
 
   const client = await coordinatorFor(config, env, progress);
+  recorder?.attach(client);
   const pending = options.id ? undefined : newPendingLease();
   let heartbeat: HeartbeatLoop | undefined;
   let session: SshSession | undefined;
@@ -135,7 +146,7 @@ export async function acquireTarget(options: AcquireOptions): Promise<ActiveTarg
         target: config.target,
         class: config.class,
         serverType: config.serverType,
-        command: [],
+        command: options.command ?? [],
       });
       recorder?.event({
         type: "leasing.started",
@@ -190,7 +201,21 @@ export async function acquireTarget(options: AcquireOptions): Promise<ActiveTarg
       phase: pending ? "bootstrap" : "ready-check",
       onWaiting: (m) => progress.phase("waiting for ssh", m),
     });
-    return { connection, session, lease, client, acquired: Boolean(pending), finish };
+    const active: ActiveTarget = {
+      connection,
+      session,
+      lease,
+      client,
+      acquired: Boolean(pending),
+      async reconnect() {
+        session?.close();
+        session = await waitReady(connection, { timeoutMs: 2 * 60_000, signal, phase: "reconnect" });
+        active.session = session;
+        return session;
+      },
+      finish,
+    };
+    return active;
   } catch (error) {
     await finish(false);
     throw error;

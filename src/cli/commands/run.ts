@@ -1,0 +1,80 @@
+import { CrabboxError } from "../../errors";
+import { runFlow } from "../run/flow";
+import { Command, Option } from "./clipanion";
+import { repoRoot } from "./init";
+import { LeaseCreateCommand } from "./lease-create";
+
+export class RunCommand extends LeaseCreateCommand {
+  static override paths = [["run"]];
+  static override usage = Command.Usage({
+    description: "Lease a machine, sync this checkout, run a command there with live output, release",
+    details:
+      "Exits with the remote command's status. The command after `--` runs as an argv (no remote shell expansion); " +
+      "with --shell, or as one quoted string, it runs as a shell script. Ctrl-C stops the remote command and still releases the lease.",
+    examples: [
+      ["Run the tests on a fresh machine", "crabbox run -- pnpm test"],
+      ["Reuse a warm lease", "crabbox run --id blue-lobster -- make check"],
+      ["A shell pipeline", 'crabbox run --shell -- "pnpm build && pnpm test | tee out.txt"'],
+    ],
+  });
+  id = Option.String("--id", { description: "Reuse this lease (ID or slug) instead of leasing one" });
+  keep = Option.Boolean("--keep", false, { description: "Keep the lease after the run" });
+  noSync = Option.Boolean("--no-sync", false, { description: "Do not sync the checkout" });
+  syncOnly = Option.Boolean("--sync-only", false, {
+    description: "Sync, then stop without running a command",
+  });
+  shell = Option.Boolean("--shell", false, { description: "Run the command words as one shell script" });
+  junit = Option.String("--junit", {
+    description: "Comma-separated JUnit XML globs to collect (overrides results.junit)",
+  });
+  forceSyncLarge = Option.Boolean("--force-sync-large", false, {
+    description: "Allow a sync above the size guard",
+  });
+  allowMassDeletions = Option.Boolean("--allow-mass-deletions", false, {
+    description: "Allow a sync that deletes most remote files",
+  });
+  command = Option.Rest({ name: "command" });
+
+  async execute(): Promise<number> {
+    if (this.market && !["spot", "on-demand"].includes(this.market)) {
+      throw new CrabboxError("usage", `--market must be spot or on-demand, got "${this.market}"`);
+    }
+    if (this.command.length === 0 && !this.syncOnly) {
+      throw new CrabboxError("usage", "usage: crabbox run [flags] -- <command…> (or --sync-only)");
+    }
+    if (this.syncOnly && this.noSync)
+      throw new CrabboxError("usage", "--sync-only and --no-sync contradict each other");
+    const config = this.loadConfig();
+    const junit =
+      this.junit !== undefined
+        ? this.junit
+            .split(",")
+            .map((s) => s.trim())
+            .filter(Boolean)
+        : config.results.junit;
+    return runFlow(
+      {
+        config,
+        env: this.env,
+        cwd: this.context.cwd,
+        repoRoot: repoRoot(this.context.cwd),
+        signal: this.context.signal,
+        stdout: this.context.stdout,
+        stderr: this.context.stderr,
+        progress: this.progress(),
+      },
+      {
+        argv: this.command,
+        shell: this.shell,
+        keep: this.keep || Boolean(this.id),
+        id: this.id,
+        noSync: this.noSync,
+        syncOnly: this.syncOnly,
+        junit,
+        timingJson: this.timingJson,
+        forceSyncLarge: this.forceSyncLarge,
+        allowMassDeletions: this.allowMassDeletions,
+      },
+    );
+  }
+}
