@@ -10,7 +10,8 @@
  * so a second create for the same lease adopts the VM the first one made.
  */
 import { CrabboxError } from "../../errors";
-import { sshPortsOf } from "../bootstrap/linux";
+import { linuxCloudInit, sshPortsOf } from "../bootstrap/linux";
+import { windowsBootstrapScript } from "../bootstrap/windows";
 import type {
   DeleteOutcome,
   DeleteTarget,
@@ -46,7 +47,7 @@ import {
   toAzureTags,
 } from "./names";
 import { ensureSharedInfra } from "./shared-infra";
-import { randomAdminPassword, vmRequest } from "./vm-request";
+import { imageReference, randomAdminPassword, vmRequest } from "./vm-request";
 
 const locationPattern = /^[a-z0-9]{2,40}$/;
 
@@ -86,6 +87,12 @@ export class AzureProvider implements Provider {
         field: "windowsMode",
       });
     }
+    // Bad input (a malformed key, user or work root) fails here, before anything is created.
+    if (spec.target === "windows") windowsBootstrapScript(spec);
+    else linuxCloudInit(spec);
+    imageReference(
+      spec.image ?? (spec.target === "windows" ? this.config.windowsImage : this.config.linuxImage),
+    );
     const names = namesForLease(spec.leaseID, spec.slug);
     const adopted = await this.adopt(spec, names, location, signal);
     if (adopted) return adopted;

@@ -76,4 +76,18 @@ describe("azure create (linux) through the real SDK clients", () => {
     }
     expect(fake.tokenRequests).toBe(1);
   });
+
+  it("rejects a malformed lease key or image before creating anything", async () => {
+    const before = arm.fake.requests.length;
+    const provider = providerFor(arm);
+    await expect(
+      provider.create(
+        leaseSpec({ leaseID: "cbx_0000000000bd", sshPublicKey: "-----BEGIN OPENSSH PRIVATE KEY-----" }),
+      ),
+    ).rejects.toMatchObject({ code: "invalid_request", details: { field: "sshPublicKey" } });
+    await expect(
+      provider.create(leaseSpec({ leaseID: "cbx_0000000000be", image: "Canonical:ubuntu" })),
+    ).rejects.toMatchObject({ code: "invalid_request", details: { field: "image" } });
+    expect(arm.fake.requests.length).toBe(before);
+  });
 });
