@@ -1,6 +1,5 @@
 import { CrabboxError } from "../errors";
 import { awsProviderFromEnv } from "./aws/from-env";
-import { azureProviderFromEnv } from "./azure";
 import { hetznerProviderFromEnv } from "./hetzner/from-env";
 import { LocalProvider } from "./local";
 import { type Provider, type ProviderName, providerNames } from "./provider";
@@ -66,7 +65,8 @@ export function providerFor(name: ProviderName, env: ProviderEnv): Provider {
           "the AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET and AZURE_SUBSCRIPTION_ID secrets",
         );
       }
-      return azureProviderFromEnv(env);
+      // The Azure SDK is large: load it only when an Azure lease actually needs it.
+      return lazyProvider("azure", async () => (await import("./azure")).azureProviderFromEnv(env));
   }
 }
 
@@ -78,4 +78,22 @@ function notConfigured(name: ProviderName, missing: string): CrabboxError {
       field: "provider",
     },
   );
+}
+
+/** A provider whose implementation module is imported on first use. */
+function lazyProvider(name: ProviderName, load: () => Promise<Provider>): Provider {
+  let loaded: Promise<Provider> | undefined;
+  const get = () => {
+    loaded ??= load();
+    return loaded;
+  };
+  return {
+    name,
+    create: async (spec, signal) => (await get()).create(spec, signal),
+    findByLease: async (leaseID) => (await get()).findByLease(leaseID),
+    list: async () => (await get()).list(),
+    delete: async (target) => (await get()).delete(target),
+    hourlyPriceUSD: async (serverType, region) => (await get()).hourlyPriceUSD?.(serverType, region),
+    updateLabels: async (target, labels) => (await get()).updateLabels?.(target, labels),
+  };
 }
