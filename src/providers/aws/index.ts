@@ -30,7 +30,7 @@ import {
   type Tag,
   TerminateInstancesCommand,
 } from "@aws-sdk/client-ec2";
-import { providerKeyForLease, providerMachineName } from "../../domain/ids";
+import { fnv1a32, providerKeyForLease, providerMachineName } from "../../domain/ids";
 import { CrabboxError } from "../../errors";
 import { linuxCloudInit, sshPortsOf } from "../bootstrap/linux";
 import { awsLinuxClasses, awsPolicyFallback, awsWindowsClasses, serverTypeCandidates } from "../classes";
@@ -440,7 +440,6 @@ export class AwsProvider implements Provider {
     const vcpuCeiling = new Map<Market, number>();
     const blockedMarkets = new Set<Market>();
     const onDemandEligible = new Set<string>(spec.market === "on-demand" ? types : []);
-    let index = 0;
     const passes: Market[] = spec.market === "spot" ? ["spot", "on-demand"] : ["on-demand"];
     for (const market of passes) {
       for (const serverType of types) {
@@ -461,8 +460,7 @@ export class AwsProvider implements Provider {
           if (market === "spot") onDemandEligible.add(serverType);
           continue;
         }
-        const token = index === 0 ? spec.leaseID : `${spec.leaseID}-${index}`;
-        index++;
+        const token = clientTokenFor(spec, serverType, market, types[0]);
         try {
           const instance = await this.runInstance(
             spec,
@@ -763,6 +761,21 @@ export class AwsProvider implements Provider {
       );
     }
   }
+}
+
+/**
+ * The requested type in the requested market launches with the lease ID as its token; every
+ * other (type, market) gets its own stable token. A retried ladder thus repeats each launch
+ * idempotently, and no two different launches share a token (IdempotentParameterMismatch).
+ */
+export function clientTokenFor(
+  spec: MachineSpec,
+  serverType: string,
+  market: Market,
+  firstType?: string,
+): string {
+  if (serverType === firstType && market === spec.market) return spec.leaseID;
+  return `${spec.leaseID}-${fnv1a32(`${serverType}/${market}`).toString(16).padStart(8, "0")}`;
 }
 
 function companionLabels(spec: MachineSpec): Record<string, string> {

@@ -39,6 +39,8 @@ function provider(change: Partial<AwsProviderOptions> = {}) {
 const spec = (change: Parameters<typeof machineSpec>[1] = {}) =>
   machineSpec("aws", { sshCIDRs: ["203.0.113.7/32"], ...change });
 const calls = (action: string) => fake.requests.filter((r) => r.action === action && !r.fault);
+const runsKey = (p: URLSearchParams) =>
+  `${p.get("InstanceType")}/${p.get("InstanceMarketOptions.MarketType") ?? "on-demand"}`;
 const runs = () =>
   calls("RunInstances").map(
     (r) =>
@@ -161,6 +163,22 @@ describe("AWS create", () => {
     const tokens = calls("RunInstances").map((r) => r.params.get("ClientToken"));
     expect(new Set(tokens).size).toBe(tokens.length);
     expect(tokens[0]).toBe(spec().leaseID);
+  });
+
+  it("gives each (type, market) the same token in every retry of the ladder", async () => {
+    for (const t of ["c7a.4xlarge", "t3.small"]) {
+      fake.refusals.set(`${t}/spot`, "InsufficientInstanceCapacity");
+      fake.refusals.set(`${t}/on-demand`, "InsufficientInstanceCapacity");
+    }
+    const s = spec({ class: "c7a.4xlarge", serverType: "c7a.4xlarge" });
+    const p = provider();
+    await expect(p.create(s)).rejects.toMatchObject({ code: "capacity_unavailable" });
+    await expect(p.create(s)).rejects.toMatchObject({ code: "capacity_unavailable" });
+    const launches = calls("RunInstances").map((r) => `${runsKey(r.params)}=${r.params.get("ClientToken")}`);
+    expect(launches).toHaveLength(8);
+    expect(launches.slice(4)).toEqual(launches.slice(0, 4));
+    expect(launches[0]).toBe(`c7a.4xlarge/spot=${s.leaseID}`);
+    expect(new Set(launches).size).toBe(4);
   });
 
   it("does not hammer a vCPU quota: bigger types in that market are skipped, smaller ones tried", async () => {
