@@ -74,7 +74,10 @@ export function fleetStub() {
   return env.FLEET.get(env.FLEET.idFromName("default"));
 }
 
-/** Fresh fake providers and settings for one test; the Fleet's clock back to real time. */
+/**
+ * Fresh fake providers and settings for one test. The Fleet's clock is never moved back: time
+ * only runs forward for the Durable Object, as it does in production.
+ */
 export function freshFleet(overrides: Record<string, unknown> = {}): {
   local: FakeProvider;
   hetzner: FakeProvider;
@@ -87,7 +90,6 @@ export function freshFleet(overrides: Record<string, unknown> = {}): {
     { CRABBOX_PROVISION_WAIT_MS: "2000", CRABBOX_PROVIDER_CALL_TIMEOUT_MS: "2000" },
     overrides,
   );
-  fleetClock.offsetMs = 0;
   return fakes;
 }
 

@@ -2,13 +2,22 @@ import { leaseDecider, leaseStream } from "../../events/lease-decider";
 import type { MachineCleanup } from "./cleanup";
 import { fleetClock } from "./clock";
 import { type FleetDeps, systemMeta } from "./deps";
-import { dueDeletes, dueExpiries, nextDue, overdueProvisioning } from "./lease-queries";
+import {
+  dueDeletes,
+  dueExpiries,
+  endedWithUnknownMachine,
+  nextDue,
+  nextUnknownMachineCheck,
+  overdueProvisioning,
+} from "./lease-queries";
 import type { Provisioner } from "./provisioning";
 
 /** Work items handled per alarm run; the alarm re-arms at once when more is due. */
 const batch = 50;
 /** Past-due work that could not settle (provider down) is not retried faster than this. */
 const minimumGapMs = 1_000;
+/** Storage key (beside the log, not in it): late-machine checks are done up to this time. */
+const lateMachineCheckKey = "fleet:late-machine-checked-until";
 
 /**
  * The ONE alarm of the Fleet, always set to the earliest due work: a lease expiry, a
@@ -33,10 +42,15 @@ export class AlarmScheduler {
       due.deleteRequestedAt === undefined
         ? undefined
         : due.deleteRequestedAt + this.deps.settings.providerCallTimeoutMs;
-    const times = [due.expiry, due.provisioningDeadline, due.deleteRetry, stalledDelete].filter(
+    const lateCheck = nextUnknownMachineCheck(this.deps.sql, this.checkedUntil());
+    const times = [due.expiry, due.provisioningDeadline, due.deleteRetry, stalledDelete, lateCheck].filter(
       (t): t is number => t !== undefined,
     );
     return times.length ? Math.min(...times) : undefined;
+  }
+
+  private checkedUntil(): number {
+    return this.deps.storage.kv.get<number>(lateMachineCheckKey) ?? 0;
   }
 
   async schedule(): Promise<void> {
@@ -83,6 +97,10 @@ export class AlarmScheduler {
     }
     for (const lease of overdueProvisioning(this.deps.sql, now, batch)) {
       await this.provisioner.reconcile(lease, requestId);
+    }
+    for (const lease of endedWithUnknownMachine(this.deps.sql, this.checkedUntil(), now, batch)) {
+      await this.provisioner.checkForLateMachine(lease, requestId);
+      this.deps.storage.kv.put(lateMachineCheckKey, lease.provisioningDeadlineAt);
     }
     for (const lease of dueDeletes(
       this.deps.sql,

@@ -149,6 +149,38 @@ export function overdueProvisioning(sql: SqlStorage, now: number, limit: number)
   );
 }
 
+/**
+ * Leases that ended while still provisioning and never learnt of a machine: once their
+ * provisioning deadline passes, the provider is asked whether a machine appeared after all.
+ */
+const endedUnknownOutcome =
+  "state IN ('released', 'expired') AND machine_state = 'none' AND failure_code IS NULL AND cloud_id IS NULL";
+
+export function endedWithUnknownMachine(
+  sql: SqlStorage,
+  after: number,
+  now: number,
+  limit: number,
+): LeaseState[] {
+  return rows(
+    sql,
+    `SELECT * FROM leases WHERE ${endedUnknownOutcome} AND provisioning_deadline_at > ? AND provisioning_deadline_at <= ? ORDER BY provisioning_deadline_at LIMIT ?`,
+    after,
+    now,
+    limit,
+  );
+}
+
+export function nextUnknownMachineCheck(sql: SqlStorage, after: number): number | undefined {
+  const value = sql
+    .exec<{ at: number | null }>(
+      `SELECT MIN(provisioning_deadline_at) AS at FROM leases WHERE ${endedUnknownOutcome} AND provisioning_deadline_at > ?`,
+      after,
+    )
+    .toArray()[0]?.at;
+  return typeof value === "number" ? value : undefined;
+}
+
 /** Machines whose deletion was asked for (and not answered) or failed and is due for a retry. */
 export function dueDeletes(sql: SqlStorage, now: number, stalledBefore: number, limit: number): LeaseState[] {
   return [

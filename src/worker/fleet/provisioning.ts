@@ -104,6 +104,18 @@ export class Provisioner {
     if (deleteRequested) await this.cleanup.deleteMachine(lease.id, outcomeMeta.requestId ?? "provision");
   }
 
+  /** A lease that ended before its machine was known: adopt (and so delete) any that appeared late. */
+  async checkForLateMachine(lease: LeaseState, requestId: string): Promise<void> {
+    if (this.inflight.has(lease.id)) return;
+    let provider: Provider;
+    try {
+      provider = this.deps.provider(lease.provider);
+    } catch {
+      return;
+    }
+    await this.adoptStragglers(lease.id, provider, systemMeta(requestId));
+  }
+
   /**
    * Machines labelled with a lease whose provisioning failed: name them in the log (adopted
    * into an ended lease, which asks for their deletion) and delete them.

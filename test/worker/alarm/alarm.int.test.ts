@@ -152,6 +152,36 @@ describe("the alarm", () => {
     ]);
   });
 
+  it("deletes a machine that appears only after its lease ended while provisioning", async () => {
+    fakes = freshFleet({
+      CRABBOX_PROVISION_WAIT_MS: "20",
+      CRABBOX_PROVIDER_CREATE_TIMEOUT_MS: "100",
+      CRABBOX_RECONCILE_GRACE_MS: "1000",
+    });
+    const release = fakes.local.hold("create");
+    const who = uniqueOwner();
+    const leaseID = uniqueLeaseId();
+    expect((await api(who, "POST", "/v1/leases", leaseRequest({ leaseID }))).status).toBe(202);
+    await new Promise((r) => setTimeout(r, 150));
+    release();
+    const released = await api(who, "POST", `/v1/leases/${leaseID}/release`, {});
+    expect(released.body.lease).toMatchObject({ state: "released", machineState: "none" });
+    fakes.local.plant(leaseID); // the cloud finished the abandoned create after all
+    await later(2_000);
+    expect(fakes.local.machineForLease(leaseID)).toBeUndefined();
+    expect(await eventTypes(who, leaseID)).toEqual([
+      "LeaseRequested",
+      "Released",
+      "MachineAdopted",
+      "MachineDeleteRequested",
+      "MachineDeleted",
+    ]);
+    // The check happens once: later alarms do not ask the provider again.
+    const lookups = fakes.local.count("findByLease", leaseID);
+    await later(2_000);
+    expect(fakes.local.count("findByLease", leaseID)).toBe(lookups);
+  });
+
   it("retries a delete request that a restart left unanswered", async () => {
     const who = uniqueOwner();
     const created = await lease(who);
