@@ -536,7 +536,7 @@ export class AwsProvider implements Provider {
     clientToken: string,
     signal?: AbortSignal,
   ): Promise<Instance> {
-    const labels = { ...spec.labels, server_type: serverType, market };
+    const labels = { ...spec.labels, ...ownershipLabels(spec.leaseID), server_type: serverType, market };
     const tags = tagsOf({ ...labels, Name: providerMachineName(spec.leaseID, spec.slug) });
     const input: RunInstancesCommandInput = {
       ClientToken: clientToken,
@@ -840,4 +840,9 @@ function base64(text: string): string {
 function messageOf(error: unknown): string {
   if (error instanceof Error) return `${errorCodeOf(error)}: ${error.message}`;
   return String(error);
+}
+
+/** Whatever labels the caller passes, these prove the lease owns the resource. */
+function ownershipLabels(leaseID: string): Record<string, string> {
+  return { crabbox: "true", created_by: "crabbox", lease: leaseID };
 }

@@ -231,7 +231,7 @@ export class HetznerProvider implements Provider {
           server_type: serverType,
           image: spec.image ?? this.image,
           location,
-          labels: { ...spec.labels, server_type: serverType },
+          labels: { ...spec.labels, ...ownershipLabels(spec.leaseID), server_type: serverType },
           ssh_keys: [key.name],
           user_data: userData,
           start_after_create: true,
@@ -343,4 +343,9 @@ function toMachine(server: HetznerServer): ProviderMachine {
     region: server.datacenter?.location?.name,
     labels: server.labels,
   };
+}
+
+/** Whatever labels the caller passes, these prove the lease owns the resource. */
+function ownershipLabels(leaseID: string): Record<string, string> {
+  return { crabbox: "true", created_by: "crabbox", lease: leaseID };
 }

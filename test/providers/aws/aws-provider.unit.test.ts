@@ -380,3 +380,16 @@ describe("a launch that appears only after the caller gave up", () => {
     expect(fake.inventory()).toEqual({ instances: [], keyPairs: [], groups: [] });
   });
 });
+
+describe("ownership tags", () => {
+  it("always tag the instance with the lease, even when the caller's labels lack it", async () => {
+    const s = spec({ labels: {} });
+    await provider().create(s);
+    expect(fake.inventory().instances[0]?.tags).toMatchObject({
+      crabbox: "true",
+      created_by: "crabbox",
+      lease: s.leaseID,
+    });
+    expect(fake.inventory().instances[0]?.volumeTags).toMatchObject({ lease: s.leaseID });
+  });
+});

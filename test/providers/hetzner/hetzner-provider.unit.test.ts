@@ -302,3 +302,17 @@ describe("a lease that names only its class", () => {
     expect(machine.serverType).toBe("ccx53");
   });
 });
+
+describe("ownership labels", () => {
+  it("always label the server with the lease, even when the caller's labels lack it", async () => {
+    const spec = machineSpec("hetzner", { labels: { owner: "someone" } });
+    await provider().create(spec);
+    expect(fake.inventory().servers[0]?.labels).toEqual({
+      owner: "someone",
+      crabbox: "true",
+      created_by: "crabbox",
+      lease: spec.leaseID,
+      server_type: "ccx63",
+    });
+  });
+});
