@@ -42,8 +42,8 @@ export const leaseTelemetryProjection: Projection = {
         const sample = (event.data as { telemetry?: TelemetrySample }).telemetry;
         if (event.type !== "Heartbeat" || !sample) return;
         const leaseID = leaseIdOfStream(event.stream);
-        let ring = rings.get(leaseID);
-        if (!ring) rings.set(leaseID, (ring = new Map()));
+        const ring = rings.get(leaseID) ?? new Map<number, TelemetrySample>();
+        rings.set(leaseID, ring);
         ring.set(sample.capturedAt, sample);
         if (ring.size > 2 * leaseTelemetryRingSize) {
           const keep = new Set(newest(ring));
