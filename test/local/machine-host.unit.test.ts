@@ -81,6 +81,29 @@ describe("the local machine host", () => {
     expect(machine.workRoot).toBe(join(stateDir, "machines", machine.id, "work"));
   });
 
+  it("reports quick exits to clients that listen for them only after the channel promise resolves", async () => {
+    const key = leaseKey();
+    const { machine } = await host.create(spec("cbx_abababababab", key.public));
+    const client = await connectSsh(machine.sshPort, key.private);
+    try {
+      for (let i = 0; i < 15; i++) {
+        const channel = await openExec(client, `exit ${i}`);
+        const code = await new Promise<number | null>((resolve) => {
+          let seen: number | null = null;
+          channel.on("exit", (c: number | null) => {
+            seen = c;
+          });
+          channel.on("close", () => resolve(seen));
+          channel.resume();
+          channel.end();
+        });
+        expect(code).toBe(i);
+      }
+    } finally {
+      client.end();
+    }
+  });
+
   it("stops the remote command and its children when the client sends Ctrl-C", async () => {
     const key = leaseKey();
     const { machine } = await host.create(spec("cbx_cccccccccccc", key.public));

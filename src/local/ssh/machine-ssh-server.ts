@@ -34,6 +34,9 @@ export class MachineSshServer {
     const allowedBlob = key.getPublicSSH();
     this.server = new Server({ hostKeys: [options.hostKey] }, (client) => {
       this.connections.add(client);
+      // Small SSH packets (an exec's success reply, then its exit status) must not wait for
+      // Nagle's algorithm; held back, they reach the client in one read.
+      client.setNoDelay(true);
       client.on("close", () => this.connections.delete(client));
       client.on("error", () => {});
       client.on("authentication", (ctx) => {
