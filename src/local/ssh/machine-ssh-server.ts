@@ -36,7 +36,7 @@ export class MachineSshServer {
       this.connections.add(client);
       // Small SSH packets (an exec's success reply, then its exit status) must not wait for
       // Nagle's algorithm; held back, they reach the client in one read.
-      client.setNoDelay(true);
+      (client as Connection & { setNoDelay(noDelay: boolean): unknown }).setNoDelay(true);
       client.on("close", () => this.connections.delete(client));
       client.on("error", () => {});
       client.on("authentication", (ctx) => {
