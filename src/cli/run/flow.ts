@@ -153,6 +153,7 @@ export async function runFlow(io: RunIO, options: RunOptions): Promise<number> {
         },
       });
       hold.end();
+      recorder.flushOutput();
       commandMs = Date.now() - commandStarted;
       interrupted = Boolean(result.aborted) || signal.aborted;
       exitCode = interrupted ? 130 : result.exitCode;

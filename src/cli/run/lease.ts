@@ -92,7 +92,7 @@ export async function createLease(options: {
   const key = ensureLeaseKey(options.env, pending.leaseID);
   progress.phase(
     "leasing",
-    `${pending.slug} provider=${config.providerExplicit ? config.provider : "coordinator default"} class=${config.class}`,
+    `${pending.slug} provider=${config.providerExplicit ? config.provider : config.broker.provider || "default"} class=${config.class}`,
   );
   const started = Date.now();
   const deadline = started + (options.timeoutMs ?? 20 * 60_000);

@@ -63,6 +63,7 @@ export class RunRecorder {
   private pending = 0;
   private outputBytes = 0;
   private outputTruncated = false;
+  private flushTimer: NodeJS.Timeout | undefined;
   private readonly log = new TailBuffer(logCap);
   private readonly streamBuffers: Record<"stdout" | "stderr", Buffer[]> = { stdout: [], stderr: [] };
 
@@ -134,6 +135,19 @@ export class RunRecorder {
     this.streamBuffers[stream].push(chunk);
     const buffered = Buffer.concat(this.streamBuffers[stream]);
     if (buffered.length >= outputChunk) this.flushStream(stream);
+    else if (!this.flushTimer) {
+      // Small output still reaches `crabbox attach` promptly.
+      this.flushTimer = setTimeout(() => this.flushOutput(), 500);
+      this.flushTimer.unref();
+    }
+  }
+
+  /** Sends buffered output now (end of the command). */
+  flushOutput(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    this.flushStream("stdout");
+    this.flushStream("stderr");
   }
 
   private flushStream(stream: "stdout" | "stderr"): void {
@@ -159,8 +173,7 @@ export class RunRecorder {
   /** Sends the final record; waits at most a few seconds for queued events first. */
   async finish(body: Omit<RunFinishRequest, "log" | "logChunks" | "logTruncated">): Promise<void> {
     if (!this.enabled) return;
-    this.flushStream("stdout");
-    this.flushStream("stderr");
+    this.flushOutput();
     await Promise.race([this.queue, new Promise((r) => setTimeout(r, 3000))]);
     const text = this.log.text();
     const chunks = chunkUtf8(text, logChunk);

@@ -163,6 +163,16 @@ export async function acquireTarget(options: AcquireOptions): Promise<ActiveTarg
           `lease ${lease.id} (${lease.slug}) is ${lease.state}; lease a new one without --id`,
         );
       }
+      if (options.command) {
+        await recorder?.start({
+          leaseID: lease.id,
+          provider: lease.provider,
+          target: lease.target,
+          class: lease.class ?? config.class,
+          serverType: lease.serverType ?? "",
+          command: options.command,
+        });
+      }
     }
     progress.info(
       `leased ${lease.id} slug=${lease.slug} provider=${lease.provider} type=${lease.serverType ?? "-"} host=${lease.host ?? "-"} expires=${lease.expiresAt}`,

@@ -1,0 +1,165 @@
+import { renameSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RunningStack, runStack } from "../../src/stack";
+import { runCli } from "../cli/support";
+import { isolatedEnv } from "../stack/support";
+import { tempRepo } from "./repo";
+
+/**
+ * The whole path with zero configuration: the CLI's `main` against the real stack
+ * (coordinator in workerd + local machines over SSH) on a temporary git repo.
+ */
+describe("crabbox against the local stack", () => {
+  let stack: RunningStack;
+  let ctx: Awaited<ReturnType<typeof isolatedEnv>>;
+  let env: Record<string, string | undefined>;
+  let repo: ReturnType<typeof tempRepo>;
+  let slug = "";
+  let leaseID = "";
+
+  beforeAll(async () => {
+    ctx = await isolatedEnv();
+    stack = await runStack({ env: ctx.env });
+    env = { ...ctx.env, CI: "e2e" };
+    repo = tempRepo();
+  });
+
+  afterAll(async () => {
+    await stack?.stop();
+    await ctx?.cleanup();
+  });
+
+  const cli = (...argv: string[]) => runCli(argv, { env, cwd: repo.root });
+
+  it("warms up a lease that status reports ready", async () => {
+    const r = await cli("warmup", "--json");
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.leaseID).toMatch(/^cbx_[a-f0-9]{12}$/);
+    ({ leaseID, slug } = out);
+    const status = await cli("status", slug, "--json");
+    expect(status.code).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({ id: leaseID, state: "active", ready: true });
+  });
+
+  it("runs on the warm lease with --id, streams output and exits with the remote status", async () => {
+    const r = await cli(
+      "run",
+      "--id",
+      slug,
+      "--",
+      "sh",
+      "-c",
+      'cat "dir with space/ünïcode file.txt"; echo "CI=$CI"; echo err >&2; exit 5',
+    );
+    expect(r.code, r.stderr).toBe(5);
+    expect(r.stdout).toContain("spaces and unicode");
+    expect(r.stdout).toContain("CI=e2e");
+    expect(r.stderr).toContain("err");
+    // a reused lease is never released by run
+    expect(JSON.parse((await cli("status", slug, "--json")).stdout).state).toBe("active");
+  });
+
+  it("syncs adds, changes, deletes and renames, then skips a no-op resync", async () => {
+    repo.write("src/brand new.txt", "added\n");
+    repo.write("README.md", "changed\n");
+    rmSync(join(repo.root, "src/delete-me.txt"));
+    renameSync(join(repo.root, "src/old-name.txt"), join(repo.root, "src/new-name.txt"));
+    const r = await cli(
+      "run",
+      "--id",
+      slug,
+      "--",
+      "sh",
+      "-c",
+      "find . -type f -not -path './.crabbox/*' | sort; cat README.md",
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const files = r.stdout.split("\n").filter((l) => l.startsWith("./"));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        "./src/brand new.txt",
+        "./src/new-name.txt",
+        "./dir with space/ünïcode file.txt",
+      ]),
+    );
+    expect(files).not.toContain("./src/delete-me.txt");
+    expect(files).not.toContain("./src/old-name.txt");
+    expect(r.stdout).toContain("changed");
+    const again = await cli("run", "--id", slug, "--", "true");
+    expect(again.code).toBe(0);
+    expect(again.stderr).toMatch(/sync skipped/);
+  });
+
+  it("records the run: logs, events and JUnit results read it back", async () => {
+    const junit =
+      '<testsuite name="demo" tests="2" failures="1"><testcase classname="a" name="works"/><testcase classname="a" name="breaks"><failure message="boom">trace</failure></testcase></testsuite>';
+    const r = await cli(
+      "run",
+      "--id",
+      slug,
+      "--junit",
+      "reports/*.xml",
+      "--",
+      "sh",
+      "-c",
+      `mkdir -p reports && printf '%s' '${junit}' > reports/junit.xml && echo logged-line`,
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const runID = /recording run (run_[a-f0-9]+)/.exec(r.stderr)?.[1];
+    expect(runID).toBeDefined();
+    expect((await cli("logs", runID!)).stdout).toContain("logged-line");
+    const events = JSON.parse((await cli("events", runID!, "--json")).stdout).events.map(
+      (e: { type: string }) => e.type,
+    );
+    expect(events).toEqual(
+      expect.arrayContaining(["run.started", "lease.created", "sync.started", "command.started", "stdout"]),
+    );
+    const page = JSON.parse(
+      (await cli("events", runID!, "--after", "1", "--limit", "2", "--json")).stdout,
+    ).events;
+    expect(page.map((e: { seq: number }) => e.seq)).toEqual([2, 3]);
+    const results = JSON.parse((await cli("results", runID!, "--json")).stdout);
+    expect(results).toMatchObject({ tests: 2, failures: 1 });
+    expect(results.failed[0]).toMatchObject({ name: "breaks", kind: "failure", message: "boom" });
+    const history = await cli("history", "--json");
+    expect(JSON.parse(history.stdout).runs.map((x: { id: string }) => x.id)).toContain(runID);
+  });
+
+  it("releases the lease when a run is interrupted with Ctrl-C", async () => {
+    const controller = new AbortController();
+    const running = runCli(["run", "--", "sh", "-c", "echo started; sleep 60"], {
+      env,
+      cwd: repo.root,
+      signal: controller.signal,
+    });
+    // Wait until the run record shows the command started, then interrupt.
+    const started = Date.now();
+    let fresh = "";
+    while (Date.now() - started < 60_000) {
+      const list = JSON.parse((await cli("list", "--json")).stdout).leases as { id: string; slug: string }[];
+      fresh = list.find((l) => l.slug !== slug)?.id ?? "";
+      if (fresh) {
+        const history = JSON.parse((await cli("history", "--lease", fresh, "--json")).stdout).runs;
+        if (history[0]?.phase === "command") break;
+      }
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    expect(fresh).not.toBe("");
+    controller.abort();
+    const r = await running;
+    expect(r.code).toBe(130);
+    expect(r.stderr).toMatch(/released cbx_/);
+    const lease = JSON.parse((await cli("inspect", fresh, "--json")).stdout);
+    expect(lease.state).toBe("released");
+    const runs = JSON.parse((await cli("history", "--lease", fresh, "--json")).stdout).runs;
+    expect(runs[0].state).toBe("failed");
+  });
+
+  it("stop releases the warm lease", async () => {
+    const r = await cli("stop", slug);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse((await cli("inspect", leaseID, "--json")).stdout).state).toBe("released");
+  });
+});
