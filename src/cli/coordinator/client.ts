@@ -31,7 +31,11 @@ const enc = encodeURIComponent;
 
 /** The coordinator's HTTP API, validated with the same zod schemas the Worker uses. */
 export class CoordinatorClient {
-  constructor(readonly transport: Transport) {}
+  constructor(
+    readonly transport: Transport,
+    /** Per attempt of a lease create; a provider can take a while before the 201/202. */
+    private readonly createTimeoutMs = 60_000,
+  ) {}
 
   static fromConfig(
     config: ResolvedConfig,
@@ -101,7 +105,7 @@ export class CoordinatorClient {
       body,
       schema: LeaseEnvelope,
       idempotent: true,
-      timeoutMs: 60_000,
+      timeoutMs: this.createTimeoutMs,
       attempts: 4,
       signal,
     });

@@ -32,10 +32,15 @@ function suitesOfNested(suite: Element): Element[] {
  * them and from its test cases otherwise (runners disagree on which they fill in).
  */
 export function addJUnitFile(summary: TestResultSummary, file: string, xml: string): void {
-  const doc = new DOMParser({ onError: () => {} }).parseFromString(xml, "text/xml");
-  const root = doc.documentElement;
+  let root: Element | null;
+  try {
+    root = new DOMParser({ onError: () => {} }).parseFromString(xml, "text/xml")
+      .documentElement as Element | null;
+  } catch {
+    return; // not XML: a file the glob matched that is not a report
+  }
   if (!root) return;
-  const suites = suitesOf(root as unknown as Element);
+  const suites = suitesOf(root);
   if (suites.length === 0) return;
   summary.files.push(file);
   for (const suite of suites) {

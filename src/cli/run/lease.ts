@@ -87,6 +87,7 @@ export async function createLease(options: {
   signal: AbortSignal;
   progress: Progress;
   timeoutMs?: number;
+  pollIntervalMs?: number;
 }): Promise<LeaseRecord> {
   const { client, config, pending, signal, progress } = options;
   const key = ensureLeaseKey(options.env, pending.leaseID);
@@ -105,7 +106,7 @@ export async function createLease(options: {
       );
     }
     progress.phase("provisioning", `${lease.slug} ${formatDuration(Date.now() - started)}`);
-    await sleep(2000, signal);
+    await sleep(options.pollIntervalMs ?? 2000, signal);
     lease = await client.getLease(lease.id, signal);
   }
   if (lease.state !== "active") {

@@ -32,7 +32,8 @@ export class TailBuffer {
   append(chunk: Buffer): void {
     this.parts.push(chunk);
     this.size += chunk.length;
-    while (this.size > this.cap && this.parts.length > 1) {
+    // Drop whole leading parts only while what remains still covers the cap; text() trims the rest.
+    while (this.parts.length > 1 && this.size - this.parts[0]!.length >= this.cap) {
       this.size -= this.parts.shift()!.length;
       this.truncated = true;
     }
