@@ -1,0 +1,42 @@
+import { CrabboxError } from "../../../errors";
+import { unwrap } from "../../fleet/rpc";
+import { canManageLease } from "../../fleet/scoping";
+import type { PortalContext } from "../context";
+import { portalFleet } from "../fleet";
+import { page } from "../layout";
+import { releaseConfirmBody } from "../pages/lease-detail";
+import { leaseHref } from "../pages/parts";
+import { htmlResponse, redirect } from "../response";
+
+async function manageableLease(ctx: PortalContext) {
+  const lease = unwrap(await portalFleet(ctx.env).getLease(ctx.caller, ctx.params.id ?? ""));
+  if (!canManageLease(lease, ctx.identity))
+    throw new CrabboxError("forbidden", "lease manage access required");
+  return lease;
+}
+
+/** `GET /portal/leases/{id}/release`: the confirmation step (manage access only). */
+export async function portalLeaseReleaseConfirm(_request: Request, ctx: PortalContext): Promise<Response> {
+  const lease = await manageableLease(ctx);
+  if (lease.state !== "active" && lease.state !== "provisioning") return redirect(leaseHref(lease));
+  const body = releaseConfirmBody(lease);
+  return htmlResponse(
+    200,
+    page({
+      title: `Release ${lease.slug}`,
+      nonce: ctx.nonce,
+      identity: ctx.identity,
+      active: "leases",
+      body,
+    }),
+    ctx.nonce,
+  );
+}
+
+/** `POST /portal/leases/{id}/release` (same origin): releases through the log, then back to the lease (303). */
+export async function portalLeaseRelease(_request: Request, ctx: PortalContext): Promise<Response> {
+  const lease = await manageableLease(ctx);
+  // "owner" mode serves every manager (owner, manage share, admin); delete defaults to !keep.
+  unwrap(await portalFleet(ctx.env).releaseLease(ctx.caller, lease.id, {}, "owner"));
+  return redirect(`${leaseHref(lease)}?released=1`, 303);
+}
