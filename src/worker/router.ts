@@ -18,6 +18,7 @@ import { assertDeclaredLength, defaultMaxBodyBytes, setBodyLimit } from "./http/
 import { errorResponse } from "./http/errors";
 import { idempotencyKeyOf } from "./http/idempotency";
 import { json } from "./http/json";
+import { registerPortalRoutes } from "./portal/register";
 import { registerAuthRoutes } from "./routes/auth/register";
 import { registerFleetRoutes } from "./routes/fleet-routes";
 import { health } from "./routes/health";
@@ -98,7 +99,11 @@ function authenticated(handler: RouteHandler): Serve {
 /** Registers a group of routes (auth, fleet, …) on the router. */
 export type RouteRegistrar = (router: CrabboxRouter) => void;
 
-export const defaultRegistrars: readonly RouteRegistrar[] = [registerAuthRoutes, registerFleetRoutes];
+export const defaultRegistrars: readonly RouteRegistrar[] = [
+  registerAuthRoutes,
+  registerFleetRoutes,
+  registerPortalRoutes,
+];
 
 export function buildRouter(registrars: readonly RouteRegistrar[] = defaultRegistrars) {
   const itty = Router<IRequest, [Base]>();
