@@ -119,6 +119,14 @@ const passThroughVars = [
   "CRABBOX_PROVISION_WAIT_MS",
   "CRABBOX_MAX_ACTIVE_LEASES",
   "CRABBOX_MONTHLY_LIMIT_USD",
+  // GitHub login for the CLI and the portal (a developer's own OAuth app, or a test's fake).
+  "CRABBOX_GITHUB_CLIENT_ID",
+  "CRABBOX_GITHUB_CLIENT_SECRET",
+  "CRABBOX_GITHUB_ORG",
+  "CRABBOX_GITHUB_TEAM",
+  "CRABBOX_GITHUB_WEB_URL",
+  "CRABBOX_GITHUB_API_URL",
+  "CRABBOX_GITHUB_ADMIN_LOGINS",
 ];
 
 function passThrough(env: NodeJS.ProcessEnv): Record<string, string> {
