@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 
 const base = "http://coordinator";
 
-describe("the request pipeline", () => {
+// The first request loads the whole Worker bundle, which is slow on a busy machine.
+describe("the request pipeline", { timeout: 30_000 }, () => {
   it("answers health without a token, with the reference's body and a request id", async () => {
     const res = await exports.default.fetch(`${base}/v1/health`);
     expect(res.status).toBe(200);
