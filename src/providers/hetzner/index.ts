@@ -4,7 +4,7 @@
  * timeout finds the first server instead of making a second one. Every server and key
  * carries the lease's labels, and only resources whose labels name the lease are deleted.
  */
-import { deletableProviderKeyPattern, providerKeyForLease, providerMachineName } from "../../domain/ids";
+import { providerMachineName } from "../../domain/ids";
 import { CrabboxError, isCrabboxError } from "../../errors";
 import { linuxCloudInit } from "../bootstrap/linux";
 import { hetznerClasses, serverTypeCandidates } from "../classes";
@@ -18,14 +18,9 @@ import type {
   ProvisionedMachine,
 } from "../provider";
 import { abortableSleep, type RetryPolicy } from "../retrying-fetch";
-import {
-  HetznerApi,
-  HetznerApiError,
-  type HetznerServer,
-  type HetznerServerType,
-  type HetznerSSHKey,
-} from "./api";
+import { HetznerApi, HetznerApiError, type HetznerServer, type HetznerServerType } from "./api";
 import { classifyHetznerFailure } from "./errors";
+import { deleteLeaseKey, ensureLeaseKey, type LeaseKey } from "./ssh-keys";
 
 export interface HetznerProviderOptions {
   token: string;
@@ -39,10 +34,6 @@ export interface HetznerProviderOptions {
   ipWaitMs?: number;
   ipPollMs?: number;
   eurToUsd?: number;
-}
-
-interface LeaseKey {
-  name: string;
 }
 
 export class HetznerProvider implements Provider {
@@ -75,7 +66,7 @@ export class HetznerProvider implements Provider {
     const location = spec.region ?? this.location;
     let serverID = "";
     try {
-      const key = await this.ensureLeaseKey(spec, signal);
+      const key = await ensureLeaseKey(this.api, spec, signal);
       let server = (await this.serversOfLease(spec.leaseID, signal))[0];
       for (const serverType of candidates) {
         if (server) break;
@@ -135,7 +126,7 @@ export class HetznerProvider implements Provider {
     for (const id of ids) {
       if ((await this.deleteServer(id)) === "deleted" && id === target.cloudID) outcome = "deleted";
     }
-    await this.deleteLeaseKey(target.leaseID);
+    await deleteLeaseKey(this.api, target.leaseID);
     return outcome;
   }
 
@@ -159,58 +150,6 @@ export class HetznerProvider implements Provider {
   private async serversOfLease(leaseID: string, signal?: AbortSignal): Promise<HetznerServer[]> {
     const selector = encodeURIComponent(`crabbox=true,lease=${leaseID}`);
     return this.api.all<HetznerServer>(`/servers?label_selector=${selector}`, "servers", signal);
-  }
-
-  private async ensureLeaseKey(spec: MachineSpec, signal?: AbortSignal): Promise<LeaseKey> {
-    const name = providerKeyForLease(spec.leaseID);
-    const wanted = keyMaterial(spec.sshPublicKey);
-    const existing = await this.keyNamed(name, signal);
-    if (existing) return this.adoptKey(existing, wanted);
-    try {
-      const created = await this.api.call<{ ssh_key: HetznerSSHKey }>(
-        "POST",
-        "/ssh_keys",
-        {
-          name,
-          public_key: spec.sshPublicKey.trim(),
-          labels: { crabbox: "true", created_by: "crabbox", lease: spec.leaseID },
-        },
-        signal,
-      );
-      return { name: created.ssh_key.name };
-    } catch (error) {
-      // A retried POST whose first attempt landed: the key now exists under our name.
-      if (error instanceof HetznerApiError && error.code === "uniqueness_error") {
-        const landed = await this.keyNamed(name, signal);
-        if (landed) return this.adoptKey(landed, wanted);
-        // Hetzner keeps key material unique per project: the same key may already be there
-        // under another name. Use it; it is not ours, so it is never deleted.
-        const keys = await this.api.all<HetznerSSHKey>("/ssh_keys", "ssh_keys", signal);
-        const same = keys.find((k) => keyMaterial(k.public_key) === wanted);
-        if (same) return { name: same.name };
-      }
-      throw error;
-    }
-  }
-
-  private adoptKey(key: HetznerSSHKey, wanted: string): LeaseKey {
-    if (keyMaterial(key.public_key) !== wanted) {
-      throw new CrabboxError(
-        "provider_error",
-        `Hetzner SSH key ${key.name} exists with a different public key`,
-      );
-    }
-    return { name: key.name };
-  }
-
-  private async keyNamed(name: string, signal?: AbortSignal): Promise<HetznerSSHKey | undefined> {
-    const body = await this.api.call<{ ssh_keys: HetznerSSHKey[] }>(
-      "GET",
-      `/ssh_keys?name=${encodeURIComponent(name)}`,
-      undefined,
-      signal,
-    );
-    return body.ssh_keys.find((k) => k.name === name);
   }
 
   private async createServer(
@@ -283,19 +222,6 @@ export class HetznerProvider implements Provider {
     }
   }
 
-  /** Only a key named for this lease and labelled with it is ours to delete. */
-  private async deleteLeaseKey(leaseID: string): Promise<void> {
-    const name = providerKeyForLease(leaseID);
-    if (!deletableProviderKeyPattern.test(name)) return;
-    const key = await this.keyNamed(name);
-    if (!key || key.labels.lease !== leaseID) return;
-    try {
-      await this.api.call("DELETE", `/ssh_keys/${key.id}`);
-    } catch (error) {
-      if (!(error instanceof HetznerApiError && error.status === 404)) throw error;
-    }
-  }
-
   /**
    * Removes everything this lease may have made (servers by label, the lease key) so that a
    * failed create leaves nothing behind; if that itself fails, the error says so and the
@@ -322,10 +248,6 @@ export function incompleteCleanup(leaseID: string, cause: unknown, cleanupError:
     `${messageOf(cause)}; clean-up of lease ${leaseID} is incomplete (${messageOf(cleanupError)}), delete must be retried`,
     { leaseID, cleanup: "incomplete", cause: isCrabboxError(cause) ? cause.code : "provider_error" },
   );
-}
-
-function keyMaterial(publicKey: string): string {
-  return publicKey.trim().split(/\s+/).slice(0, 2).join(" ");
 }
 
 function messageOf(error: unknown): string {
