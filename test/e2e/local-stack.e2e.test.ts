@@ -110,6 +110,9 @@ describe("crabbox against the local stack", () => {
     const runID = /recording run (run_[a-f0-9]+)/.exec(r.stderr)?.[1];
     expect(runID).toBeDefined();
     expect((await cli("logs", runID!)).stdout).toContain("logged-line");
+    const { run } = JSON.parse((await cli("logs", runID!, "--json")).stdout);
+    expect(run).toMatchObject({ id: runID, state: "succeeded", exitCode: 0 });
+    expect(run.telemetry?.start?.memoryTotalBytes).toBeGreaterThan(0);
     const events = JSON.parse((await cli("events", runID!, "--json")).stdout).events.map(
       (e: { type: string }) => e.type,
     );

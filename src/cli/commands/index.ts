@@ -10,6 +10,7 @@ import { ConfigPathCommand } from "./config/path";
 import { ConfigSetBrokerCommand } from "./config/set-broker";
 import { ConfigShowCommand } from "./config/show";
 import type { CrabboxContext } from "./context";
+import { devCommands } from "./dev";
 import { DoctorCommand } from "./doctor";
 import { EventsCommand } from "./events";
 import { HeartbeatCommand } from "./heartbeat";
@@ -60,4 +61,5 @@ export const commandClasses: CommandClass<CrabboxContext>[] = [
   AdminEventsCommand,
   AdminReplayCommand,
   DoctorCommand,
+  ...devCommands,
 ];

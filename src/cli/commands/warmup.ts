@@ -2,6 +2,7 @@ import { CrabboxError } from "../../errors";
 import { kv, printJson } from "../output/print";
 import { printTiming } from "../output/timing";
 import { acquireTarget } from "../run/target";
+import { collectTelemetry } from "../telemetry";
 import { jsonOption } from "./base";
 import { Command, Option } from "./clipanion";
 import { LeaseCreateCommand } from "./lease-create";
@@ -35,6 +36,7 @@ export class WarmupCommand extends LeaseCreateCommand {
       signal: this.context.signal,
       progress,
       keep: this.keep,
+      sampler: (session) => collectTelemetry(session),
     });
     progress.done();
     const { connection, lease } = target;

@@ -1,11 +1,12 @@
 import { PassThrough, type Writable } from "node:stream";
-import type { TestResultSummary } from "../../api";
+import type { TelemetryInput, TestResultSummary } from "../../api";
 import { CrabboxError, isCrabboxError } from "../../errors";
 import { formatDuration, type ResolvedConfig } from "../config";
 import { humanBytes, type Progress } from "../output/progress";
 import { printTiming } from "../output/timing";
 import { interruptibleCommand } from "../ssh/interruptible";
 import { buildManifest, type Manifest, syncToRemote } from "../sync";
+import { collectTelemetry } from "../telemetry";
 import { RunRecorder } from "./recorder";
 import { allowedEnv, buildRemoteCommand } from "./remote-command";
 import { collectJUnit } from "./results";
@@ -76,6 +77,7 @@ export async function runFlow(io: RunIO, options: RunOptions): Promise<number> {
   let syncSkipped = false;
   let exitCode = 1;
   let results: TestResultSummary | undefined;
+  const telemetry: { start?: TelemetryInput; end?: TelemetryInput } = {};
 
   const target = await acquireTarget({
     config,
@@ -86,11 +88,14 @@ export async function runFlow(io: RunIO, options: RunOptions): Promise<number> {
     keep: options.keep,
     recorder,
     command: options.argv,
+    sampler: (session) => collectTelemetry(session),
   });
   const { connection } = target;
   let interrupted = false;
   try {
     if (recorder.enabled) progress.info(`recording run ${recorder.runID}`);
+    const linux = connection.target === "linux";
+    if (linux && recorder.enabled) telemetry.start = await collectTelemetry(target.session);
     const workdir = remoteWorkdir(connection, io.repoRoot);
 
     if (manifest) {
@@ -154,6 +159,8 @@ export async function runFlow(io: RunIO, options: RunOptions): Promise<number> {
       });
       hold.end();
       recorder.flushOutput();
+      if (linux && recorder.enabled && !signal.aborted)
+        telemetry.end = await collectTelemetry(target.session);
       commandMs = Date.now() - commandStarted;
       interrupted = Boolean(result.aborted) || signal.aborted;
       exitCode = interrupted ? 130 : result.exitCode;
@@ -201,6 +208,7 @@ export async function runFlow(io: RunIO, options: RunOptions): Promise<number> {
     syncMs,
     commandMs,
     ...(results ? { results } : {}),
+    ...(telemetry.start || telemetry.end ? { telemetry } : {}),
   });
   const totalMs = Date.now() - started;
   io.stderr.write(
