@@ -1,0 +1,61 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { HetznerProvider } from "../../../src/providers/hetzner";
+import { installTestProviders } from "../../../src/providers/registry";
+import { testEnvOverrides } from "../../../src/worker/fleet/deps";
+import { FakeHetzner } from "../../support/fake-hetzner";
+import { api, sshPublicKey, uniqueLeaseId, uniqueOwner } from "../../support/fleet-api";
+
+afterEach(() => installTestProviders(undefined));
+
+describe("the coordinator with the real Hetzner provider against the fake API", () => {
+  it("leases a labelled server with the cloud-init, falls back on capacity, and deletes it on release", async () => {
+    const fake = new FakeHetzner();
+    fake.unavailableTypes.add("ccx63");
+    const provider = new HetznerProvider({
+      token: fake.token,
+      baseUrl: "http://hetzner.fake/v1",
+      fetch: fake.fetch,
+      retry: { timeoutMs: 2_000, maxRetries: 1, backoffMs: 1 },
+      ipPollMs: 1,
+    });
+    installTestProviders((name) => (name === "hetzner" ? provider : undefined));
+    for (const key of Object.keys(testEnvOverrides)) delete testEnvOverrides[key];
+    Object.assign(testEnvOverrides, {
+      CRABBOX_PROVISION_WAIT_MS: "5000",
+      CRABBOX_PROVIDER_CALL_TIMEOUT_MS: "5000",
+    });
+
+    const who = uniqueOwner("hetzner");
+    const leaseID = uniqueLeaseId();
+    const created = await api(who, "POST", "/v1/leases", {
+      provider: "hetzner",
+      leaseID,
+      class: "beast",
+      sshPublicKey,
+      ttlSeconds: 3600,
+      idleTimeoutSeconds: 600,
+    });
+    expect(created.status, created.text).toBe(201);
+    const [server] = fake.inventory().servers;
+    expect(created.body.lease).toMatchObject({
+      id: leaseID,
+      provider: "hetzner",
+      host: server?.ip,
+      state: "active",
+    });
+    expect(server).toMatchObject({ server_type: "ccx53", location: "fsn1" });
+    expect(server?.labels).toMatchObject({
+      crabbox: "true",
+      lease: leaseID,
+      provider: "hetzner",
+      server_type: "ccx53",
+      owner: who.owner.replace(/[^A-Za-z0-9_.-]/g, "_"),
+    });
+    expect(server?.user_data).toContain(sshPublicKey);
+
+    const released = await api(who, "POST", `/v1/leases/${leaseID}/release`, {});
+    expect(released.status, released.text).toBe(200);
+    expect(released.body.lease).toMatchObject({ state: "released", machineState: "deleted" });
+    expect(fake.inventory()).toEqual({ servers: [], keys: [] });
+  });
+});
