@@ -5,7 +5,10 @@ import { testEnvOverrides } from "../../../src/worker/fleet/deps";
 import { FakeEc2 } from "../../support/fake-ec2";
 import { api, sshPublicKey, uniqueLeaseId, uniqueOwner } from "../../support/fleet-api";
 
-afterEach(() => installTestProviders(undefined));
+afterEach(() => {
+  installTestProviders(undefined);
+  for (const key of Object.keys(testEnvOverrides)) delete testEnvOverrides[key];
+});
 
 describe("the coordinator with the real AWS provider against the fake EC2 API", () => {
   it("leases a tagged spot instance in a lease security group, records the attempts, and cleans up on release", async () => {

@@ -5,7 +5,10 @@ import { testEnvOverrides } from "../../../src/worker/fleet/deps";
 import { FakeHetzner } from "../../support/fake-hetzner";
 import { api, sshPublicKey, uniqueLeaseId, uniqueOwner } from "../../support/fleet-api";
 
-afterEach(() => installTestProviders(undefined));
+afterEach(() => {
+  installTestProviders(undefined);
+  for (const key of Object.keys(testEnvOverrides)) delete testEnvOverrides[key];
+});
 
 describe("the coordinator with the real Hetzner provider against the fake API", () => {
   it("leases a labelled server with the cloud-init, falls back on capacity, and deletes it on release", async () => {
