@@ -140,5 +140,14 @@ export async function main(argv: string[], io: MainIO = {}): Promise<number> {
     return 1;
   } finally {
     removeSignals();
+    if (!io.stdout) exitSoon();
   }
+}
+
+/**
+ * As a process, the command is over once `main` returns: an SSH server that never answers
+ * our disconnect must not keep the terminal waiting. The grace lets stdout drain.
+ */
+function exitSoon(): void {
+  setTimeout(() => process.exit(), 500).unref();
 }
