@@ -10,7 +10,7 @@ export default defineConfig({
   root,
   plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" } })],
   test: {
-    include: [process.env.BENCH_FILE ?? "bench/store.bench.ts"],
+    include: ["bench/store.bench.ts"],
     testTimeout: 300_000,
   },
 });
