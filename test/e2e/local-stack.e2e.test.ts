@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -5,6 +6,14 @@ import { type RunningStack, runStack } from "../../src/stack";
 import { runCli } from "../cli/support";
 import { isolatedEnv } from "../stack/support";
 import { tempRepo } from "./repo";
+
+function processesMatching(pattern: string): string[] {
+  try {
+    return execFileSync("pgrep", ["-f", pattern], { encoding: "utf8" }).trim().split("\n").filter(Boolean);
+  } catch {
+    return []; // pgrep exits 1 when nothing matches
+  }
+}
 
 /**
  * The whole path with zero configuration: the CLI's `main` against the real stack
@@ -158,6 +167,20 @@ describe("crabbox against the local stack", () => {
     expect(lease.state).toBe("released");
     const runs = JSON.parse((await cli("history", "--lease", fresh, "--json")).stdout).runs;
     expect(runs[0].state).toBe("failed");
+    // local machines run commands on this computer: the remote command is really gone
+    expect(processesMatching("sleep 87")).toEqual([]);
+  });
+
+  it("syncs only with --sync-only, waits with status --wait, prints an ssh command line", async () => {
+    const synced = await cli("run", "--id", slug, "--sync-only");
+    expect(synced.code, synced.stderr).toBe(0);
+    expect(synced.stdout).toMatch(new RegExp(`^synced .*/${leaseID}/demo repo\\n$`));
+    const status = await cli("status", slug, "--wait", "--wait-timeout", "30s");
+    expect(status.code).toBe(0);
+    expect(status.stdout).toMatch(/ready=true/);
+    const ssh = await cli("ssh", slug, "--print");
+    expect(ssh.code, ssh.stderr).toBe(0);
+    expect(ssh.stdout).toMatch(/^'ssh' '-i' '.*id_ed25519' .*'-p' '\d+'/);
   });
 
   it("stop releases the warm lease", async () => {
