@@ -41,11 +41,12 @@ export function page(options: PageOptions): SafeHtml {
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark">
+<link rel="icon" href="data:,">
 <title>${title} · Crabbox</title>
 <style nonce="${nonce}">${portalCss}</style>
 <script nonce="${nonce}" src="/portal/assets/portal.js" defer></script>
 </head><body>
-<header class="top"><a class="brand" href="/portal">🦀 Crabbox</a>${identity ? navigation(identity, active) : ""}</header>
+<header class="top"><a class="brand" href="/portal">Crabbox</a>${identity ? navigation(identity, active) : ""}</header>
 <main>${body}</main>
 </body></html>
 `;

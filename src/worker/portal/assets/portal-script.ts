@@ -42,6 +42,9 @@ export const portalScript = `"use strict";
     var body = table.tBodies[0];
     if (!body) return;
     var rows = Array.prototype.slice.call(body.rows);
+    enableSorting(table, body, rows);
+    // A one-row table needs no search box.
+    if (rows.length < 2) return;
     var tools = document.createElement("div");
     tools.className = "table-tools";
     var search = document.createElement("input");
@@ -71,6 +74,9 @@ export const portalScript = `"use strict";
     search.addEventListener("input", applySearch);
     applySearch();
 
+  }
+
+  function enableSorting(table, body, rows) {
     var headers = table.tHead ? Array.prototype.slice.call(table.tHead.rows[0].cells) : [];
     headers.forEach(function (th, index) {
       if (th.hasAttribute("data-nosort")) return;

@@ -24,7 +24,7 @@ export function leaseTable(leases: readonly LeaseRecord[], now: number, label: s
 <td data-sort="${lease.slug}"><a href="${leaseHref(lease)}">${lease.slug}</a><br><code class="muted">${lease.id}</code></td>
 <td>${badge(lease.state)}</td>
 <td>${lease.provider}</td>
-<td>${lease.class ?? "—"}<span class="muted">${lease.serverType ? ` · ${lease.serverType}` : ""}</span></td>
+<td class="hide-narrow">${lease.class ?? "—"}<span class="muted">${lease.serverType ? ` · ${lease.serverType}` : ""}</span></td>
 <td class="hide-narrow">${lease.target}</td>
 <td>${lease.owner}</td>
 <td data-sort="${Date.parse(lease.createdAt)}">${relative(lease.createdAt, now)}</td>
@@ -32,7 +32,7 @@ export function leaseTable(leases: readonly LeaseRecord[], now: number, label: s
 </tr>`,
   );
   return html`<div class="table-wrap"><table data-portal-table aria-label="${label}">
-<thead><tr><th>Lease</th><th>State</th><th>Provider</th><th>Class</th><th class="hide-narrow">Target</th><th>Owner</th><th>Age</th><th>Expires</th></tr></thead>
+<thead><tr><th>Lease</th><th>State</th><th>Provider</th><th class="hide-narrow">Class</th><th class="hide-narrow">Target</th><th>Owner</th><th>Age</th><th>Expires</th></tr></thead>
 <tbody>${join(rows)}</tbody></table></div>`;
 }
 

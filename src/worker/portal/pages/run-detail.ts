@@ -37,7 +37,7 @@ function eventsTable(events: readonly RunEventRecord[]): SafeHtml {
   if (events.length === 0) return html`<p class="muted">No run events.</p>`;
   const rows = events.map(
     (e) => html`<tr><td>${e.seq}</td><td>${timestamp(e.createdAt)}</td><td><strong>${e.type}</strong></td>
-<td>${e.phase ?? ""}</td><td>${e.stream ?? ""}</td><td><code>${e.message ?? e.data ?? ""}</code></td></tr>`,
+<td>${e.phase ?? ""}</td><td>${e.stream ?? ""}</td><td>${e.message || e.data ? html`<code>${e.message ?? e.data}</code>` : ""}</td></tr>`,
   );
   return html`<div class="table-wrap"><table data-portal-table aria-label="Run events">
 <thead><tr><th>#</th><th>Time</th><th>Type</th><th>Phase</th><th>Stream</th><th data-nosort>Message</th></tr></thead>
