@@ -123,6 +123,11 @@ export async function main(argv: string[], io: MainIO = {}): Promise<number> {
     const code = await command.validateAndExecute();
     return code ?? 0;
   } catch (error) {
+    if (controller.signal.aborted) {
+      // Whatever was in flight when Ctrl-C came (a wait, a request) reports as interrupted.
+      stderr.write(`crabbox: interrupted; ${(error as Error).message}\n`);
+      return 130;
+    }
     if (isCrabboxError(error)) {
       if (error.details?.interrupted) {
         stderr.write(`crabbox: ${error.message}\n`);

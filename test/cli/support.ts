@@ -1,4 +1,6 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
@@ -52,4 +54,34 @@ export async function runCli(
     signal: options.signal ?? new AbortController().signal,
   });
   return { code, stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") };
+}
+
+export type Handler = (req: IncomingMessage, body: string, res: ServerResponse) => void;
+const servers: Server[] = [];
+
+/** A loopback HTTP server standing in for the coordinator; records every request. */
+export async function coordinator(
+  handler: Handler,
+): Promise<{ url: string; requests: { method: string; url: string; auth?: string; body: string }[] }> {
+  const requests: { method: string; url: string; auth?: string; body: string }[] = [];
+  const server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (c) => (body += c));
+    req.on("end", () => {
+      requests.push({ method: req.method!, url: req.url!, auth: req.headers.authorization, body });
+      handler(req, body, res);
+    });
+  });
+  servers.push(server);
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests };
+}
+
+export function json(res: ServerResponse, status: number, body: unknown) {
+  res.writeHead(status, { "content-type": "application/json" });
+  res.end(JSON.stringify(body));
+}
+
+export function closeCoordinators(): void {
+  for (const s of servers.splice(0)) s.close();
 }

@@ -1,40 +1,10 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { errorCodes } from "../../../src/errors";
-import { runCli, sandbox, write } from "../support";
+import { closeCoordinators, coordinator, json, runCli, sandbox, write } from "../support";
 
-type Handler = (req: IncomingMessage, body: string, res: ServerResponse) => void;
-const servers: Server[] = [];
-
-/** A loopback HTTP server standing in for the coordinator; records every request. */
-async function coordinator(
-  handler: Handler,
-): Promise<{ url: string; requests: { method: string; url: string; auth?: string; body: string }[] }> {
-  const requests: { method: string; url: string; auth?: string; body: string }[] = [];
-  const server = createServer((req, res) => {
-    let body = "";
-    req.on("data", (c) => (body += c));
-    req.on("end", () => {
-      requests.push({ method: req.method!, url: req.url!, auth: req.headers.authorization, body });
-      handler(req, body, res);
-    });
-  });
-  servers.push(server);
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests };
-}
-
-function json(res: ServerResponse, status: number, body: unknown) {
-  res.writeHead(status, { "content-type": "application/json" });
-  res.end(JSON.stringify(body));
-}
-
-afterEach(() => {
-  for (const s of servers.splice(0)) s.close();
-});
+afterEach(closeCoordinators);
 
 describe("crabbox main: parsing, help and exit codes", () => {
   it("prints help and exits 2 without a command, 0 with --help", async () => {

@@ -1,0 +1,83 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { tempRepo } from "../../e2e/repo";
+import { closeCoordinators, coordinator, json, runCli, sandbox } from "../support";
+
+afterEach(closeCoordinators);
+
+function lease(id: string, port: number) {
+  const now = new Date().toISOString();
+  return {
+    id,
+    slug: "blue-prawn",
+    provider: "local",
+    target: "linux",
+    owner: "o",
+    org: "g",
+    ttlSeconds: 5400,
+    idleTimeoutSeconds: 1800,
+    state: "active",
+    host: "127.0.0.1",
+    sshUser: "crabbox",
+    sshPort: String(port),
+    createdAt: now,
+    updatedAt: now,
+    lastTouchedAt: now,
+    expiresAt: now,
+  };
+}
+
+describe("run flow guarantees", () => {
+  it("fails a repo that cannot sync before anything is leased (exit 6, no create)", async () => {
+    const s = sandbox();
+    const repo = tempRepo();
+    const c = await coordinator((_req, _body, res) => json(res, 500, { error: "internal" }));
+    const env = {
+      ...s.env,
+      CRABBOX_COORDINATOR: c.url,
+      CRABBOX_COORDINATOR_TOKEN: "t",
+      CRABBOX_SYNC_FAIL_FILES: "2",
+    };
+    const r = await runCli(["run", "--", "true"], { env, cwd: repo.root });
+    expect(r.code).toBe(6);
+    expect(r.stderr).toMatch(/force-sync-large/);
+    expect(c.requests).toEqual([]);
+  });
+
+  it("refuses a cloud provider without a coordinator before starting anything", async () => {
+    const s = sandbox();
+    const repo = tempRepo();
+    const r = await runCli(["run", "--provider", "hetzner", "--", "true"], { env: s.env, cwd: repo.root });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/needs a coordinator/);
+  });
+
+  it("releases the lease and forgets its key when Ctrl-C arrives while waiting for SSH", async () => {
+    const s = sandbox();
+    const repo = tempRepo();
+    let created = "";
+    const c = await coordinator((req, body, res) => {
+      if (req.method === "POST" && req.url === "/v1/leases") {
+        created = JSON.parse(body).leaseID;
+        return json(res, 201, { lease: lease(created, 9) }); // port 9: nothing answers SSH there
+      }
+      if (req.method === "POST" && req.url === "/v1/runs") return json(res, 503, { error: "internal" });
+      if (req.url?.endsWith("/release"))
+        return json(res, 200, { lease: { ...lease(created, 9), state: "released" } });
+      if (req.url?.endsWith("/heartbeat")) return json(res, 200, { lease: lease(created, 9) });
+      json(res, 404, { error: "not_found" });
+    });
+    const env = { ...s.env, CRABBOX_COORDINATOR: c.url, CRABBOX_COORDINATOR_TOKEN: "t" };
+    const controller = new AbortController();
+    const running = runCli(["run", "--", "true"], { env, cwd: repo.root, signal: controller.signal });
+    while (!c.requests.some((q) => q.url.endsWith("/heartbeat"))) await new Promise((r) => setTimeout(r, 50));
+    controller.abort();
+    const r = await running;
+    expect(r.code).toBe(130);
+    const release = c.requests.find((q) => q.url === `/v1/leases/${created}/release`);
+    expect(release?.body).toBe(JSON.stringify({ delete: true }));
+    expect(r.stderr).toMatch(/released cbx_/);
+    const { existsSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    expect(existsSync(join(s.configDir, "leases", created))).toBe(false);
+  });
+});
