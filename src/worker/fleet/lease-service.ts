@@ -28,6 +28,7 @@ import type { AlarmScheduler } from "./alarm";
 import type { MachineCleanup } from "./cleanup";
 import { callerMeta, type FleetDeps } from "./deps";
 import { toLogEvent } from "./events-page";
+import { GroupCommit } from "./group-commit";
 import { dedupeFor } from "./idempotency";
 import {
   costRelevantLeases,
@@ -55,6 +56,9 @@ const leaseNotFound = () => new CrabboxError("not_found", "lease not found");
 
 /** Lease use cases: create (idempotent), read, list, heartbeat, release, share, its event stream. */
 export class LeaseService {
+  /** Heartbeats arriving together are written in one turn: one durable commit for all. */
+  private readonly heartbeats = new GroupCommit();
+
   constructor(
     private readonly deps: FleetDeps,
     private readonly provisioner: Provisioner,
@@ -312,18 +316,22 @@ export class LeaseService {
       ...(body.idleTimeoutSeconds !== undefined ? { idleTimeoutSeconds: body.idleTimeoutSeconds } : {}),
       ...(sample ? { telemetry: eventSample(sample) } : {}),
     };
-    const result = this.deps.store.execute({
-      stream: leaseStream(lease.id),
-      decider: leaseDecider,
-      command,
-      now,
-      meta: callerMeta(caller),
-      ...(dedupe ? { ...dedupe, result: (state: LeaseState) => this.record(state) as never } : {}),
-    });
+    const meta = callerMeta(caller);
+    const result = await this.heartbeats.run(() =>
+      this.deps.store.execute({
+        stream: leaseStream(lease.id),
+        decider: leaseDecider,
+        command,
+        now: this.deps.now(),
+        meta,
+        ...(dedupe ? { ...dedupe, result: (state: LeaseState) => this.record(state, false) as never } : {}),
+      }),
+    );
     if (result.status === "deduplicated") return result.outcome.result as unknown as LeaseRecord;
     // A shorter idle timeout can bring the expiry forward; otherwise the alarm stays where it is.
     await this.alarm.scheduleNoLaterThan(result.state.expiresAt);
-    return this.record(result.state);
+    // The hot path: the lease without its telemetry ring (`GET /v1/leases/{id}` has it).
+    return this.record(result.state, false);
   }
 
   // -------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ import { adminDeleteLease } from "./admin/lease-delete";
 import { adminReleaseLease } from "./admin/lease-release";
 import { adminListLeases } from "./admin/leases-list";
 import { adminReplay } from "./admin/replay";
+import { fleetHealth } from "./fleet-health";
 import { createLease } from "./leases/create";
 import { leaseEvents } from "./leases/events";
 import { getLease } from "./leases/get";
@@ -29,6 +30,8 @@ export const finishMaxBodyBytes = 24 * 1024 * 1024;
 
 /** Lease, run, usage, pool and admin routes (every one authenticated). */
 export function registerFleetRoutes(router: CrabboxRouter): void {
+  router.get("/v1/fleet/health", fleetHealth);
+
   router.post("/v1/leases", createLease);
   router.get("/v1/leases", listLeases);
   router.get("/v1/leases/:id", getLease);
