@@ -1,9 +1,13 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import { Cli } from "../../src/cli/commands/clipanion";
 import type { CrabboxContext } from "../../src/cli/commands/context";
 import { devCommands } from "../../src/cli/commands/dev";
 import { ensureLocalStack, stopLocalStack } from "../../src/stack";
+import { processAlive, readStackInfo } from "../../src/stack/stack-file";
 import { isolatedEnv } from "./support";
 
 function capture() {
@@ -57,13 +61,26 @@ describe("crabbox dev, dev status and dev stop", () => {
     await ctx.cleanup();
   });
 
-  it("dev runs the stack in the foreground, says where it listens, and stops cleanly when interrupted", async () => {
+  it("dev runs the stack in the foreground with the environment's tokens, says where it listens, and stops cleanly when interrupted", async () => {
     const interrupt = new AbortController();
-    const dev = runDev(["dev"], ctx.env, interrupt.signal);
+    const env = {
+      ...ctx.env,
+      CRABBOX_SHARED_TOKEN: "shared-from-env",
+      CRABBOX_ADMIN_TOKEN: "admin-from-env",
+    };
+    const dev = runDev(["dev"], env, interrupt.signal);
     await until("the stack to announce itself", 60_000, () => dev.stderr().includes("press Ctrl-C to stop"));
-    expect(dev.stderr()).toContain(`coordinator listening on http://127.0.0.1:${ctx.port}`);
+    const url = `http://127.0.0.1:${ctx.port}`;
+    expect(dev.stderr()).toContain(`coordinator listening on ${url}`);
     expect(dev.stderr()).toMatch(/machine host on http:\/\/127\.0\.0\.1:\d+/);
-    expect((await fetch(`http://127.0.0.1:${ctx.port}/v1/health`)).status).toBe(200);
+    expect((await fetch(`${url}/v1/health`)).status).toBe(200);
+    const whoami = async (token: string) => {
+      const response = await fetch(`${url}/v1/whoami`, { headers: { authorization: `Bearer ${token}` } });
+      return { status: response.status, body: (await response.json()) as { kind?: string; admin?: boolean } };
+    };
+    expect((await whoami("shared-from-env")).body.kind).toBe("shared");
+    expect((await whoami("admin-from-env")).body.admin).toBe(true);
+    expect((await whoami("nope")).status).toBe(401);
 
     interrupt.abort();
     expect(await dev.done).toBe(0);
@@ -75,12 +92,23 @@ describe("crabbox dev, dev status and dev stop", () => {
     expect(after).toBe("refused");
   });
 
-  it("dev status reports a stopped stack with exit code 1, a running one with its coordinator and machines", async () => {
+  it("a background stack starts once, is reused, points the user config at itself, shows in dev status and stops with dev stop", async () => {
     const stopped = runDev(["dev", "status"], ctx.env);
     expect(await stopped.done).toBe(1);
     expect(stopped.stdout()).toContain("local stack: not running");
 
-    const { url } = await ensureLocalStack({ env: ctx.env });
+    const first = await ensureLocalStack({ env: ctx.env });
+    const { url } = first;
+    expect(url).toBe(`http://127.0.0.1:${ctx.port}`);
+    const info = await readStackInfo(join(ctx.env.CRABBOX_STATE_DIR as string, "stack.json"));
+    expect(info && processAlive(info.pid)).toBe(true);
+    expect(await ensureLocalStack({ env: ctx.env })).toEqual(first);
+    expect((await readStackInfo(join(ctx.env.CRABBOX_STATE_DIR as string, "stack.json")))?.pid).toBe(
+      info?.pid,
+    );
+    const config = parse(readFileSync(join(ctx.env.CRABBOX_CONFIG_DIR as string, "config.yaml"), "utf8"));
+    expect(config.broker).toMatchObject({ url, token: first.token });
+
     const running = runDev(["dev", "status"], ctx.env);
     expect(await running.done).toBe(0);
     expect(running.stdout()).toContain(`coordinator: ${url} (healthy)`);
@@ -96,6 +124,13 @@ describe("crabbox dev, dev status and dev stop", () => {
     expect(await stop.done).toBe(0);
     expect(stop.stdout()).toMatch(/local stack: stopped pid \d+/);
     expect(stop.stdout()).not.toContain("ignored SIGTERM");
+    expect(processAlive(info?.pid as number)).toBe(false);
+    expect(
+      await fetch(`${url}/v1/health`).then(
+        () => "answered",
+        () => "refused",
+      ),
+    ).toBe("refused");
     const again = runDev(["dev", "stop"], ctx.env);
     expect(await again.done).toBe(0);
     expect(again.stdout()).toContain("local stack: not running");

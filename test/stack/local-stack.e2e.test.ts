@@ -140,7 +140,7 @@ describe("the local stack, end to end through the coordinator's HTTP API", () =>
   it("keeps a lease across a coordinator crash, and expiry still deletes its machine after the restart", async () => {
     const key = generateEd25519KeyPair();
     const leaseID = newLeaseId();
-    const lease = await createLease(leaseID, key.public, { ttlSeconds: 900, idleTimeoutSeconds: 12 });
+    const lease = await createLease(leaseID, key.public, { ttlSeconds: 900, idleTimeoutSeconds: 20 });
     const port = Number(lease.sshPort);
 
     const before = await stackInfo();
