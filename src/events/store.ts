@@ -113,6 +113,7 @@ interface EventRow extends Record<string, SqlStorageValue> {
 
 interface CommandRow extends Record<string, SqlStorageValue> {
   fingerprint: string;
+  stream: string;
   status: string;
   outcome: string;
 }
@@ -274,10 +275,13 @@ export class EventStore {
     // 1. Dedupe before anything else.
     if (dedupeKey !== undefined) {
       const known = this.sql
-        .exec<CommandRow>("SELECT fingerprint, status, outcome FROM commands WHERE dedupe_key = ?", dedupeKey)
+        .exec<CommandRow>(
+          "SELECT fingerprint, stream, status, outcome FROM commands WHERE dedupe_key = ?",
+          dedupeKey,
+        )
         .toArray()[0];
       if (known) {
-        if (known.fingerprint !== input.fingerprint) {
+        if (known.fingerprint !== input.fingerprint || known.stream !== stream) {
           throw new CrabboxError(
             "idempotency_key_reused",
             "this idempotency key was used for a different request",
@@ -294,7 +298,7 @@ export class EventStore {
             outcome.firstSeq === null
               ? []
               : this.readSeqRange(outcome.firstSeq, outcome.lastSeq ?? outcome.firstSeq),
-          state: this.load(outcome.stream, decider).state,
+          state: this.load(stream, decider).state,
           version: outcome.version,
           outcome,
         };

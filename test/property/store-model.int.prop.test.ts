@@ -28,7 +28,7 @@ interface Model {
   now: number;
   streams: Map<string, ModelEvent[]>;
   log: ModelEvent[];
-  keys: Map<string, { fingerprint: string; answer: Answer }>;
+  keys: Map<string, { fingerprint: string; stream: string; answer: Answer }>;
 }
 interface Real {
   store: EventStore;
@@ -62,7 +62,9 @@ class Execute implements fc.Command<Model, Real> {
     // The model's answer.
     let expected: Answer;
     const known = this.key === undefined ? undefined : model.keys.get(this.key);
-    if (known && known.fingerprint !== this.fingerprint) expected = { error: "idempotency_key_reused" };
+    // A key is bound to one request: same fingerprint on the same stream.
+    if (known && (known.fingerprint !== this.fingerprint || known.stream !== stream))
+      expected = { error: "idempotency_key_reused" };
     else if (known)
       expected = "error" in known.answer ? known.answer : { ...known.answer, status: "deduplicated" };
     else if (expectedVersion !== undefined && expectedVersion !== events.length)
@@ -96,7 +98,7 @@ class Execute implements fc.Command<Model, Real> {
         expected = { error: error.code };
       }
       if (this.key !== undefined)
-        model.keys.set(this.key, { fingerprint: this.fingerprint, answer: expected });
+        model.keys.set(this.key, { fingerprint: this.fingerprint, stream, answer: expected });
     }
 
     // The store's answer.
