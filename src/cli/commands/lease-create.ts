@@ -5,6 +5,9 @@ import { Option } from "./clipanion";
 /** Flags shared by the commands that lease a machine (`warmup`, `run`): the top config layer. */
 export abstract class LeaseCreateCommand extends CrabboxCommand {
   provider = Option.String("--provider", { description: "local, hetzner, aws, azure, or ssh (static host)" });
+  direct = Option.Boolean("--direct", false, {
+    description: "Provision with local cloud credentials even when a coordinator is configured",
+  });
   profile = Option.String("--profile", { description: "A profile from crabbox.yaml" });
   class = Option.String("--class", {
     description: "Machine class: standard, fast, large, beast or one from config",
@@ -24,6 +27,7 @@ export abstract class LeaseCreateCommand extends CrabboxCommand {
   protected override flagLayer(): ConfigLayer {
     const layer: ConfigLayer = {};
     if (this.provider) layer.provider = this.provider;
+    if (this.direct) layer.direct = true;
     if (this.profile) layer.profile = this.profile;
     if (this.class) layer.class = this.class;
     if (this.type) layer.serverType = this.type;

@@ -36,6 +36,7 @@ export function envLayer(env: Env): ConfigLayer {
     if (value !== undefined && value !== "") layer[key] = value;
   };
   set("provider", env.CRABBOX_PROVIDER);
+  set("direct", bool(env.CRABBOX_DIRECT));
   set("profile", env.CRABBOX_PROFILE);
   set("class", env.CRABBOX_DEFAULT_CLASS);
   set("serverType", env.CRABBOX_SERVER_TYPE);
@@ -73,6 +74,8 @@ export function envLayer(env: Env): ConfigLayer {
       allowLarge: bool(env.CRABBOX_SYNC_ALLOW_LARGE),
       delete: bool(env.CRABBOX_SYNC_DELETE),
       allowMassDeletions: bool(env.CRABBOX_ALLOW_MASS_DELETIONS),
+      git: bool(env.CRABBOX_SYNC_GIT),
+      baseRef: env.CRABBOX_SYNC_BASE_REF,
     }),
   );
   const allow = csv(env.CRABBOX_ENV_ALLOW);

@@ -193,6 +193,7 @@ export function resolveLayer(
   return {
     provider: provider || "local",
     providerExplicit: provider !== "",
+    direct: layer.direct ?? false,
     profile,
     class: cls,
     serverType,
@@ -228,6 +229,9 @@ export function resolveLayer(
       failBytes: layer.sync?.failBytes ?? defaults.sync.failBytes,
       allowLarge: layer.sync?.allowLarge ?? false,
       allowMassDeletions: layer.sync?.allowMassDeletions ?? false,
+      git: layer.sync?.git ?? true,
+      baseRef: layer.sync?.baseRef ?? "",
+      massDeletionThreshold: layer.sync?.massDeletionThreshold ?? 200,
     },
     env: { allow: layer.env?.allow ?? [...defaults.env.allow] },
     capacity: {

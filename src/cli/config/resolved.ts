@@ -4,6 +4,8 @@ export interface ResolvedConfig {
   provider: string;
   /** True when the provider came from a layer, not from the defaults. */
   providerExplicit: boolean;
+  /** Direct mode asked for explicitly (`--direct`, `CRABBOX_DIRECT=1`, `direct: true`). */
+  direct: boolean;
   profile: string;
   class: string;
   serverType: string;
@@ -26,6 +28,9 @@ export interface ResolvedConfig {
     failBytes: number;
     allowLarge: boolean;
     allowMassDeletions: boolean;
+    git: boolean;
+    baseRef: string;
+    massDeletionThreshold: number;
   };
   env: { allow: string[] };
   capacity: {

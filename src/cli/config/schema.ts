@@ -13,6 +13,8 @@ const stringList = z.array(z.string());
 export const layerSchema = z
   .object({
     provider: z.string(),
+    /** Provision cloud machines with local credentials even when a coordinator is configured. */
+    direct: z.boolean(),
     profile: z.string(),
     class: z.string(),
     serverType: z.string(),
@@ -40,6 +42,12 @@ export const layerSchema = z
         failBytes: z.number().int(),
         allowLarge: z.boolean(),
         allowMassDeletions: z.boolean(),
+        /** Git-aware sync: the machine gets a git repository at the local HEAD (default true). */
+        git: z.boolean(),
+        /** A ref (e.g. `origin/main`) hydrated on the machine for `git diff base...HEAD`. */
+        baseRef: z.string(),
+        /** Tracked files deleted on the machine after sync that fail the sync (default 200). */
+        massDeletionThreshold: z.number().int(),
       })
       .partial()
       .strict(),
