@@ -37,6 +37,13 @@ export class LocalProvider implements Provider {
   }
 
   async create(spec: MachineSpec, signal?: AbortSignal): Promise<ProvisionedMachine> {
+    if (spec.target !== "linux") {
+      throw new CrabboxError(
+        "unsupported",
+        `target ${spec.target} is not available on the local provider: local machines are POSIX shells on this computer; use target linux, or a cloud provider for ${spec.target}`,
+        { field: "target" },
+      );
+    }
     const labels = { ...spec.labels, lease: spec.labels.lease ?? spec.leaseID };
     const response = await this.call("POST", "/v1/machines", {
       body: {

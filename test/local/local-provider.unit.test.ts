@@ -135,6 +135,17 @@ describe("LocalProvider against the machine host's HTTP API", () => {
     expect(String((error as Error).message)).not.toContain("not-the-token");
   });
 
+  it("refuses a Windows target before asking the host for anything", async () => {
+    const key = generateEd25519KeyPair();
+    const before = host.list().length;
+    const error = await rejection(
+      provider.create({ ...machineSpec("cbx_999900001111", key.public), target: "windows" }),
+    );
+    expect(isCrabboxError(error) && error.code).toBe("unsupported");
+    expect(isCrabboxError(error) && error.details).toEqual({ field: "target" });
+    expect(host.list().length).toBe(before);
+  });
+
   it("fails clearly when no host is listening", async () => {
     const nowhere = new LocalProvider({ baseUrl: "http://127.0.0.1:9", token, timeoutMs: 2000 });
     const error = await rejection(nowhere.list());
