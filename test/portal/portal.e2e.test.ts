@@ -232,9 +232,33 @@ describe("the portal in Chromium", () => {
     expect(await page.locator("[data-verify-result]").textContent()).toContain("Projections match the log.");
     await shot(page, "10-verify");
 
+    // A machine labelled for the released lease turns up in the provider's inventory: an orphan,
+    // shown with the trail that says its lease ended.
+    const stray = await fetch(`${stack.info.hostUrl}/v1/machines`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${stack.info.hostToken}`, "content-type": "application/json" },
+      body: JSON.stringify({
+        name: `crabbox-${first.slug}-stray`,
+        labels: { crabbox: "true", created_by: "crabbox", lease: first.id, slug: first.slug },
+        sshPublicKey: generateEd25519KeyPair().public,
+      }),
+    });
+    expect(stray.status).toBe(201);
     await page.goto(`${url}/portal/admin/orphans`);
     await page.getByRole("heading", { name: "Orphans" }).waitFor();
+    const orphan = page.locator("[data-orphan]");
+    expect(await orphan.count()).toBe(1);
+    expect(await orphan.getByRole("link", { name: first.slug }).count()).toBe(1);
+    expect(await orphan.locator("tbody tr td:nth-child(3)").allTextContents()).toContain("Released");
     await shot(page, "11-orphans");
+
+    // The theme toggle switches to dark (and the choice sticks across pages).
+    await page.goto(`${url}/portal/leases/${first.id}`);
+    await page.getByRole("button", { name: "Theme" }).click();
+    expect(await page.locator("html").getAttribute("data-theme")).toBe("dark");
+    await page.goto(`${url}/portal/runs/${run.id}`);
+    expect(await page.locator("html").getAttribute("data-theme")).toBe("dark");
+    await shot(page, "12-run-detail-dark");
 
     // Log out by POST: the cookie goes and the portal asks for login again.
     await page.goto(`${url}/portal`);

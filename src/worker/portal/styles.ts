@@ -38,6 +38,7 @@ pre{background:var(--code);padding:.75rem;border-radius:6px;overflow:auto;max-he
 .s-active,.s-succeeded,.s-ok{color:var(--ok)}.s-provisioning,.s-running{color:var(--warn)}
 .s-failed,.s-expired,.s-bad{color:var(--bad)}.s-released{color:var(--muted)}
 .muted{color:var(--muted)}
+.nowrap{white-space:nowrap}
 .card>h2:first-child{margin-top:0}
 form.filters{display:flex;flex-wrap:wrap;gap:.5rem;align-items:end;margin-bottom:.75rem}
 label{display:flex;flex-direction:column;font-size:.85em;color:var(--muted);gap:.15rem}

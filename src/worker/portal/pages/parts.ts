@@ -82,7 +82,7 @@ export function eventTable(events: readonly LogEvent[], label: string, withStrea
   const rows = events.map(
     (event) => html`<tr>
 <td data-sort="${event.seq}">${event.seq}</td>
-<td data-sort="${event.at}">${timestamp(event.at)}</td>
+<td class="nowrap" data-sort="${event.at}">${timestamp(event.at)}</td>
 ${withStream ? html`<td>${streamLink(event.stream)}</td>` : ""}
 <td><strong>${event.type}</strong></td>
 <td>${actorOf(event.meta)}</td>
