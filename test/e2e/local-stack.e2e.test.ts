@@ -135,6 +135,10 @@ describe("crabbox against the local stack", () => {
     const results = JSON.parse((await cli("results", runID!, "--json")).stdout);
     expect(results).toMatchObject({ tests: 2, failures: 1 });
     expect(results.failed[0]).toMatchObject({ name: "breaks", kind: "failure", message: "boom" });
+    const attached = await cli("attach", runID!);
+    expect(attached.code).toBe(0);
+    expect(attached.stdout).toContain("logged-line");
+    expect(attached.stderr).toMatch(/command\.started/);
     const history = await cli("history", "--json");
     expect(JSON.parse(history.stdout).runs.map((x: { id: string }) => x.id)).toContain(runID);
   });

@@ -81,18 +81,13 @@ export class CoordinatorClient {
     });
   }
 
-  async githubPoll(loginID: string, pollSecret: string) {
-    try {
-      return await this.transport.request("POST", "/v1/auth/github/poll", {
-        body: { loginID, pollSecret },
-        schema: GithubLoginPollResponse,
-      });
-    } catch (error) {
-      // 410 {"status":"expired"} and 400 {"status":"failed"} are answers, not transport failures.
-      const status = (error as { details?: { status?: number } }).details?.status;
-      if (status === 410) return { status: "expired" as const };
-      throw error;
-    }
+  /** 410 `expired` and 400 `failed` are answers of the poll, not transport failures. */
+  githubPoll(loginID: string, pollSecret: string) {
+    return this.transport.request("POST", "/v1/auth/github/poll", {
+      body: { loginID, pollSecret },
+      schema: GithubLoginPollResponse,
+      acceptStatus: [400, 410],
+    });
   }
 
   /**

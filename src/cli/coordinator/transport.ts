@@ -32,6 +32,8 @@ export interface RequestOptions<S extends z.ZodType> {
   idempotencyKey?: string;
   signal?: AbortSignal;
   text?: boolean;
+  /** Non-2xx statuses whose body is an answer to parse (e.g. login poll's 410 expired), not an error. */
+  acceptStatus?: number[];
   /** Overrides the client's attempt count for retryable requests. */
   attempts?: number;
 }
@@ -124,7 +126,7 @@ export class Transport {
           `coordinator ${method} ${path}: redirected (http ${response.status}); set broker.url to the final address`,
         );
       }
-      if (!response.ok) {
+      if (!response.ok && !options.acceptStatus?.includes(response.status)) {
         lastError = errorFromResponse(method, path, response.status, bodyText);
         if (retryableStatus.has(response.status) && attempt < attempts) {
           await sleep(250 * 2 ** (attempt - 1));
