@@ -116,6 +116,40 @@ describe("appending", () => {
   });
 });
 
+describe("appending prepared events", () => {
+  it("checks the expected version and the dedupe key exactly like a command", async () => {
+    await runInDurableObject(fleet(), (fleetDO, state) => {
+      const store = fleetDO.store;
+      const events = [
+        { type: "LeaseRequested", data: leaseRequest() },
+        { type: "MachineProvisioned", data: machine() },
+      ];
+      const options = { meta: userMeta, now: t0, dedupeKey: "import:1", fingerprint: "x" };
+      const first = store.append(stream, leaseDecider, 0, events, options);
+      expect(first.events.map((e) => [e.version, e.type])).toEqual([
+        [1, "LeaseRequested"],
+        [2, "MachineProvisioned"],
+      ]);
+      expect(first.state).toMatchObject({ state: "active", cloudID: "local-1" });
+      expect(store.append(stream, leaseDecider, 0, events, options).status).toBe("deduplicated");
+      const before = dump(state.storage.sql);
+      expect(() => store.append(stream, leaseDecider, 0, events, { meta: userMeta, now: t0 })).toThrowError(
+        expect.objectContaining({ code: "version_conflict" }),
+      );
+      expect(() =>
+        store.append(
+          stream,
+          leaseDecider,
+          2,
+          [{ type: "Heartbeat", data: { bogus: true, idleTimeoutSeconds: -1 } }],
+          { meta: userMeta, now: t0 },
+        ),
+      ).toThrowError(/invalid Heartbeat payload at idleTimeoutSeconds/);
+      expect(dump(state.storage.sql)).toBe(before);
+    });
+  });
+});
+
 describe("dedupe keys", () => {
   const key = "idem:peter@example.com:openclaw:k1";
 
