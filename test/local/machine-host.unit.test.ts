@@ -139,6 +139,45 @@ describe("the local machine host", () => {
     }
   });
 
+  it("runs an interactive shell on a pty that follows window-size changes", async () => {
+    const key = leaseKey();
+    const { machine } = await host.create(spec("cbx_dcdcdcdcdcdc", key.public));
+    const client = await connectSsh(machine.sshPort, key.private);
+    try {
+      const channel = await new Promise<import("ssh2").ClientChannel>((resolve, reject) =>
+        client.shell({ rows: 20, cols: 70, term: "xterm" }, (error, ch) =>
+          error ? reject(error) : resolve(ch),
+        ),
+      );
+      let output = "";
+      channel.on("data", (d: Buffer) => {
+        output += d.toString();
+      });
+      const seen = (text: string) =>
+        new Promise<void>((resolve, reject) => {
+          const deadline = Date.now() + 5000;
+          const check = () => {
+            if (output.includes(text)) resolve();
+            else if (Date.now() > deadline)
+              reject(new Error(`no ${JSON.stringify(text)} in ${JSON.stringify(output)}`));
+            else setTimeout(check, 20);
+          };
+          check();
+        });
+      channel.write("stty size | sed 's/^/size-/'\n");
+      await seen("size-20 70");
+      channel.setWindow(33, 111, 0, 0);
+      await new Promise((r) => setTimeout(r, 200));
+      channel.write("stty size | sed 's/^/size-/'\n");
+      await seen("size-33 111");
+      const closed = new Promise<void>((resolve) => channel.on("close", () => resolve()));
+      channel.write("exit\n");
+      await closed;
+    } finally {
+      client.end();
+    }
+  });
+
   it("refuses every key except the lease's", async () => {
     const key = leaseKey();
     const stranger = leaseKey();
