@@ -182,6 +182,8 @@ function connectOnce(options: ConnectOptions): Promise<SshSession> {
       }
       settled = true;
       open = true;
+      // Every exec is a few small request/reply packets; Nagle + delayed ACKs would add ~40 ms to each.
+      client.setNoDelay(true);
       options.signal?.removeEventListener("abort", onAbort);
       resolve(
         createSession(client, {

@@ -59,26 +59,38 @@ function normalisePattern(pattern: string): string {
  * the whole path or any leading run of segments.
  */
 export function excludeMatcher(patterns: readonly string[]): (path: string) => boolean {
-  const compiled = [...patterns, STATE_DIR]
-    .map(normalisePattern)
-    .filter((pattern) => pattern !== "")
-    .map((pattern) => ({
-      pattern,
-      segmentOnly: !pattern.includes("/"),
-      glob: hasGlob(pattern) ? globToRegExp(pattern) : undefined,
-    }));
+  // Split once into the cheap shapes so that matching 100k paths stays a few Set lookups each.
+  const names = new Set<string>();
+  const nameGlobs: RegExp[] = [];
+  const prefixes: string[] = [];
+  const pathGlobs: RegExp[] = [];
+  for (const raw of [...patterns, STATE_DIR]) {
+    const pattern = normalisePattern(raw);
+    if (pattern === "") continue;
+    const segmentOnly = !pattern.includes("/");
+    if (!hasGlob(pattern)) {
+      if (segmentOnly) names.add(pattern);
+      else prefixes.push(pattern);
+    } else if (segmentOnly) nameGlobs.push(globToRegExp(pattern));
+    else {
+      prefixes.push(pattern);
+      pathGlobs.push(globToRegExp(pattern));
+    }
+  }
   return (path) => {
     const segments = path.split("/");
-    for (const { pattern, segmentOnly, glob } of compiled) {
-      if (path === pattern || path.startsWith(`${pattern}/`)) return true;
-      if (segmentOnly) {
-        for (const segment of segments) {
-          if (segment === pattern || glob?.test(segment)) return true;
-        }
-      } else if (glob) {
-        for (let n = 1; n <= segments.length; n++) {
-          if (glob.test(segments.slice(0, n).join("/"))) return true;
-        }
+    for (const segment of segments) {
+      if (names.has(segment)) return true;
+      for (const glob of nameGlobs) if (glob.test(segment)) return true;
+    }
+    for (const prefix of prefixes) {
+      if (path === prefix || path.startsWith(`${prefix}/`)) return true;
+    }
+    if (pathGlobs.length > 0) {
+      let leading = "";
+      for (const segment of segments) {
+        leading = leading === "" ? segment : `${leading}/${segment}`;
+        for (const glob of pathGlobs) if (glob.test(leading)) return true;
       }
     }
     return false;

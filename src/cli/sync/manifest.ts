@@ -5,8 +5,8 @@
  */
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
-import { lstat, readFile, readlink } from "node:fs/promises";
+import { createReadStream, lstatSync } from "node:fs";
+import { readFile, readlink } from "node:fs/promises";
 import { isAbsolute, join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { CrabboxError } from "../../errors";
@@ -140,9 +140,13 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) 
 
 export async function buildManifest(repoRoot: string, options: BuildManifestOptions = {}): Promise<Manifest> {
   const root = resolve(repoRoot);
-  const gitDirRaw = (await git(root, ["rev-parse", "--git-dir"])).toString("utf8").trim();
+  const [gitDirOut, listedOut] = await Promise.all([
+    git(root, ["rev-parse", "--git-dir"]),
+    git(root, ["ls-files", "--cached", "--others", "--exclude-standard", "-z"]),
+  ]);
+  const gitDirRaw = gitDirOut.toString("utf8").trim();
   const gitDir = isAbsolute(gitDirRaw) ? gitDirRaw : join(root, gitDirRaw);
-  const listed = splitNul(await git(root, ["ls-files", "--cached", "--others", "--exclude-standard", "-z"]));
+  const listed = splitNul(listedOut);
 
   const excludes = [...DEFAULT_EXCLUDES, ...(options.excludes ?? []), ...readCrabboxIgnore(root)];
   const excluded = excludeMatcher(excludes);
@@ -150,9 +154,11 @@ export async function buildManifest(repoRoot: string, options: BuildManifestOpti
 
   const cacheDir = join(gitDir, "crabbox");
   const cache = HashCache.load(options.noCache ? undefined : join(cacheDir, "hash-cache.json"));
-  const stats = await mapLimit(candidates, 64, async (path) => {
+  // Synchronous lstat: a few microseconds each, several times faster than 5,000 promises through
+  // libuv's thread pool.
+  const stats = candidates.map((path) => {
     try {
-      return await lstat(join(root, path), { bigint: false });
+      return lstatSync(join(root, path));
     } catch {
       return undefined; // deleted in the working tree but still in the index: not synced, so removed remotely
     }

@@ -6,7 +6,7 @@
  */
 import { shellQuoteWord as q } from "../ssh/quote";
 import { STATE_DIR } from "./excludes";
-import { stateHeaderLine } from "./state";
+import { STATE_HEADER, stateHeaderLine } from "./state";
 
 export const DRIFT_MARKER = "\0crabbox-drift\0";
 const STATE_FILE = `${STATE_DIR}/manifest`;
@@ -17,11 +17,17 @@ export const INLINE_DELETE_LIMIT = 64 * 1024;
 
 export interface SnapshotArgs {
   workdir: string;
-  localFingerprint: string;
-  cachedFingerprint?: string;
+  /** Fingerprint of the state this client last wrote there: when it still matches, the body is not sent. */
+  knownFingerprint?: string;
   prune: { names: readonly string[]; paths: readonly string[] };
 }
 
+/**
+ * Answers `crabbox-sync none`, `crabbox-sync known <fp>` (state unchanged since this client wrote
+ * it) or `crabbox-sync full <fp>` followed by the state file, then the drift marker and the
+ * NUL-separated files modified on the machine since the last sync. Needs no local fingerprint,
+ * so it can run while the local manifest is still being built.
+ */
 export function posixSnapshotCommand(args: SnapshotArgs): string {
   const none = `printf 'crabbox-sync none\\n\\0crabbox-drift\\0'; exit 0`;
   const prune = [
@@ -29,26 +35,27 @@ export function posixSnapshotCommand(args: SnapshotArgs): string {
     ...args.prune.names.map((name) => `-name ${q(name)}`),
     ...args.prune.paths.map((path) => `-path ${q(`./${path}`)}`),
   ].join(" -o ");
-  const cached =
-    args.cachedFingerprint && args.cachedFingerprint !== args.localFingerprint
-      ? `elif [ "$crabbox_head" = ${q(stateHeaderLine(args.cachedFingerprint))} ]; then printf 'crabbox-sync cached\\n'; `
-      : "";
+  const known = args.knownFingerprint
+    ? `[ "$crabbox_head" = ${q(stateHeaderLine(args.knownFingerprint))} ]`
+    : "false";
   return [
     `cd ${q(args.workdir)} 2>/dev/null || { ${none}; }`,
     `[ -f ${STATE_FILE} ] || { ${none}; }`,
     `crabbox_head=; IFS= read -r crabbox_head < ${STATE_FILE} || true`,
-    `if [ "$crabbox_head" = ${q(stateHeaderLine(args.localFingerprint))} ]; then printf 'crabbox-sync same\\n'; ` +
-      cached +
-      `else printf 'crabbox-sync full\\n'; cat ${STATE_FILE}; fi`,
+    `crabbox_fp=\${crabbox_head#${STATE_HEADER} }`,
+    `if ${known}; then printf 'crabbox-sync known %s\\n' "$crabbox_fp"; ` +
+      `else printf 'crabbox-sync full %s\\n' "$crabbox_fp"; cat ${STATE_FILE}; fi`,
     `printf '\\0crabbox-drift\\0'`,
     `find . \\( ${prune} \\) -prune -o \\( -type f -o -type l \\) -newer ${STATE_FILE} -exec printf '%s\\0' {} + 2>/dev/null || true`,
   ].join("\n");
 }
 
-export type SnapshotStatus = "none" | "same" | "cached" | "full";
+export type SnapshotStatus = "none" | "known" | "full";
 
 export interface ParsedSnapshot {
   status: SnapshotStatus;
+  /** The fingerprint recorded on the machine (not for `none`). */
+  fingerprint?: string;
   stateText?: string;
   drift: Set<string>;
 }
@@ -57,10 +64,9 @@ export function parseSnapshot(output: Buffer): ParsedSnapshot {
   const text = output.toString("utf8");
   const newline = text.indexOf("\n");
   const firstLine = newline === -1 ? text : text.slice(0, newline);
-  const status = firstLine.replace(/^crabbox-sync /, "") as SnapshotStatus;
-  if (!["none", "same", "cached", "full"].includes(status)) {
-    throw new Error(`unexpected snapshot answer: ${JSON.stringify(firstLine.slice(0, 80))}`);
-  }
+  const match = /^crabbox-sync (none|known|full)(?: (.*))?$/.exec(firstLine);
+  if (!match) throw new Error(`unexpected snapshot answer: ${JSON.stringify(firstLine.slice(0, 80))}`);
+  const status = match[1] as SnapshotStatus;
   const marker = text.indexOf(DRIFT_MARKER, newline);
   const body = marker === -1 ? text.slice(newline + 1) : text.slice(newline + 1, marker);
   const drift = new Set<string>();
@@ -69,7 +75,9 @@ export function parseSnapshot(output: Buffer): ParsedSnapshot {
       if (raw.startsWith("./")) drift.add(raw.slice(2));
     }
   }
-  return status === "full" ? { status, stateText: body, drift } : { status, drift };
+  if (status === "none") return { status, drift };
+  const fingerprint = match[2] ?? "";
+  return status === "full" ? { status, fingerprint, stateText: body, drift } : { status, fingerprint, drift };
 }
 
 function chunked(words: readonly string[], prefix: string, suffix: string, maxLine = 8192): string[] {

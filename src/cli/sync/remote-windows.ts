@@ -6,7 +6,7 @@
  */
 import { powershellEncodedCommand, powershellQuoteWord as q } from "../ssh/quote";
 import { STATE_DIR } from "./excludes";
-import { stateHeaderLine } from "./state";
+import { STATE_HEADER, stateHeaderLine } from "./state";
 
 export const WINDOWS_INCOMING_DELETIONS = `${STATE_DIR}/incoming/deletions`;
 
@@ -14,11 +14,7 @@ function writeText(expression: string): string {
   return `$crabboxOut.Write([Text.Encoding]::UTF8.GetBytes(${expression}), 0, [Text.Encoding]::UTF8.GetByteCount(${expression}))`;
 }
 
-export function windowsSnapshotCommand(
-  workdir: string,
-  localFingerprint: string,
-  cachedFingerprint?: string,
-): string {
+export function windowsSnapshotCommand(workdir: string, knownFingerprint?: string): string {
   const stateFile = `${workdir}\\${STATE_DIR}\\manifest`;
   const script = [
     "$crabboxOut = [Console]::OpenStandardOutput()",
@@ -28,14 +24,11 @@ export function windowsSnapshotCommand(
     "  exit 0",
     "}",
     "$crabboxHead = [IO.File]::ReadLines($crabboxState) | Select-Object -First 1",
-    `if ($crabboxHead -eq ${q(stateHeaderLine(localFingerprint))}) { ${writeText('"crabbox-sync same`n"')} }`,
-    ...(cachedFingerprint && cachedFingerprint !== localFingerprint
-      ? [
-          `elseif ($crabboxHead -eq ${q(stateHeaderLine(cachedFingerprint))}) { ${writeText('"crabbox-sync cached`n"')} }`,
-        ]
-      : []),
-    "else {",
-    `  ${writeText('"crabbox-sync full`n"')}`,
+    `$crabboxFp = $crabboxHead.Substring([Math]::Min($crabboxHead.Length, ${STATE_HEADER.length + 1}))`,
+    `if (${knownFingerprint ? `$crabboxHead -eq ${q(stateHeaderLine(knownFingerprint))}` : "$false"}) {`,
+    `  ${writeText('"crabbox-sync known $crabboxFp`n"')}`,
+    "} else {",
+    `  ${writeText('"crabbox-sync full $crabboxFp`n"')}`,
     "  $crabboxBytes = [IO.File]::ReadAllBytes($crabboxState)",
     "  $crabboxOut.Write($crabboxBytes, 0, $crabboxBytes.Length)",
     "}",

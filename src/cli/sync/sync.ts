@@ -9,10 +9,11 @@
  */
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
 import { join } from "node:path";
 import { CrabboxError, isCrabboxError } from "../../errors";
 import type { SshSession } from "../ssh/connect";
-import { prunablePatterns } from "./excludes";
+import { DEFAULT_EXCLUDES, prunablePatterns } from "./excludes";
 import { checkDeletionGuard } from "./guards";
 import type { Manifest } from "./manifest";
 import {
@@ -52,6 +53,8 @@ export interface SyncOptions {
   reconnect?: () => Promise<SshSession>;
   /** Keep a local copy of the last state written to this machine, to avoid downloading it (default true). */
   cacheRemoteState?: boolean;
+  /** Extra exclude patterns, only used to prune the remote drift scan while `manifest` is still a promise. */
+  excludes?: readonly string[];
 }
 
 export interface SyncResult {
@@ -88,13 +91,18 @@ async function capture(
   return { exitCode: result.exitCode, stdout: Buffer.concat(out), stderr: stderr.trim() };
 }
 
-function stateCachePath(manifest: Manifest, session: SshSession, workRoot: string): string | undefined {
-  if (!manifest.cacheDir) return undefined;
+export function defaultCacheDir(): string {
+  return (
+    process.env.CRABBOX_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "crabbox")
+  );
+}
+
+function stateCachePath(session: SshSession, workRoot: string): string {
   const key = createHash("sha256")
     .update(`${session.host}\0${session.port}\0${workRoot}`)
     .digest("hex")
-    .slice(0, 24);
-  return join(manifest.cacheDir, "remote-state", key);
+    .slice(0, 32);
+  return join(defaultCacheDir(), "remote-state", key);
 }
 
 function readCachedState(path: string | undefined): { text: string; fingerprint: string } | undefined {
@@ -130,9 +138,13 @@ function failed(step: string, result: Captured): CrabboxError {
   );
 }
 
+/**
+ * `manifest` may still be a promise: the snapshot round trip then overlaps with building it
+ * (hashing), which is how a sync that builds its own manifest stays close to one round trip.
+ */
 export async function syncToRemote(
   session: SshSession,
-  manifest: Manifest,
+  manifest: Manifest | Promise<Manifest>,
   options: SyncOptions,
 ): Promise<SyncResult> {
   try {
@@ -145,28 +157,38 @@ export async function syncToRemote(
   }
 }
 
-async function syncOnce(session: SshSession, manifest: Manifest, options: SyncOptions): Promise<SyncResult> {
+function isManifest(value: Manifest | Promise<Manifest>): value is Manifest {
+  return typeof (value as Promise<Manifest>).then !== "function";
+}
+
+async function syncOnce(
+  session: SshSession,
+  pendingManifest: Manifest | Promise<Manifest>,
+  options: SyncOptions,
+): Promise<SyncResult> {
   const started = Date.now();
   const phases: { name: string; ms: number }[] = [];
   const mark = (name: string, since: number) => phases.push({ name, ms: Date.now() - since });
   const windows = options.os === "windows";
   const progress = options.onProgress ?? (() => {});
   const cachePath =
-    options.cacheRemoteState === false ? undefined : stateCachePath(manifest, session, options.workRoot);
+    options.cacheRemoteState === false ? undefined : stateCachePath(session, options.workRoot);
   const cached = readCachedState(cachePath);
 
-  // 1. snapshot
+  // 1. snapshot, while the manifest may still be hashing
   let t = Date.now();
   progress(0, 0, "snapshot");
+  const excludes = isManifest(pendingManifest)
+    ? pendingManifest.excludes
+    : [...DEFAULT_EXCLUDES, ...(options.excludes ?? [])];
   const snapshotCommand = windows
-    ? windowsSnapshotCommand(options.workRoot, manifest.fingerprint, cached?.fingerprint)
+    ? windowsSnapshotCommand(options.workRoot, cached?.fingerprint)
     : posixSnapshotCommand({
         workdir: options.workRoot,
-        localFingerprint: manifest.fingerprint,
-        ...(cached ? { cachedFingerprint: cached.fingerprint } : {}),
-        prune: prunablePatterns(manifest.excludes),
+        ...(cached ? { knownFingerprint: cached.fingerprint } : {}),
+        prune: prunablePatterns(excludes),
       });
-  const snapshotResult = await capture(session, snapshotCommand);
+  const [snapshotResult, manifest] = await Promise.all([capture(session, snapshotCommand), pendingManifest]);
   if (snapshotResult.exitCode !== 0) throw failed("snapshot", snapshotResult);
   let snapshot: ReturnType<typeof parseSnapshot>;
   try {
@@ -181,10 +203,7 @@ async function syncOnce(session: SshSession, manifest: Manifest, options: SyncOp
     case "none":
       remote = undefined;
       break;
-    case "same":
-      remote = parseState(encodeState(manifest).toString("utf8"));
-      break;
-    case "cached":
+    case "known":
       remote = cached ? parseState(cached.text) : undefined;
       break;
     case "full":
@@ -194,8 +213,8 @@ async function syncOnce(session: SshSession, manifest: Manifest, options: SyncOp
   const drift = new Set([...snapshot.drift].filter((path) => remote?.entries.has(path)));
   mark("snapshot", t);
 
-  if (snapshot.status === "same" && drift.size === 0) {
-    writeCachedState(cachePath, encodeState(manifest));
+  if (snapshot.status !== "none" && snapshot.fingerprint === manifest.fingerprint && drift.size === 0) {
+    if (snapshot.status === "full") writeCachedState(cachePath, encodeState(manifest));
     progress(0, 0, "skipped");
     return {
       skipped: true,

@@ -73,14 +73,17 @@ describe("sync plan", () => {
 });
 
 describe("snapshot answer", () => {
-  it("splits status, state text and drifted paths", () => {
+  it("splits status, recorded fingerprint, state text and drifted paths", () => {
     const parsed = parseSnapshot(
-      Buffer.from("crabbox-sync full\nSTATE\nLINES\n\0crabbox-drift\0./a b\0./ü\0"),
+      Buffer.from("crabbox-sync full abc\nSTATE\nLINES\n\0crabbox-drift\0./a b\0./ü\0"),
     );
-    expect(parsed.status).toBe("full");
-    expect(parsed.stateText).toBe("STATE\nLINES\n");
+    expect(parsed).toMatchObject({ status: "full", fingerprint: "abc", stateText: "STATE\nLINES\n" });
     expect([...parsed.drift]).toEqual(["a b", "ü"]);
-    expect(parseSnapshot(Buffer.from("crabbox-sync same\n\0crabbox-drift\0")).status).toBe("same");
+    expect(parseSnapshot(Buffer.from("crabbox-sync known abc\n\0crabbox-drift\0"))).toMatchObject({
+      status: "known",
+      fingerprint: "abc",
+    });
+    expect(parseSnapshot(Buffer.from("crabbox-sync none\n\0crabbox-drift\0")).status).toBe("none");
     expect(() => parseSnapshot(Buffer.from("bash: oops\n"))).toThrow(/unexpected/);
   });
 });

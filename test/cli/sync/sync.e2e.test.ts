@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { connectSsh, type SshSession } from "../../../src/cli/ssh/connect";
@@ -33,6 +34,7 @@ function expectMirror() {
 }
 
 beforeAll(async () => {
+  process.env.CRABBOX_CACHE_DIR = mkdtempSync(join(tmpdir(), "crabbox-cache-"));
   server = await startOpenSsh();
   session = await connect();
 });
@@ -193,5 +195,26 @@ describe("syncToRemote against a real OpenSSH server", () => {
     expect(restarted).toBeDefined();
     expect(result.skipped).toBe(false);
     expectMirror();
+  });
+});
+
+describe("syncToRemote with a manifest still being built", () => {
+  it("overlaps the snapshot with hashing and produces the same mirror", async () => {
+    repo.write("a.txt", "a");
+    repo.write("b/c.txt", "c");
+    const result = await syncToRemote(session, buildManifest(repo.root), { workRoot });
+    expect(result.sentFiles).toBe(2);
+    expectMirror();
+    expect((await syncToRemote(session, buildManifest(repo.root), { workRoot })).skipped).toBe(true);
+  });
+
+  it("fails with the manifest's guard error and leaves the machine untouched", async () => {
+    for (let i = 0; i < 5; i++) repo.write(`f${i}.txt`, `${i}`);
+    await expect(
+      syncToRemote(session, buildManifest(repo.root, { maxFiles: 2 }), { workRoot }),
+    ).rejects.toMatchObject({
+      code: "sync_failed",
+    });
+    expect(existsSync(workRoot)).toBe(false);
   });
 });
