@@ -187,6 +187,20 @@ describe("crabbox against the local stack", () => {
     expect(ssh.stdout).toMatch(/^'ssh' '-i' '.*id_ed25519' .*'-p' '\d+'/);
   });
 
+  it("usage, doctor and the admin commands read the coordinator", async () => {
+    const usage = JSON.parse((await cli("usage", "--json")).stdout);
+    expect(usage.usage.leases).toBeGreaterThanOrEqual(2);
+    expect((await cli("doctor")).code).toBe(0);
+    const all = JSON.parse((await cli("admin", "leases", "--json")).stdout).leases;
+    expect(all.map((l: { id: string }) => l.id)).toContain(leaseID);
+    const page = JSON.parse((await cli("admin", "events", "--stream", `lease:${leaseID}`, "--json")).stdout);
+    expect(page.events[0]).toMatchObject({ stream: `lease:${leaseID}`, version: 1, type: "LeaseRequested" });
+    expect(JSON.stringify(page)).not.toMatch(/BEGIN OPENSSH PRIVATE KEY/);
+    const replay = await cli("admin", "replay", "--json");
+    expect(replay.code).toBe(0);
+    expect(JSON.parse(replay.stdout)).toMatchObject({ ok: true, differences: [] });
+  });
+
   it("stop releases the warm lease", async () => {
     const r = await cli("stop", slug);
     expect(r.code, r.stderr).toBe(0);
