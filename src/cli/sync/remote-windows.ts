@@ -24,6 +24,7 @@ export function windowsSnapshotCommand(workdir: string, knownFingerprint?: strin
     "  exit 0",
     "}",
     "$crabboxHead = [IO.File]::ReadLines($crabboxState) | Select-Object -First 1",
+    "if ($null -eq $crabboxHead) { $crabboxHead = '' }",
     `$crabboxFp = $crabboxHead.Substring([Math]::Min($crabboxHead.Length, ${STATE_HEADER.length + 1}))`,
     `if (${knownFingerprint ? `$crabboxHead -eq ${q(stateHeaderLine(knownFingerprint))}` : "$false"}) {`,
     `  ${writeText('"crabbox-sync known $crabboxFp`n"')}`,
@@ -47,7 +48,8 @@ export function windowsApplyCommand(workdir: string): string {
     `if (Test-Path -LiteralPath ${q(`${STATE_DIR}\\incoming`)}) { Remove-Item -LiteralPath ${q(`${STATE_DIR}\\incoming`)} -Recurse -Force }`,
     "tar.exe -xf -",
     "if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }",
-    `$crabboxDeletions = ${q(WINDOWS_INCOMING_DELETIONS.replaceAll("/", "\\"))}`,
+    // .NET resolves relative paths against the process directory, not PowerShell's location.
+    `$crabboxDeletions = Join-Path $PWD.ProviderPath ${q(WINDOWS_INCOMING_DELETIONS.replaceAll("/", "\\"))}`,
     "if (Test-Path -LiteralPath $crabboxDeletions) {",
     "  foreach ($crabboxPath in [IO.File]::ReadAllLines($crabboxDeletions, [Text.Encoding]::UTF8)) {",
     "    if ($crabboxPath -ne '') { Remove-Item -LiteralPath $crabboxPath -Force -ErrorAction SilentlyContinue }",
