@@ -1,5 +1,8 @@
 import { CrabboxError } from "../../errors";
 import { hasCoordinator, isStaticProvider } from "../config";
+import { sweepDirectMachines } from "../direct/cleanup";
+import { directOwner } from "../direct/owner";
+import { directProvider } from "../direct/providers";
 import { CrabboxCommand } from "./base";
 import { Command, Option } from "./clipanion";
 
@@ -8,22 +11,31 @@ export class CleanupCommand extends CrabboxCommand {
   static override usage = Command.Usage({
     description: "Direct mode only: delete expired crabbox machines by their cloud labels",
     details:
-      "With a coordinator configured, its alarm owns expiry and clean-up, so this command refuses; use `crabbox admin leases` and `crabbox admin release` instead.",
+      "Deletes only machines whose labels prove they are your own direct-mode crabbox machines past expiry. " +
+      "With a coordinator configured, its alarm owns expiry and clean-up, so this command refuses unless --direct is given; " +
+      "use `crabbox admin leases` and `crabbox admin release` for brokered leases.",
   });
   provider = Option.String("--provider", { description: "hetzner, aws or azure" });
   dryRun = Option.Boolean("--dry-run", false, { description: "Only print what would be deleted" });
+  direct = Option.Boolean("--direct", false, {
+    description: "Sweep your direct-mode machines even though a coordinator is configured",
+  });
 
   protected override flagLayer() {
-    return this.provider ? { provider: this.provider } : {};
+    return {
+      ...(this.provider ? { provider: this.provider } : {}),
+      ...(this.direct ? { direct: true } : {}),
+    };
   }
 
   async execute(): Promise<number> {
     const config = this.loadConfig();
-    if (hasCoordinator(config)) {
+    if (hasCoordinator(config) && !config.direct) {
       throw new CrabboxError(
         "usage",
         `a coordinator is configured (${config.broker.url}): its alarms expire leases and delete their machines. ` +
-          "To end leases by hand use `crabbox stop <id>` or, as an admin, `crabbox admin release <id> --delete`.",
+          "To end leases by hand use `crabbox stop <id>` or, as an admin, `crabbox admin release <id> --delete`; " +
+          "for machines you created in direct mode, `crabbox cleanup --direct`.",
       );
     }
     if (isStaticProvider(config.provider)) {
@@ -38,10 +50,18 @@ export class CleanupCommand extends CrabboxCommand {
         "local machines belong to the local stack: `crabbox dev stop` stops it and its machines",
       );
     }
-    throw new CrabboxError(
-      "unsupported",
-      `direct mode (the CLI calling ${config.provider} itself, without a coordinator) is not available in this version, ` +
-        "so there is nothing it could have left behind. Lease through a coordinator (`crabbox dev` or `crabbox login --url …`).",
+    const report = await sweepDirectMachines({
+      provider: await directProvider(config.provider, this.env),
+      owner: directOwner(this.env),
+      nowMs: Date.now(),
+      dryRun: this.dryRun,
+      env: this.env,
+      stdout: this.context.stdout,
+      stderr: this.context.stderr,
+    });
+    this.context.stderr.write(
+      `cleanup provider=${config.provider} ${this.dryRun ? "would delete" : "deleted"}=${report.deleted.length} skipped=${report.skipped.length}\n`,
     );
+    return 0;
   }
 }

@@ -3,6 +3,7 @@ import { CrabboxError } from "../../errors";
 import { ensureLocalStack } from "../../stack";
 import { hasCoordinator, isStaticProvider, type ResolvedConfig } from "../config";
 import { CoordinatorClient } from "../coordinator/client";
+import { acquireDirectTarget, usesDirectMode } from "../direct/acquire";
 import type { Progress } from "../output/progress";
 import type { SshSession } from "../ssh/connect";
 import { staticConnection } from "../static/target";
@@ -29,7 +30,7 @@ export async function coordinatorFor(
   if (cloudProviders.includes(config.provider)) {
     throw new CrabboxError(
       "config",
-      `provider ${config.provider} needs a coordinator (direct mode is not available in this version): ` +
+      `provider ${config.provider} without a coordinator is direct mode, which this command does not support: ` +
         "run `crabbox login --url <coordinator>`, or drop the provider to use local machines",
     );
   }
@@ -123,6 +124,8 @@ export async function acquireTarget(options: AcquireOptions): Promise<ActiveTarg
     };
     return active;
   }
+
+  if (usesDirectMode(config)) return acquireDirectTarget(options);
 
   const client = await coordinatorFor(config, env, progress);
   recorder?.attach(client);
