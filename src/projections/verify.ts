@@ -5,7 +5,9 @@
  * Runs in one transaction (nothing interleaves; the shadow tables never outlive the call).
  */
 import { upcast } from "../events/catalogue";
-import type { EventMeta, RecordedEvent } from "../events/types";
+import { deciderForStream } from "../events/deciders";
+import { canonicalJson } from "../events/fingerprint";
+import type { EventMeta, EvolvableEvent, RecordedEvent } from "../events/types";
 import type { Row } from "./codec";
 import { inlineProjections } from "./inline";
 import { eventByEventReplayer, liveTables, type Projection, type TableName } from "./projection";
@@ -19,9 +21,21 @@ export interface RowDifference {
   rebuilt: Row | null;
 }
 
+/** A stream whose snapshot row (what deciders load) disagrees with the fold of its events. */
+export interface SnapshotDifference {
+  stream: string;
+  /** What the `streams` row holds (null: no row). */
+  live: { version: number; snapshot: unknown } | null;
+  /** What folding the stream's events gives. */
+  rebuilt: { version: number; snapshot: unknown } | null;
+}
+
 export interface VerifyReport {
   ok: boolean;
   eventsReplayed: number;
+  /** Streams whose snapshot and version were checked against the fold of their events. */
+  streamsChecked: number;
+  snapshotDifferences: SnapshotDifference[];
   tables: { table: string; liveRows: number; rebuiltRows: number }[];
   differences: RowDifference[];
   /** True when there were more differences than reported. */
@@ -36,7 +50,12 @@ const shadow: TableName = (table) => `shadow_${table}`;
  * Projections with a batch replayer fold in memory and write once per row at the end.
  * Returns the number of events replayed.
  */
-export function replayLog(sql: SqlStorage, projections: readonly Projection[], table: TableName): number {
+export function replayLog(
+  sql: SqlStorage,
+  projections: readonly Projection[],
+  table: TableName,
+  observe?: (event: RecordedEvent) => void,
+): number {
   const replayers = projections.map(
     (p) => p.createReplayer?.(sql, table) ?? eventByEventReplayer(p, sql, table),
   );
@@ -68,6 +87,7 @@ export function replayLog(sql: SqlStorage, projections: readonly Projection[], t
         at: Number(row.at),
       };
       for (const replayer of replayers) replayer.apply(event);
+      observe?.(event);
       after = event.seq;
       count++;
     }
@@ -116,10 +136,19 @@ export function verifyProjections(
     const tables = projections.flatMap((p) => p.tables);
     createShadowTables(sql, projections);
     try {
-      const eventsReplayed = replayLog(sql, projections, shadow);
+      // Fold every stream alongside, to audit the snapshots deciders load their state from.
+      const folded = new Map<string, { version: number; state: unknown }>();
+      const eventsReplayed = replayLog(sql, projections, shadow, (event) => {
+        const decider = deciderForStream(event.stream);
+        const current = folded.get(event.stream) ?? { version: 0, state: decider?.initialState() ?? null };
+        const state = decider ? decider.evolve(current.state, event as EvolvableEvent) : null;
+        folded.set(event.stream, { version: current.version + 1, state });
+      });
       const report: VerifyReport = {
         ok: true,
         eventsReplayed,
+        streamsChecked: folded.size,
+        snapshotDifferences: compareSnapshots(sql, folded, maxDifferences),
         tables: [],
         differences: [],
         truncated: false,
@@ -146,12 +175,51 @@ export function verifyProjections(
           report.differences.push(difference);
         }
       }
-      report.ok = report.differences.length === 0;
+      report.ok = report.differences.length === 0 && report.snapshotDifferences.length === 0;
       return report;
     } finally {
       dropShadowTables(sql, projections);
     }
   });
+}
+
+function compareSnapshots(
+  sql: SqlStorage,
+  folded: Map<string, { version: number; state: unknown }>,
+  maxDifferences: number,
+): SnapshotDifference[] {
+  const differences: SnapshotDifference[] = [];
+  const rows = sql
+    .exec<{ stream: string; version: number; snapshot: string }>(
+      "SELECT stream, version, snapshot FROM streams",
+    )
+    .toArray();
+  const seen = new Set<string>();
+  for (const row of rows) {
+    seen.add(row.stream);
+    const rebuilt = folded.get(row.stream);
+    const snapshot = JSON.parse(row.snapshot) as unknown;
+    if (
+      rebuilt &&
+      rebuilt.version === row.version &&
+      canonicalJson(rebuilt.state) === canonicalJson(snapshot)
+    )
+      continue;
+    differences.push({
+      stream: row.stream,
+      live: { version: row.version, snapshot },
+      rebuilt: rebuilt ? { version: rebuilt.version, snapshot: rebuilt.state } : null,
+    });
+  }
+  for (const [stream, rebuilt] of folded) {
+    if (!seen.has(stream))
+      differences.push({
+        stream,
+        live: null,
+        rebuilt: { version: rebuilt.version, snapshot: rebuilt.state },
+      });
+  }
+  return differences.slice(0, maxDifferences);
 }
 
 /** Throws the live projections away and rebuilds them from the log (operator repair). */

@@ -69,6 +69,30 @@ describe("verifying projections against the log", () => {
     });
   });
 
+  it("checks every stream's snapshot and version against the fold of its events", async () => {
+    await runInDurableObject(fleet(), (fleetDO, state) => {
+      twoLeases(fleetDO.store);
+      expect(verifyProjections(state.storage)).toMatchObject({
+        ok: true,
+        streamsChecked: 2,
+        snapshotDifferences: [],
+      });
+      state.storage.sql.exec(
+        "UPDATE streams SET snapshot = json_set(snapshot, '$.idleTimeoutSeconds', 5) WHERE stream = 'lease:cbx_00000000000a'",
+      );
+      state.storage.sql.exec("UPDATE streams SET version = 7 WHERE stream = 'lease:cbx_00000000000b'");
+      const report = verifyProjections(state.storage);
+      expect(report.ok).toBe(false);
+      expect(report.differences).toEqual([]);
+      expect(report.snapshotDifferences.map((d) => [d.stream, d.live?.version, d.rebuilt?.version])).toEqual([
+        ["lease:cbx_00000000000a", 3, 3],
+        ["lease:cbx_00000000000b", 7, 3],
+      ]);
+      expect(report.snapshotDifferences[0]?.live?.snapshot).toMatchObject({ idleTimeoutSeconds: 5 });
+      expect(report.snapshotDifferences[0]?.rebuilt?.snapshot).toMatchObject({ idleTimeoutSeconds: 1800 });
+    });
+  });
+
   it("repairs damaged projections by rebuilding them from the log", async () => {
     await runInDurableObject(fleet(), (fleetDO, state) => {
       twoLeases(fleetDO.store);

@@ -1,0 +1,12 @@
+/** Which decider owns a stream, by the stream's name (`lease:<id>`, `run:<id>`, `fleet`). */
+import { fleetDecider, fleetStream } from "./fleet-decider";
+import { leaseDecider } from "./lease-decider";
+import { runDecider } from "./run-decider";
+import type { Decider, EventDraft } from "./types";
+
+export function deciderForStream(stream: string): Decider<unknown, unknown, EventDraft> | undefined {
+  if (stream.startsWith("lease:")) return leaseDecider as Decider<unknown, unknown, EventDraft>;
+  if (stream.startsWith("run:")) return runDecider as Decider<unknown, unknown, EventDraft>;
+  if (stream === fleetStream) return fleetDecider as Decider<unknown, unknown, EventDraft>;
+  return undefined;
+}
