@@ -191,7 +191,7 @@ function compareSnapshots(
   const differences: SnapshotDifference[] = [];
   const rows = sql
     .exec<{ stream: string; version: number; snapshot: string }>(
-      "SELECT stream, version, snapshot FROM streams",
+      "SELECT stream, version, snapshot FROM streams ORDER BY stream",
     )
     .toArray();
   const seen = new Set<string>();
