@@ -61,14 +61,15 @@ describe("crabbox dev, dev status and dev stop", () => {
     await ctx.cleanup();
   });
 
-  it("dev runs the stack in the foreground with the environment's tokens, says where it listens, and stops cleanly when interrupted", async () => {
+  it("dev runs the stack in the foreground on --port with the environment's tokens, says where it listens, and stops cleanly when interrupted", async () => {
     const interrupt = new AbortController();
     const env = {
       ...ctx.env,
+      CRABBOX_PORT: "1",
       CRABBOX_SHARED_TOKEN: "shared-from-env",
       CRABBOX_ADMIN_TOKEN: "admin-from-env",
     };
-    const dev = runDev(["dev"], env, interrupt.signal);
+    const dev = runDev(["dev", "--port", String(ctx.port)], env, interrupt.signal);
     await until("the stack to announce itself", 60_000, () => dev.stderr().includes("press Ctrl-C to stop"));
     const url = `http://127.0.0.1:${ctx.port}`;
     expect(dev.stderr()).toContain(`coordinator listening on ${url}`);

@@ -1,6 +1,6 @@
-import { isCrabboxError } from "../../../errors";
+import { CrabboxError, isCrabboxError } from "../../../errors";
 import { runStack } from "../../../stack/run-stack";
-import { Command } from "../clipanion";
+import { Command, Option } from "../clipanion";
 import type { CrabboxContext } from "../context";
 
 /** `crabbox dev` (and `npm start`): the coordinator in workerd plus local machines, in the foreground. */
@@ -17,8 +17,18 @@ export class DevCommand extends Command<CrabboxContext> {
     `,
   });
 
+  port = Option.String("--port", {
+    description: "Port of the coordinator on 127.0.0.1 (default $CRABBOX_PORT or 8787)",
+  });
+
   override async execute(): Promise<number> {
-    const { stderr, env, signal } = this.context;
+    const { stderr, signal } = this.context;
+    if (this.port !== undefined && !/^\d{1,5}$/.test(this.port)) {
+      throw new CrabboxError("usage", `--port must be a port number, got ${JSON.stringify(this.port)}`, {
+        field: "port",
+      });
+    }
+    const env = this.port === undefined ? this.context.env : { ...this.context.env, CRABBOX_PORT: this.port };
     const log = (line: string) => stderr.write(`crabbox dev: ${line}\n`);
     const stack = await runStack({ env, log }).catch((error: unknown) => {
       if (isCrabboxError(error)) throw error;
