@@ -228,9 +228,13 @@ describe("the portal in Chromium", () => {
     expect(await log.locator("tbody tr td:nth-child(4)").allTextContents()).toEqual(["Released"]);
     await page.getByRole("button", { name: "Verify projections" }).click();
     await page.waitForURL("**/portal/admin/audit/verify");
-    expect(await page.locator("[data-verify-result]").getAttribute("data-verify-result")).toBe("ok");
-    expect(await page.locator("[data-verify-result]").textContent()).toContain("Projections match the log.");
     await shot(page, "10-verify");
+    const verdict = page.locator("[data-verify-result]");
+    expect(
+      await verdict.getAttribute("data-verify-result"),
+      (await page.locator("main").textContent()) ?? "",
+    ).toBe("ok");
+    expect(await verdict.textContent()).toContain("Projections match the log.");
 
     // A machine labelled for the released lease turns up in the provider's inventory: an orphan,
     // shown with the trail that says its lease ended.
@@ -271,6 +275,37 @@ describe("the portal in Chromium", () => {
     expect(scriptErrors).toEqual([]);
     await page.close();
   }, 90_000);
+
+  it("finishes a login only in the browser that started it", async () => {
+    const start = async () => {
+      const response = await fetch(`${url}/portal/login?returnTo=%2Fportal%2Fusage`, { redirect: "manual" });
+      expect(response.status).toBe(302);
+      const cookie = (response.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+      expect(cookie.startsWith("__Host-crabbox_login=")).toBe(true);
+      return { cookie, callback: github.authorize(response.headers.get("location") ?? "", dora) };
+    };
+    const mine = await start();
+    const theirs = await start();
+
+    const noCookie = await fetch(mine.callback, { redirect: "manual" });
+    expect(noCookie.status).toBe(400);
+    expect(noCookie.headers.get("set-cookie") ?? "").not.toContain("crabbox_session=cbxs_");
+
+    const otherBrowser = await fetch(theirs.callback, {
+      headers: { cookie: mine.cookie },
+      redirect: "manual",
+    });
+    expect(otherBrowser.status).toBe(403);
+    expect(otherBrowser.headers.get("set-cookie") ?? "").not.toContain("crabbox_session=cbxs_");
+
+    // Refusing a cookieless callback does not use up the login: its own browser still finishes it.
+    const sameBrowser = await fetch(mine.callback, { headers: { cookie: mine.cookie }, redirect: "manual" });
+    expect(sameBrowser.status).toBe(302);
+    expect(sameBrowser.headers.get("location")).toBe("/portal/usage");
+    expect(sameBrowser.headers.get("set-cookie")).toMatch(
+      /__Host-crabbox_session=cbxs_[^;]+; Path=\/; HttpOnly; Secure; SameSite=Lax/,
+    );
+  });
 
   it("keeps browser sessions and API tokens apart", async () => {
     const secrets = await loadStackSecrets(stackPaths(ctx.env).secretsFile, ctx.env);
