@@ -49,16 +49,14 @@ export class SshCommand extends CrabboxCommand {
     try {
       const { connection } = target;
       if (this.print) {
-        const keyPath = connection.knownHostsPath
-          ? connection.knownHostsPath.replace(/known_hosts$/, "id_ed25519")
-          : "<key>";
         this.out(
           [
             "ssh",
             "-i",
-            keyPath,
+            connection.privateKeyPath,
             "-o",
             "IdentitiesOnly=yes",
+            ...(connection.knownHostsPath ? ["-o", `UserKnownHostsFile=${connection.knownHostsPath}`] : []),
             "-p",
             String(target.session.port),
             `${connection.user}@${connection.host}`,

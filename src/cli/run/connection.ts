@@ -20,6 +20,8 @@ export interface MachineConnection {
   workRoot: string;
   target: string;
   privateKey: string;
+  /** Where that key is on disk, for printing an OpenSSH command line. */
+  privateKeyPath: string;
   knownHostsPath?: string;
   /** Host keys are pinned under the lease ID: cloud addresses and loopback ports get reused. */
   hostKeyAlias: string;
@@ -53,6 +55,7 @@ export function connectionFromLease(lease: LeaseRecord, env: Env): MachineConnec
     workRoot: lease.workRoot ?? "/work/crabbox",
     target: lease.target,
     privateKey: key.privateKey,
+    privateKeyPath: key.privateKeyPath,
     knownHostsPath: key.knownHostsPath,
     hostKeyAlias: lease.id,
     readyCommand: managedReadyCommand,

@@ -5,6 +5,7 @@ import { formatDuration, type ResolvedConfig } from "../config";
 import { humanBytes, type Progress } from "../output/progress";
 import { printTiming } from "../output/timing";
 import { interruptibleCommand } from "../ssh/interruptible";
+import { powershellEncodedCommand, powershellQuoteWord, shellQuoteWord } from "../ssh/quote";
 import { buildManifest, type Manifest, syncToRemote } from "../sync";
 import { collectTelemetry } from "../telemetry";
 import { RunRecorder } from "./recorder";
@@ -122,7 +123,13 @@ export async function runFlow(io: RunIO, options: RunOptions): Promise<number> {
         message: `${what} duration=${syncMs}ms skipped=${result.skipped}`,
       });
     } else {
-      await target.session.exec(`mkdir -p '${workdir.replaceAll("'", "'\\''")}'`);
+      await target.session.exec(
+        connection.target === "windows"
+          ? powershellEncodedCommand(
+              `New-Item -ItemType Directory -Force -Path ${powershellQuoteWord(workdir)} | Out-Null`,
+            )
+          : `mkdir -p ${shellQuoteWord(workdir)}`,
+      );
     }
 
     if (options.syncOnly) {

@@ -49,6 +49,7 @@ export function staticConnection(config: ResolvedConfig, env: Env): MachineConne
     workRoot: s.workRoot,
     target: config.target,
     privateKey: readFileSync(keyPath, "utf8"),
+    privateKeyPath: keyPath,
     knownHostsPath: join(userConfigDir(env), "known_hosts"),
     hostKeyAlias: s.port === 22 ? s.host : `[${s.host}]:${s.port}`,
     readyCommand: staticReadyCommand,

@@ -43,12 +43,12 @@ describe("run flow guarantees", () => {
     expect(c.requests).toEqual([]);
   });
 
-  it("refuses a cloud provider without a coordinator before starting anything", async () => {
+  it("without a coordinator, a cloud provider needs its credentials (direct mode) and says which, exit 3", async () => {
     const s = sandbox();
     const repo = tempRepo();
     const r = await runCli(["run", "--provider", "hetzner", "--", "true"], { env: s.env, cwd: repo.root });
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/needs a coordinator/);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/HCLOUD_TOKEN/);
   });
 
   it("releases the lease and forgets its key when Ctrl-C arrives while waiting for SSH", async () => {
