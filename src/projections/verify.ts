@@ -228,7 +228,29 @@ export function rebuildProjections(
   projections: readonly Projection[] = inlineProjections,
 ): number {
   return storage.transactionSync(() => {
-    for (const t of projections.flatMap((p) => p.tables)) storage.sql.exec(`DELETE FROM ${t.name}`);
-    return replayLog(storage.sql, projections, liveTables);
+    const sql = storage.sql;
+    for (const t of projections.flatMap((p) => p.tables)) sql.exec(`DELETE FROM ${t.name}`);
+    const folded = new Map<string, { version: number; state: unknown }>();
+    const count = replayLog(sql, projections, liveTables, (event) => {
+      const decider = deciderForStream(event.stream);
+      const current = folded.get(event.stream) ?? { version: 0, state: decider?.initialState() ?? null };
+      folded.set(event.stream, {
+        version: current.version + 1,
+        state: decider ? decider.evolve(current.state, event as EvolvableEvent) : null,
+      });
+    });
+    // The snapshots deciders load from are rebuilt too.
+    for (const [stream, { version, state }] of folded) {
+      const decider = deciderForStream(stream);
+      if (!decider) continue;
+      sql.exec(
+        "UPDATE streams SET version = ?, snapshot = ?, snapshot_schema = ? WHERE stream = ?",
+        version,
+        JSON.stringify(state),
+        decider.snapshotSchema,
+        stream,
+      );
+    }
+    return count;
   });
 }

@@ -99,6 +99,7 @@ describe("verifying projections against the log", () => {
       const healthy = dump(state.storage.sql);
       state.storage.sql.exec("DELETE FROM leases");
       state.storage.sql.exec("UPDATE lease_usage SET owner = 'mallory'");
+      state.storage.sql.exec("UPDATE streams SET snapshot = json_set(snapshot, '$.keep', 1)");
       expect(rebuildProjections(state.storage)).toBe(6);
       expect(dump(state.storage.sql)).toBe(healthy);
       expect(verifyProjections(state.storage).ok).toBe(true);
