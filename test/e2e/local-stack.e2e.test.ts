@@ -187,6 +187,12 @@ describe("crabbox against the local stack", () => {
     expect(ssh.stdout).toMatch(/^'ssh' '-i' '.*id_ed25519' .*'-p' '\d+'/);
   });
 
+  it("opens an interactive shell with ssh and exits with its status", async () => {
+    const r = await runCli(["ssh", slug], { env, cwd: repo.root, stdin: "echo marker-$((40+2))\nexit 3\n" });
+    expect(r.stdout).toContain("marker-42");
+    expect(r.code).toBe(3);
+  });
+
   it("usage, doctor and the admin commands read the coordinator", async () => {
     const usage = JSON.parse((await cli("usage", "--json")).stdout);
     expect(usage.usage.leases).toBeGreaterThanOrEqual(2);
