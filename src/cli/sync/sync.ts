@@ -273,8 +273,17 @@ async function syncOnce(
   const applyCommand = windows
     ? windowsApplyCommand(options.workRoot)
     : posixApplyCommand(options.workRoot, inlineDeletions);
-  const [applied] = await Promise.all([capture(session, applyCommand, tar.stream), tar.done]);
-  if (applied.exitCode !== 0) throw failed("apply", applied);
+  // When the remote side ends early (tar failed, disk full, connection lost) nothing drains the
+  // stream any more: stop producing instead of waiting for room that never comes.
+  let applied: Captured;
+  try {
+    applied = await capture(session, applyCommand, tar.stream).finally(() => tar.abort());
+  } catch (error) {
+    // A local read failure cuts the stream (and so the channel): report that, not the cut.
+    throw tar.failure() ?? error;
+  }
+  if (applied.exitCode !== 0) throw tar.failure() ?? failed("apply", applied);
+  await tar.done;
   mark("upload", t);
   writeCachedState(cachePath, state);
   progress(sentBytes, plan.send.length, "done");

@@ -29,6 +29,10 @@ export interface TarStream {
   stream: Transform;
   /** Resolves when every entry was produced; rejects when a file could not be read. */
   done: Promise<void>;
+  /** Stops producing (the remote side is gone or failed). */
+  abort(): void;
+  /** Why producing failed (a local file could not be read), if it did. */
+  failure(): unknown;
 }
 
 function headerFor(entry: ManifestEntry, size: number): EntryHeader {
@@ -92,8 +96,12 @@ export function createTarStream(
       source.on("error", reject);
       source.pipe(sink);
     });
+  let aborted = false;
+  let failed: unknown;
   const pace = async () => {
-    while (produced - consumed > IN_FLIGHT_BYTES) await new Promise<void>((resolve) => (waiter = resolve));
+    while (!aborted && produced - consumed > IN_FLIGHT_BYTES) {
+      await new Promise<void>((resolve) => (waiter = resolve));
+    }
   };
 
   const reads = new Map<number, Promise<Buffer | undefined>>();
@@ -117,6 +125,7 @@ export function createTarStream(
   const done = (async () => {
     try {
       for (let index = 0; index < entries.length; index++) {
+        if (aborted) return;
         startReads();
         const entry = entries[index] as ManifestEntry;
         let data: Buffer | undefined;
@@ -159,11 +168,21 @@ export function createTarStream(
         );
       pack.finalize();
     } catch (error) {
+      if (aborted) return; // destroying the pack on abort fails the entry in flight; not a failure of ours
+      failed = error;
       pack.destroy(error as Error);
       counter.destroy(error as Error);
       throw error;
     }
   })();
   done.catch(() => {});
-  return { stream: counter, done };
+  const abort = () => {
+    if (aborted) return;
+    aborted = true;
+    const wake = waiter;
+    waiter = undefined;
+    wake?.();
+    pack.destroy();
+  };
+  return { stream: counter, done, abort, failure: () => failed };
 }

@@ -218,3 +218,21 @@ describe("syncToRemote with a manifest still being built", () => {
     expect(existsSync(workRoot)).toBe(false);
   });
 });
+
+describe("syncToRemote when the machine refuses the upload", () => {
+  it("fails promptly with the remote error instead of waiting for the stream to drain", async () => {
+    for (let i = 0; i < 12; i++) repo.write(`big/${i}.bin`, Buffer.alloc(1024 * 1024, i));
+    const blocker = join(server.workRoot, `not-a-dir-${Date.now()}`);
+    writeFileSync(blocker, "a file where the work directory should be");
+    const started = Date.now();
+    try {
+      await syncToRemote(session, await buildManifest(repo.root), { workRoot: join(blocker, "repo") });
+      expect.unreachable();
+    } catch (error) {
+      expect(isCrabboxError(error) && error.code).toBe("sync_failed");
+      expect((error as Error).message).toMatch(/remote (snapshot|apply) failed/);
+    }
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(session.isOpen()).toBe(true);
+  });
+});

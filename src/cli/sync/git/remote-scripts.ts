@@ -1,0 +1,78 @@
+/**
+ * The POSIX shell run on the machine for git-aware sync. Values are quoted with the same
+ * quoting as every other remote command; nothing secret is ever part of them.
+ */
+import { shellQuoteWord as q } from "../../ssh/quote";
+import type { LocalGitState } from "./local-repo";
+
+const META = ".git/crabbox";
+export const SEED_BUNDLE = `${META}/seed.bundle`;
+
+/**
+ * Makes `<workdir>` a git repository (keeping files already there), points `origin` at the
+ * sanitised URL and fetches the refs covering HEAD and the base ref as a blob-less partial
+ * fetch. Prints `head=<sha>` (the machine's HEAD before this sync) and `origin=ok|failed|none`.
+ */
+export function seedScript(workdir: string, state: LocalGitState, fetchTimeoutSeconds = 120): string {
+  const lines = [
+    "set -e",
+    `mkdir -p ${q(workdir)}`,
+    `cd ${q(workdir)}`,
+    "[ -d .git ] || git init -q",
+    `mkdir -p .git/info ${META}`,
+    // the sync's own state directory is not part of the project
+    "grep -qx '/.crabbox/' .git/info/exclude 2>/dev/null || printf '/.crabbox/\\n' >> .git/info/exclude",
+    'printf "head=%s\\n" "$(git rev-parse -q --verify HEAD 2>/dev/null || true)"',
+  ];
+  if (!state.originUrl || state.refspecs.length === 0) {
+    lines.push(state.originUrl ? setOrigin(state.originUrl) : ":", "echo origin=none");
+    return lines.join("\n");
+  }
+  lines.push(
+    setOrigin(state.originUrl),
+    `if command -v timeout >/dev/null 2>&1; then limit="timeout ${fetchTimeoutSeconds}"; else limit=""; fi`,
+    `if GIT_TERMINAL_PROMPT=0 GIT_ASKPASS=true SSH_ASKPASS=true $limit git -c credential.helper= fetch -q --no-tags --filter=blob:none origin ${state.refspecs.map(q).join(" ")} >${META}/fetch.log 2>&1; then echo origin=ok; else echo origin=failed; fi`,
+  );
+  return lines.join("\n");
+}
+
+function setOrigin(url: string): string {
+  return `if git remote get-url origin >/dev/null 2>&1; then git remote set-url origin ${q(url)}; else git remote add origin ${q(url)}; fi`;
+}
+
+/** Reads a bundle from stdin and fetches HEAD (and the base ref) out of it. */
+export function bundleScript(workdir: string, state: LocalGitState): string {
+  const refspecs = [
+    "+HEAD:refs/crabbox/head",
+    ...(state.baseRef ? [`+${state.baseRef}:${state.baseRef}`] : []),
+  ];
+  return [
+    "set -e",
+    `cd ${q(workdir)}`,
+    `cat > ${SEED_BUNDLE}`,
+    `git fetch -q --no-tags ${SEED_BUNDLE} ${refspecs.map(q).join(" ")}`,
+    `rm -f ${SEED_BUNDLE}`,
+  ].join("\n");
+}
+
+/**
+ * After the working tree is synced: HEAD (and the branch) at the local commit, the index at
+ * that commit, excluded tracked files (stdin, NUL-separated) restored where missing, then the
+ * sanity numbers: `deleted=<n>` tracked files missing on the machine and up to 20 of them.
+ */
+export function finalizeScript(workdir: string, state: LocalGitState): string {
+  const setHead = state.branch
+    ? `git update-ref ${q(`refs/heads/${state.branch}`)} ${state.head} && git symbolic-ref HEAD ${q(`refs/heads/${state.branch}`)}`
+    : `git update-ref --no-deref HEAD ${state.head}`;
+  return [
+    "set -e",
+    `cd ${q(workdir)}`,
+    setHead,
+    `git read-tree ${state.head}`,
+    "git checkout-index -q -z --stdin || true",
+    "git update-index -q --refresh >/dev/null 2>&1 || true",
+    `git status --porcelain=v1 --untracked-files=no > ${META}/status`,
+    `printf "deleted=%s\\n" "$(grep -cE '^( D|D )' ${META}/status || true)"`,
+    `grep -E '^( D|D )' ${META}/status | head -20 | cut -c4- || true`,
+  ].join("\n");
+}
