@@ -7,6 +7,7 @@ import { printTiming } from "../output/timing";
 import { interruptibleCommand } from "../ssh/interruptible";
 import { powershellEncodedCommand, powershellQuoteWord, shellQuoteWord } from "../ssh/quote";
 import { buildManifest, type Manifest, syncToRemote } from "../sync";
+import { gitSyncStep } from "../sync/git/run-step";
 import { collectTelemetry } from "../telemetry";
 import { RunRecorder } from "./recorder";
 import { allowedEnv, buildRemoteCommand } from "./remote-command";
@@ -103,6 +104,16 @@ export async function runFlow(io: RunIO, options: RunOptions): Promise<number> {
       recorder.event({ type: "sync.started", phase: "sync", message: `${manifest.files} files` });
       progress.phase("syncing", `${manifest.files} files -> ${connection.host}:${workdir}`);
       const syncStarted = Date.now();
+      const gitStep = gitSyncStep({
+        config,
+        repoRoot: io.repoRoot,
+        workdir,
+        target: connection.target,
+        manifest,
+        allowMassDeletions: options.allowMassDeletions || config.sync.allowMassDeletions,
+        progress,
+      });
+      await gitStep?.before(target.session);
       const result = await syncToRemote(target.session, manifest, {
         workRoot: workdir,
         os: connection.target === "windows" ? "windows" : connection.target === "macos" ? "macos" : "linux",
@@ -111,6 +122,7 @@ export async function runFlow(io: RunIO, options: RunOptions): Promise<number> {
           progress.phase(`sync ${phase}`, `${files} files ${humanBytes(bytes)}`),
         reconnect: () => target.reconnect(),
       });
+      await gitStep?.after(target.session);
       syncMs = Date.now() - syncStarted;
       syncSkipped = result.skipped;
       const what = result.skipped
@@ -232,6 +244,11 @@ export async function runFlow(io: RunIO, options: RunOptions): Promise<number> {
       totalMs,
       exitCode,
     });
+  }
+  if (target.acquired && options.keep) {
+    io.stderr.write(
+      `kept lease ${connection.leaseID}: reuse it with \`crabbox run --id ${connection.slug} -- …\`, release it with \`crabbox stop ${connection.slug}\`\n`,
+    );
   }
   if (interrupted)
     throw new CrabboxError("internal", "interrupted: the remote command was stopped", { interrupted: true });

@@ -25,10 +25,15 @@ export function gitSyncStep(options: {
   const { config, progress } = options;
   // Native Windows machines get the plain file sync (their git runs under PowerShell).
   if (!config.sync.git || options.target === "windows") return undefined;
-  const state = readLocalGit(options.repoRoot, { baseRef: config.sync.baseRef, excludes: options.manifest.excludes });
+  const state = readLocalGit(options.repoRoot, {
+    baseRef: config.sync.baseRef,
+    excludes: options.manifest.excludes,
+  });
   if (!state) return undefined;
   if (config.sync.baseRef && !state.baseSha) {
-    progress.warn(`sync.baseRef ${config.sync.baseRef} does not name a commit in this checkout; not hydrated`);
+    progress.warn(
+      `sync.baseRef ${config.sync.baseRef} does not name a commit in this checkout; not hydrated`,
+    );
   }
   return {
     async before(session) {
