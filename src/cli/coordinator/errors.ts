@@ -14,6 +14,7 @@ function codeForStatus(status: number): ErrorCode {
 const hints: Partial<Record<ErrorCode, string>> = {
   unauthorized: "run `crabbox login` (or `crabbox config set-broker --url <url> --token-stdin`)",
   forbidden: "this identity may not do that; ask the lease owner for a share or use an admin token",
+  not_found: "check the ID or slug with `crabbox list --all` (a slug names only an active lease)",
   cost_limit_exceeded:
     "release idle leases (`crabbox list`, `crabbox stop <id>`) or ask an admin to raise the cap",
 };
