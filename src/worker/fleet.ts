@@ -38,6 +38,7 @@ import { MachineCleanup } from "./fleet/cleanup";
 import { type FleetDeps, fleetDeps } from "./fleet/deps";
 import { type CreatedLease, LeaseService, type ReleaseMode } from "./fleet/lease-service";
 import { type LoginCommand, type LoginResult, PendingLogins } from "./fleet/logins";
+import { OrphanSweep } from "./fleet/orphan-sweep";
 import { Provisioner } from "./fleet/provisioning";
 import { asRpc, type Caller, type RpcResult } from "./fleet/rpc";
 import { RunService } from "./fleet/run-service";
@@ -70,7 +71,12 @@ export class FleetDurableObject extends DurableObject<Env> {
     this.deps = fleetDeps(ctx.storage, this.store, env as unknown as Record<string, unknown>);
     this.cleanup = new MachineCleanup(this.deps);
     this.provisioner = new Provisioner(this.deps, this.cleanup);
-    this.scheduler = new AlarmScheduler(this.deps, this.provisioner, this.cleanup);
+    this.scheduler = new AlarmScheduler(
+      this.deps,
+      this.provisioner,
+      this.cleanup,
+      new OrphanSweep(this.deps),
+    );
     this.leases = new LeaseService(this.deps, this.provisioner, this.cleanup, this.scheduler);
     this.runs = new RunService(this.deps);
     this.admin = new AdminService(this.deps);

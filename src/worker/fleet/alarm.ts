@@ -10,6 +10,7 @@ import {
   nextUnknownMachineCheck,
   overdueProvisioning,
 } from "./lease-queries";
+import type { OrphanSweep } from "./orphan-sweep";
 import type { Provisioner } from "./provisioning";
 
 /** Work items handled per alarm run; the alarm re-arms at once when more is due. */
@@ -18,6 +19,8 @@ const batch = 50;
 const minimumGapMs = 1_000;
 /** Storage key (beside the log, not in it): late-machine checks are done up to this time. */
 const lateMachineCheckKey = "fleet:late-machine-checked-until";
+/** When a late-machine check could not reach the provider: not retried before this time. */
+const lateMachineRetryKey = "fleet:late-machine-retry-at";
 
 /**
  * The ONE alarm of the Fleet, always set to the earliest due work: a lease expiry, a
@@ -33,6 +36,7 @@ export class AlarmScheduler {
     private readonly deps: FleetDeps,
     private readonly provisioner: Provisioner,
     private readonly cleanup: MachineCleanup,
+    private readonly orphans?: OrphanSweep,
   ) {}
 
   /** The earliest due time, in Fleet-clock ms, or undefined when nothing is pending. */
@@ -42,10 +46,20 @@ export class AlarmScheduler {
       due.deleteRequestedAt === undefined
         ? undefined
         : due.deleteRequestedAt + this.deps.settings.providerCallTimeoutMs;
-    const lateCheck = nextUnknownMachineCheck(this.deps.sql, this.checkedUntil());
-    const times = [due.expiry, due.provisioningDeadline, due.deleteRetry, stalledDelete, lateCheck].filter(
-      (t): t is number => t !== undefined,
-    );
+    const pendingCheck = nextUnknownMachineCheck(this.deps.sql, this.checkedUntil());
+    const lateCheck =
+      pendingCheck === undefined
+        ? undefined
+        : Math.max(pendingCheck, this.deps.storage.kv.get<number>(lateMachineRetryKey) ?? 0);
+    const sweep = this.orphans?.nextDue();
+    const times = [
+      due.expiry,
+      due.provisioningDeadline,
+      due.deleteRetry,
+      stalledDelete,
+      lateCheck,
+      sweep,
+    ].filter((t): t is number => t !== undefined);
     return times.length ? Math.min(...times) : undefined;
   }
 
@@ -98,9 +112,15 @@ export class AlarmScheduler {
     for (const lease of overdueProvisioning(this.deps.sql, now, batch)) {
       await this.provisioner.reconcile(lease, requestId);
     }
-    for (const lease of endedWithUnknownMachine(this.deps.sql, this.checkedUntil(), now, batch)) {
-      await this.provisioner.checkForLateMachine(lease, requestId);
-      this.deps.storage.kv.put(lateMachineCheckKey, lease.provisioningDeadlineAt);
+    if ((this.deps.storage.kv.get<number>(lateMachineRetryKey) ?? 0) <= now) {
+      for (const lease of endedWithUnknownMachine(this.deps.sql, this.checkedUntil(), now, batch)) {
+        if (!(await this.provisioner.checkForLateMachine(lease, requestId))) {
+          // Checks stay in deadline order: this one (and those after it) are asked again later.
+          this.deps.storage.kv.put(lateMachineRetryKey, now + this.deps.settings.providerCallTimeoutMs);
+          break;
+        }
+        this.deps.storage.kv.put(lateMachineCheckKey, lease.provisioningDeadlineAt);
+      }
     }
     for (const lease of dueDeletes(
       this.deps.sql,
@@ -111,6 +131,7 @@ export class AlarmScheduler {
       if (!this.cleanup.isRunning(lease.id)) deletes.add(lease.id);
     }
     await Promise.all([...deletes].map((leaseID) => this.cleanup.deleteMachine(leaseID, requestId)));
+    await this.orphans?.runIfDue(requestId);
     await this.schedule();
   }
 }

@@ -104,23 +104,26 @@ export class Provisioner {
     if (deleteRequested) await this.cleanup.deleteMachine(lease.id, outcomeMeta.requestId ?? "provision");
   }
 
-  /** A lease that ended before its machine was known: adopt (and so delete) any that appeared late. */
-  async checkForLateMachine(lease: LeaseState, requestId: string): Promise<void> {
-    if (this.inflight.has(lease.id)) return;
+  /**
+   * A lease that ended before its machine was known: adopt (and so delete) any that appeared
+   * late. False when the provider could not be asked (the check must be repeated).
+   */
+  async checkForLateMachine(lease: LeaseState, requestId: string): Promise<boolean> {
+    if (this.inflight.has(lease.id)) return false;
     let provider: Provider;
     try {
       provider = this.deps.provider(lease.provider);
     } catch {
-      return;
+      return true; // the provider is gone from this coordinator: nothing to ask
     }
-    await this.adoptStragglers(lease.id, provider, systemMeta(requestId));
+    return this.adoptStragglers(lease.id, provider, systemMeta(requestId));
   }
 
   /**
    * Machines labelled with a lease whose provisioning failed: name them in the log (adopted
    * into an ended lease, which asks for their deletion) and delete them.
    */
-  private async adoptStragglers(leaseID: string, provider: Provider, meta: EventMeta): Promise<void> {
+  private async adoptStragglers(leaseID: string, provider: Provider, meta: EventMeta): Promise<boolean> {
     let found: ProviderMachine[];
     try {
       found = await withDeadline(
@@ -129,14 +132,15 @@ export class Provisioner {
         () => provider.findByLease(leaseID),
       );
     } catch {
-      return;
+      return false;
     }
     const [first] = found;
     const lease = leaseById(this.deps.sql, leaseID);
-    if (!first || !lease || lease.cloudID) return;
+    if (!first || !lease || lease.cloudID) return true;
     if (this.record(leaseID, { type: "AdoptMachine", machine: adoptedMachineData(first, lease) }, meta)) {
       await this.cleanup.deleteMachine(leaseID, meta.requestId ?? "reconcile");
     }
+    return true;
   }
 
   /**

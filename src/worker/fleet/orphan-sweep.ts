@@ -1,0 +1,160 @@
+import { type FleetCommand, fleetDecider, fleetStream } from "../../events/fleet-decider";
+import { isLeaseLive } from "../../events/lease-state";
+import {
+  decideOrphans,
+  type LeaseView,
+  type OrphanSnapshot,
+  orphanKey,
+  type ProviderInventory,
+} from "../../providers/orphans";
+import { type Provider, type ProviderName, providerNames } from "../../providers/provider";
+import { withDeadline } from "./deadline";
+import { type FleetDeps, systemMeta } from "./deps";
+import { leaseById } from "./lease-queries";
+
+const nextSweepKey = "fleet:orphan-sweep-next";
+const snapshotKey = (provider: ProviderName) => `fleet:orphan-snapshot:${provider}`;
+
+function setting(env: Record<string, unknown>, name: string, fallback: number): number {
+  const n = Number(env[name]);
+  return Number.isFinite(n) && n > 0 ? n : fallback;
+}
+
+/**
+ * The orphan sweep, run by the alarm every `CRABBOX_ORPHAN_SWEEP_INTERVAL_MS` (1 h): each
+ * configured provider's crabbox-labelled inventory is compared with the log
+ * (`src/providers/orphans.ts` decides). Findings are `OrphanDetected` on the `fleet` stream;
+ * a machine is deleted (`OrphanDeleted`) only with proof — its own lease stream names that
+ * cloud id — and unless `CRABBOX_ORPHAN_SWEEP_DELETE=0` makes the sweep report-only. The
+ * per-provider snapshot (first sightings) lives in DO storage beside the log.
+ */
+export class OrphanSweep {
+  constructor(private readonly deps: FleetDeps) {}
+
+  /** When the next sweep is due (Fleet-clock ms); the first one an interval after the Fleet first asks. */
+  nextDue(): number {
+    const due = this.deps.storage.kv.get<number>(nextSweepKey);
+    if (due !== undefined) return due;
+    const first = this.deps.now() + this.interval();
+    this.deps.storage.kv.put(nextSweepKey, first);
+    return first;
+  }
+
+  private interval(): number {
+    return setting(this.deps.env, "CRABBOX_ORPHAN_SWEEP_INTERVAL_MS", 3_600_000);
+  }
+
+  async runIfDue(requestId: string): Promise<void> {
+    const now = this.deps.now();
+    if (this.nextDue() > now) return;
+    this.deps.storage.kv.put(nextSweepKey, now + this.interval());
+    for (const name of providerNames) {
+      let provider: Provider;
+      try {
+        provider = this.deps.provider(name);
+      } catch {
+        continue; // not configured here
+      }
+      await this.sweep(provider, now, requestId);
+    }
+  }
+
+  private leaseView: LeaseView = (leaseID) => {
+    const lease = leaseById(this.deps.sql, leaseID);
+    if (!lease) return undefined;
+    return {
+      leaseID,
+      state: isLeaseLive(lease.state) ? (lease.state as "provisioning" | "active") : "ended",
+      provider: lease.provider as ProviderName,
+      cloudIDs: lease.cloudID ? [lease.cloudID] : [],
+      machineDeleted: lease.machineState === "deleted",
+    };
+  };
+
+  private record(command: FleetCommand, requestId: string): boolean {
+    try {
+      this.deps.store.execute({
+        stream: fleetStream,
+        decider: fleetDecider,
+        command,
+        now: this.deps.now(),
+        meta: systemMeta(requestId),
+      });
+      return true;
+    } catch (error) {
+      console.warn(`fleet orphan sweep: ${command.type} not recorded: ${(error as Error).message}`);
+      return false;
+    }
+  }
+
+  private async sweep(provider: Provider, now: number, requestId: string): Promise<void> {
+    const settings = this.deps.settings;
+    let inventory: ProviderInventory;
+    try {
+      const machines = await withDeadline(
+        `provider ${provider.name} list`,
+        settings.providerCallTimeoutMs,
+        () => provider.list(),
+      );
+      inventory = { provider: provider.name, takenAt: now, complete: true, machines };
+    } catch {
+      return; // an incomplete inventory decides nothing
+    }
+    const env = this.deps.env;
+    const previous = this.deps.storage.kv.get<OrphanSnapshot>(snapshotKey(provider.name));
+    const open = this.deps.store.load(fleetStream, fleetDecider).state.openOrphans;
+    const decision = decideOrphans(
+      inventory,
+      this.leaseView,
+      previous,
+      now,
+      setting(env, "CRABBOX_ORPHAN_SWEEP_GRACE_MS", 15 * 60_000),
+      {
+        alreadyDetected: new Set(Object.keys(open)),
+        deleteEnabled: String(env.CRABBOX_ORPHAN_SWEEP_DELETE ?? "1") !== "0",
+      },
+    );
+    this.deps.storage.kv.put(snapshotKey(provider.name), decision.snapshot);
+    for (const found of decision.detections) {
+      this.record(
+        {
+          type: "RecordOrphanDetected",
+          provider: found.provider,
+          cloudID: found.cloudID,
+          name: found.name,
+          labels: found.labels,
+          ...(found.region ? { region: found.region } : {}),
+          ...(found.leaseID ? { leaseID: found.leaseID } : {}),
+        },
+        requestId,
+      );
+    }
+    const stillOpen = this.deps.store.load(fleetStream, fleetDecider).state.openOrphans;
+    for (const doomed of decision.deletions) {
+      if (stillOpen[orphanKey(doomed.provider, doomed.cloudID)] === undefined) continue;
+      try {
+        const outcome = await withDeadline(
+          `provider ${provider.name} delete`,
+          settings.providerCallTimeoutMs,
+          () =>
+            provider.delete({
+              cloudID: doomed.cloudID,
+              leaseID: doomed.leaseID,
+              ...(doomed.region ? { region: doomed.region } : {}),
+            }),
+        );
+        this.record(
+          {
+            type: "RecordOrphanDeleted",
+            provider: doomed.provider,
+            cloudID: doomed.cloudID,
+            alreadyGone: outcome === "already_gone",
+          },
+          requestId,
+        );
+      } catch {
+        // Left open: the next sweep tries again.
+      }
+    }
+  }
+}
