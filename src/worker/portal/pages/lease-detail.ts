@@ -93,17 +93,18 @@ ${next !== undefined ? html`<a href="${`${base}?after=${next}#trail`}">Later eve
 
 export function leaseDetailBody(detail: LeaseDetail): SafeHtml {
   const { lease, now } = detail;
-  const ssh = sshCommand(lease);
+  // An ended lease has no machine to connect to, whatever address it once had.
+  const ssh = live(lease) ? sshCommand(lease) : undefined;
   const cost = costSoFar(lease, now);
   return html`<h1>${lease.slug} ${badge(lease.state)}</h1>
-${detail.released ? html`<div class="card flash" role="status">Release requested: the machine is being deleted.</div>` : ""}
+${detail.released ? html`<div class="card flash" role="status">Released. The machine clean-up is in the trail below.</div>` : ""}
 <div class="grid">
 <section class="card" aria-labelledby="conn"><h2 id="conn">Connection</h2>
 ${
   ssh
     ? html`<div class="copy-row"><code data-ssh>${ssh}</code><button type="button" class="secondary" data-copy="${ssh}" hidden>Copy</button></div>
 <p class="muted">Use the lease's key: <code>crabbox ssh --id ${lease.slug}</code></p>`
-    : html`<p class="muted">No address yet.</p>`
+    : html`<p class="muted">${live(lease) ? "No address yet." : "The lease has ended."}</p>`
 }
 ${facts([
   ["Lease ID", html`<code>${lease.id}</code>`],
