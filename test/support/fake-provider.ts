@@ -104,7 +104,7 @@ export class FakeProvider implements Provider {
       labels: { crabbox: "true", created_by: "crabbox", lease: leaseID },
       ...overrides,
     };
-    this.machines.set(cloudID, machine);
+    this.machines.set(machine.cloudID, machine);
     return machine;
   }
 

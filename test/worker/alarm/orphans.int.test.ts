@@ -1,0 +1,41 @@
+import { beforeEach, describe, expect, it } from "vitest";
+import { api, freshFleet, later, leaseRequest, uniqueLeaseId, uniqueOwner } from "../../support/fleet-api";
+
+let fakes: ReturnType<typeof freshFleet>;
+beforeEach(() => {
+  fakes = freshFleet({ CRABBOX_ORPHAN_SWEEP_INTERVAL_MS: "60000", CRABBOX_ORPHAN_SWEEP_GRACE_MS: "60000" });
+});
+
+describe("the orphan sweep", () => {
+  it("reports labelled machines no live lease owns, and deletes only those the log proves it created", async () => {
+    const who = uniqueOwner();
+    const leaseID = uniqueLeaseId();
+    const created = (await api(who, "POST", "/v1/leases", leaseRequest({ leaseID }))).body.lease;
+    await api(who, "POST", `/v1/leases/${leaseID}/release`, {});
+    // The cloud still shows the deleted machine (it lied, or came back), plus two strangers.
+    fakes.local.plant(leaseID, { cloudID: created.cloudID });
+    const unknown = fakes.local.plant("cbx_0123456789ab");
+    const unlabelled = fakes.local.plant("not-a-lease");
+    const live = (await api(who, "POST", "/v1/leases", leaseRequest({ leaseID: uniqueLeaseId() }))).body
+      .lease;
+
+    await later(61_000); // first sighting
+    expect(fakes.local.machines.has(created.cloudID)).toBe(true);
+    await later(61_000); // seen again a grace period later: orphans
+    await later(61_000); // a further sweep detects nothing twice
+
+    const events = (await api("admin", "GET", "/v1/admin/events?stream=fleet")).body.events;
+    const detected = events
+      .filter((e: { type: string }) => e.type === "OrphanDetected")
+      .map((e: { data: { cloudID: string } }) => e.data.cloudID);
+    expect(detected.sort()).toEqual([created.cloudID, unknown.cloudID, unlabelled.cloudID].sort());
+    const deleted = events.filter((e: { type: string }) => e.type === "OrphanDeleted");
+    expect(deleted.map((e: { data: { cloudID: string } }) => e.data.cloudID)).toEqual([created.cloudID]);
+    expect(fakes.local.machines.has(created.cloudID)).toBe(false);
+    // Without proof nothing is deleted; a live lease's machine is never an orphan.
+    expect(fakes.local.machines.has(unknown.cloudID)).toBe(true);
+    expect(fakes.local.machines.has(unlabelled.cloudID)).toBe(true);
+    expect(fakes.local.machines.has(live.cloudID)).toBe(true);
+    expect(detected).not.toContain(live.cloudID);
+  });
+});
