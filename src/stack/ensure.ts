@@ -57,8 +57,9 @@ export async function ensureLocalStack(options: EnsureOptions = {}): Promise<{ u
     const info = await runningStack(env);
     if (info) return { url: info.url, token: info.token };
     if (exited !== undefined) {
-      // Another command may have won the race to start the stack; use theirs.
-      const winner = await runningStack(env);
+      // Exit 2 means the port or the state directory was taken: usually another command that
+      // won the race to start the stack. Give that one a moment to answer, then use it.
+      const winner = exited === 2 ? await waitForStack(env, raceGraceMs) : await runningStack(env);
       if (winner) return { url: winner.url, token: winner.token };
       throw new CrabboxError(
         exited === 2 ? "config" : "internal",
@@ -71,6 +72,18 @@ export async function ensureLocalStack(options: EnsureOptions = {}): Promise<{ u
     "timeout",
     `the local stack did not answer within ${Math.round((options.timeoutMs ?? 90_000) / 1000)} s (log: ${paths.logFile})`,
   );
+}
+
+/** How long a command that lost the race to start the stack waits for the winner. */
+const raceGraceMs = 20_000;
+
+async function waitForStack(env: NodeJS.ProcessEnv, timeoutMs: number): Promise<StackInfo | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const info = await runningStack(env);
+    if (info || Date.now() > deadline) return info;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
 }
 
 function readSize(file: string): number {

@@ -13,6 +13,8 @@ export function stackPaths(env: NodeJS.ProcessEnv = process.env) {
     /** Generated tokens and secrets, reused on the next start (0600). */
     secretsFile: join(stateDir, "stack-secrets.json"),
     logFile: join(stateDir, "logs", "stack.log"),
+    /** Held by the stack that is starting or running (see lock.ts). */
+    lockFile: join(stateDir, "stack.lock"),
   };
 }
 

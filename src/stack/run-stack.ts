@@ -3,6 +3,7 @@ import { CrabboxError } from "../errors";
 import { HostHttpServer } from "../local/http/host-http-server";
 import { MachineHost } from "../local/machine-host";
 import { type RunningCoordinator, startCoordinator } from "./coordinator";
+import { acquireStackLock } from "./lock";
 import { coordinatorPort, stackPaths } from "./paths";
 import { assertPortFree } from "./port";
 import { loadStackSecrets } from "./secrets";
@@ -44,7 +45,13 @@ export async function runStack(options: RunStackOptions = {}): Promise<RunningSt
       { port: existing.port },
     );
   }
-  await assertPortFree(port);
+  const releaseLock = acquireStackLock(paths.lockFile);
+  try {
+    await assertPortFree(port);
+  } catch (error) {
+    releaseLock();
+    throw error;
+  }
   const secrets = await loadStackSecrets(paths.secretsFile, env);
 
   const bootstrapDelayMs = env.CRABBOX_LOCAL_BOOTSTRAP_MS
@@ -102,6 +109,7 @@ export async function runStack(options: RunStackOptions = {}): Promise<RunningSt
           await hostHttp.close();
           await host.stop();
           await removeStackInfo(paths.stackFile, process.pid);
+          releaseLock();
         })();
         return stopping;
       },
@@ -110,6 +118,7 @@ export async function runStack(options: RunStackOptions = {}): Promise<RunningSt
     await coordinator?.dispose().catch(() => {});
     await hostHttp.close();
     await host.stop();
+    releaseLock();
     throw error;
   }
 }

@@ -93,12 +93,15 @@ describe("crabbox dev, dev status and dev stop", () => {
     expect(after).toBe("refused");
   });
 
-  it("a background stack starts once, is reused, points the user config at itself, shows in dev status and stops with dev stop", async () => {
+  it("a background stack starts once even when raced, is reused, points the user config at itself, shows in dev status and stops with dev stop", async () => {
     const stopped = runDev(["dev", "status"], ctx.env);
     expect(await stopped.done).toBe(1);
     expect(stopped.stdout()).toContain("local stack: not running");
 
-    const first = await ensureLocalStack({ env: ctx.env });
+    // Three commands at once: one starts the stack, the others end up using it.
+    const [first, ...racers] = await Promise.all([1, 2, 3].map(() => ensureLocalStack({ env: ctx.env })));
+    if (!first) throw new Error("no stack");
+    for (const racer of racers) expect(racer).toEqual(first);
     const { url } = first;
     expect(url).toBe(`http://127.0.0.1:${ctx.port}`);
     const info = await readStackInfo(join(ctx.env.CRABBOX_STATE_DIR as string, "stack.json"));
