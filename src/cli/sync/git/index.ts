@@ -97,7 +97,7 @@ async function sendBundle(
   let localError = "";
   child.stderr.on("data", (c: Buffer) => (localError = (localError + c.toString("utf8")).slice(-2000)));
   const exited = new Promise<number>((resolve) => child.on("close", (code) => resolve(code ?? 1)));
-  const remote = await run(session, bundleScript(workdir, state), child.stdout);
+  const remote = await run(session, bundleScript(workdir, refs), child.stdout);
   const code = await exited;
   if (code !== 0) return { ok: false, error: `git bundle: ${localError.trim()}` };
   if (remote.exitCode !== 0) return { ok: false, error: remote.stderr };

@@ -40,12 +40,9 @@ function setOrigin(url: string): string {
   return `if git remote get-url origin >/dev/null 2>&1; then git remote set-url origin ${q(url)}; else git remote add origin ${q(url)}; fi`;
 }
 
-/** Reads a bundle from stdin and fetches HEAD (and the base ref) out of it. */
-export function bundleScript(workdir: string, state: LocalGitState): string {
-  const refspecs = [
-    "+HEAD:refs/crabbox/head",
-    ...(state.baseRef ? [`+${state.baseRef}:${state.baseRef}`] : []),
-  ];
+/** Reads a bundle from stdin and fetches its refs (HEAD, and the base ref when it is in it). */
+export function bundleScript(workdir: string, bundledRefs: readonly string[]): string {
+  const refspecs = bundledRefs.map((ref) => (ref === "HEAD" ? "+HEAD:refs/crabbox/head" : `+${ref}:${ref}`));
   return [
     "set -e",
     `cd ${q(workdir)}`,
