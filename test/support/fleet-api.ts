@@ -28,6 +28,7 @@ function workerEnv(): Env {
   };
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: tests read response bodies loosely and assert on them
 export interface ApiResponse<T = any> {
   status: number;
   body: T;
@@ -35,6 +36,7 @@ export interface ApiResponse<T = any> {
   headers: Headers;
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: see ApiResponse
 export async function api<T = any>(
   who: Who,
   method: string,
