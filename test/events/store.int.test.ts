@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { LeaseCommand } from "../../src/events/lease-decider";
 import { leaseDecider, leaseStream } from "../../src/events/lease-decider";
-import type { EventStore } from "../../src/events/store";
+import { EventStore } from "../../src/events/store";
 import { leaseRequest, machine, sample, systemMeta, t0, userMeta } from "./fixtures";
 
 const fleet = () => env.FLEET.get(env.FLEET.idFromName(`store-${crypto.randomUUID()}`));
@@ -112,6 +112,39 @@ describe("appending", () => {
         schema: 1,
         data: { telemetry: { capturedAt: t0 + 2, load1: 1 } },
       });
+    });
+  });
+});
+
+describe("long streams", () => {
+  it("decides on a lease with 10,000 heartbeats by reading a handful of rows, not the stream", async () => {
+    await runInDurableObject(fleet(), (fleetDO, state) => {
+      const setup = fleetDO.store;
+      exec(
+        setup,
+        { type: "RequestLease", lease: leaseRequest({ ttlSeconds: 86_400, idleTimeoutSeconds: 86_400 }) },
+        t0,
+      );
+      exec(setup, { type: "RecordMachineProvisioned", machine: machine() }, t0 + 1);
+      const heartbeats = Array.from({ length: 10_000 }, () => ({ type: "Heartbeat", data: {} }));
+      setup.append(stream, leaseDecider, 2, heartbeats, { meta: userMeta, now: t0 + 2 });
+
+      // Count every row SQLite reads on behalf of the next command.
+      const cursors: SqlStorageCursor<Record<string, SqlStorageValue>>[] = [];
+      const counting = {
+        sql: {
+          exec: (query: string, ...bindings: unknown[]) => {
+            const cursor = state.storage.sql.exec(query, ...bindings);
+            cursors.push(cursor);
+            return cursor;
+          },
+        },
+        transactionSync: <T>(closure: () => T) => state.storage.transactionSync(closure),
+      } as unknown as DurableObjectStorage;
+      const result = exec(new EventStore(counting), { type: "Heartbeat", telemetry: sample(t0 + 3) }, t0 + 3);
+      expect(result.version).toBe(10_003);
+      const rowsRead = cursors.reduce((sum, c) => sum + c.rowsRead, 0);
+      expect(rowsRead).toBeLessThan(20);
     });
   });
 });
