@@ -79,6 +79,8 @@ export class FakeHetzner {
   readonly unavailableTypes = new Set<string>();
   /** GETs of a new server before its IPv4 appears. */
   ipAfterPolls = 0;
+  /** The IPv4 a new server gets; tests that SSH into "the server" point it at a loopback sshd. */
+  addressFor: (id: number) => string = ipFor;
   private deferred: Array<() => unknown> = [];
   private rules: FaultRule[] = [];
   private nextID = 1000;
@@ -225,7 +227,7 @@ export class FakeHetzner {
       ipAfterPolls: this.ipAfterPolls,
     };
     this.servers.set(server.id, server);
-    if (server.ipAfterPolls === 0) server.ip = ipFor(server.id);
+    if (server.ipAfterPolls === 0) server.ip = this.addressFor(server.id);
     return json(201, {
       server: serverJSON(server),
       action: { id: server.id, command: "create_server", status: "running" },
@@ -239,7 +241,7 @@ export class FakeHetzner {
     if (!server || server.hidden) return error(404, "not_found", "server not found");
     if (server.ip === null) {
       server.ipAfterPolls -= 1;
-      if (server.ipAfterPolls <= 0) server.ip = ipFor(server.id);
+      if (server.ipAfterPolls <= 0) server.ip = this.addressFor(server.id);
     } else {
       server.status = "running";
     }
