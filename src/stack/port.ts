@@ -10,7 +10,7 @@ export function assertPortFree(port: number): Promise<void> {
         new CrabboxError(
           "config",
           error.code === "EADDRINUSE"
-            ? `port ${port} on 127.0.0.1 is already in use; stop what listens there or choose another port with CRABBOX_PORT`
+            ? `port ${port} on 127.0.0.1 is already in use; stop what listens there or choose another port with --port or CRABBOX_PORT`
             : `cannot listen on 127.0.0.1:${port}: ${error.message}`,
           { port },
         ),
