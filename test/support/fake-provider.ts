@@ -41,6 +41,8 @@ export class FakeProvider implements Provider {
   readonly machines = new Map<string, ProviderMachine>();
   readonly calls: FakeCall[] = [];
   readonly prices = new Map<string, number>();
+  /** SSH port a machine of this lease really listens on (like local machines); default: the requested one. */
+  readonly sshPortFor = new Map<string, number>();
   private readonly failures = new Map<FakeMethod, Error[]>();
   private readonly delays = new Map<FakeMethod, number>();
   private readonly gates = new Map<FakeMethod, Gate>();
@@ -144,7 +146,7 @@ export class FakeProvider implements Provider {
       market: spec.market,
       host: machine.host ?? "127.0.0.1",
       sshUser: spec.sshUser,
-      sshPort: spec.sshPort,
+      sshPort: this.sshPortFor.get(spec.leaseID) ?? spec.sshPort,
       sshFallbackPorts: spec.sshFallbackPorts,
       workRoot: spec.workRoot,
       attempts: [],

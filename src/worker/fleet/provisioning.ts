@@ -1,4 +1,4 @@
-import type { MachineData } from "../../events/catalogue";
+import type { LeaseRequestedData, MachineData } from "../../events/catalogue";
 import { type LeaseCommand, leaseDecider, leaseStream } from "../../events/lease-decider";
 import type { LeaseState } from "../../events/lease-state";
 import type { EventMeta } from "../../events/types";
@@ -144,6 +144,27 @@ export class Provisioner {
   }
 
   /**
+   * Full connection details of a machine found by label: providers adopt on a repeated create
+   * for the same lease, so repeating the recorded request returns the existing machine with
+   * its host, port and work root. Undefined when that fails (the label's view is used).
+   */
+  private async connectionDetails(lease: LeaseState, provider: Provider): Promise<MachineData | undefined> {
+    const requested = this.deps.store.readStream(leaseStream(lease.id), 0, 1)[0];
+    if (requested?.type !== "LeaseRequested") return undefined;
+    try {
+      const machine = await withDeadline(
+        `provider ${provider.name} create`,
+        this.deps.settings.providerCallTimeoutMs,
+        (signal) =>
+          provider.create(machineSpec(lease, requestFromLog(requested.data as LeaseRequestedData)), signal),
+      );
+      return machineData(machine, lease.estimatedHourlyUSD, lease.ttlSeconds);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
    * A lease still `provisioning` past its deadline with no create in flight (the coordinator
    * restarted, or the create timed out): ask the provider what exists for the lease. A machine
    * → adopt it (the lease becomes active); none → the provisioning failed.
@@ -190,7 +211,8 @@ export class Provisioner {
       );
       return;
     }
-    if (this.record(lease.id, { type: "AdoptMachine", machine: adoptedMachineData(first, lease) }, meta)) {
+    const machine = (await this.connectionDetails(lease, provider)) ?? adoptedMachineData(first, lease);
+    if (this.record(lease.id, { type: "AdoptMachine", machine }, meta)) {
       await this.cleanup.deleteMachine(lease.id, requestId);
     }
     // More than one machine for one lease can only come from a provider that ignored its
@@ -205,6 +227,37 @@ export class Provisioner {
       ).catch(() => undefined);
     }
   }
+}
+
+/** The normalised request as `LeaseRequested` recorded it (to repeat the create for adoption). */
+function requestFromLog(data: LeaseRequestedData): NormalizedLeaseRequest {
+  const options = data.providerOptions;
+  const request: NormalizedLeaseRequest = {
+    provider: data.provider as NormalizedLeaseRequest["provider"],
+    target: data.target as NormalizedLeaseRequest["target"],
+    desktop: data.desktop,
+    browser: data.browser,
+    code: data.code,
+    keep: data.keep,
+    profile: data.profile,
+    class: data.class,
+    serverType: data.requestedServerType,
+    serverTypeExplicit: data.serverTypeExplicit,
+    market: (data.market ?? "on-demand") as NormalizedLeaseRequest["market"],
+    sshUser: data.sshUser,
+    sshPort: Number(data.sshPort),
+    sshFallbackPorts: data.sshFallbackPorts.map(Number),
+    workRoot: data.workRoot,
+    providerKey: data.providerKey,
+    ttlSeconds: data.ttlSeconds,
+    idleTimeoutSeconds: data.idleTimeoutSeconds,
+    sshPublicKey: data.sshPublicKey,
+  };
+  if (data.windowsMode === "normal") request.windowsMode = "normal";
+  if (data.region) request.region = data.region;
+  if (typeof options.image === "string") request.image = options.image;
+  if (Array.isArray(options.sshCIDRs)) request.sshCIDRs = options.sshCIDRs;
+  return request;
 }
 
 function machineSpec(lease: LeaseState, request: NormalizedLeaseRequest): MachineSpec {

@@ -96,6 +96,8 @@ describe("the alarm", () => {
     await evictDurableObject(fleetStub());
     // …but the cloud did make the machine.
     const machine = fakes.local.plant(leaseID, { host: "10.0.0.7" });
+    // What only a (repeated, adopting) create can tell: the machine's own SSH port.
+    fakes.local.sshPortFor.set(leaseID, 40022);
     await later(61_000);
     const adopted = (await api(who, "GET", `/v1/leases/${leaseID}`)).body.lease;
     expect(adopted).toMatchObject({
