@@ -59,6 +59,28 @@ function installSignals(controller: AbortController): () => void {
   };
 }
 
+/**
+ * `-h`/`--help` anywhere before `--` asks for help even when the other words would not parse
+ * (`crabbox stop x --help`): the longest leading run of words that names a command wins.
+ */
+function helpFor(cli: Cli<CrabboxContext>, argv: string[], context: CrabboxContext) {
+  const end = argv.indexOf("--");
+  const head = end === -1 ? argv : argv.slice(0, end);
+  if (!head.includes("--help") && !head.includes("-h")) return undefined;
+  const words = head.filter((w) => !w.startsWith("-"));
+  for (let n = words.length; n >= 1; n--) {
+    try {
+      const command = cli.process([...words.slice(0, n), "--help"], context);
+      // Clipanion answers `<cmd> --help` either with the command flagged `help` or with its HelpCommand.
+      // (its internal HelpCommand class is not the exported Builtins one, hence the name check).
+      if (command.help || command.constructor.name === "HelpCommand") return command;
+    } catch {
+      // not a command path; try a shorter one
+    }
+  }
+  return undefined;
+}
+
 /** Clipanion lists every command on a miss; one line and a pointer to help read better. */
 function parseErrorText(message: string, argv: string[]): string {
   const text = message.replace(/\n*While running[\s\S]*$/, "").trim();
@@ -99,8 +121,12 @@ export async function main(argv: string[], io: MainIO = {}): Promise<number> {
     try {
       command = cli.process(rewriteHelp(argv), context);
     } catch (error) {
-      stderr.write(`crabbox: ${parseErrorText((error as Error).message, argv)}\n`);
-      return 2;
+      const help = helpFor(cli, argv, context);
+      if (help) command = help;
+      else {
+        stderr.write(`crabbox: ${parseErrorText((error as Error).message, argv)}\n`);
+        return 2;
+      }
     }
     if (command.help) {
       // Help is answered before anything runs: `crabbox run --help` never leases a machine.

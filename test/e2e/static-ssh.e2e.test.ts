@@ -64,6 +64,12 @@ describe.runIf(opensshAvailable())("crabbox run on a static OpenSSH host", () =>
     expect(r.stdout).toBe("a b|$HOME|*|");
   });
 
+  it("passes words after -- through even when they look like crabbox flags", async () => {
+    const r = await run("--", "sh", "-c", 'printf "%s " "$@"', "sh", "--json", "--id", "x", "--", "-h");
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe("--json --id x -- -h ");
+  });
+
   it("runs a single quoted string as a shell script", async () => {
     const r = await run("--", "echo one && echo two | tr a-z A-Z");
     expect(r.code).toBe(0);

@@ -33,6 +33,23 @@ describe("crabbox main: parsing, help and exit codes", () => {
     expect(existsSync(s.configDir)).toBe(false);
   });
 
+  it("never contacts the coordinator for run/warmup/stop --help", async () => {
+    const s = sandbox();
+    const c = await coordinator((_req, _body, res) => json(res, 500, { error: "internal" }));
+    const env = { ...s.env, CRABBOX_COORDINATOR: c.url, CRABBOX_COORDINATOR_TOKEN: "t" };
+    for (const argv of [
+      ["run", "--help"],
+      ["run", "--keep", "--help", "--", "make"],
+      ["warmup", "-h"],
+      ["stop", "x", "--help"],
+    ]) {
+      const r = await runCli(argv, { ...s, env });
+      expect(r.code, argv.join(" ")).toBe(0);
+    }
+    expect(c.requests).toEqual([]);
+    expect(existsSync(join(s.configDir, "leases"))).toBe(false);
+  });
+
   it("exits 2 with a one-line hint for an unknown command or flag", async () => {
     const s = sandbox();
     const unknown = await runCli(["bogus"], s);
