@@ -114,7 +114,11 @@ export class Transport {
           timedOut ? "timeout" : "provider_error",
           timedOut
             ? `coordinator ${method} ${path}: no answer within ${Math.round(timeoutMs / 1000)}s from ${this.baseUrl}`
-            : `coordinator ${method} ${path}: cannot reach ${this.baseUrl} (${(error as Error).message}); check broker.url and that the coordinator is running`,
+            : `coordinator ${method} ${path}: cannot reach ${this.baseUrl} (${(error as Error).message}); ${
+                /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])[:/]/.test(this.baseUrl)
+                  ? "the local stack is not running: start it with `crabbox dev` (or any `crabbox run`)"
+                  : "check broker.url and that the coordinator is running"
+              }`,
         );
         if (attempt < attempts) await sleep(250 * 2 ** (attempt - 1));
         continue;
