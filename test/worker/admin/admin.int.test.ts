@@ -99,6 +99,12 @@ describe("admin routes", () => {
     expect(report.body.events).toBeGreaterThan(10);
   });
 
+  it("answer the Fleet health round trip for any caller", async () => {
+    const res = await api(uniqueOwner(), "GET", "/v1/fleet/health");
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ ok: true, fleet: "default" });
+  });
+
   it("list the providers' inventory in the pool", async () => {
     const who = uniqueOwner();
     const leaseID = uniqueLeaseId();

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { slugWithCollisionSuffix } from "../../../src/domain/ids";
 import { FakeProviderError } from "../../support/fake-provider";
-import { api, freshFleet, leaseRequest, uniqueLeaseId, uniqueOwner } from "../../support/fleet-api";
+import { api, freshFleet, later, leaseRequest, uniqueLeaseId, uniqueOwner } from "../../support/fleet-api";
 
 let fakes: ReturnType<typeof freshFleet>;
 beforeEach(() => {
@@ -148,6 +148,21 @@ describe("creating a lease", () => {
     expect(fakes.local.count("create")).toBe(1);
     // Someone else is not affected by this owner's cap.
     expect((await api(uniqueOwner(), "POST", "/v1/leases", leaseRequest())).status).toBe(201);
+  });
+
+  it("counts a released lease against the caps until its machine is really gone", async () => {
+    fakes = freshFleet({ CRABBOX_MAX_ACTIVE_LEASES_PER_OWNER: "1", CRABBOX_DELETE_RETRY_BASE_MS: "1000" });
+    const who = uniqueOwner();
+    const first = await api(who, "POST", "/v1/leases", leaseRequest());
+    fakes.local.failNext("delete", new FakeProviderError("api down"));
+    const released = await api(who, "POST", `/v1/leases/${first.body.lease.id}/release`, {});
+    expect(released.body.lease.machineState).toBe("delete_failed");
+    const refused = await api(who, "POST", "/v1/leases", leaseRequest({ leaseID: uniqueLeaseId() }));
+    expect(refused.status).toBe(429);
+    await later(1_000); // the retry deletes the machine
+    expect((await api(who, "POST", "/v1/leases", leaseRequest({ leaseID: uniqueLeaseId() }))).status).toBe(
+      201,
+    );
   });
 
   it("refuses a lease whose worst-case cost breaks the monthly budget, with no provider call", async () => {
