@@ -1,5 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { unstable_startWorker } from "wrangler";
+import { CrabboxError } from "../errors";
 
 export interface CoordinatorOptions {
   port: number;
@@ -8,6 +9,8 @@ export interface CoordinatorOptions {
   /** Variables and secrets handed to the Worker as bindings. */
   vars: Record<string, string>;
   logLevel?: "none" | "error" | "warn" | "info" | "log" | "debug";
+  /** Give up (and clean up) when workerd has not started by then; default 60 s. */
+  startTimeoutMs?: number;
 }
 
 export interface RunningCoordinator {
@@ -29,7 +32,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Run
   const bindings = Object.fromEntries(
     Object.entries(options.vars).map(([name, value]) => [name, { type: "plain_text", value }]),
   );
-  const worker = await unstable_startWorker({
+  const starting = unstable_startWorker({
     config: wranglerConfig,
     bindings,
     dev: {
@@ -41,17 +44,45 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Run
       logLevel: options.logLevel ?? "warn",
     },
   } as Parameters<typeof unstable_startWorker>[0]);
+  // wrangler waits forever when it cannot bind (e.g. the port was taken after our check).
+  const deadlineMs = options.startTimeoutMs ?? 60_000;
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new CrabboxError(
+            "timeout",
+            `the coordinator did not start on 127.0.0.1:${options.port} within ${Math.round(deadlineMs / 1000)} s; is the port taken?`,
+            { port: options.port },
+          ),
+        ),
+      deadlineMs,
+    );
+  });
   try {
-    await worker.ready;
+    const worker = await Promise.race([starting, deadline]);
+    try {
+      await Promise.race([worker.ready, deadline]);
+    } catch (error) {
+      await Promise.race([worker.dispose(), delay(5000)]).catch(() => {});
+      throw error;
+    }
+    releaseSignalsFromMiniflare();
+    return {
+      url: `http://127.0.0.1:${options.port}`,
+      dispose: () => worker.dispose(),
+    };
   } catch (error) {
-    await worker.dispose().catch(() => {});
+    starting.then((worker) => worker.dispose()).catch(() => {});
     throw error;
+  } finally {
+    clearTimeout(timer);
   }
-  releaseSignalsFromMiniflare();
-  return {
-    url: `http://127.0.0.1:${options.port}`,
-    dispose: () => worker.dispose(),
-  };
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
 /**
