@@ -380,6 +380,8 @@ function createSession(client: Client, info: SessionInfo): SshSession {
     closed: info.closed,
     isOpen: info.isOpen,
     async exec(command, options = {}) {
+      // Already cancelled: never start it.
+      if (options.signal?.aborted) return { exitCode: 130, signal: "INT", aborted: true };
       const killGraceMs = options.killGraceMs ?? 2000;
       // Only a command without stdin data can hand its stdin to the watchdog.
       const watched =

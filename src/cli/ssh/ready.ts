@@ -32,6 +32,9 @@ export interface ReadyTarget extends Omit<ConnectOptions, "timeoutMs" | "retries
   readyCommand?: string;
 }
 
+/** Longest a single readiness command may run before the attempt counts as "not ready". */
+const READY_CHECK_TIMEOUT_MS = 60_000;
+
 export type ReadyStage = "connect" | "auth" | "ready-check";
 
 export interface ReadyProgress {
@@ -83,10 +86,16 @@ export async function waitForReadySession(
           ...(options.signal === undefined ? {} : { signal: options.signal }),
         });
         stage = "ready-check";
-        const result = await session.exec(command);
-        if (result.exitCode === 0) return { port, session };
+        // A readiness command that hangs must not hang the wait: bound it by the time left.
+        const checkTimeout = AbortSignal.timeout(
+          Math.max(1000, Math.min(READY_CHECK_TIMEOUT_MS, deadline - Date.now())),
+        );
+        const signal = options.signal ? AbortSignal.any([options.signal, checkTimeout]) : checkTimeout;
+        const result = await session.exec(command, { signal, killGraceMs: 1000 });
+        if (result.exitCode === 0 && !result.aborted) return { port, session };
         session.close();
-        detail = `readiness check exited ${result.exitCode}`;
+        if (options.signal?.aborted) throw cancelled(target.host);
+        detail = result.aborted ? "readiness check timed out" : `readiness check exited ${result.exitCode}`;
       } catch (error) {
         if (!isCrabboxError(error)) throw error;
         const failedStage = error.details?.stage;

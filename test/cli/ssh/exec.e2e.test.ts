@@ -254,6 +254,24 @@ describe("waitForReady", () => {
     }
   });
 
+  it("does not hang on a readiness command that never returns", async () => {
+    const started = Date.now();
+    await expect(
+      waitForReady(
+        {
+          host: server.host,
+          port: server.port,
+          username: server.username,
+          privateKey: server.privateKey,
+          hostKeyPolicy: "accept-any",
+          readyCommand: "sleep 300",
+        },
+        { timeoutMs: 2000 },
+      ),
+    ).rejects.toMatchObject({ code: "timeout" });
+    expect(Date.now() - started).toBeLessThan(8000);
+  });
+
   it("uses the crabbox-ready command on the PATH by default", async () => {
     const bin = join(server.dir, "bin");
     const { mkdirSync } = await import("node:fs");
