@@ -128,6 +128,11 @@ export function ownLeases(
   );
 }
 
+/** Live leases that carry a share (state index; bounded by the number of live leases). */
+export function liveSharedLeases(sql: SqlStorage): LeaseState[] {
+  return rows(sql, `SELECT * FROM leases WHERE state IN ${liveStates} AND share IS NOT NULL`);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Due work for the alarm
 

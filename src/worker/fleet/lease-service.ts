@@ -35,6 +35,8 @@ import {
   leaseById,
   listLeasesNewestFirst,
   liveLeasesBySlug,
+  liveSharedLeases,
+  ownLeases,
   slugTaken,
 } from "./lease-queries";
 import { leaseRequestFingerprint, type NormalizedLeaseRequest, normalizeLeaseRequest } from "./lease-request";
@@ -274,19 +276,36 @@ export class LeaseService {
     return this.record(this.resolve(ref, caller));
   }
 
+  /**
+   * Visible leases, newest first, the limit applied after visibility. Admins walk the
+   * created-at index; everyone else gets their own leases (owner+org index) plus the live
+   * leases shared with them (state index) — every read is index-backed and bounded.
+   */
   list(caller: Caller, query: LeaseListQuery): LeaseRecord[] {
     const filter = {
       ...(query.state ? { state: query.state } : {}),
       ...(query.owner ? { owner: query.owner } : {}),
       ...(query.org ? { org: query.org } : {}),
     };
-    const visible = listLeasesNewestFirst(
-      this.deps.sql,
-      filter,
-      (l) => canSeeLease(l, caller.identity),
-      query.limit,
+    const { identity } = caller;
+    if (identity.admin) {
+      return listLeasesNewestFirst(this.deps.sql, filter, () => true, query.limit).map((l) =>
+        this.record(l, false),
+      );
+    }
+    const matches = (lease: LeaseState) =>
+      (filter.state === undefined || lease.state === filter.state) &&
+      (filter.owner === undefined || lease.owner === filter.owner) &&
+      (filter.org === undefined || lease.org === filter.org);
+    const own = ownLeases(this.deps.sql, identity.owner, identity.org, filter, query.limit);
+    const shared = liveSharedLeases(this.deps.sql).filter(
+      (l) =>
+        matches(l) && !(l.owner === identity.owner && l.org === identity.org) && canSeeLease(l, identity),
     );
-    return visible.map((lease) => this.record(lease, false));
+    return [...own, ...shared]
+      .sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
+      .slice(0, query.limit)
+      .map((lease) => this.record(lease, false));
   }
 
   events(caller: Caller, ref: string, query: StreamEventsQuery): EventsPage {
