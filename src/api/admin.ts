@@ -96,3 +96,92 @@ export const ReplayReport = z.object({
   differences: z.array(ReplayDifference),
 });
 export type ReplayReport = z.infer<typeof ReplayReport>;
+
+/**
+ * Why a crabbox-labelled machine is listed by `GET /v1/admin/orphans`. The first three make it
+ * an orphan candidate of the sweep; the last two are machines without a live lease that the
+ * sweep leaves alone on purpose (the lease's own delete retries own it, or it was kept).
+ */
+export const OrphanReason = z.enum([
+  "missing_lease_label",
+  "unknown_lease",
+  "lease_ended",
+  "lease_delete_pending",
+  "kept",
+]);
+export type OrphanReason = z.infer<typeof OrphanReason>;
+
+/**
+ * Where the sweep stands with it: `pending` (a candidate no complete inventory has recorded
+ * yet), `first_seen` (recorded once; detected when seen again a grace period later),
+ * `detected` (`OrphanDetected`), `deleted` (`OrphanDeleted`), `skipped` (not a candidate).
+ */
+export const OrphanSweepState = z.enum(["pending", "first_seen", "detected", "deleted", "skipped"]);
+export type OrphanSweepState = z.infer<typeof OrphanSweepState>;
+
+const EventRef = z.object({ eventID: z.string(), seq: z.number().int().positive(), at: isoTimestamp });
+
+export const OrphanEntry = z.object({
+  machine: z.object({
+    provider: ProviderName,
+    cloudID: z.string(),
+    name: z.string(),
+    region: z.string().optional(),
+    /** The provider's status; `absent` when its complete inventory no longer lists it, `unknown` when that inventory failed. */
+    status: z.string(),
+    serverType: z.string().optional(),
+    labels: z.record(z.string(), z.string()),
+    /** Listed by the provider's inventory just now. */
+    inInventory: z.boolean(),
+  }),
+  reason: OrphanReason,
+  /** The lease its `lease` label names, as the log knows it. */
+  lease: z
+    .object({
+      id: z.string(),
+      slug: z.string(),
+      owner: z.string(),
+      org: z.string(),
+      state: LeaseState,
+      machineState: z.string(),
+      cloudID: z.string().optional(),
+    })
+    .optional(),
+  sweep: z.object({
+    state: OrphanSweepState,
+    firstSeenAt: isoTimestamp.optional(),
+    detected: EventRef.optional(),
+    deleted: EventRef.extend({ alreadyGone: z.boolean() }).optional(),
+    /** Why the sweep may delete it: the lease stream that names this cloud ID. */
+    proof: z.object({ stream: z.string(), cloudID: z.string() }).optional(),
+    /** Why the sweep only reports it: no proof, or the sweep is report-only. */
+    reportOnly: z.enum(["no_proof", "delete_disabled"]).optional(),
+  }),
+  /** The lease stream's latest events and the fleet events about this machine, by `seq`. */
+  trail: z.array(LogEvent),
+  /** Older lease-stream events left out of `trail`. */
+  trailOmitted: z.number().int().nonnegative(),
+});
+export type OrphanEntry = z.infer<typeof OrphanEntry>;
+
+export const OrphanInventory = z.object({
+  provider: ProviderName,
+  complete: z.boolean(),
+  /** Crabbox-labelled machines listed (0 when the inventory failed). */
+  machines: z.number().int().nonnegative(),
+  error: z.string().optional(),
+});
+export type OrphanInventory = z.infer<typeof OrphanInventory>;
+
+/** `GET /v1/admin/orphans`. */
+export const OrphansResponse = z.object({
+  orphans: z.array(OrphanEntry),
+  inventories: z.array(OrphanInventory),
+  sweep: z.object({
+    intervalMs: z.number().positive(),
+    graceMs: z.number().positive(),
+    deleteEnabled: z.boolean(),
+    nextAt: isoTimestamp.optional(),
+  }),
+});
+export type OrphansResponse = z.infer<typeof OrphansResponse>;

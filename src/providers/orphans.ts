@@ -151,7 +151,7 @@ export function decideOrphans(
 }
 
 /** The log's own lease stream must name this exact cloud id on this provider. */
-function proofOfCreation(machine: ProviderMachine, view: LeaseView): OrphanDeletion | undefined {
+export function proofOfCreation(machine: ProviderMachine, view: LeaseView): OrphanDeletion | undefined {
   const leaseID = machine.labels.lease ?? "";
   const facts = leasePattern.test(leaseID) ? view(leaseID) : undefined;
   if (!facts || facts.provider !== machine.provider || !facts.cloudIDs.includes(machine.cloudID))

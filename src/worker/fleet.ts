@@ -2,6 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import type {
   AdminEventsQuery,
   EventsPage,
+  OrphansResponse,
   PoolQuery,
   PoolResponse,
   ReplayReport,
@@ -38,6 +39,7 @@ import { MachineCleanup } from "./fleet/cleanup";
 import { type FleetDeps, fleetDeps } from "./fleet/deps";
 import { type CreatedLease, LeaseService, type ReleaseMode } from "./fleet/lease-service";
 import { type LoginCommand, type LoginResult, PendingLogins } from "./fleet/logins";
+import { OrphanReport } from "./fleet/orphan-report";
 import { OrphanSweep } from "./fleet/orphan-sweep";
 import { Provisioner } from "./fleet/provisioning";
 import { asRpc, type Caller, type RpcResult } from "./fleet/rpc";
@@ -59,6 +61,7 @@ export class FleetDurableObject extends DurableObject<Env> {
   readonly leases: LeaseService;
   readonly runs: RunService;
   readonly admin: AdminService;
+  readonly orphanReport: OrphanReport;
   private pendingLogins: PendingLogins | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -80,6 +83,7 @@ export class FleetDurableObject extends DurableObject<Env> {
     this.leases = new LeaseService(this.deps, this.provisioner, this.cleanup, this.scheduler);
     this.runs = new RunService(this.deps);
     this.admin = new AdminService(this.deps);
+    this.orphanReport = new OrphanReport(this.deps);
   }
 
   override async alarm(): Promise<void> {
@@ -192,6 +196,10 @@ export class FleetDurableObject extends DurableObject<Env> {
 
   replay(caller: Caller): Promise<RpcResult<ReplayReport>> {
     return asRpc(() => this.admin.replay(caller));
+  }
+
+  orphans(caller: Caller): Promise<RpcResult<OrphansResponse>> {
+    return asRpc(() => this.orphanReport.list(caller));
   }
 
   // GitHub login (pending logins live beside the log, never in it)

@@ -20,6 +20,48 @@ function setting(env: Record<string, unknown>, name: string, fallback: number): 
   return Number.isFinite(n) && n > 0 ? n : fallback;
 }
 
+export interface OrphanSweepSettings {
+  intervalMs: number;
+  graceMs: number;
+  deleteEnabled: boolean;
+}
+
+export function orphanSweepSettings(env: Record<string, unknown>): OrphanSweepSettings {
+  return {
+    intervalMs: setting(env, "CRABBOX_ORPHAN_SWEEP_INTERVAL_MS", 3_600_000),
+    graceMs: setting(env, "CRABBOX_ORPHAN_SWEEP_GRACE_MS", 15 * 60_000),
+    deleteEnabled: String(env.CRABBOX_ORPHAN_SWEEP_DELETE ?? "1") !== "0",
+  };
+}
+
+/** What the last complete inventory of `provider` remembered (first sightings), if any. */
+export function sweepSnapshot(
+  storage: DurableObjectStorage,
+  provider: ProviderName,
+): OrphanSnapshot | undefined {
+  return storage.kv.get<OrphanSnapshot>(snapshotKey(provider));
+}
+
+/** When the next sweep is due (Fleet-clock ms), without scheduling one. */
+export function nextSweepAt(storage: DurableObjectStorage): number | undefined {
+  return storage.kv.get<number>(nextSweepKey);
+}
+
+/** What the log says about a lease, as the sweep's decision reads it. */
+export function leaseFacts(sql: SqlStorage): LeaseView {
+  return (leaseID) => {
+    const lease = leaseById(sql, leaseID);
+    if (!lease) return undefined;
+    return {
+      leaseID,
+      state: isLeaseLive(lease.state) ? (lease.state as "provisioning" | "active") : "ended",
+      provider: lease.provider as ProviderName,
+      cloudIDs: lease.cloudID ? [lease.cloudID] : [],
+      machineDeleted: lease.machineState === "deleted",
+    };
+  };
+}
+
 /**
  * The orphan sweep, run by the alarm every `CRABBOX_ORPHAN_SWEEP_INTERVAL_MS` (1 h): each
  * configured provider's crabbox-labelled inventory is compared with the log
@@ -33,7 +75,7 @@ export class OrphanSweep {
 
   /** When the next sweep is due (Fleet-clock ms); the first one an interval after the Fleet first asks. */
   nextDue(): number {
-    const due = this.deps.storage.kv.get<number>(nextSweepKey);
+    const due = nextSweepAt(this.deps.storage);
     if (due !== undefined) return due;
     const first = this.deps.now() + this.interval();
     this.deps.storage.kv.put(nextSweepKey, first);
@@ -41,7 +83,7 @@ export class OrphanSweep {
   }
 
   private interval(): number {
-    return setting(this.deps.env, "CRABBOX_ORPHAN_SWEEP_INTERVAL_MS", 3_600_000);
+    return orphanSweepSettings(this.deps.env).intervalMs;
   }
 
   async runIfDue(requestId: string): Promise<void> {
@@ -59,17 +101,9 @@ export class OrphanSweep {
     }
   }
 
-  private leaseView: LeaseView = (leaseID) => {
-    const lease = leaseById(this.deps.sql, leaseID);
-    if (!lease) return undefined;
-    return {
-      leaseID,
-      state: isLeaseLive(lease.state) ? (lease.state as "provisioning" | "active") : "ended",
-      provider: lease.provider as ProviderName,
-      cloudIDs: lease.cloudID ? [lease.cloudID] : [],
-      machineDeleted: lease.machineState === "deleted",
-    };
-  };
+  private get leaseView(): LeaseView {
+    return leaseFacts(this.deps.sql);
+  }
 
   private record(command: FleetCommand, requestId: string): boolean {
     try {
@@ -100,20 +134,13 @@ export class OrphanSweep {
     } catch {
       return; // an incomplete inventory decides nothing
     }
-    const env = this.deps.env;
-    const previous = this.deps.storage.kv.get<OrphanSnapshot>(snapshotKey(provider.name));
+    const { graceMs, deleteEnabled } = orphanSweepSettings(this.deps.env);
+    const previous = sweepSnapshot(this.deps.storage, provider.name);
     const open = this.deps.store.load(fleetStream, fleetDecider).state.openOrphans;
-    const decision = decideOrphans(
-      inventory,
-      this.leaseView,
-      previous,
-      now,
-      setting(env, "CRABBOX_ORPHAN_SWEEP_GRACE_MS", 15 * 60_000),
-      {
-        alreadyDetected: new Set(Object.keys(open)),
-        deleteEnabled: String(env.CRABBOX_ORPHAN_SWEEP_DELETE ?? "1") !== "0",
-      },
-    );
+    const decision = decideOrphans(inventory, this.leaseView, previous, now, graceMs, {
+      alreadyDetected: new Set(Object.keys(open)),
+      deleteEnabled,
+    });
     this.deps.storage.kv.put(snapshotKey(provider.name), decision.snapshot);
     for (const found of decision.detections) {
       this.record(

@@ -3,6 +3,7 @@ import { adminEvents } from "./admin/events";
 import { adminDeleteLease } from "./admin/lease-delete";
 import { adminReleaseLease } from "./admin/lease-release";
 import { adminListLeases } from "./admin/leases-list";
+import { adminOrphans } from "./admin/orphans";
 import { adminReplay } from "./admin/replay";
 import { fleetHealth } from "./fleet-health";
 import { createLease } from "./leases/create";
@@ -59,4 +60,5 @@ export function registerFleetRoutes(router: CrabboxRouter): void {
   router.post("/v1/admin/leases/:id/delete", adminDeleteLease);
   router.get("/v1/admin/events", adminEvents);
   router.post("/v1/admin/replay", adminReplay);
+  router.get("/v1/admin/orphans", adminOrphans);
 }
