@@ -17,6 +17,7 @@ export type PortalFleet = Pick<
   | "pool"
   | "adminEvents"
   | "replay"
+  | "orphans"
 >;
 
 /**
