@@ -127,7 +127,7 @@ export async function runStack(options: RunStackOptions = {}): Promise<RunningSt
 const passThroughVars = [
   "CRABBOX_PROVISION_WAIT_MS",
   "CRABBOX_MAX_ACTIVE_LEASES",
-  "CRABBOX_MONTHLY_LIMIT_USD",
+  "CRABBOX_MAX_MONTHLY_USD",
   // GitHub login for the CLI and the portal (a developer's own OAuth app, or a test's fake).
   "CRABBOX_GITHUB_CLIENT_ID",
   "CRABBOX_GITHUB_CLIENT_SECRET",
