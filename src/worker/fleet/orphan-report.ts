@@ -209,13 +209,13 @@ export class OrphanReport {
   /** The `fleet` stream grouped by machine: its latest detection, the deletion that closed it, and every event. */
   private recorded(): Map<string, Recorded> {
     const byKey = new Map<string, Recorded>();
-    const pendingEvents = new Map<string, RecordedEvent[]>();
+    const eventsByKey = new Map<string, RecordedEvent[]>();
     for (const event of this.deps.store.readStream(fleetStream)) {
       const data = event.data as { provider: string; cloudID: string };
       const key = orphanKey(data.provider as ProviderName, data.cloudID);
-      const events = pendingEvents.get(key) ?? [];
+      const events = eventsByKey.get(key) ?? [];
       events.push(event);
-      pendingEvents.set(key, events);
+      eventsByKey.set(key, events);
       if (event.type === "OrphanDetected") byKey.set(key, { detected: event as Detected, events });
       else if (event.type === "OrphanDeleted") {
         const found = byKey.get(key);
