@@ -135,7 +135,7 @@ describe("direct mode on Hetzner (fake API, local machine)", () => {
     expect(r.stdout).toContain(`${c.git("rev-parse", "HEAD")}${c.git("diff", "--stat", "origin/main")}`);
 
     const create = fake.requests.find((q) => q.method === "POST" && q.path === "/servers");
-    const labels = (create?.body as { labels: Record<string, string> }).labels;
+    const labels = (create!.body as { labels: Record<string, string> }).labels;
     expect(labels).toMatchObject({
       crabbox: "true",
       created_by: "crabbox",
@@ -147,7 +147,7 @@ describe("direct mode on Hetzner (fake API, local machine)", () => {
     });
     expect(Number(labels.expires_at)).toBeGreaterThan(Date.now() / 1000);
     const relabel = fake.requests.find((q) => q.method === "PUT" && q.path.startsWith("/servers/"));
-    expect((relabel?.body as { labels: Record<string, string> }).labels.state).toBe("ready");
+    expect((relabel!.body as { labels: Record<string, string> }).labels.state).toBe("ready");
     expect(fake.requests.every((q) => q.authorized)).toBe(true);
     // released: the server and its key are gone, and so is the local record
     expect(fake.inventory()).toEqual({ servers: [], keys: [] });

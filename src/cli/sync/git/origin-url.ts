@@ -7,7 +7,8 @@
 export function machineOriginUrl(raw: string): string | undefined {
   const url = raw.trim();
   if (!url) return undefined;
-  const scp = /^(?:[^@/\s]+@)?([^:/\s]+):(?!\/)(.+)$/.exec(url);
+  // scp-like `user@host:path`; `host::…` is a remote-helper transport (e.g. `ext::`, which runs commands), never accepted
+  const scp = /^(?:[^@/\s]+@)?([A-Za-z0-9][A-Za-z0-9.-]*):(?![:/])(\S+)$/.exec(url);
   if (scp && !/^[a-z][a-z0-9+.-]*:\/\//i.test(url) && !/^[A-Za-z]:[\\/]/.test(url)) {
     return `https://${scp[1]}/${withGitSuffix(scp[2]!)}`;
   }
