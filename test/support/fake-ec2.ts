@@ -129,6 +129,8 @@ export class FakeEc2 {
   readonly refusals = new Map<string, string>();
   /** Describes of a new instance before its public IP shows up. */
   ipAfterPolls = 1;
+  /** The public IP a new instance gets; tests that SSH into "the instance" point it at loopback. */
+  addressFor: (n: number) => string = ipFor;
   private deferred: Array<() => unknown> = [];
   private rules: Ec2FaultRule[] = [];
   private tokens = new Map<string, { fingerprint: string; instanceId: string }>();
@@ -550,7 +552,7 @@ export class FakeEc2 {
       volumeTags: tagSpec(p, "volume"),
       userData: atob(p.get("UserData") ?? ""),
     };
-    if (instance.ipAfterPolls <= 0) instance.ip = ipFor(this.counter);
+    if (instance.ipAfterPolls <= 0) instance.ip = this.addressFor(this.counter);
     this.instances.set(instance.id, instance);
     if (token) this.tokens.set(`${region}/${token}`, { fingerprint, instanceId: instance.id });
     return ok("RunInstances", reservation(instance));
@@ -595,7 +597,7 @@ export class FakeEc2 {
       instance.ipAfterPolls -= 1;
       if (instance.ipAfterPolls <= 0) {
         instance.state = "running";
-        instance.ip = ipFor(Number.parseInt(instance.id.slice(3), 16));
+        instance.ip = this.addressFor(Number.parseInt(instance.id.slice(3), 16));
       }
     } else if (instance.state === "shutting-down") {
       instance.state = "terminated";
