@@ -21,6 +21,7 @@ import { touchLabels } from "./labels";
 import { directOwner } from "./owner";
 import { directProvider } from "./providers";
 import { type DirectLeaseRecord, findDirectRecord, removeDirectRecord, writeDirectRecord } from "./records";
+import { sshCIDRsFor } from "./ssh-cidrs";
 
 type Env = Record<string, string | undefined>;
 
@@ -45,6 +46,7 @@ export function directSpec(
   config: ResolvedConfig,
   env: Env,
   lease: { leaseID: string; slug: string; publicKey: string; keep: boolean; nowMs: number },
+  sshCIDRs?: string[],
 ): MachineSpec {
   const target = config.target === "windows" ? "windows" : "linux";
   if (config.target === "macos") {
@@ -91,6 +93,7 @@ export function directSpec(
     sshPort: config.ssh.port,
     sshFallbackPorts: config.ssh.fallbackPorts,
     workRoot: config.workRoot,
+    ...(sshCIDRs ? { sshCIDRs } : {}),
     labels,
     createdAt: lease.nowMs,
   };
@@ -186,13 +189,12 @@ export async function acquireDirectTarget(
     const slug = slugForLeaseId(leaseID);
     acquired = true;
     const key = ensureLeaseKey(env, leaseID);
-    const spec = directSpec(config, env, {
-      leaseID,
-      slug,
-      publicKey: key.publicKey,
-      keep: options.keep,
-      nowMs: Date.now(),
-    });
+    const spec = directSpec(
+      config,
+      env,
+      { leaseID, slug, publicKey: key.publicKey, keep: options.keep, nowMs: Date.now() },
+      await sshCIDRsFor(config.provider, env),
+    );
     progress.phase(
       "provisioning",
       `provider=${config.provider} lease=${leaseID} slug=${slug} class=${config.class} keep=${options.keep}`,

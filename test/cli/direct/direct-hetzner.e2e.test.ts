@@ -1,21 +1,11 @@
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  writeFileSync,
-} from "node:fs";
-import { type AddressInfo, createServer } from "node:net";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { generateEd25519 } from "../../../src/cli/keys/openssh";
-import { MachineSshServer } from "../../../src/local/ssh/machine-ssh-server";
 import { FakeHetzner, type FakeServer } from "../../support/fake-hetzner";
 import { closeCoordinators, coordinator, json, runCli } from "../support";
 import { checkoutWithOrigin, gitIn } from "../sync/git/git-fixture";
+import { type LocalCloudMachine, localCloudMachine } from "./local-machine";
 
 /**
  * Direct mode through the CLI's `main`: the CLI creates the server on the loopback Hetzner
@@ -24,58 +14,22 @@ import { checkoutWithOrigin, gitIn } from "../sync/git/git-fixture";
  * the server's address. It accepts exactly the lease key the provider uploaded, the way
  * cloud-init installs it, and has `crabbox-ready` once "bootstrapped".
  */
-async function freePort(): Promise<number> {
-  return await new Promise((resolve) => {
-    const probe = createServer();
-    probe.listen(0, "127.0.0.1", () => {
-      const port = (probe.address() as AddressInfo).port;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
 describe("direct mode on Hetzner (fake API, local machine)", () => {
   let fake: FakeHetzner;
   let api: { url: string; close: () => Promise<void> };
-  let machinePort: number;
-  let machine: MachineSshServer | undefined;
-  let machineKey = "";
-  let authorizer: NodeJS.Timeout;
+  let machine: LocalCloudMachine;
   let home: string;
   let env: Record<string, string>;
   let workRoot: string;
 
   beforeAll(async () => {
-    const machineHome = mkdtempSync(join(tmpdir(), "crabbox-direct-machine-"));
-    const binDir = join(machineHome, "bin");
-    mkdirSync(binDir);
-    // what the bootstrap installs on a real machine once it is done
-    writeFileSync(join(binDir, "crabbox-ready"), "#!/bin/sh\nexit 0\n");
-    chmodSync(join(binDir, "crabbox-ready"), 0o755);
-    const hostKey = generateEd25519("direct-test-host").privateKey;
     fake = new FakeHetzner();
     fake.addressFor = () => "127.0.0.1";
     api = await fake.listen();
-    machinePort = await freePort();
-    let switching = false;
-    authorizer = setInterval(async () => {
-      const key = [...fake.keys.values()].at(-1)?.public_key;
-      if (!key || key === machineKey || switching) return;
-      switching = true;
-      await machine?.close();
-      machine = new MachineSshServer({
-        hostKey,
-        authorizedKey: key,
-        shell: { home: machineHome, binDir, user: "crabbox", env: {} },
-      });
-      await machine.listen(machinePort);
-      machineKey = key;
-      switching = false;
-    }, 25);
+    machine = await localCloudMachine(() => [...fake.keys.values()].at(-1)?.public_key);
   });
 
   afterAll(async () => {
-    clearInterval(authorizer);
     await machine?.close();
     await api?.close();
     closeCoordinators();
@@ -91,7 +45,7 @@ describe("direct mode on Hetzner (fake API, local machine)", () => {
       [
         "provider: hetzner",
         "ssh:",
-        `  port: ${machinePort}`,
+        `  port: ${machine.port}`,
         "  fallbackPorts: []",
         `workRoot: ${workRoot}`,
         "",

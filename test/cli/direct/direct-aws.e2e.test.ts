@@ -1,0 +1,112 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FakeEc2 } from "../../support/fake-ec2";
+import { runCli } from "../support";
+import { checkoutWithOrigin } from "../sync/git/git-fixture";
+import { type LocalCloudMachine, localCloudMachine } from "./local-machine";
+
+/** Direct mode on AWS through the CLI: the loopback EC2 fake, a local machine as the instance. */
+describe("direct mode on AWS (fake EC2, local machine)", () => {
+  let fake: FakeEc2;
+  let api: { url: string; close: () => Promise<void> };
+  let machine: LocalCloudMachine;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    fake = new FakeEc2();
+    fake.ipAfterPolls = 0;
+    fake.addressFor = () => "127.0.0.1";
+    api = await fake.listen();
+    machine = await localCloudMachine(() => [...fake.keyPairs.values()].at(-1)?.publicKey);
+    const home = mkdtempSync(join(tmpdir(), "crabbox-direct-aws-"));
+    const configDir = join(home, "config");
+    mkdirSync(configDir);
+    writeFileSync(
+      join(configDir, "config.yaml"),
+      [
+        "provider: aws",
+        "capacity:",
+        "  market: on-demand",
+        "ssh:",
+        `  port: ${machine.port}`,
+        "  fallbackPorts: []",
+        `workRoot: ${mkdtempSync(join(tmpdir(), "crabbox-direct-work-"))}`,
+        "",
+      ].join("\n"),
+    );
+    env = {
+      HOME: home,
+      CRABBOX_CONFIG_DIR: configDir,
+      CRABBOX_STATE_DIR: join(home, "state"),
+      CRABBOX_OWNER: "tester",
+      AWS_ACCESS_KEY_ID: fake.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: fake.secretAccessKey,
+      CRABBOX_AWS_REGION: "eu-west-1",
+      CRABBOX_AWS_ENDPOINT: api.url,
+      CRABBOX_AWS_SSH_CIDRS: "127.0.0.1/32",
+      CRABBOX_SYNC_BASE_REF: "origin/main",
+      PATH: process.env.PATH ?? "",
+    };
+  });
+
+  afterAll(async () => {
+    await machine?.close();
+    await api?.close();
+  });
+
+  const live = () => [...fake.instances.values()].filter((i) => i.state !== "terminated");
+
+  it("launches a tagged instance with the caller's keys, runs with git sync, and terminates it", async () => {
+    const c = checkoutWithOrigin("aws-run");
+    const r = await runCli(["run", "--", "git rev-parse HEAD; git diff --stat origin/main"], {
+      env,
+      cwd: c.root,
+    });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`${c.git("rev-parse", "HEAD")}${c.git("diff", "--stat", "origin/main")}`);
+    const launched = [...fake.instances.values()].at(-1)!;
+    expect(launched.tags).toMatchObject({
+      crabbox: "true",
+      direct: "true",
+      owner: "tester",
+      provider: "aws",
+    });
+    expect(fake.requests.every((q) => q.signed)).toBe(true);
+    const ingress = fake.requests.find((q) => q.action === "AuthorizeSecurityGroupIngress");
+    expect([...(ingress?.params.values() ?? [])]).toContain("127.0.0.1/32");
+    expect(live()).toEqual([]);
+    expect(fake.keyPairs.size).toBe(0);
+  });
+
+  it("leaves a kept instance until it expires, then cleanup --dry-run lists it and cleanup terminates it", async () => {
+    const c = checkoutWithOrigin("aws-keep");
+    const kept = await runCli(["run", "--keep", "--", "true"], { env, cwd: c.root });
+    expect(kept.code).toBe(0);
+    const [instance] = live();
+    expect(instance?.tags.state).toBe("ready");
+
+    const early = await runCli(["cleanup", "--dry-run"], { env, cwd: c.root });
+    expect(early.code).toBe(0);
+    expect(early.stdout).toBe("");
+    expect(early.stderr).toMatch(new RegExp(`skip server id=${instance!.id} .*reason=keep=true`));
+
+    // what a kept lease looks like once its owner stopped keeping it and its time ran out
+    instance!.tags = {
+      ...instance!.tags,
+      keep: "false",
+      expires_at: String(Math.floor(Date.now() / 1000) - 60),
+    };
+    const dry = await runCli(["cleanup", "--dry-run"], { env, cwd: c.root });
+    expect(dry.stdout).toMatch(
+      new RegExp(`^would delete server id=${instance!.id} .*reason=expired state=ready\\n$`),
+    );
+    expect(live()).toHaveLength(1);
+
+    const real = await runCli(["cleanup"], { env, cwd: c.root });
+    expect(real.code).toBe(0);
+    expect(real.stdout).toMatch(new RegExp(`deleted server id=${instance!.id}`));
+    expect(live()).toEqual([]);
+  });
+});

@@ -1,0 +1,61 @@
+/**
+ * "The cloud server" of direct-mode tests: a local machine (the ssh2 machine server of
+ * `src/local`, real shell and git) on a fixed loopback port. It accepts exactly the key the
+ * provider last uploaded to the fake cloud, the way cloud-init installs it, and has
+ * `crabbox-ready` on its PATH as a bootstrapped machine does.
+ */
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { type AddressInfo, createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { generateEd25519 } from "../../../src/cli/keys/openssh";
+import { MachineSshServer } from "../../../src/local/ssh/machine-ssh-server";
+
+async function freePort(): Promise<number> {
+  return await new Promise((resolve) => {
+    const probe = createServer();
+    probe.listen(0, "127.0.0.1", () => {
+      const port = (probe.address() as AddressInfo).port;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+export interface LocalCloudMachine {
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function localCloudMachine(uploadedKey: () => string | undefined): Promise<LocalCloudMachine> {
+  const home = mkdtempSync(join(tmpdir(), "crabbox-direct-machine-"));
+  const binDir = join(home, "bin");
+  mkdirSync(binDir);
+  writeFileSync(join(binDir, "crabbox-ready"), "#!/bin/sh\nexit 0\n");
+  chmodSync(join(binDir, "crabbox-ready"), 0o755);
+  const hostKey = generateEd25519("direct-test-host").privateKey;
+  const port = await freePort();
+  let machine: MachineSshServer | undefined;
+  let current = "";
+  let switching = false;
+  const timer = setInterval(async () => {
+    const key = uploadedKey()?.trim();
+    if (!key || key === current || switching) return;
+    switching = true;
+    await machine?.close();
+    machine = new MachineSshServer({
+      hostKey,
+      authorizedKey: key,
+      shell: { home, binDir, user: "crabbox", env: {} },
+    });
+    await machine.listen(port);
+    current = key;
+    switching = false;
+  }, 25);
+  return {
+    port,
+    async close() {
+      clearInterval(timer);
+      await machine?.close();
+    },
+  };
+}
