@@ -1,5 +1,7 @@
 import { CrabboxError } from "../../errors";
 import { isStaticProvider } from "../config";
+import { usesDirectMode } from "../direct/acquire";
+import { releaseDirectLease } from "../direct/release";
 import { deleteLeaseKey } from "../keys/store";
 import { printJson } from "../output/print";
 import { staticConnection } from "../static/target";
@@ -16,11 +18,17 @@ export class StopCommand extends CrabboxCommand {
   keepMachine = Option.Boolean("--keep-machine", false, {
     description: "End the lease but keep the machine",
   });
+  direct = Option.Boolean("--direct", false, {
+    description: "The lease is a direct-mode lease of this computer (even with a coordinator configured)",
+  });
   json = jsonOption();
   id = Option.String({ required: true, name: "lease-id-or-slug" });
 
   protected override flagLayer() {
-    return this.provider ? { provider: this.provider } : {};
+    return {
+      ...(this.provider ? { provider: this.provider } : {}),
+      ...(this.direct ? { direct: true } : {}),
+    };
   }
 
   async execute(): Promise<number> {
@@ -29,6 +37,18 @@ export class StopCommand extends CrabboxCommand {
       const c = staticConnection(config, this.env);
       this.err(`released static lease=${c.leaseID} host=${c.host} (the host itself is never deleted)`);
       if (this.json) printJson(this.context.stdout, { id: c.leaseID, state: "released" });
+      return 0;
+    }
+    if (usesDirectMode(config)) {
+      const { record, outcome } = await releaseDirectLease(this.env, this.id, {
+        keepMachine: this.keepMachine,
+      });
+      if (this.json)
+        printJson(this.context.stdout, { id: record.leaseID, state: "released", machine: outcome });
+      else
+        this.err(
+          `released direct lease=${record.leaseID} slug=${record.slug} server=${record.cloudID} machine=${outcome}`,
+        );
       return 0;
     }
     const client = this.requireCoordinator(config, "stop");

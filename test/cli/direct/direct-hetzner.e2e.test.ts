@@ -138,6 +138,14 @@ describe("direct mode on Hetzner (fake API, local machine)", () => {
     expect(again.stderr).toContain(`using direct lease ${record.leaseID}`);
     expect(fake.servers.size).toBe(1);
     expect(fake.requests.filter((q) => q.method === "POST" && q.path === "/servers")).toHaveLength(1);
+
+    const stopped = await runCli(["stop", record.slug], { env, cwd: c.root });
+    expect(stopped.code).toBe(0);
+    expect(stopped.stderr).toContain(`released direct lease=${record.leaseID}`);
+    expect(fake.inventory()).toEqual({ servers: [], keys: [] });
+    expect(records()).toEqual([]);
+    const unknown = await runCli(["stop", record.slug], { env, cwd: c.root });
+    expect(unknown.code).toBe(4);
   });
 
   it("deletes the server when the run is interrupted before the machine is ready", async () => {
