@@ -22,6 +22,8 @@ export { checkRemoteDeletions, type RemoteGitStatus } from "./mass-deletion";
 export { machineOriginUrl } from "./origin-url";
 
 export interface SeedResult {
+  /** False when the machine has no git: the run gets the plain file sync. */
+  available: boolean;
   origin: "ok" | "failed" | "none";
   bundled: boolean;
 }
@@ -62,11 +64,12 @@ export async function seedGit(
       },
     );
   }
+  if (/^git=missing$/m.test(seeded.stdout)) return { available: false, origin: "none", bundled: false };
   const remoteHead = /^head=(\S*)$/m.exec(seeded.stdout)?.[1] ?? "";
   const origin = (/^origin=(\w+)$/m.exec(seeded.stdout)?.[1] ?? "none") as SeedResult["origin"];
-  if (origin === "ok" && state.headOnOrigin) return { origin, bundled: false };
+  if (origin === "ok" && state.headOnOrigin) return { available: true, origin, bundled: false };
   // HEAD (and the base sent with it) arrived with an earlier sync of this lease.
-  if (remoteHead === state.head) return { origin, bundled: false };
+  if (remoteHead === state.head) return { available: true, origin, bundled: false };
 
   // The machine already has these commits; the bundle only carries what is new.
   const prerequisites =
@@ -80,7 +83,7 @@ export async function seedGit(
       step: "git-bundle",
     });
   }
-  return { origin, bundled: true };
+  return { available: true, origin, bundled: true };
 }
 
 async function sendBundle(

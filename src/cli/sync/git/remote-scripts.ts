@@ -11,11 +11,14 @@ export const SEED_BUNDLE = `${META}/seed.bundle`;
 /**
  * Makes `<workdir>` a git repository (keeping files already there), points `origin` at the
  * sanitised URL and fetches the refs covering HEAD and the base ref as a blob-less partial
- * fetch. Prints `head=<sha>` (the machine's HEAD before this sync) and `origin=ok|failed|none`.
+ * fetch. Prints `head=<sha>` (the machine's HEAD before this sync) and `origin=ok|failed|none`,
+ * or only `git=missing` when the machine has no git.
  */
 export function seedScript(workdir: string, state: LocalGitState, fetchTimeoutSeconds = 120): string {
   const lines = [
     "set -e",
+    // a machine without git still gets the plain file sync
+    "command -v git >/dev/null 2>&1 || { echo git=missing; exit 0; }",
     `mkdir -p ${q(workdir)}`,
     `cd ${q(workdir)}`,
     "[ -d .git ] || git init -q",

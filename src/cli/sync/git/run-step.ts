@@ -35,15 +35,22 @@ export function gitSyncStep(options: {
       `sync.baseRef ${config.sync.baseRef} does not name a commit in this checkout; not hydrated`,
     );
   }
+  let available = true;
   return {
     async before(session) {
       progress.phase("git seed", state.head.slice(0, 12));
       const seeded = await seedGit(session, options.workdir, state);
+      available = seeded.available;
+      if (!available) {
+        progress.warn("the machine has no git: plain file sync only (no repository at the local HEAD)");
+        return;
+      }
       progress.info(
         `git seed head=${state.head.slice(0, 12)} origin=${seeded.origin} bundle=${seeded.bundled}${state.baseRef ? ` base=${state.baseRef}` : ""}`,
       );
     },
     async after(session) {
+      if (!available) return;
       progress.phase("git status", options.workdir);
       await finalizeGit(session, options.workdir, state, {
         massDeletionThreshold: config.sync.massDeletionThreshold,

@@ -1,4 +1,12 @@
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -147,5 +155,44 @@ describe.runIf(opensshAvailable())("git-aware sync on a real OpenSSH host", () =
     });
     expect(r.code).toBe(0);
     expect(r.stdout).toBe("no-git\n");
+  });
+
+  it("falls back to the plain file sync on a machine without git", async () => {
+    // every command of /usr/bin and /bin except git
+    const bin = mkdtempSync(join(tmpdir(), "crabbox-nogit-bin-"));
+    for (const dir of ["/usr/bin", "/bin"]) {
+      for (const name of readdirSync(dir)) {
+        if (name.startsWith("git") || existsSync(join(bin, name))) continue;
+        symlinkSync(join(dir, name), join(bin, name));
+      }
+    }
+    const noGit = await startOpenSsh({ extraConfig: [`SetEnv PATH=${bin}`] });
+    try {
+      const c = checkoutWithOrigin("no-git-machine");
+      const configDir = mkdtempSync(join(home, "config-"));
+      writeFileSync(
+        join(configDir, "config.yaml"),
+        [
+          "provider: ssh",
+          "static:",
+          `  host: ${noGit.host}`,
+          `  port: ${noGit.port}`,
+          `  user: ${noGit.username}`,
+          `  key: ${noGit.privateKeyPath}`,
+          `  workRoot: ${noGit.workRoot}`,
+          "",
+        ].join("\n"),
+      );
+      const env = { HOME: home, CRABBOX_CONFIG_DIR: configDir, PATH: process.env.PATH ?? "" };
+      const r = await runCli(["run", "--", "cat README.md; test -d .git && echo has-git || echo no-git"], {
+        env,
+        cwd: c.root,
+      });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toContain("the machine has no git");
+      expect(r.stdout).toBe("v2\nno-git\n");
+    } finally {
+      await stopAndRemove(noGit);
+    }
   });
 });
