@@ -148,6 +148,18 @@ describe("direct mode on Hetzner (fake API, local machine)", () => {
     expect(unknown.code).toBe(4);
   });
 
+  it("warmup leases a direct server that run --id uses and stop releases", async () => {
+    const c = checkoutWithOrigin("direct-warmup");
+    const warm = await runCli(["warmup", "--json"], { env, cwd: c.root });
+    expect(warm.code, warm.stderr).toBe(0);
+    const { leaseID, slug } = JSON.parse(warm.stdout);
+    expect(fake.servers.size).toBe(1);
+    const run = await runCli(["run", "--id", leaseID, "--", "git rev-parse HEAD"], { env, cwd: c.root });
+    expect(run.stdout).toBe(c.git("rev-parse", "HEAD"));
+    expect((await runCli(["stop", slug], { env, cwd: c.root })).code).toBe(0);
+    expect(fake.inventory()).toEqual({ servers: [], keys: [] });
+  });
+
   it("deletes the server when the run is interrupted before the machine is ready", async () => {
     const c = checkoutWithOrigin("direct-abort");
     const closed = mkdtempSync(join(tmpdir(), "crabbox-cfg-"));

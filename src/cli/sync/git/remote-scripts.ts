@@ -34,7 +34,7 @@ export function seedScript(workdir: string, state: LocalGitState, fetchTimeoutSe
   lines.push(
     setOrigin(state.originUrl),
     `if command -v timeout >/dev/null 2>&1; then limit="timeout ${fetchTimeoutSeconds}"; else limit=""; fi`,
-    `if GIT_TERMINAL_PROMPT=0 GIT_ASKPASS=true SSH_ASKPASS=true $limit git -c credential.helper= fetch -q --no-tags --filter=blob:none origin ${state.refspecs.map(q).join(" ")} >${META}/fetch.log 2>&1; then echo origin=ok; else echo origin=failed; fi`,
+    `if GIT_TERMINAL_PROMPT=0 GIT_ASKPASS=true SSH_ASKPASS=true $limit git -c credential.helper= -c http.lowSpeedLimit=1000 -c http.lowSpeedTime=30 fetch -q --no-tags --filter=blob:none origin ${state.refspecs.map(q).join(" ")} >${META}/fetch.log 2>&1; then echo origin=ok; else echo origin=failed; fi`,
   );
   return lines.join("\n");
 }
