@@ -6,7 +6,7 @@
  */
 import { newLeaseId, providerKeyForLease, slugForLeaseId } from "../../domain/ids";
 import { CrabboxError } from "../../errors";
-import { crabboxLabels } from "../../providers/labels";
+import { crabboxLabels, sanitizeLabelValue } from "../../providers/labels";
 import type { DeleteTarget, MachineSpec, Provider, ProvisionedMachine } from "../../providers/provider";
 import { formatDuration, type ResolvedConfig } from "../config";
 import { deleteLeaseKey, ensureLeaseKey, readLeaseKey } from "../keys/store";
@@ -142,7 +142,8 @@ function recordFor(
     workRoot: machine.workRoot,
     target: spec.target,
     keep,
-    labels: spec.labels,
+    // the type the ladder settled on, as the provider labelled the machine
+    labels: { ...spec.labels, server_type: sanitizeLabelValue(machine.serverType) },
     createdAt: new Date(spec.createdAt).toISOString(),
     ...(repoRoot ? { repoRoot } : {}),
   };

@@ -101,7 +101,15 @@ describe("direct mode on Hetzner (fake API, local machine)", () => {
     });
     expect(Number(labels.expires_at)).toBeGreaterThan(Date.now() / 1000);
     const relabel = fake.requests.find((q) => q.method === "PUT" && q.path.startsWith("/servers/"));
-    expect((relabel!.body as { labels: Record<string, string> }).labels.state).toBe("ready");
+    const relabelled = (relabel!.body as { labels: Record<string, string> }).labels;
+    expect(relabelled.state).toBe("ready");
+    // a touch keeps every label the server was created with, including the type actually chosen
+    expect(relabelled).toEqual({
+      ...labels,
+      state: "ready",
+      last_touched_at: relabelled.last_touched_at,
+      expires_at: relabelled.expires_at,
+    });
     expect(fake.requests.every((q) => q.authorized)).toBe(true);
     // released: the server and its key are gone, and so is the local record
     expect(fake.inventory()).toEqual({ servers: [], keys: [] });
