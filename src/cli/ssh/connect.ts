@@ -302,9 +302,25 @@ interface SessionInfo {
   windows: boolean;
 }
 
+interface OpenedChannel {
+  channel: ClientChannel;
+  /** Set when the server reports the command's exit status or signal. */
+  exit?: ExecResult;
+}
+
+function exitResult(code: number | null, signalName: string | undefined): ExecResult | undefined {
+  if (typeof code === "number") return { exitCode: code };
+  if (!signalName) return undefined;
+  const name = signalName.replace(/^SIG/, "");
+  return { exitCode: 128 + (SIGNAL_NUMBERS[name] ?? 0), signal: name };
+}
+
 function createSession(client: Client, info: SessionInfo): SshSession {
   const where = `${info.host}:${info.port}`;
-  const openChannel = (command: string, pty: ShellOptions | undefined): Promise<ClientChannel> =>
+  // The exit status is recorded as the channel opens, not after the caller's `await`: ssh2
+  // parses the exec reply and a quick command's exit status from one read and emits `exit`
+  // synchronously, before any continuation of the awaiting caller could listen for it.
+  const openChannel = (command: string, pty: ShellOptions | undefined): Promise<OpenedChannel> =>
     new Promise((resolve, reject) => {
       const onChannel = (error: Error | undefined, channel: ClientChannel) => {
         if (error) {
@@ -314,7 +330,11 @@ function createSession(client: Client, info: SessionInfo): SshSession {
             }),
           );
         } else {
-          resolve(channel);
+          const opened: OpenedChannel = { channel };
+          channel.on("exit", (code: number | null, signalName?: string) => {
+            opened.exit = exitResult(code, signalName);
+          });
+          resolve(opened);
         }
       };
       if (!info.isOpen()) {
@@ -331,12 +351,12 @@ function createSession(client: Client, info: SessionInfo): SshSession {
     });
 
   const awaitExit = (
-    channel: ClientChannel,
+    opened: OpenedChannel,
     signal: AbortSignal | undefined,
     killGraceMs: number,
   ): Promise<ExecResult> =>
     new Promise((resolve, reject) => {
-      let exit: ExecResult | undefined;
+      const { channel } = opened;
       let aborted = false;
       let killTimer: NodeJS.Timeout | undefined;
       let closeTimer: NodeJS.Timeout | undefined;
@@ -351,17 +371,11 @@ function createSession(client: Client, info: SessionInfo): SshSession {
       };
       if (signal?.aborted) onAbort();
       else signal?.addEventListener("abort", onAbort, { once: true });
-      channel.on("exit", (code: number | null, signalName?: string) => {
-        if (typeof code === "number") exit = { exitCode: code };
-        else if (signalName) {
-          const name = signalName.replace(/^SIG/, "");
-          exit = { exitCode: 128 + (SIGNAL_NUMBERS[name] ?? 0), signal: name };
-        }
-      });
       channel.on("close", () => {
         clearTimeout(killTimer);
         clearTimeout(closeTimer);
         signal?.removeEventListener("abort", onAbort);
+        const exit = opened.exit;
         if (exit) return resolve(aborted ? { ...exit, aborted } : exit);
         if (aborted) return resolve({ exitCode: 130, signal: "INT", aborted: true });
         reject(
@@ -387,11 +401,12 @@ function createSession(client: Client, info: SessionInfo): SshSession {
       const watched =
         options.signal !== undefined && options.stdin === undefined && (options.watchdog ?? !info.windows);
       const full = shellEnvPrefix(options.env) + command;
-      const channel = await openChannel(
+      const opened = await openChannel(
         watched ? interruptibleCommand(full, killGraceMs / 1000) : full,
         undefined,
       );
-      const done = awaitExit(channel, options.signal, killGraceMs);
+      const { channel } = opened;
+      const done = awaitExit(opened, options.signal, killGraceMs);
       channel.on("data", (chunk: Buffer) => options.onStdout?.(chunk));
       channel.stderr.on("data", (chunk: Buffer) => options.onStderr?.(chunk));
       // A dropped connection surfaces on the stdin side as EPIPE; the exit promise reports it.
@@ -412,12 +427,13 @@ function createSession(client: Client, info: SessionInfo): SshSession {
       const stdout = options.stdout ?? process.stdout;
       const stderr = options.stderr ?? process.stderr;
       const tty = stdout as Writable & { columns?: number; rows?: number; on?: Writable["on"] };
-      const channel = await openChannel("", {
+      const opened = await openChannel("", {
         ...options,
         rows: options.rows ?? tty.rows ?? 24,
         cols: options.cols ?? tty.columns ?? 80,
       });
-      const done = awaitExit(channel, undefined, 0);
+      const { channel } = opened;
+      const done = awaitExit(opened, undefined, 0);
       const rawStdin = stdin as Readable & { isTTY?: boolean; setRawMode?: (raw: boolean) => void };
       const wasRaw = rawStdin.isTTY === true && options.pty !== false;
       if (wasRaw) rawStdin.setRawMode?.(true);
