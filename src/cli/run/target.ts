@@ -1,6 +1,6 @@
 import type { LeaseRecord } from "../../api";
 import { CrabboxError } from "../../errors";
-import { ensureLocalStack } from "../../stack";
+import { ensureLocalStack, isLocalStackUrl } from "../../stack";
 import { hasCoordinator, isStaticProvider, type ResolvedConfig } from "../config";
 import { CoordinatorClient } from "../coordinator/client";
 import { acquireDirectTarget, usesDirectMode } from "../direct/acquire";
@@ -18,15 +18,18 @@ const cloudProviders = ["hetzner", "aws", "azure"];
 
 /**
  * The coordinator to lease from. Zero config means the local stack: started on demand,
- * with provider `local`. A cloud provider without a coordinator would need direct mode,
- * which this version does not have, so it is refused before anything starts.
+ * with provider `local`. A user config that points at the local stack (written there by
+ * `crabbox dev`) still means "start it if it is stopped", not "fail to connect". A cloud
+ * provider without a coordinator is direct mode, which never reaches this function.
  */
 export async function coordinatorFor(
   config: ResolvedConfig,
   env: Env,
   progress: Progress,
 ): Promise<CoordinatorClient> {
-  if (hasCoordinator(config)) return CoordinatorClient.fromConfig(config, env);
+  if (hasCoordinator(config) && !isLocalStackUrl(config.broker.url, env as NodeJS.ProcessEnv)) {
+    return CoordinatorClient.fromConfig(config, env);
+  }
   if (cloudProviders.includes(config.provider)) {
     throw new CrabboxError(
       "config",
