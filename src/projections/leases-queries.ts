@@ -1,15 +1,46 @@
 /**
  * Reads of the `leases` projection the coordinator API and alarm need, each on an index,
- * and `toLeaseRecord`, the reference's lease JSON (coordinator.md §4.1) plus our additions
- * (`provisioning`/`failed` states and the machine clean-up fields).
+ * and the lease's wire record (`toLeaseRecord`, in ./records) with its telemetry ring.
  */
-import type { TelemetrySample } from "../events/catalogue";
+import type { LeaseRecord } from "../api/leases";
 import type { LeaseState } from "../events/lease-state";
 import type { Row } from "./codec";
 import { leaseTelemetryHistory } from "./lease-telemetry";
 import { leaseStateFromRow } from "./leases";
+import { toLeaseRecord } from "./records";
 
-const liveStates = "('provisioning', 'active')";
+/** The lease states whose machine is wanted: SQL list for `state IN …`. */
+export const liveStates = "('provisioning', 'active')";
+
+/** Every lease row a query returns, as aggregate state. */
+export function leaseRows(sql: SqlStorage, query: string, ...bindings: SqlStorageValue[]): LeaseState[] {
+  return sql
+    .exec<Row>(query, ...bindings)
+    .toArray()
+    .map(leaseStateFromRow);
+}
+
+export interface LeaseFilter {
+  state?: string;
+  owner?: string;
+  org?: string;
+}
+
+/** Equality conditions for the filter's set fields; `1 = 1` when none is set. */
+export function leaseFilterClause(filter: LeaseFilter): { where: string; bindings: SqlStorageValue[] } {
+  const parts: string[] = [];
+  const bindings: SqlStorageValue[] = [];
+  for (const [column, value] of [
+    ["state", filter.state],
+    ["owner", filter.owner],
+    ["org", filter.org],
+  ] as const) {
+    if (value === undefined) continue;
+    parts.push(`${column} = ?`);
+    bindings.push(value);
+  }
+  return { where: parts.length ? parts.join(" AND ") : "1 = 1", bindings };
+}
 
 export function getLease(sql: SqlStorage, leaseID: string): LeaseState | undefined {
   const row = sql.exec<Row>("SELECT * FROM leases WHERE id = ?", leaseID).toArray()[0];
@@ -46,10 +77,7 @@ export function findLiveLeasesBySlugAnyOwner(sql: SqlStorage, slug: string, limi
     .map(leaseStateFromRow);
 }
 
-export interface LeaseListQuery {
-  state?: string;
-  owner?: string;
-  org?: string;
+export interface LeaseListQuery extends LeaseFilter {
   /** Only leases created strictly before this time (paging cursor, unix ms). */
   createdBefore?: number;
   limit: number;
@@ -57,31 +85,16 @@ export interface LeaseListQuery {
 
 /** Newest first. Visibility filtering is the caller's; page with `createdBefore`. */
 export function listLeases(sql: SqlStorage, query: LeaseListQuery): LeaseState[] {
-  const where: string[] = [];
-  const params: SqlStorageValue[] = [];
-  for (const [column, value] of [
-    ["state", query.state],
-    ["owner", query.owner],
-    ["org", query.org],
-  ] as const) {
-    if (value !== undefined) {
-      where.push(`${column} = ?`);
-      params.push(value);
-    }
-  }
-  if (query.createdBefore !== undefined) {
-    where.push("created_at < ?");
-    params.push(query.createdBefore);
-  }
-  const clause = where.length ? `WHERE ${where.join(" AND ")}` : "";
-  return sql
-    .exec<Row>(
-      `SELECT * FROM leases ${clause} ORDER BY created_at DESC, id DESC LIMIT ?`,
-      ...params,
-      query.limit,
-    )
-    .toArray()
-    .map(leaseStateFromRow);
+  const { where, bindings } = leaseFilterClause(query);
+  const before = query.createdBefore === undefined ? "" : " AND created_at < ?";
+  const cursor = query.createdBefore === undefined ? [] : [query.createdBefore];
+  return leaseRows(
+    sql,
+    `SELECT * FROM leases WHERE ${where}${before} ORDER BY created_at DESC, id DESC LIMIT ?`,
+    ...bindings,
+    ...cursor,
+    query.limit,
+  );
 }
 
 /** Live leases counted for guardrails: every lease whose machine may still cost money. */
@@ -155,74 +168,7 @@ export function findLeaseByCloudID(sql: SqlStorage, cloudID: string): LeaseState
   return row ? leaseStateFromRow(row) : undefined;
 }
 
-const iso = (ms: number) => new Date(ms).toISOString();
-
-export function telemetryToWire(sample: TelemetrySample): Record<string, unknown> {
-  return { ...sample, capturedAt: iso(sample.capturedAt) };
-}
-
-/** The lease as the reference's clients read it: `{"lease": toLeaseRecord(...)}`. */
-export function toLeaseRecord(
-  lease: LeaseState,
-  telemetryHistory?: TelemetrySample[],
-): Record<string, unknown> {
-  const record: Record<string, unknown> = {
-    id: lease.id,
-    slug: lease.slug,
-    provider: lease.provider,
-    target: lease.target,
-    desktop: lease.desktop,
-    browser: lease.browser,
-    code: lease.code,
-    cloudID: lease.cloudID ?? "",
-    owner: lease.owner,
-    org: lease.org,
-    profile: lease.profile,
-    class: lease.class,
-    serverType: lease.serverType,
-    requestedServerType: lease.requestedServerType,
-    serverID: lease.serverID,
-    serverName: lease.serverName,
-    providerKey: lease.providerKey,
-    host: lease.host,
-    sshUser: lease.sshUser,
-    sshPort: lease.sshPort,
-    sshFallbackPorts: lease.sshFallbackPorts,
-    workRoot: lease.workRoot,
-    keep: lease.keep,
-    ttlSeconds: lease.ttlSeconds,
-    idleTimeoutSeconds: lease.idleTimeoutSeconds,
-    estimatedHourlyUSD: lease.estimatedHourlyUSD,
-    maxEstimatedUSD: lease.maxEstimatedUSD,
-    state: lease.state,
-    createdAt: iso(lease.createdAt),
-    updatedAt: iso(lease.updatedAt),
-    lastTouchedAt: iso(lease.lastTouchedAt),
-    expiresAt: iso(lease.expiresAt),
-    machineState: lease.machineState,
-    deleteAttempts: lease.deleteAttempts,
-  };
-  if (lease.windowsMode !== undefined) record.windowsMode = lease.windowsMode;
-  if (lease.region !== undefined) record.region = lease.region;
-  if (lease.market !== undefined) record.market = lease.market;
-  if (lease.share !== undefined) {
-    record.share = { ...lease.share, updatedAt: iso(lease.share.updatedAt) };
-  }
-  if (lease.provisioningAttempts.length) record.provisioningAttempts = lease.provisioningAttempts;
-  if (lease.capacityHints !== undefined) record.capacityHints = lease.capacityHints;
-  if (lease.telemetry !== undefined) record.telemetry = telemetryToWire(lease.telemetry);
-  if (telemetryHistory !== undefined) record.telemetryHistory = telemetryHistory.map(telemetryToWire);
-  if (lease.releasedAt !== undefined) record.releasedAt = iso(lease.releasedAt);
-  if (lease.endedAt !== undefined) record.endedAt = iso(lease.endedAt);
-  if (lease.state === "provisioning") record.provisioningDeadlineAt = iso(lease.provisioningDeadlineAt);
-  if (lease.failureCode !== undefined)
-    record.failure = { code: lease.failureCode, message: lease.failureMessage ?? "" };
-  if (lease.nextDeleteAttemptAt !== undefined) record.nextDeleteAttemptAt = iso(lease.nextDeleteAttemptAt);
-  if (lease.lastDeleteError !== undefined) record.lastDeleteError = lease.lastDeleteError;
-  return record;
-}
-
 /** `toLeaseRecord` with the telemetry ring read from its projection. */
-export function leaseRecordWithHistory(sql: SqlStorage, lease: LeaseState): Record<string, unknown> {
+export function leaseRecordWithHistory(sql: SqlStorage, lease: LeaseState): LeaseRecord {
   return toLeaseRecord(lease, leaseTelemetryHistory(sql, lease.id));
 }

@@ -1,15 +1,9 @@
 import { leaseDecider, leaseStream } from "../../events/lease-decider";
+import { leasesDueForExpiry, leasesProvisioningPastDeadline } from "../../projections/leases-queries";
 import type { MachineCleanup } from "./cleanup";
 import { fleetClock } from "./clock";
 import { type FleetDeps, systemMeta } from "./deps";
-import {
-  dueDeletes,
-  dueExpiries,
-  endedWithUnknownMachine,
-  nextDue,
-  nextUnknownMachineCheck,
-  overdueProvisioning,
-} from "./lease-queries";
+import { dueDeletes, endedWithUnknownMachine, nextDue, nextUnknownMachineCheck } from "./lease-queries";
 import type { OrphanSweep } from "./orphan-sweep";
 import type { Provisioner } from "./provisioning";
 
@@ -95,7 +89,7 @@ export class AlarmScheduler {
     this.armedAt = undefined;
     const now = this.deps.now();
     const deletes = new Set<string>();
-    for (const lease of dueExpiries(this.deps.sql, now, batch)) {
+    for (const lease of leasesDueForExpiry(this.deps.sql, now, batch)) {
       try {
         const result = this.deps.store.execute({
           stream: leaseStream(lease.id),
@@ -109,7 +103,7 @@ export class AlarmScheduler {
         console.warn(`fleet alarm: expiring ${lease.id} failed: ${(error as Error).message}`);
       }
     }
-    for (const lease of overdueProvisioning(this.deps.sql, now, batch)) {
+    for (const lease of leasesProvisioningPastDeadline(this.deps.sql, now, batch)) {
       await this.provisioner.reconcile(lease, requestId);
     }
     if ((this.deps.storage.kv.get<number>(lateMachineRetryKey) ?? 0) <= now) {

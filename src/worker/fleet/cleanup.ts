@@ -1,8 +1,8 @@
 import { type LeaseCommand, leaseDecider, leaseStream } from "../../events/lease-decider";
+import { getLease } from "../../projections/leases-queries";
 import { withDeadline } from "./deadline";
 import type { FleetDeps } from "./deps";
 import { safeProviderMessage, systemMeta } from "./deps";
-import { leaseById } from "./lease-queries";
 import { deleteRetryDelay } from "./settings";
 
 /**
@@ -28,7 +28,7 @@ export class MachineCleanup {
   }
 
   private async attempt(leaseID: string, requestId: string): Promise<void> {
-    const lease = leaseById(this.deps.sql, leaseID);
+    const lease = getLease(this.deps.sql, leaseID);
     if (!lease?.cloudID) return;
     if (lease.machineState !== "delete_requested" && lease.machineState !== "delete_failed") return;
     const cloudID = lease.cloudID;

@@ -1,6 +1,5 @@
 import type { LeaseState } from "../../events/lease-state";
-import type { Row } from "../../projections/codec";
-import { leaseStateFromRow } from "../../projections/leases";
+import { type LeaseFilter, leaseFilterClause, leaseRows, liveStates } from "../../projections/leases-queries";
 
 /**
  * The Fleet's reads of the `leases` projection. Every query here is served by one of the
@@ -9,22 +8,9 @@ import { leaseStateFromRow } from "../../projections/leases";
  * the whole table.
  */
 
-const liveStates = "('provisioning', 'active')";
-
-function rows(sql: SqlStorage, query: string, ...bindings: SqlStorageValue[]): LeaseState[] {
-  return sql
-    .exec<Row>(query, ...bindings)
-    .toArray()
-    .map(leaseStateFromRow);
-}
-
-export function leaseById(sql: SqlStorage, id: string): LeaseState | undefined {
-  return rows(sql, "SELECT * FROM leases WHERE id = ?", id)[0];
-}
-
 /** Live, unexpired leases holding `slug` (any owner): what a slug path parameter may mean. */
 export function liveLeasesBySlug(sql: SqlStorage, slug: string, now: number): LeaseState[] {
-  return rows(
+  return leaseRows(
     sql,
     `SELECT * FROM leases WHERE slug = ? AND state IN ${liveStates} AND expires_at > ? LIMIT 50`,
     slug,
@@ -47,27 +33,6 @@ export function slugTaken(sql: SqlStorage, owner: string, org: string, slug: str
   );
 }
 
-export interface LeaseFilter {
-  state?: string;
-  owner?: string;
-  org?: string;
-}
-
-function filterClause(filter: LeaseFilter): { where: string; bindings: SqlStorageValue[] } {
-  const parts: string[] = [];
-  const bindings: SqlStorageValue[] = [];
-  for (const [column, value] of [
-    ["state", filter.state],
-    ["owner", filter.owner],
-    ["org", filter.org],
-  ] as const) {
-    if (value === undefined) continue;
-    parts.push(`${column} = ?`);
-    bindings.push(value);
-  }
-  return { where: parts.length ? parts.join(" AND ") : "1 = 1", bindings };
-}
-
 /**
  * Newest-first walk over leases matching `filter`, in pages, keeping those `keep` accepts,
  * until `limit` are found: the limit applies AFTER visibility, as a client expects.
@@ -79,12 +44,12 @@ export function listLeasesNewestFirst(
   limit: number,
   pageSize = 200,
 ): LeaseState[] {
-  const { where, bindings } = filterClause(filter);
+  const { where, bindings } = leaseFilterClause(filter);
   const found: LeaseState[] = [];
   let cursor: { createdAt: number; id: string } | undefined;
   for (;;) {
     const page = cursor
-      ? rows(
+      ? leaseRows(
           sql,
           `SELECT * FROM leases WHERE ${where} AND (created_at < ? OR (created_at = ? AND id < ?)) ORDER BY created_at DESC, id DESC LIMIT ?`,
           ...bindings,
@@ -93,7 +58,7 @@ export function listLeasesNewestFirst(
           cursor.id,
           pageSize,
         )
-      : rows(
+      : leaseRows(
           sql,
           `SELECT * FROM leases WHERE ${where} ORDER BY created_at DESC, id DESC LIMIT ?`,
           ...bindings,
@@ -117,8 +82,8 @@ export function ownLeases(
   filter: LeaseFilter,
   limit: number,
 ): LeaseState[] {
-  const { where, bindings } = filterClause(filter);
-  return rows(
+  const { where, bindings } = leaseFilterClause(filter);
+  return leaseRows(
     sql,
     `SELECT * FROM leases WHERE owner = ? AND org = ? AND ${where} ORDER BY created_at DESC, id DESC LIMIT ?`,
     owner,
@@ -130,29 +95,11 @@ export function ownLeases(
 
 /** Live leases that carry a share (state index; bounded by the number of live leases). */
 export function liveSharedLeases(sql: SqlStorage): LeaseState[] {
-  return rows(sql, `SELECT * FROM leases WHERE state IN ${liveStates} AND share IS NOT NULL`);
+  return leaseRows(sql, `SELECT * FROM leases WHERE state IN ${liveStates} AND share IS NOT NULL`);
 }
 
 // ---------------------------------------------------------------------------------------------
 // Due work for the alarm
-
-export function dueExpiries(sql: SqlStorage, now: number, limit: number): LeaseState[] {
-  return rows(
-    sql,
-    `SELECT * FROM leases WHERE state IN ${liveStates} AND expires_at <= ? ORDER BY expires_at LIMIT ?`,
-    now,
-    limit,
-  );
-}
-
-export function overdueProvisioning(sql: SqlStorage, now: number, limit: number): LeaseState[] {
-  return rows(
-    sql,
-    "SELECT * FROM leases WHERE state = 'provisioning' AND provisioning_deadline_at <= ? ORDER BY provisioning_deadline_at LIMIT ?",
-    now,
-    limit,
-  );
-}
 
 /**
  * Leases that ended while still provisioning and never learnt of a machine: once their
@@ -167,7 +114,7 @@ export function endedWithUnknownMachine(
   now: number,
   limit: number,
 ): LeaseState[] {
-  return rows(
+  return leaseRows(
     sql,
     `SELECT * FROM leases WHERE ${endedUnknownOutcome} AND provisioning_deadline_at > ? AND provisioning_deadline_at <= ? ORDER BY provisioning_deadline_at LIMIT ?`,
     after,
@@ -189,13 +136,13 @@ export function nextUnknownMachineCheck(sql: SqlStorage, after: number): number 
 /** Machines whose deletion was asked for (and not answered) or failed and is due for a retry. */
 export function dueDeletes(sql: SqlStorage, now: number, stalledBefore: number, limit: number): LeaseState[] {
   return [
-    ...rows(
+    ...leaseRows(
       sql,
       "SELECT * FROM leases WHERE machine_state = 'delete_failed' AND next_delete_attempt_at <= ? ORDER BY next_delete_attempt_at LIMIT ?",
       now,
       limit,
     ),
-    ...rows(
+    ...leaseRows(
       sql,
       "SELECT * FROM leases WHERE machine_state = 'delete_requested' AND updated_at <= ? LIMIT ?",
       stalledBefore,
@@ -249,9 +196,9 @@ export function nextDue(sql: SqlStorage): NextDue {
 export function costRelevantLeases(sql: SqlStorage, since: number): LeaseState[] {
   const byId = new Map<string, LeaseState>();
   for (const lease of [
-    ...rows(sql, `SELECT * FROM leases WHERE state IN ${liveStates}`),
-    ...rows(sql, "SELECT * FROM leases WHERE machine_state IN ('delete_requested', 'delete_failed')"),
-    ...rows(sql, "SELECT * FROM leases WHERE created_at >= ?", since),
+    ...leaseRows(sql, `SELECT * FROM leases WHERE state IN ${liveStates}`),
+    ...leaseRows(sql, "SELECT * FROM leases WHERE machine_state IN ('delete_requested', 'delete_failed')"),
+    ...leaseRows(sql, "SELECT * FROM leases WHERE created_at >= ?", since),
   ]) {
     byId.set(lease.id, lease);
   }

@@ -23,7 +23,8 @@ import type { LeaseRequestedData, ShareRole } from "../../events/catalogue";
 import { type LeaseCommand, leaseDecider, leaseStream } from "../../events/lease-decider";
 import { isLeaseLive, type LeaseState } from "../../events/lease-state";
 import type { EventMeta } from "../../events/types";
-import { leaseTelemetryHistory } from "../../projections/lease-telemetry";
+import { getLease, leaseRecordWithHistory } from "../../projections/leases-queries";
+import { eventSample, toLeaseRecord } from "../../projections/records";
 import type { AlarmScheduler } from "./alarm";
 import type { MachineCleanup } from "./cleanup";
 import { callerMeta, type FleetDeps } from "./deps";
@@ -32,7 +33,6 @@ import { GroupCommit } from "./group-commit";
 import { dedupeFor } from "./idempotency";
 import {
   costRelevantLeases,
-  leaseById,
   listLeasesNewestFirst,
   liveLeasesBySlug,
   liveSharedLeases,
@@ -42,7 +42,6 @@ import {
 import { leaseRequestFingerprint, type NormalizedLeaseRequest, normalizeLeaseRequest } from "./lease-request";
 import { hourlyPrice, reservation } from "./prices";
 import type { Provisioner } from "./provisioning";
-import { eventSample, toLeaseRecord } from "./records";
 import type { Caller } from "./rpc";
 import { canManageLease, canSeeLease, leaseRole, shareKey } from "./scoping";
 import { allocateSlug, requestedSlugBase } from "./slugs";
@@ -69,7 +68,7 @@ export class LeaseService {
   ) {}
 
   private record(lease: LeaseState, withHistory = true): LeaseRecord {
-    return toLeaseRecord(lease, withHistory ? leaseTelemetryHistory(this.deps.sql, lease.id) : undefined);
+    return withHistory ? leaseRecordWithHistory(this.deps.sql, lease) : toLeaseRecord(lease);
   }
 
   private execute(leaseID: string, command: LeaseCommand, meta: EventMeta) {
@@ -86,7 +85,7 @@ export class LeaseService {
   resolve(ref: string, caller: Caller): LeaseState {
     const identity = caller.identity;
     if (isLeaseId(ref)) {
-      const lease = leaseById(this.deps.sql, ref);
+      const lease = getLease(this.deps.sql, ref);
       if (!lease || !canSeeLease(lease, identity)) throw leaseNotFound();
       return lease;
     }
@@ -209,7 +208,7 @@ export class LeaseService {
         createDedupeKey(leaseID),
       )
       .toArray()[0];
-    const lease = leaseById(this.deps.sql, leaseID);
+    const lease = getLease(this.deps.sql, leaseID);
     if (!known && !lease) return undefined;
     if (!known || known.fingerprint !== fp || !lease) {
       throw new CrabboxError("lease_id_conflict", `lease ${leaseID} already exists for a different request`, {
@@ -228,7 +227,7 @@ export class LeaseService {
     });
     await Promise.race([work, waited]);
     clearTimeout(timer);
-    const lease = leaseById(this.deps.sql, leaseID);
+    const lease = getLease(this.deps.sql, leaseID);
     if (!lease) throw leaseNotFound();
     switch (lease.state) {
       case "provisioning":
@@ -389,7 +388,7 @@ export class LeaseService {
     }
     await this.alarm.schedule();
     if (dedupe) return result.outcome.result as unknown as LeaseRecord;
-    const after = leaseById(this.deps.sql, lease.id);
+    const after = getLease(this.deps.sql, lease.id);
     return this.record(after ?? result.state);
   }
 

@@ -12,6 +12,7 @@ import { fleetStream } from "../../events/fleet-decider";
 import { leaseDecider, leaseStream } from "../../events/lease-decider";
 import { isLeaseLive, type LeaseState } from "../../events/lease-state";
 import type { RecordedEvent } from "../../events/types";
+import { getLease } from "../../projections/leases-queries";
 import {
   type LeaseView,
   type OrphanSnapshot,
@@ -24,7 +25,6 @@ import { requireAdmin } from "./admin-gate";
 import { withDeadline } from "./deadline";
 import { type FleetDeps, safeProviderMessage } from "./deps";
 import { toLogEvent } from "./events-page";
-import { leaseById } from "./lease-queries";
 import { leaseFacts, nextSweepAt, orphanSweepSettings, sweepSnapshot } from "./orphan-sweep";
 import type { Caller } from "./rpc";
 
@@ -74,7 +74,7 @@ export class OrphanReport {
     };
     const entry = (machine: ProviderMachine, inInventory: boolean): OrphanEntry | undefined => {
       const leaseID = machine.labels.lease ?? "";
-      const lease = isLeaseId(leaseID) ? leaseById(this.deps.sql, leaseID) : undefined;
+      const lease = isLeaseId(leaseID) ? getLease(this.deps.sql, leaseID) : undefined;
       const reason = classify(machine, view, lease);
       if (!reason) return undefined;
       const key = orphanKey(machine.provider, machine.cloudID);

@@ -1,5 +1,6 @@
 import { type FleetCommand, fleetDecider, fleetStream } from "../../events/fleet-decider";
 import { isLeaseLive } from "../../events/lease-state";
+import { getLease } from "../../projections/leases-queries";
 import {
   decideOrphans,
   type LeaseView,
@@ -10,7 +11,6 @@ import {
 import { type Provider, type ProviderName, providerNames } from "../../providers/provider";
 import { withDeadline } from "./deadline";
 import { type FleetDeps, systemMeta } from "./deps";
-import { leaseById } from "./lease-queries";
 
 const nextSweepKey = "fleet:orphan-sweep-next";
 const snapshotKey = (provider: ProviderName) => `fleet:orphan-snapshot:${provider}`;
@@ -50,7 +50,7 @@ export function nextSweepAt(storage: DurableObjectStorage): number | undefined {
 /** What the log says about a lease, as the sweep's decision reads it. */
 export function leaseFacts(sql: SqlStorage): LeaseView {
   return (leaseID) => {
-    const lease = leaseById(sql, leaseID);
+    const lease = getLease(sql, leaseID);
     if (!lease) return undefined;
     return {
       leaseID,

@@ -2,12 +2,12 @@ import type { LeaseRequestedData, MachineData } from "../../events/catalogue";
 import { type LeaseCommand, leaseDecider, leaseStream } from "../../events/lease-decider";
 import type { LeaseState } from "../../events/lease-state";
 import type { EventMeta } from "../../events/types";
+import { getLease } from "../../projections/leases-queries";
 import { crabboxLabels } from "../../providers/labels";
 import type { MachineSpec, Provider, ProviderMachine, ProvisionedMachine } from "../../providers/provider";
 import type { MachineCleanup } from "./cleanup";
 import { withDeadline } from "./deadline";
 import { type FleetDeps, safeProviderMessage, systemMeta } from "./deps";
-import { leaseById } from "./lease-queries";
 import type { NormalizedLeaseRequest } from "./lease-request";
 import { hourlyPrice, reservation } from "./prices";
 
@@ -135,7 +135,7 @@ export class Provisioner {
       return false;
     }
     const [first] = found;
-    const lease = leaseById(this.deps.sql, leaseID);
+    const lease = getLease(this.deps.sql, leaseID);
     if (!first || !lease || lease.cloudID) return true;
     if (this.record(leaseID, { type: "AdoptMachine", machine: adoptedMachineData(first, lease) }, meta)) {
       await this.cleanup.deleteMachine(leaseID, meta.requestId ?? "reconcile");

@@ -16,12 +16,12 @@ import type { TelemetrySample } from "../../events/catalogue";
 import { type RunCommand, runDecider, runStream } from "../../events/run-decider";
 import type { RunState } from "../../events/run-state";
 import type { Row } from "../../projections/codec";
-import { runStateFromRow } from "../../projections/runs";
+import { getLease } from "../../projections/leases-queries";
+import { eventSample, toRunEventRecord, toRunRecord } from "../../projections/records";
+import { getRun, listRuns, runEventsAfter } from "../../projections/runs-queries";
 import { defaultProviderName } from "../../providers/registry";
 import { callerMeta, type FleetDeps } from "./deps";
 import { dedupeFor } from "./idempotency";
-import { leaseById } from "./lease-queries";
-import { eventSample, toRunEventRecord, toRunRecord } from "./records";
 import type { Caller } from "./rpc";
 import { canSeeLease, canSeeRun } from "./scoping";
 
@@ -36,13 +36,8 @@ const runNotFound = () => new CrabboxError("not_found", "run not found");
 export class RunService {
   constructor(private readonly deps: FleetDeps) {}
 
-  private runById(runID: string): RunState | undefined {
-    const row = this.deps.sql.exec<Row>("SELECT * FROM runs WHERE id = ?", runID).toArray()[0];
-    return row ? runStateFromRow(row) : undefined;
-  }
-
   private visibleRun(caller: Caller, runID: string): RunState {
-    const run = this.runById(runID);
+    const run = getRun(this.deps.sql, runID);
     if (!run || !canSeeRun(run, caller.identity)) throw runNotFound();
     return run;
   }
@@ -70,7 +65,7 @@ export class RunService {
 
   async create(caller: Caller, body: RunCreateRequest): Promise<RunRecord> {
     const leaseID = body.leaseID ?? "";
-    const lease = leaseID ? leaseById(this.deps.sql, leaseID) : undefined;
+    const lease = leaseID ? getLease(this.deps.sql, leaseID) : undefined;
     if (lease && !canSeeLease(lease, caller.identity)) throw new CrabboxError("not_found", "lease not found");
     const dedupe = await dedupeFor(caller, "run-create", "", body);
     // A retried create under the same key must not mint a second run: the key names the run.
@@ -107,35 +102,13 @@ export class RunService {
 
   list(caller: Caller, query: RunListQuery): RunRecord[] {
     const { identity } = caller;
-    const where: string[] = [];
-    const bindings: SqlStorageValue[] = [];
-    const owner = identity.admin ? query.owner : identity.owner;
-    const org = identity.admin ? query.org : identity.org;
-    if (owner !== undefined) {
-      where.push("owner = ?");
-      bindings.push(owner);
-    }
-    if (org !== undefined) {
-      where.push("org = ?");
-      bindings.push(org);
-    }
-    if (query.leaseID) {
-      where.push("lease_id = ?");
-      bindings.push(query.leaseID);
-    }
-    if (query.state) {
-      where.push("state = ?");
-      bindings.push(query.state);
-    }
-    const clause = where.length ? `WHERE ${where.join(" AND ")}` : "";
-    return this.deps.sql
-      .exec<Row>(
-        `SELECT * FROM runs ${clause} ORDER BY started_at DESC, id DESC LIMIT ?`,
-        ...bindings,
-        query.limit,
-      )
-      .toArray()
-      .map((row) => toRunRecord(runStateFromRow(row)));
+    return listRuns(this.deps.sql, {
+      owner: identity.admin ? query.owner : identity.owner,
+      org: identity.admin ? query.org : identity.org,
+      leaseID: query.leaseID || undefined,
+      state: query.state || undefined,
+      limit: query.limit,
+    }).map(toRunRecord);
   }
 
   log(caller: Caller, runID: string): string {
@@ -148,15 +121,7 @@ export class RunService {
 
   events(caller: Caller, runID: string, query: RunEventsQuery): RunEventRecord[] {
     this.visibleRun(caller, runID);
-    return this.deps.sql
-      .exec<Row>(
-        "SELECT * FROM run_events WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?",
-        runID,
-        query.after,
-        query.limit,
-      )
-      .toArray()
-      .map(toRunEventRecord);
+    return runEventsAfter(this.deps.sql, runID, query.after, query.limit);
   }
 
   async appendEvent(caller: Caller, runID: string, body: RunEventInput): Promise<RunEventRecord> {
