@@ -10,6 +10,8 @@
  * deleted | delete_failed → … retried → deleted). Ended leases never change lifecycle again;
  * releasing or expiring them decides nothing and their timestamps stay as they were.
  */
+
+import { leaseExpiresAt } from "../domain/expiry";
 import { CrabboxError } from "../errors";
 import type {
   LeaseEvent,
@@ -19,13 +21,7 @@ import type {
   ShareRole,
   TelemetrySample,
 } from "./catalogue";
-import {
-  initialLeaseState,
-  isLeaseLive,
-  type LeaseState,
-  leaseExpiresAt,
-  maxIdleTimeoutSeconds,
-} from "./lease-state";
+import { initialLeaseState, isLeaseLive, type LeaseState, maxIdleTimeoutSeconds } from "./lease-state";
 import type { Decider, EvolvableEvent } from "./types";
 
 export type LeaseCommand =

@@ -79,19 +79,6 @@ export function isLeaseLive(state: LeaseLifecycle): boolean {
   return state === "provisioning" || state === "active";
 }
 
-/** `min(createdAt + ttl, lastTouchedAt + idle)`: a heartbeat never pushes expiry past the TTL. */
-export function leaseExpiresAt(
-  createdAt: number,
-  lastTouchedAt: number,
-  ttlSeconds: number,
-  idleSeconds: number,
-) {
-  return Math.min(
-    createdAt + Math.max(1, ttlSeconds) * 1000,
-    lastTouchedAt + Math.max(1, idleSeconds) * 1000,
-  );
-}
-
 export function initialLeaseState(): LeaseState {
   return {
     exists: false,

@@ -4,6 +4,7 @@
  * Values fit Hetzner's label rules, the strictest of the clouds; AWS tags and Azure tags
  * reuse them unchanged.
  */
+import { leaseExpiresAt } from "../domain/expiry";
 
 export function sanitizeLabelValue(raw: string): string {
   const cleaned = raw
@@ -34,17 +35,8 @@ export interface LabelInput {
   idleTimeoutSeconds: number;
 }
 
-export function expiresAtMs(
-  createdAt: number,
-  lastTouchedAt: number,
-  ttlSeconds: number,
-  idleSeconds: number,
-) {
-  return Math.min(
-    createdAt + Math.max(1, ttlSeconds) * 1000,
-    lastTouchedAt + Math.max(1, idleSeconds) * 1000,
-  );
-}
+/** The lease expiry formula, under the name the label writers use. */
+export const expiresAtMs = leaseExpiresAt;
 
 export function crabboxLabels(input: LabelInput): Record<string, string> {
   const touched = input.lastTouchedAt ?? input.createdAt;
