@@ -3,6 +3,7 @@
  * enormous test suite cannot bloat a run record: at most 50 files, 100 failures and 4 KiB
  * per string. Go clients send `null` for empty slices; those read as empty lists.
  */
+import { truncateUtf8 } from "./utf8";
 
 export interface TestFailure {
   suite: string;
@@ -27,19 +28,6 @@ export interface TestResultSummary {
 }
 
 export const resultBounds = { files: 50, failed: 100, stringBytes: 4096 } as const;
-
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-
-/** Cuts a string to at most `maxBytes` of UTF-8 without splitting a character. */
-export function truncateUtf8(text: string, maxBytes: number): string {
-  const bytes = encoder.encode(text);
-  if (bytes.length <= maxBytes) return text;
-  let end = maxBytes;
-  // Step back over continuation bytes (10xxxxxx) so the cut lands on a character boundary.
-  while (end > 0 && ((bytes[end] ?? 0) & 0xc0) === 0x80) end--;
-  return decoder.decode(bytes.subarray(0, end));
-}
 
 function boundedString(value: unknown): string | undefined {
   if (typeof value !== "string") return undefined;

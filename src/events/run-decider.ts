@@ -6,8 +6,8 @@
  */
 
 import { isLeaseId } from "../domain/ids";
+import { tailUtf8, truncateUtf8, utf8Bytes } from "../domain/utf8";
 import { CrabboxError } from "../errors";
-import { tailUtf8, truncateUtf8, utf8Bytes } from "./bounds";
 import type {
   RunEvent,
   RunEventAppendedData,

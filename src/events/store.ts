@@ -13,10 +13,10 @@
  *      projection, update the stream row, record the dedupe outcome.
  */
 import { monotonicFactory } from "ulid";
+import { chunkUtf8 } from "../domain/utf8";
 import { CrabboxError, type ErrorCode, isCrabboxError } from "../errors";
 import { inlineProjections } from "../projections/inline";
 import { liveTables, type Projection } from "../projections/projection";
-import { chunkUtf8 } from "./bounds";
 import { currentSchema, type EventType, upcast, validateForWrite } from "./catalogue";
 import type { Decider, EventDraft, EventMeta, EvolvableEvent, Json, RecordedEvent } from "./types";
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { boundResults, truncateUtf8 } from "../../src/domain/results";
+import { boundResults } from "../../src/domain/results";
+import { truncateUtf8 } from "../../src/domain/utf8";
 
 describe("test result summaries", () => {
   it("accepts Go nil slices in passing results", () => {

@@ -1,4 +1,4 @@
-/** UTF-8 byte bounds shared by the deciders (pure; safe in Node and workerd). */
+/** UTF-8 byte bounds for strings kept in records and events (pure; safe in Node and workerd). */
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
