@@ -11,12 +11,12 @@ import type { DeleteTarget, MachineSpec, Provider, ProvisionedMachine } from "..
 import { formatDuration, type ResolvedConfig } from "../config";
 import { deleteLeaseKey, ensureLeaseKey, readLeaseKey } from "../keys/store";
 import type { Progress } from "../output/progress";
-import { type MachineConnection, managedReadyCommand, waitReady } from "../run/connection";
+import { type MachineConnection, managedReadyCommand } from "../run/connection";
 import { heartbeatIntervalMs } from "../run/heartbeat";
+import { holdTarget } from "../run/hold";
 import type { AcquireOptions, ActiveTarget } from "../run/target";
-import type { SshSession } from "../ssh/connect";
 import { WINDOWS_READY_COMMAND } from "../ssh/ready";
-import { type DirectHeartbeat, startDirectHeartbeat } from "./heartbeat";
+import { startDirectHeartbeat } from "./heartbeat";
 import { touchLabels } from "./labels";
 import { directOwner } from "./owner";
 import { directProvider } from "./providers";
@@ -219,17 +219,13 @@ export async function acquireDirectTarget(
     );
   }
 
-  let heartbeat: DirectHeartbeat | undefined;
-  let session: SshSession | undefined;
   const touch = async (state?: string) => {
     const labels = touchLabels(record.labels, Date.now(), defaults, state);
     await provider.updateLabels?.(known!, labels);
     record = { ...record, labels };
     writeDirectRecord(env, record);
   };
-  const finish = async (keep: boolean) => {
-    await heartbeat?.stop();
-    session?.close();
+  const release = async (keep: boolean) => {
     if (!acquired) return;
     if (keep) {
       await touch("ready").catch(() => {});
@@ -240,40 +236,24 @@ export async function acquireDirectTarget(
     await cleanUpFailed(provider, leaseID, known, env, progress);
   };
 
-  try {
-    const connection = connectionFor(record, env);
-    heartbeat = startDirectHeartbeat({
-      provider,
-      target: known!,
-      intervalMs: heartbeatIntervalMs(config.idleTimeoutMs),
-      touch: () => touch(),
-      warn: (m) => progress.warn(m),
-    });
-    progress.phase("waiting for ssh", `${connection.host}:${connection.ports[0]}`);
-    session = await waitReady(connection, {
-      timeoutMs: acquired ? (options.readyTimeoutMs ?? 20 * 60_000) : 2 * 60_000,
-      signal,
-      phase: acquired ? "bootstrap" : "ready-check",
-      onWaiting: (m) => progress.phase("waiting for ssh", m),
-    });
-    await touch("ready");
-    const active: ActiveTarget = {
-      connection,
-      session,
-      acquired,
-      async reconnect() {
-        session?.close();
-        session = await waitReady(connection, { timeoutMs: 2 * 60_000, signal, phase: "reconnect" });
-        active.session = session;
-        return session;
-      },
-      finish,
-    };
-    return active;
-  } catch (error) {
-    await finish(false);
-    throw error;
-  }
+  return holdTarget(
+    { acquired, signal, progress, readyTimeoutMs: options.readyTimeoutMs, release },
+    async (hold) => {
+      const connection = connectionFor(record, env);
+      hold.keepAlive(
+        startDirectHeartbeat({
+          provider,
+          target: known!,
+          intervalMs: heartbeatIntervalMs(config.idleTimeoutMs),
+          touch: () => touch(),
+          warn: (m) => progress.warn(m),
+        }),
+      );
+      const active = await hold.ready(connection);
+      await touch("ready");
+      return active;
+    },
+  );
 }
 
 /** Deletes the lease's machine, then forgets it locally. Never throws: failures tell how to finish by hand. */

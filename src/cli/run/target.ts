@@ -8,7 +8,8 @@ import type { Progress } from "../output/progress";
 import type { SshSession } from "../ssh/connect";
 import { staticConnection } from "../static/target";
 import { connectionFromLease, type MachineConnection, waitReady } from "./connection";
-import { type HeartbeatLoop, heartbeatIntervalMs, startHeartbeat } from "./heartbeat";
+import { heartbeatIntervalMs, startHeartbeat } from "./heartbeat";
+import { holdTarget } from "./hold";
 import { createLease, newPendingLease, releaseLease } from "./lease";
 import type { RunRecorder } from "./recorder";
 
@@ -133,107 +134,88 @@ export async function acquireTarget(options: AcquireOptions): Promise<ActiveTarg
   const client = await coordinatorFor(config, env, progress);
   recorder?.attach(client);
   const pending = options.id ? undefined : newPendingLease();
-  let heartbeat: HeartbeatLoop | undefined;
-  let session: SshSession | undefined;
-  const finish = async (keep: boolean) => {
-    await heartbeat?.stop();
-    session?.close();
+  const release = async (keep: boolean) => {
     if (pending && !keep) {
       await releaseLease({ client, env, leaseID: pending.leaseID, progress });
       recorder?.event({ type: "lease.released", phase: "released", leaseID: pending.leaseID });
     }
   };
-  try {
-    let lease: LeaseRecord;
-    if (pending) {
-      await recorder?.start({
-        leaseID: pending.leaseID,
-        provider: config.provider,
-        target: config.target,
-        class: config.class,
-        serverType: config.serverType,
-        command: options.command ?? [],
-      });
-      recorder?.event({
-        type: "leasing.started",
-        phase: "leasing",
-        leaseID: pending.leaseID,
-        slug: pending.slug,
-      });
-      lease = await createLease({ client, config, env, pending, keep: options.keep, signal, progress });
-    } else {
-      lease = await client.getLease(options.id!, signal);
-      if (lease.state !== "active") {
-        throw new CrabboxError(
-          "not_found",
-          `lease ${lease.id} (${lease.slug}) is ${lease.state}; lease a new one without --id`,
-        );
-      }
-      if (options.command) {
+  return holdTarget(
+    { acquired: Boolean(pending), signal, progress, readyTimeoutMs: options.readyTimeoutMs, release },
+    async (hold) => {
+      let lease: LeaseRecord;
+      if (pending) {
         await recorder?.start({
-          leaseID: lease.id,
-          provider: lease.provider,
-          target: lease.target,
-          class: lease.class ?? config.class,
-          serverType: lease.serverType ?? "",
-          command: options.command,
+          leaseID: pending.leaseID,
+          provider: config.provider,
+          target: config.target,
+          class: config.class,
+          serverType: config.serverType,
+          command: options.command ?? [],
         });
+        recorder?.event({
+          type: "leasing.started",
+          phase: "leasing",
+          leaseID: pending.leaseID,
+          slug: pending.slug,
+        });
+        lease = await createLease({ client, config, env, pending, keep: options.keep, signal, progress });
+      } else {
+        lease = await client.getLease(options.id!, signal);
+        if (lease.state !== "active") {
+          throw new CrabboxError(
+            "not_found",
+            `lease ${lease.id} (${lease.slug}) is ${lease.state}; lease a new one without --id`,
+          );
+        }
+        if (options.command) {
+          await recorder?.start({
+            leaseID: lease.id,
+            provider: lease.provider,
+            target: lease.target,
+            class: lease.class ?? config.class,
+            serverType: lease.serverType ?? "",
+            command: options.command,
+          });
+        }
       }
-    }
-    progress.info(
-      `leased ${lease.id} slug=${lease.slug} provider=${lease.provider} type=${lease.serverType ?? "-"} host=${lease.host ?? "-"} expires=${lease.expiresAt}`,
-    );
-    recorder?.event({
-      type: "lease.created",
-      phase: "leased",
-      leaseID: lease.id,
-      slug: lease.slug,
-      provider: lease.provider,
-      target: lease.target,
-      class: lease.class,
-      serverType: lease.serverType,
-    });
-    heartbeat = startHeartbeat({
-      client,
-      leaseID: lease.id,
-      intervalMs: heartbeatIntervalMs(lease.idleTimeoutSeconds * 1000),
-      sample:
-        options.sampler && lease.target === "linux"
-          ? async () => (session ? options.sampler!(session) : undefined)
-          : undefined,
-      onSample: (sample) => recorder?.telemetry(sample),
-      warn: (m) => progress.warn(m),
-    });
-    const connection = connectionFromLease(lease, env);
-    recorder?.event({
-      type: "bootstrap.waiting",
-      phase: "bootstrap",
-      message: "waiting for SSH and the readiness check",
-    });
-    progress.phase("waiting for ssh", `${connection.host}:${connection.ports[0]}`);
-    session = await waitReady(connection, {
-      timeoutMs: pending ? (options.readyTimeoutMs ?? 20 * 60_000) : 2 * 60_000,
-      signal,
-      phase: pending ? "bootstrap" : "ready-check",
-      onWaiting: (m) => progress.phase("waiting for ssh", m),
-    });
-    const active: ActiveTarget = {
-      connection,
-      session,
-      lease,
-      client,
-      acquired: Boolean(pending),
-      async reconnect() {
-        session?.close();
-        session = await waitReady(connection, { timeoutMs: 2 * 60_000, signal, phase: "reconnect" });
-        active.session = session;
-        return session;
-      },
-      finish,
-    };
-    return active;
-  } catch (error) {
-    await finish(false);
-    throw error;
-  }
+      progress.info(
+        `leased ${lease.id} slug=${lease.slug} provider=${lease.provider} type=${lease.serverType ?? "-"} host=${lease.host ?? "-"} expires=${lease.expiresAt}`,
+      );
+      recorder?.event({
+        type: "lease.created",
+        phase: "leased",
+        leaseID: lease.id,
+        slug: lease.slug,
+        provider: lease.provider,
+        target: lease.target,
+        class: lease.class,
+        serverType: lease.serverType,
+      });
+      const sampler = options.sampler;
+      hold.keepAlive(
+        startHeartbeat({
+          client,
+          leaseID: lease.id,
+          intervalMs: heartbeatIntervalMs(lease.idleTimeoutSeconds * 1000),
+          sample:
+            sampler && lease.target === "linux"
+              ? async () => {
+                  const session = hold.session();
+                  return session ? sampler(session) : undefined;
+                }
+              : undefined,
+          onSample: (sample) => recorder?.telemetry(sample),
+          warn: (m) => progress.warn(m),
+        }),
+      );
+      const connection = connectionFromLease(lease, env);
+      recorder?.event({
+        type: "bootstrap.waiting",
+        phase: "bootstrap",
+        message: "waiting for SSH and the readiness check",
+      });
+      return hold.ready(connection, { lease, client });
+    },
+  );
 }
