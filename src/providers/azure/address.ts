@@ -1,7 +1,8 @@
 /** The lease's public address, read from its public IP (which the VM's NIC carries). */
 import { CrabboxError } from "../../errors";
+import { abortableSleep } from "../retrying-fetch";
 import type { AzureContext } from "./context";
-import { deadlineSignal, sleep } from "./deadline";
+import { deadlineSignal } from "./deadline";
 import type { LeaseResourceNames } from "./names";
 
 export async function publicAddress(
@@ -30,6 +31,6 @@ export async function waitForAddress(
         provider: "azure",
       });
     }
-    await sleep(ctx.config.pollIntervalMs, signal);
+    await abortableSleep(ctx.config.pollIntervalMs, signal);
   }
 }

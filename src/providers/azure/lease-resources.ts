@@ -4,10 +4,11 @@
  * failed candidate. Every call carries its deadline; the caller decides what a failure means.
  */
 import type { VirtualMachine } from "@azure/arm-compute";
+import { abortableSleep } from "../retrying-fetch";
 import { isNotFound } from "./arm-errors";
 import type { AzureContext } from "./context";
 import { armId } from "./context";
-import { deadlineSignal, sleep } from "./deadline";
+import { deadlineSignal } from "./deadline";
 import type { LeaseResourceNames } from "./names";
 import type { SharedInfra } from "./shared-infra";
 import { bootstrapExtensionRequest, nicRequest, publicIPRequest } from "./vm-request";
@@ -130,7 +131,7 @@ export async function discardCandidateVm(
       return;
     } catch (error) {
       if (attempt >= config.deleteAttempts) throw error;
-      await sleep(config.deleteRetryDelayMs, signal);
+      await abortableSleep(config.deleteRetryDelayMs, signal);
     }
   }
 }
