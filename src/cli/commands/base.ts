@@ -57,3 +57,8 @@ export abstract class CrabboxCommand extends Command<CrabboxContext> {
 /** `--json` on every command that prints data. */
 export const jsonOption = () =>
   Option.Boolean("--json", false, { description: "Print one JSON document on stdout" });
+
+/** The config layer of `--provider`, and of `--direct` on the commands that have it. */
+export function providerLayer(provider: string | undefined, direct = false): ConfigLayer {
+  return { ...(provider ? { provider } : {}), ...(direct ? { direct: true } : {}) };
+}

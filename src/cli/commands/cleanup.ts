@@ -3,7 +3,7 @@ import { hasCoordinator, isStaticProvider } from "../config";
 import { sweepDirectMachines } from "../direct/cleanup";
 import { directOwner } from "../direct/owner";
 import { directProvider } from "../direct/providers";
-import { CrabboxCommand } from "./base";
+import { CrabboxCommand, providerLayer } from "./base";
 import { Command, Option } from "./clipanion";
 
 export class CleanupCommand extends CrabboxCommand {
@@ -22,10 +22,7 @@ export class CleanupCommand extends CrabboxCommand {
   });
 
   protected override flagLayer() {
-    return {
-      ...(this.provider ? { provider: this.provider } : {}),
-      ...(this.direct ? { direct: true } : {}),
-    };
+    return providerLayer(this.provider, this.direct);
   }
 
   async execute(): Promise<number> {

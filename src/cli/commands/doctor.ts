@@ -4,7 +4,7 @@ import { hasCoordinator, isStaticProvider, type ResolvedConfig, userConfigPath }
 import { CoordinatorClient } from "../coordinator/client";
 import { probeReady } from "../run/connection";
 import { staticConnection } from "../static/target";
-import { CrabboxCommand } from "./base";
+import { CrabboxCommand, providerLayer } from "./base";
 import { Command, Option } from "./clipanion";
 
 type Check = { status: "ok" | "missing" | "failed"; name: string; detail: string };
@@ -18,7 +18,7 @@ export class DoctorCommand extends CrabboxCommand {
   id = Option.String("--id", { description: "Also probe this lease's machine" });
 
   protected override flagLayer() {
-    return this.provider ? { provider: this.provider } : {};
+    return providerLayer(this.provider);
   }
 
   private print(check: Check): void {

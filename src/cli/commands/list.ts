@@ -1,7 +1,7 @@
 import { isStaticProvider } from "../config";
 import { printJson } from "../output/print";
 import { staticConnection } from "../static/target";
-import { CrabboxCommand, jsonOption } from "./base";
+import { CrabboxCommand, jsonOption, providerLayer } from "./base";
 import { Command, Option } from "./clipanion";
 import { leaseLine } from "./lease-view";
 
@@ -13,7 +13,7 @@ export class ListCommand extends CrabboxCommand {
   json = jsonOption();
 
   protected override flagLayer() {
-    return this.provider ? { provider: this.provider } : {};
+    return providerLayer(this.provider);
   }
 
   async execute(): Promise<number> {

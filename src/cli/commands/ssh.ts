@@ -1,6 +1,6 @@
 import { CrabboxError } from "../../errors";
 import { acquireTarget } from "../run/target";
-import { CrabboxCommand } from "./base";
+import { CrabboxCommand, providerLayer } from "./base";
 import { Command, Option } from "./clipanion";
 import { idOption, idPositional, pickId } from "./lease-options";
 
@@ -19,7 +19,7 @@ export class SshCommand extends CrabboxCommand {
   });
 
   protected override flagLayer() {
-    return this.provider ? { provider: this.provider } : {};
+    return providerLayer(this.provider);
   }
 
   async execute(): Promise<number> {

@@ -4,7 +4,7 @@ import { isStaticProvider, parseDuration } from "../config";
 import { printJson } from "../output/print";
 import { probeReady } from "../run/connection";
 import { staticConnection } from "../static/target";
-import { CrabboxCommand, jsonOption } from "./base";
+import { CrabboxCommand, jsonOption, providerLayer } from "./base";
 import { Command, Option } from "./clipanion";
 import { idOption, idPositional, pickId } from "./lease-options";
 import { leaseLine, telemetryLine } from "./lease-view";
@@ -23,7 +23,7 @@ export class StatusCommand extends CrabboxCommand {
   json = jsonOption();
 
   protected override flagLayer() {
-    return this.provider ? { provider: this.provider } : {};
+    return providerLayer(this.provider);
   }
 
   async execute(): Promise<number> {

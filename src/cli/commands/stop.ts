@@ -5,7 +5,7 @@ import { releaseDirectLease } from "../direct/release";
 import { deleteLeaseKey } from "../keys/store";
 import { printJson } from "../output/print";
 import { staticConnection } from "../static/target";
-import { CrabboxCommand, jsonOption } from "./base";
+import { CrabboxCommand, jsonOption, providerLayer } from "./base";
 import { Command, Option } from "./clipanion";
 
 export class StopCommand extends CrabboxCommand {
@@ -25,10 +25,7 @@ export class StopCommand extends CrabboxCommand {
   id = Option.String({ required: true, name: "lease-id-or-slug" });
 
   protected override flagLayer() {
-    return {
-      ...(this.provider ? { provider: this.provider } : {}),
-      ...(this.direct ? { direct: true } : {}),
-    };
+    return providerLayer(this.provider, this.direct);
   }
 
   async execute(): Promise<number> {
