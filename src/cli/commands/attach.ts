@@ -1,22 +1,21 @@
-import { CrabboxError } from "../../errors";
 import { parseDuration } from "../config";
 import { CrabboxCommand } from "./base";
 import { Command, Option } from "./clipanion";
 import { eventLine, nonNegativeInt } from "./events";
+import { requireRunId, runIdOption, runIdPositional } from "./run-options";
 
 export class AttachCommand extends CrabboxCommand {
   static override paths = [["attach"]];
   static override usage = Command.Usage({
     description: "Follow a run from another terminal: its output on stdout/stderr, other events on stderr",
   });
-  id = Option.String("--id", { description: "Run ID" });
-  positional = Option.String({ required: false, name: "run-id" });
+  id = runIdOption();
+  positional = runIdPositional();
   after = Option.String("--after", "0", { description: "Start after this sequence number" });
   poll = Option.String("--poll", "1s", { description: "Poll interval" });
 
   async execute(): Promise<number> {
-    const runID = this.id ?? this.positional;
-    if (!runID) throw new CrabboxError("usage", "attach needs a run: crabbox attach <run-id>");
+    const runID = requireRunId(this.id, this.positional, "attach");
     let after = nonNegativeInt(this.after, "--after");
     const pollMs = parseDuration(this.poll, "--poll");
     const client = this.requireCoordinator(this.loadConfig(), "attach");

@@ -3,6 +3,7 @@ import { CrabboxError } from "../../errors";
 import { printJson } from "../output/print";
 import { CrabboxCommand, jsonOption } from "./base";
 import { Command, Option } from "./clipanion";
+import { requireRunId, runIdOption, runIdPositional } from "./run-options";
 
 export function eventLine(event: RunEventRecord): string {
   const text = (event.message ?? event.data ?? "").replace(/\s+$/, "");
@@ -19,15 +20,14 @@ export function nonNegativeInt(raw: string, flag: string, min = 0): number {
 export class EventsCommand extends CrabboxCommand {
   static override paths = [["events"]];
   static override usage = Command.Usage({ description: "Print a run's events (paged with --after/--limit)" });
-  id = Option.String("--id", { description: "Run ID" });
-  positional = Option.String({ required: false, name: "run-id" });
+  id = runIdOption();
+  positional = runIdPositional();
   after = Option.String("--after", "0", { description: "Only events after this sequence number" });
   limit = Option.String("--limit", "500", { description: "At most this many events (max 500)" });
   json = jsonOption();
 
   async execute(): Promise<number> {
-    const runID = this.id ?? this.positional;
-    if (!runID) throw new CrabboxError("usage", "events needs a run: crabbox events <run-id>");
+    const runID = requireRunId(this.id, this.positional, "events");
     const after = nonNegativeInt(this.after, "--after");
     const limit = nonNegativeInt(this.limit, "--limit", 1);
     const client = this.requireCoordinator(this.loadConfig(), "events");

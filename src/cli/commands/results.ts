@@ -1,18 +1,17 @@
-import { CrabboxError } from "../../errors";
 import { kv, printJson } from "../output/print";
 import { CrabboxCommand, jsonOption } from "./base";
-import { Command, Option } from "./clipanion";
+import { Command } from "./clipanion";
+import { requireRunId, runIdOption, runIdPositional } from "./run-options";
 
 export class ResultsCommand extends CrabboxCommand {
   static override paths = [["results"]];
   static override usage = Command.Usage({ description: "Show a run's JUnit test summary and failures" });
-  id = Option.String("--id", { description: "Run ID" });
-  positional = Option.String({ required: false, name: "run-id" });
+  id = runIdOption();
+  positional = runIdPositional();
   json = jsonOption();
 
   async execute(): Promise<number> {
-    const runID = this.id ?? this.positional;
-    if (!runID) throw new CrabboxError("usage", "results needs a run: crabbox results <run-id>");
+    const runID = requireRunId(this.id, this.positional, "results");
     const run = await this.requireCoordinator(this.loadConfig(), "results").getRun(runID);
     const r = run.results;
     if (this.json) {
