@@ -85,3 +85,27 @@ export function json(res: ServerResponse, status: number, body: unknown) {
 export function closeCoordinators(): void {
   for (const s of servers.splice(0)) s.close();
 }
+
+/** A lease as the coordinator's wire carries it: active on loopback unless `overrides` say otherwise. */
+export function leaseJson(id: string, overrides: Record<string, unknown> = {}) {
+  const now = new Date().toISOString();
+  return {
+    id,
+    slug: "blue-prawn",
+    provider: "local",
+    target: "linux",
+    owner: "o",
+    org: "g",
+    ttlSeconds: 5400,
+    idleTimeoutSeconds: 1800,
+    state: "active",
+    host: "127.0.0.1",
+    sshUser: "crabbox",
+    sshPort: "2222",
+    createdAt: now,
+    updatedAt: now,
+    lastTouchedAt: now,
+    expiresAt: now,
+    ...overrides,
+  };
+}

@@ -7,7 +7,7 @@ import { CoordinatorClient } from "../../../src/cli/coordinator/client";
 import { Transport } from "../../../src/cli/coordinator/transport";
 import { createProgress } from "../../../src/cli/output/progress";
 import { createLease, newPendingLease } from "../../../src/cli/run/lease";
-import { sandbox } from "../support";
+import { leaseJson, sandbox } from "../support";
 
 const servers: Server[] = [];
 afterEach(() => {
@@ -15,25 +15,7 @@ afterEach(() => {
 });
 
 function leaseRecord(id: string, state: string) {
-  const now = new Date().toISOString();
-  return {
-    id,
-    slug: "blue-prawn",
-    provider: "local",
-    target: "linux",
-    owner: "o",
-    org: "g",
-    ttlSeconds: 5400,
-    idleTimeoutSeconds: 1800,
-    state,
-    host: state === "active" ? "127.0.0.1" : undefined,
-    sshUser: "crabbox",
-    sshPort: "2222",
-    createdAt: now,
-    updatedAt: now,
-    lastTouchedAt: now,
-    expiresAt: now,
-  };
+  return leaseJson(id, { state, host: state === "active" ? "127.0.0.1" : undefined });
 }
 
 /**

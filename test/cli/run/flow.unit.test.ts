@@ -1,29 +1,11 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { tempRepo } from "../../e2e/repo";
-import { closeCoordinators, coordinator, json, runCli, sandbox } from "../support";
+import { closeCoordinators, coordinator, json, leaseJson, runCli, sandbox } from "../support";
 
 afterEach(closeCoordinators);
 
 function lease(id: string, port: number) {
-  const now = new Date().toISOString();
-  return {
-    id,
-    slug: "blue-prawn",
-    provider: "local",
-    target: "linux",
-    owner: "o",
-    org: "g",
-    ttlSeconds: 5400,
-    idleTimeoutSeconds: 1800,
-    state: "active",
-    host: "127.0.0.1",
-    sshUser: "crabbox",
-    sshPort: String(port),
-    createdAt: now,
-    updatedAt: now,
-    lastTouchedAt: now,
-    expiresAt: now,
-  };
+  return leaseJson(id, { sshPort: String(port) });
 }
 
 describe("run flow guarantees", () => {
