@@ -3,7 +3,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../cli/support";
-import { type OpenSshServer, opensshAvailable, startOpenSsh, stopAndRemove } from "../support/openssh";
+import {
+  type OpenSshServer,
+  opensshAvailable,
+  startOpenSsh,
+  staticHostConfig,
+  stopAndRemove,
+} from "../support/openssh";
 import { tempRepo } from "./repo";
 
 /**
@@ -20,19 +26,7 @@ describe.runIf(opensshAvailable())("crabbox run on a static OpenSSH host", () =>
     const home = mkdtempSync(join(tmpdir(), "crabbox-e2e-home-"));
     const configDir = join(home, "config");
     mkdirSync(configDir);
-    writeFileSync(
-      join(configDir, "config.yaml"),
-      [
-        "provider: ssh",
-        "static:",
-        `  host: ${server.host}`,
-        `  port: ${server.port}`,
-        `  user: ${server.username}`,
-        `  key: ${server.privateKeyPath}`,
-        `  workRoot: ${server.workRoot}`,
-        "",
-      ].join("\n"),
-    );
+    writeFileSync(join(configDir, "config.yaml"), staticHostConfig(server));
     env = { HOME: home, CRABBOX_CONFIG_DIR: configDir, PATH: process.env.PATH ?? "", CI: "from-laptop" };
     repo = tempRepo();
   });

@@ -194,3 +194,18 @@ export async function stopAndRemove(server: OpenSshServer): Promise<void> {
   await server.stop();
   rmSync(server.dir, { recursive: true, force: true });
 }
+
+/** A `config.yaml` that makes this server crabbox's static host (`provider: ssh`), plus `extra` lines. */
+export function staticHostConfig(server: OpenSshServer, extra: string[] = []): string {
+  return [
+    "provider: ssh",
+    "static:",
+    `  host: ${server.host}`,
+    `  port: ${server.port}`,
+    `  user: ${server.username}`,
+    `  key: ${server.privateKeyPath}`,
+    `  workRoot: ${server.workRoot}`,
+    ...extra,
+    "",
+  ].join("\n");
+}

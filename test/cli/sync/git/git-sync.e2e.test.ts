@@ -10,7 +10,13 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type OpenSshServer, opensshAvailable, startOpenSsh, stopAndRemove } from "../../../support/openssh";
+import {
+  type OpenSshServer,
+  opensshAvailable,
+  startOpenSsh,
+  staticHostConfig,
+  stopAndRemove,
+} from "../../../support/openssh";
 import { runCli } from "../../support";
 import { type Checkout, checkoutWithOrigin, gitIn } from "./git-fixture";
 
@@ -34,20 +40,7 @@ describe.runIf(opensshAvailable())("git-aware sync on a real OpenSSH host", () =
   function envFor(extra: string[] = []): Record<string, string> {
     const configDir = mkdtempSync(join(home, "config-"));
     mkdirSync(configDir, { recursive: true });
-    writeFileSync(
-      join(configDir, "config.yaml"),
-      [
-        "provider: ssh",
-        "static:",
-        `  host: ${server.host}`,
-        `  port: ${server.port}`,
-        `  user: ${server.username}`,
-        `  key: ${server.privateKeyPath}`,
-        `  workRoot: ${server.workRoot}`,
-        ...extra,
-        "",
-      ].join("\n"),
-    );
+    writeFileSync(join(configDir, "config.yaml"), staticHostConfig(server, extra));
     return { HOME: home, CRABBOX_CONFIG_DIR: configDir, PATH: process.env.PATH ?? "" };
   }
 
@@ -170,19 +163,7 @@ describe.runIf(opensshAvailable())("git-aware sync on a real OpenSSH host", () =
     try {
       const c = checkoutWithOrigin("no-git-machine");
       const configDir = mkdtempSync(join(home, "config-"));
-      writeFileSync(
-        join(configDir, "config.yaml"),
-        [
-          "provider: ssh",
-          "static:",
-          `  host: ${noGit.host}`,
-          `  port: ${noGit.port}`,
-          `  user: ${noGit.username}`,
-          `  key: ${noGit.privateKeyPath}`,
-          `  workRoot: ${noGit.workRoot}`,
-          "",
-        ].join("\n"),
-      );
+      writeFileSync(join(configDir, "config.yaml"), staticHostConfig(noGit));
       const env = { HOME: home, CRABBOX_CONFIG_DIR: configDir, PATH: process.env.PATH ?? "" };
       const r = await runCli(["run", "--", "cat README.md; test -d .git && echo has-git || echo no-git"], {
         env,
