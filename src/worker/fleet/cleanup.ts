@@ -1,8 +1,8 @@
-import { type LeaseCommand, leaseDecider, leaseStream } from "../../events/lease-decider";
+import type { LeaseCommand } from "../../events/lease-decider";
 import { getLease } from "../../projections/leases-queries";
 import { withDeadline } from "./deadline";
 import type { FleetDeps } from "./deps";
-import { safeProviderMessage, systemMeta } from "./deps";
+import { executeLeaseCommand, safeProviderMessage, systemMeta } from "./deps";
 import { deleteRetryDelay } from "./settings";
 
 /**
@@ -34,13 +34,7 @@ export class MachineCleanup {
     const cloudID = lease.cloudID;
     const record = (command: LeaseCommand) => {
       try {
-        this.deps.store.execute({
-          stream: leaseStream(leaseID),
-          decider: leaseDecider,
-          command,
-          now: this.deps.now(),
-          meta: systemMeta(requestId),
-        });
+        executeLeaseCommand(this.deps, leaseID, command, systemMeta(requestId));
       } catch (error) {
         // The lease moved on meanwhile (another path recorded the outcome): nothing to add.
         console.warn(`fleet: could not record the delete outcome of ${leaseID}: ${(error as Error).message}`);

@@ -1,3 +1,4 @@
+import { type LeaseCommand, leaseDecider, leaseStream } from "../../events/lease-decider";
 import type { EventStore } from "../../events/store";
 import type { EventMeta } from "../../events/types";
 import type { Provider, ProviderName } from "../../providers/provider";
@@ -43,6 +44,22 @@ export function fleetDeps(
     provider: (name) => providerFor(name as ProviderName, env()),
     now: () => fleetClock.now(),
   };
+}
+
+/** Decides one command on a lease's stream at the Fleet's current time. */
+export function executeLeaseCommand(
+  deps: FleetDeps,
+  leaseID: string,
+  command: LeaseCommand,
+  meta: EventMeta,
+) {
+  return deps.store.execute({
+    stream: leaseStream(leaseID),
+    decider: leaseDecider,
+    command,
+    now: deps.now(),
+    meta,
+  });
 }
 
 export function callerMeta(caller: Caller): EventMeta {

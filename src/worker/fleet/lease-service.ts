@@ -22,12 +22,11 @@ import { CrabboxError, type ErrorCode, errorCodes } from "../../errors";
 import type { LeaseRequestedData, ShareRole } from "../../events/catalogue";
 import { type LeaseCommand, leaseDecider, leaseStream } from "../../events/lease-decider";
 import { isLeaseLive, type LeaseState } from "../../events/lease-state";
-import type { EventMeta } from "../../events/types";
 import { getLease, leaseRecordWithHistory } from "../../projections/leases-queries";
 import { eventSample, toLeaseRecord } from "../../projections/records";
 import type { AlarmScheduler } from "./alarm";
 import type { MachineCleanup } from "./cleanup";
-import { callerMeta, type FleetDeps } from "./deps";
+import { callerMeta, executeLeaseCommand, type FleetDeps } from "./deps";
 import { toLogEvent } from "./events-page";
 import { GroupCommit } from "./group-commit";
 import { dedupeFor } from "./idempotency";
@@ -69,16 +68,6 @@ export class LeaseService {
 
   private record(lease: LeaseState, withHistory = true): LeaseRecord {
     return withHistory ? leaseRecordWithHistory(this.deps.sql, lease) : toLeaseRecord(lease);
-  }
-
-  private execute(leaseID: string, command: LeaseCommand, meta: EventMeta) {
-    return this.deps.store.execute({
-      stream: leaseStream(leaseID),
-      decider: leaseDecider,
-      command,
-      now: this.deps.now(),
-      meta,
-    });
   }
 
   /** `{id}` path parameter: a lease ID (any state) or the slug of a live lease the caller can see. */
@@ -415,7 +404,8 @@ export class LeaseService {
     const normalized = Object.fromEntries(
       Object.entries(users).map(([user, role]) => [shareKey(user), role]),
     );
-    const result = this.execute(
+    const result = executeLeaseCommand(
+      this.deps,
       lease.id,
       { type: "ChangeShare", users: normalized, changedBy: caller.identity.owner, ...(org ? { org } : {}) },
       callerMeta(caller),

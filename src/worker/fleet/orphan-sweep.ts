@@ -9,16 +9,11 @@ import {
   type ProviderInventory,
 } from "../../providers/orphans";
 import { type Provider, type ProviderName, providerNames } from "../../providers/provider";
-import { withDeadline } from "./deadline";
+import { msSetting, withDeadline } from "./deadline";
 import { type FleetDeps, systemMeta } from "./deps";
 
 const nextSweepKey = "fleet:orphan-sweep-next";
 const snapshotKey = (provider: ProviderName) => `fleet:orphan-snapshot:${provider}`;
-
-function setting(env: Record<string, unknown>, name: string, fallback: number): number {
-  const n = Number(env[name]);
-  return Number.isFinite(n) && n > 0 ? n : fallback;
-}
 
 export interface OrphanSweepSettings {
   intervalMs: number;
@@ -28,8 +23,8 @@ export interface OrphanSweepSettings {
 
 export function orphanSweepSettings(env: Record<string, unknown>): OrphanSweepSettings {
   return {
-    intervalMs: setting(env, "CRABBOX_ORPHAN_SWEEP_INTERVAL_MS", 3_600_000),
-    graceMs: setting(env, "CRABBOX_ORPHAN_SWEEP_GRACE_MS", 15 * 60_000),
+    intervalMs: msSetting(env, "CRABBOX_ORPHAN_SWEEP_INTERVAL_MS", 3_600_000),
+    graceMs: msSetting(env, "CRABBOX_ORPHAN_SWEEP_GRACE_MS", 15 * 60_000),
     deleteEnabled: String(env.CRABBOX_ORPHAN_SWEEP_DELETE ?? "1") !== "0",
   };
 }

@@ -1,5 +1,5 @@
 import type { LeaseRequestedData, MachineData } from "../../events/catalogue";
-import { type LeaseCommand, leaseDecider, leaseStream } from "../../events/lease-decider";
+import { type LeaseCommand, leaseStream } from "../../events/lease-decider";
 import type { LeaseState } from "../../events/lease-state";
 import type { EventMeta } from "../../events/types";
 import { getLease } from "../../projections/leases-queries";
@@ -7,7 +7,7 @@ import { crabboxLabels } from "../../providers/labels";
 import type { MachineSpec, Provider, ProviderMachine, ProvisionedMachine } from "../../providers/provider";
 import type { MachineCleanup } from "./cleanup";
 import { withDeadline } from "./deadline";
-import { type FleetDeps, safeProviderMessage, systemMeta } from "./deps";
+import { executeLeaseCommand, type FleetDeps, safeProviderMessage, systemMeta } from "./deps";
 import type { NormalizedLeaseRequest } from "./lease-request";
 import { hourlyPrice, reservation } from "./prices";
 
@@ -43,20 +43,10 @@ export class Provisioner {
     return work;
   }
 
-  private execute(leaseID: string, command: LeaseCommand, meta: EventMeta) {
-    return this.deps.store.execute({
-      stream: leaseStream(leaseID),
-      decider: leaseDecider,
-      command,
-      now: this.deps.now(),
-      meta,
-    });
-  }
-
   /** Records an outcome; a lease that moved on meanwhile (reconciled, released) keeps its own story. */
   private record(leaseID: string, command: LeaseCommand, meta: EventMeta): boolean {
     try {
-      const result = this.execute(leaseID, command, meta);
+      const result = executeLeaseCommand(this.deps, leaseID, command, meta);
       return result.events.some((event) => event.type === "MachineDeleteRequested");
     } catch (error) {
       console.warn(`fleet: could not record ${command.type} for ${leaseID}: ${(error as Error).message}`);
