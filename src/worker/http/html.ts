@@ -1,25 +1,14 @@
 /** Small self-contained HTML pages (the OAuth callback is seen in a browser). */
-
-const escapes: Record<string, string> = {
-  "&": "&amp;",
-  "<": "&lt;",
-  ">": "&gt;",
-  '"': "&quot;",
-  "'": "&#39;",
-};
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => escapes[char] ?? char);
-}
+import { html } from "../portal/html";
 
 export function htmlPage(status: number, title: string, message: string): Response {
-  const body = `<!doctype html>
+  const body = html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)}</title></head>
+<title>${title}</title></head>
 <body style="font-family: system-ui, sans-serif; max-width: 40rem; margin: 4rem auto; padding: 0 1rem">
-<h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p></body></html>
+<h1>${title}</h1><p>${message}</p></body></html>
 `;
-  return new Response(body, {
+  return new Response(body.toString(), {
     status,
     headers: {
       "content-type": "text/html; charset=utf-8",
