@@ -1,9 +1,7 @@
-import { LeaseState } from "../../../api/leases";
 import { requireAdmin } from "../../fleet/admin-gate";
-import { unwrap } from "../../fleet/rpc";
 import type { PortalContext } from "../context";
-import { portalFleet } from "../fleet";
 import { page } from "../layout";
+import { listedLeases } from "../listed-leases";
 import { applyLeaseFilters, leaseFiltersFrom, leaseListBody } from "../pages/lease-list";
 import { htmlResponse } from "../response";
 
@@ -11,14 +9,7 @@ import { htmlResponse } from "../response";
 export async function portalAdminLeases(_request: Request, ctx: PortalContext): Promise<Response> {
   requireAdmin(ctx.identity);
   const filters = leaseFiltersFrom(ctx.url);
-  const state = LeaseState.safeParse(filters.state);
-  const listed = unwrap(
-    await portalFleet(ctx.env).listLeases(ctx.caller, {
-      limit: 500,
-      ...(state.success ? { state: state.data } : {}),
-      ...(filters.owner ? { owner: filters.owner } : {}),
-    }),
-  );
+  const listed = await listedLeases(ctx, filters);
   const body = leaseListBody(
     "All leases",
     "/portal/admin/leases",
