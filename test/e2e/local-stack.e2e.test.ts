@@ -40,6 +40,9 @@ describe("crabbox against the local stack", () => {
   });
 
   const cli = (...argv: string[]) => runCli(argv, { env, cwd: repo.root });
+  /** `crabbox run --id <warm lease> [flags] -- sh -c <script>` */
+  const shOnLease = (script: string, ...flags: string[]) =>
+    cli("run", "--id", slug, ...flags, "--", "sh", "-c", script);
 
   it("warms up a lease that status reports ready", async () => {
     const r = await cli("warmup", "--json");
@@ -53,15 +56,7 @@ describe("crabbox against the local stack", () => {
   });
 
   it("runs on the warm lease with --id, streams output and exits with the remote status", async () => {
-    const r = await cli(
-      "run",
-      "--id",
-      slug,
-      "--",
-      "sh",
-      "-c",
-      'cat "dir with space/ünïcode file.txt"; echo "CI=$CI"; echo err >&2; exit 5',
-    );
+    const r = await shOnLease('cat "dir with space/ünïcode file.txt"; echo "CI=$CI"; echo err >&2; exit 5');
     expect(r.code, r.stderr).toBe(5);
     expect(r.stdout).toContain("spaces and unicode");
     expect(r.stdout).toContain("CI=e2e");
@@ -75,15 +70,7 @@ describe("crabbox against the local stack", () => {
     repo.write("README.md", "changed\n");
     rmSync(join(repo.root, "src/delete-me.txt"));
     renameSync(join(repo.root, "src/old-name.txt"), join(repo.root, "src/new-name.txt"));
-    const r = await cli(
-      "run",
-      "--id",
-      slug,
-      "--",
-      "sh",
-      "-c",
-      "find . -type f -not -path './.crabbox/*' | sort; cat README.md",
-    );
+    const r = await shOnLease("find . -type f -not -path './.crabbox/*' | sort; cat README.md");
     expect(r.code, r.stderr).toBe(0);
     const files = r.stdout.split("\n").filter((l) => l.startsWith("./"));
     expect(files).toEqual(
@@ -104,16 +91,10 @@ describe("crabbox against the local stack", () => {
   it("records the run: logs, events and JUnit results read it back", async () => {
     const junit =
       '<testsuite name="demo" tests="2" failures="1"><testcase classname="a" name="works"/><testcase classname="a" name="breaks"><failure message="boom">trace</failure></testcase></testsuite>';
-    const r = await cli(
-      "run",
-      "--id",
-      slug,
+    const r = await shOnLease(
+      `mkdir -p reports && printf '%s' '${junit}' > reports/junit.xml && echo logged-line`,
       "--junit",
       "reports/*.xml",
-      "--",
-      "sh",
-      "-c",
-      `mkdir -p reports && printf '%s' '${junit}' > reports/junit.xml && echo logged-line`,
     );
     expect(r.code, r.stderr).toBe(0);
     const runID = /recording run (run_[a-f0-9]+)/.exec(r.stderr)?.[1];
