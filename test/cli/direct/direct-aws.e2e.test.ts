@@ -1,11 +1,8 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FakeEc2 } from "../../support/fake-ec2";
 import { runCli } from "../support";
 import { checkoutWithOrigin } from "../sync/git/git-fixture";
-import { type LocalCloudMachine, localCloudMachine } from "./local-machine";
+import { directHome, type LocalCloudMachine, localCloudMachine } from "./local-machine";
 
 /** Direct mode on AWS through the CLI: the loopback EC2 fake, a local machine as the instance. */
 describe("direct mode on AWS (fake EC2, local machine)", () => {
@@ -20,35 +17,19 @@ describe("direct mode on AWS (fake EC2, local machine)", () => {
     fake.addressFor = () => "127.0.0.1";
     api = await fake.listen();
     machine = await localCloudMachine(() => [...fake.keyPairs.values()].at(-1)?.publicKey);
-    const home = mkdtempSync(join(tmpdir(), "crabbox-direct-aws-"));
-    const configDir = join(home, "config");
-    mkdirSync(configDir);
-    writeFileSync(
-      join(configDir, "config.yaml"),
-      [
-        "provider: aws",
-        "capacity:",
-        "  market: on-demand",
-        "ssh:",
-        `  port: ${machine.port}`,
-        "  fallbackPorts: []",
-        `workRoot: ${mkdtempSync(join(tmpdir(), "crabbox-direct-work-"))}`,
-        "",
-      ].join("\n"),
-    );
-    env = {
-      HOME: home,
-      CRABBOX_CONFIG_DIR: configDir,
-      CRABBOX_STATE_DIR: join(home, "state"),
-      CRABBOX_OWNER: "tester",
-      AWS_ACCESS_KEY_ID: fake.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: fake.secretAccessKey,
-      CRABBOX_AWS_REGION: "eu-west-1",
-      CRABBOX_AWS_ENDPOINT: api.url,
-      CRABBOX_AWS_SSH_CIDRS: "127.0.0.1/32",
-      CRABBOX_SYNC_BASE_REF: "origin/main",
-      PATH: process.env.PATH ?? "",
-    };
+    ({ env } = directHome(machine, {
+      provider: "aws",
+      owner: "tester",
+      config: ["capacity:", "  market: on-demand"],
+      env: {
+        AWS_ACCESS_KEY_ID: fake.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: fake.secretAccessKey,
+        CRABBOX_AWS_REGION: "eu-west-1",
+        CRABBOX_AWS_ENDPOINT: api.url,
+        CRABBOX_AWS_SSH_CIDRS: "127.0.0.1/32",
+        CRABBOX_SYNC_BASE_REF: "origin/main",
+      },
+    }));
   });
 
   afterAll(async () => {

@@ -1,11 +1,11 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { FakeHetzner, type FakeServer } from "../../support/fake-hetzner";
 import { closeCoordinators, coordinator, json, runCli } from "../support";
 import { checkoutWithOrigin, gitIn } from "../sync/git/git-fixture";
-import { type LocalCloudMachine, localCloudMachine } from "./local-machine";
+import { directHome, type LocalCloudMachine, localCloudMachine } from "./local-machine";
 
 /**
  * Direct mode through the CLI's `main`: the CLI creates the server on the loopback Hetzner
@@ -20,7 +20,6 @@ describe("direct mode on Hetzner (fake API, local machine)", () => {
   let machine: LocalCloudMachine;
   let home: string;
   let env: Record<string, string>;
-  let workRoot: string;
 
   beforeAll(async () => {
     fake = new FakeHetzner();
@@ -36,30 +35,11 @@ describe("direct mode on Hetzner (fake API, local machine)", () => {
   });
 
   beforeEach(() => {
-    home = mkdtempSync(join(tmpdir(), "crabbox-direct-home-"));
-    workRoot = mkdtempSync(join(tmpdir(), "crabbox-direct-work-"));
-    const configDir = join(home, "config");
-    mkdirSync(configDir);
-    writeFileSync(
-      join(configDir, "config.yaml"),
-      [
-        "provider: hetzner",
-        "ssh:",
-        `  port: ${machine.port}`,
-        "  fallbackPorts: []",
-        `workRoot: ${workRoot}`,
-        "",
-      ].join("\n"),
-    );
-    env = {
-      HOME: home,
-      CRABBOX_CONFIG_DIR: configDir,
-      CRABBOX_STATE_DIR: join(home, "state"),
-      CRABBOX_OWNER: "tester@laptop",
-      HCLOUD_TOKEN: fake.token,
-      CRABBOX_HETZNER_API_URL: api.url,
-      PATH: process.env.PATH ?? "",
-    };
+    ({ home, env } = directHome(machine, {
+      provider: "hetzner",
+      owner: "tester@laptop",
+      env: { HCLOUD_TOKEN: fake.token, CRABBOX_HETZNER_API_URL: api.url },
+    }));
   });
 
   afterEach(() => {

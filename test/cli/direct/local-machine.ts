@@ -59,3 +59,37 @@ export async function localCloudMachine(uploadedKey: () => string | undefined): 
     },
   };
 }
+
+/**
+ * The caller's side of a direct-mode test: a home whose config.yaml names `provider`, points
+ * SSH at `machine` and a fresh work root (plus any `config` lines), and the env that uses it.
+ */
+export function directHome(
+  machine: LocalCloudMachine,
+  options: { provider: string; owner: string; config?: string[]; env: Record<string, string> },
+): { home: string; env: Record<string, string> } {
+  const home = mkdtempSync(join(tmpdir(), "crabbox-direct-home-"));
+  const configDir = join(home, "config");
+  mkdirSync(configDir);
+  writeFileSync(
+    join(configDir, "config.yaml"),
+    [
+      `provider: ${options.provider}`,
+      ...(options.config ?? []),
+      "ssh:",
+      `  port: ${machine.port}`,
+      "  fallbackPorts: []",
+      `workRoot: ${mkdtempSync(join(tmpdir(), "crabbox-direct-work-"))}`,
+      "",
+    ].join("\n"),
+  );
+  const env = {
+    HOME: home,
+    CRABBOX_CONFIG_DIR: configDir,
+    CRABBOX_STATE_DIR: join(home, "state"),
+    CRABBOX_OWNER: options.owner,
+    ...options.env,
+    PATH: process.env.PATH ?? "",
+  };
+  return { home, env };
+}
