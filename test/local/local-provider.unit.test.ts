@@ -6,47 +6,24 @@ import { isCrabboxError } from "../../src/errors";
 import { HostHttpServer } from "../../src/local/http/host-http-server";
 import { MachineHost } from "../../src/local/machine-host";
 import { generateEd25519KeyPair } from "../../src/local/ssh/host-key";
-import { crabboxLabels } from "../../src/providers/labels";
 import { LocalProvider } from "../../src/providers/local";
 import type { MachineSpec } from "../../src/providers/provider";
+import { machineSpec } from "../support/machine-spec";
 import { execOnce } from "./ssh-client";
 
 const token = "host-token-for-tests";
 
-function machineSpec(leaseID: string, sshPublicKey: string): MachineSpec {
-  const createdAt = Date.now();
-  return {
+/** A spec the local provider accepts, with the real labels of its lease. */
+function localSpec(leaseID: string, sshPublicKey: string): MachineSpec {
+  return machineSpec("local", {
     leaseID,
     slug: "blue-lobster",
-    owner: "dev@example.com",
-    org: "example",
-    target: "linux",
     class: "standard",
     serverType: "local",
-    serverTypeExplicit: false,
     market: "on-demand",
     sshPublicKey,
-    sshUser: "crabbox",
-    sshPort: 2222,
-    sshFallbackPorts: [22],
-    workRoot: "/work/crabbox",
-    labels: crabboxLabels({
-      leaseID,
-      slug: "blue-lobster",
-      owner: "dev@example.com",
-      provider: "local",
-      target: "linux",
-      class: "standard",
-      serverType: "local",
-      profile: "default",
-      providerKey: `crabbox-${leaseID.replace("_", "-")}`,
-      keep: false,
-      createdAt,
-      ttlSeconds: 600,
-      idleTimeoutSeconds: 300,
-    }),
-    createdAt,
-  };
+    createdAt: Date.now(),
+  });
 }
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
@@ -82,7 +59,7 @@ describe("LocalProvider against the machine host's HTTP API", () => {
 
   it("creates a labelled machine on loopback that the lease key can log in to", async () => {
     const key = generateEd25519KeyPair();
-    const machine = await provider.create(machineSpec("cbx_0123456789ab", key.public));
+    const machine = await provider.create(localSpec("cbx_0123456789ab", key.public));
     expect(machine).toMatchObject({
       provider: "local",
       host: "127.0.0.1",
@@ -99,15 +76,15 @@ describe("LocalProvider against the machine host's HTTP API", () => {
 
   it("adopts the first machine when a create for the same lease is retried", async () => {
     const key = generateEd25519KeyPair();
-    const first = await provider.create(machineSpec("cbx_aaaabbbbcccc", key.public));
-    const again = await provider.create(machineSpec("cbx_aaaabbbbcccc", key.public));
+    const first = await provider.create(localSpec("cbx_aaaabbbbcccc", key.public));
+    const again = await provider.create(localSpec("cbx_aaaabbbbcccc", key.public));
     expect(again.cloudID).toBe(first.cloudID);
     expect(await provider.findByLease("cbx_aaaabbbbcccc")).toHaveLength(1);
   });
 
   it("lists every crabbox machine, and deletes one, reporting a second delete as already gone", async () => {
     const key = generateEd25519KeyPair();
-    const machine = await provider.create(machineSpec("cbx_dddd00001111", key.public));
+    const machine = await provider.create(localSpec("cbx_dddd00001111", key.public));
     expect((await provider.list()).map((m) => m.cloudID)).toContain(machine.cloudID);
     const target = { cloudID: machine.cloudID, leaseID: "cbx_dddd00001111" };
     expect(await provider.delete(target)).toBe("deleted");
@@ -117,7 +94,7 @@ describe("LocalProvider against the machine host's HTTP API", () => {
 
   it("refreshes labels, as direct mode does on heartbeat", async () => {
     const key = generateEd25519KeyPair();
-    const machine = await provider.create(machineSpec("cbx_eeee00001111", key.public));
+    const machine = await provider.create(localSpec("cbx_eeee00001111", key.public));
     await provider.updateLabels(
       { cloudID: machine.cloudID, leaseID: "cbx_eeee00001111" },
       { expires_at: "1999999999" },
@@ -139,7 +116,7 @@ describe("LocalProvider against the machine host's HTTP API", () => {
     const key = generateEd25519KeyPair();
     const before = host.list().length;
     const error = await rejection(
-      provider.create({ ...machineSpec("cbx_999900001111", key.public), target: "windows" }),
+      provider.create({ ...localSpec("cbx_999900001111", key.public), target: "windows" }),
     );
     expect(isCrabboxError(error) && error.code).toBe("unsupported");
     expect(isCrabboxError(error) && error.details).toEqual({ field: "target" });

@@ -8,6 +8,7 @@ import { HostHttpServer } from "../../src/local/http/host-http-server";
 import { MachineHost } from "../../src/local/machine-host";
 import { generateEd25519KeyPair } from "../../src/local/ssh/host-key";
 import { execOnce } from "../local/ssh-client";
+import { machineSpec } from "../support/machine-spec";
 import { freePort } from "./support";
 
 const hostToken = "workerd-test-host-token";
@@ -56,24 +57,15 @@ describe("LocalProvider inside workerd", () => {
   it("creates, finds, lists and deletes local machines over loopback fetch", async () => {
     const key = generateEd25519KeyPair();
     const leaseID = "cbx_abcdef012345";
-    const spec = {
+    const spec = machineSpec("local", {
       leaseID,
       slug: "coral-krill",
-      owner: "dev@example.com",
-      org: "example",
-      target: "linux",
       class: "standard",
       serverType: "local",
-      serverTypeExplicit: false,
       market: "on-demand",
       sshPublicKey: key.public,
-      sshUser: "crabbox",
-      sshPort: 2222,
-      sshFallbackPorts: [22],
-      workRoot: "/work/crabbox",
-      labels: { crabbox: "true", created_by: "crabbox", lease: leaseID, provider: "local" },
       createdAt: Date.now(),
-    };
+    });
     const created = await fetch(`${workerUrl}/create`, { method: "POST", body: JSON.stringify(spec) });
     const machine = (await created.json()) as { cloudID: string; sshPort: number; host: string };
     expect(created.status, JSON.stringify(machine)).toBe(200);
