@@ -1,18 +1,14 @@
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { providerKeyForLease } from "../../../src/domain/ids";
 import { AwsProvider } from "../../../src/providers/aws";
 import type { ProvisionedMachine } from "../../../src/providers/provider";
 import { type Ec2Fault, type Ec2FaultRule, FakeEc2 } from "../../support/fake-ec2";
 import { machineSpec } from "../../support/machine-spec";
+import { servedDuringFile } from "../../support/served-during-file";
 
-let fake: FakeEc2;
-let server: { url: string; close: () => Promise<void> };
-beforeAll(async () => {
-  fake = new FakeEc2();
-  server = await fake.listen();
-});
-afterAll(() => server.close());
+const fake = new FakeEc2();
+const server = servedDuringFile(fake);
 
 const actions = [
   { action: "RunInstances", creates: true },

@@ -1,15 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { awsProviderFromEnv } from "../../../src/providers/aws/from-env";
 import { FakeEc2 } from "../../support/fake-ec2";
 import { machineSpec } from "../../support/machine-spec";
+import { servedDuringFile } from "../../support/served-during-file";
 
-let fake: FakeEc2;
-let server: { url: string; close: () => Promise<void> };
-beforeAll(async () => {
-  fake = new FakeEc2();
-  server = await fake.listen();
-});
-afterAll(() => server.close());
+const fake = new FakeEc2();
+const server = servedDuringFile(fake);
 
 describe("AWS provider from the environment", () => {
   it("signs with the given keys for the given region and honours root size, AMI and fallback regions", async () => {

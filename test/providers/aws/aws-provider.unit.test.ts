@@ -1,19 +1,15 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { providerKeyForLease, providerMachineName } from "../../../src/domain/ids";
 import { AwsProvider, type AwsProviderOptions } from "../../../src/providers/aws";
 import { linuxCloudInit } from "../../../src/providers/bootstrap/linux";
 import { FakeEc2 } from "../../support/fake-ec2";
 import { machineSpec } from "../../support/machine-spec";
+import { servedDuringFile } from "../../support/served-during-file";
 
-let fake: FakeEc2;
-let server: { url: string; close: () => Promise<void> };
+const fake = new FakeEc2();
+const server = servedDuringFile(fake);
 let sleeps: number[];
 
-beforeAll(async () => {
-  fake = new FakeEc2();
-  server = await fake.listen();
-});
-afterAll(() => server.close());
 afterEach(() => fake.reset());
 
 function provider(change: Partial<AwsProviderOptions> = {}) {

@@ -1,18 +1,14 @@
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { providerKeyForLease } from "../../../src/domain/ids";
 import { HetznerProvider } from "../../../src/providers/hetzner";
 import type { ProvisionedMachine } from "../../../src/providers/provider";
 import { FakeHetzner, type FaultRule, type HetznerFault } from "../../support/fake-hetzner";
 import { machineSpec } from "../../support/machine-spec";
+import { servedDuringFile } from "../../support/served-during-file";
 
-let fake: FakeHetzner;
-let server: { url: string; close: () => Promise<void> };
-beforeAll(async () => {
-  fake = new FakeHetzner();
-  server = await fake.listen();
-});
-afterAll(() => server.close());
+const fake = new FakeHetzner();
+const server = servedDuringFile(fake);
 
 const targets: Array<{ method: string; path: RegExp; creates: boolean }> = [
   { method: "POST", path: /^\/servers$/, creates: true },

@@ -1,15 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { hetznerProviderFromEnv } from "../../../src/providers/hetzner/from-env";
 import { FakeHetzner } from "../../support/fake-hetzner";
 import { machineSpec } from "../../support/machine-spec";
+import { servedDuringFile } from "../../support/served-during-file";
 
-let fake: FakeHetzner;
-let server: { url: string; close: () => Promise<void> };
-beforeAll(async () => {
-  fake = new FakeHetzner();
-  server = await fake.listen();
-});
-afterAll(() => server.close());
+const fake = new FakeHetzner();
+const server = servedDuringFile(fake);
 
 describe("Hetzner provider from the environment", () => {
   it("uses the token, API URL, location and image it is given", async () => {

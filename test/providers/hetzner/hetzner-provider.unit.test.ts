@@ -1,19 +1,15 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { providerKeyForLease, providerMachineName } from "../../../src/domain/ids";
 import { linuxCloudInit } from "../../../src/providers/bootstrap/linux";
 import { HetznerProvider } from "../../../src/providers/hetzner";
 import { FakeHetzner } from "../../support/fake-hetzner";
 import { machineSpec } from "../../support/machine-spec";
+import { servedDuringFile } from "../../support/served-during-file";
 
-let fake: FakeHetzner;
-let server: { url: string; close: () => Promise<void> };
+const fake = new FakeHetzner();
+const server = servedDuringFile(fake);
 let sleeps: number[];
 
-beforeAll(async () => {
-  fake = new FakeHetzner();
-  server = await fake.listen();
-});
-afterAll(() => server.close());
 afterEach(() => {
   fake.servers.clear();
   fake.keys.clear();
