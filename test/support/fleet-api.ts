@@ -5,6 +5,7 @@
 
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import { expect } from "vitest";
 import { installTestProviders } from "../../src/providers/registry";
 import type { Env } from "../../src/worker/env";
 import { fleetClock } from "../../src/worker/fleet/clock";
@@ -117,4 +118,11 @@ export function uniqueOwner(name = "user"): { owner: string; org: string } {
 
 export function leaseRequest(extra: Record<string, unknown> = {}): Record<string, unknown> {
   return { provider: "local", sshPublicKey, ttlSeconds: 3600, idleTimeoutSeconds: 600, ...extra };
+}
+
+/** Creates a local lease for `who` through the API (it must answer 201) and returns its record. */
+export async function createLease(who: { owner: string; org: string }, extra: Record<string, unknown> = {}) {
+  const res = await api(who, "POST", "/v1/leases", leaseRequest({ leaseID: uniqueLeaseId(), ...extra }));
+  expect(res.status, res.text).toBe(201);
+  return res.body.lease;
 }

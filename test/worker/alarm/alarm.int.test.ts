@@ -4,6 +4,7 @@ import { leaseDecider, leaseStream } from "../../../src/events/lease-decider";
 import type { FleetDurableObject } from "../../../src/worker/fleet";
 import {
   api,
+  createLease,
   fleetStub,
   freshFleet,
   later,
@@ -17,12 +18,6 @@ beforeEach(() => {
   fakes = freshFleet();
 });
 
-async function lease(who: { owner: string; org: string }, extra: Record<string, unknown> = {}) {
-  const res = await api(who, "POST", "/v1/leases", leaseRequest({ leaseID: uniqueLeaseId(), ...extra }));
-  expect(res.status, res.text).toBe(201);
-  return res.body.lease;
-}
-
 async function eventTypes(who: { owner: string; org: string }, leaseID: string): Promise<string[]> {
   return (await api(who, "GET", `/v1/leases/${leaseID}/events`)).body.events.map(
     (e: { type: string }) => e.type,
@@ -32,7 +27,7 @@ async function eventTypes(who: { owner: string; org: string }, leaseID: string):
 describe("the alarm", () => {
   it("is armed at the earliest expiry", async () => {
     const who = uniqueOwner();
-    const created = await lease(who, { ttlSeconds: 600, idleTimeoutSeconds: 60 });
+    const created = await createLease(who, { ttlSeconds: 600, idleTimeoutSeconds: 60 });
     const armed = await runInDurableObject(fleetStub(), (_instance, state) => state.storage.getAlarm());
     expect(armed).not.toBeNull();
     expect(armed as number).toBeLessThanOrEqual(Date.parse(created.expiresAt));
@@ -40,7 +35,7 @@ describe("the alarm", () => {
 
   it("expires an idle lease and deletes its machine; running it twice changes nothing more", async () => {
     const who = uniqueOwner();
-    const created = await lease(who, { ttlSeconds: 3600, idleTimeoutSeconds: 60, keep: true });
+    const created = await createLease(who, { ttlSeconds: 3600, idleTimeoutSeconds: 60, keep: true });
     await later(30_000);
     expect((await api(who, "GET", `/v1/leases/${created.id}`)).body.lease.state).toBe("active");
     await later(31_000);
@@ -69,7 +64,7 @@ describe("the alarm", () => {
 
   it("expires at the TTL even when heartbeats keep coming", async () => {
     const who = uniqueOwner();
-    const created = await lease(who, { ttlSeconds: 100, idleTimeoutSeconds: 60 });
+    const created = await createLease(who, { ttlSeconds: 100, idleTimeoutSeconds: 60 });
     await later(50_000);
     expect((await api(who, "POST", `/v1/leases/${created.id}/heartbeat`, {})).status).toBe(200);
     await later(51_000);
@@ -186,7 +181,7 @@ describe("the alarm", () => {
 
   it("retries a delete request that a restart left unanswered", async () => {
     const who = uniqueOwner();
-    const created = await lease(who);
+    const created = await createLease(who);
     // A crash right after the intent was recorded: Released + MachineDeleteRequested, no outcome.
     await runInDurableObject(fleetStub(), (instance: FleetDurableObject) => {
       instance.store.execute({

@@ -1,22 +1,16 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { FakeProviderError } from "../../support/fake-provider";
-import { api, freshFleet, later, leaseRequest, uniqueLeaseId, uniqueOwner } from "../../support/fleet-api";
+import { api, createLease, freshFleet, later, uniqueOwner } from "../../support/fleet-api";
 
 let fakes: ReturnType<typeof freshFleet>;
 beforeEach(() => {
   fakes = freshFleet();
 });
 
-async function lease(who: { owner: string; org: string }, extra: Record<string, unknown> = {}) {
-  const res = await api(who, "POST", "/v1/leases", leaseRequest({ leaseID: uniqueLeaseId(), ...extra }));
-  expect(res.status, res.text).toBe(201);
-  return res.body.lease;
-}
-
 describe("heartbeats", () => {
   it("touch the lease, change the idle timeout and keep sanitised telemetry in a ring", async () => {
     const who = uniqueOwner();
-    const created = await lease(who, { slug: "beating-heart" });
+    const created = await createLease(who, { slug: "beating-heart" });
     const res = await api(who, "POST", "/v1/leases/beating-heart/heartbeat", {
       idleTimeoutSeconds: 900,
       telemetry: { capturedAt: "2026-11-28T01:02:03Z", load1: 50_000, memoryPercent: 12.5, source: "cli" },
@@ -40,7 +34,7 @@ describe("heartbeats", () => {
 
   it("keep only the latest 60 telemetry samples", async () => {
     const who = uniqueOwner();
-    const created = await lease(who);
+    const created = await createLease(who);
     const base = Date.parse("2026-11-28T00:00:00Z");
     for (let i = 0; i < 61; i++) {
       await api(who, "POST", `/v1/leases/${created.id}/heartbeat`, {
@@ -55,14 +49,14 @@ describe("heartbeats", () => {
 
   it("never extend past the TTL", async () => {
     const who = uniqueOwner();
-    const created = await lease(who, { ttlSeconds: 120, idleTimeoutSeconds: 600 });
+    const created = await createLease(who, { ttlSeconds: 120, idleTimeoutSeconds: 600 });
     const res = await api(who, "POST", `/v1/leases/${created.id}/heartbeat`, { idleTimeoutSeconds: 86_400 });
     expect(Date.parse(res.body.lease.expiresAt)).toBe(Date.parse(created.createdAt) + 120_000);
   });
 
   it("on an ended lease are refused with 409 lease_ended and do not revive it", async () => {
     const who = uniqueOwner();
-    const created = await lease(who);
+    const created = await createLease(who);
     const released = await api(who, "POST", `/v1/leases/${created.id}/release`, {});
     const res = await api(who, "POST", `/v1/leases/${created.id}/heartbeat`, {});
     expect(res.status).toBe(409);
@@ -74,7 +68,7 @@ describe("heartbeats", () => {
 
   it("honour Idempotency-Key: same key and body answer the same, another body is 422", async () => {
     const who = uniqueOwner();
-    const created = await lease(who);
+    const created = await createLease(who);
     const headers = { "idempotency-key": `hb-${created.id}` };
     const body = { telemetry: { capturedAt: "2026-11-28T02:00:00Z", load1: 1 } };
     const first = await api(who, "POST", `/v1/leases/${created.id}/heartbeat`, body, headers);
@@ -98,7 +92,7 @@ describe("heartbeats", () => {
 describe("release", () => {
   it("ends the lease and deletes its machine through the log", async () => {
     const who = uniqueOwner();
-    const created = await lease(who);
+    const created = await createLease(who);
     const res = await api(who, "POST", `/v1/leases/${created.id}/release`, {});
     expect(res.status).toBe(200);
     expect(res.body.lease).toMatchObject({ state: "released", machineState: "deleted" });
@@ -117,7 +111,7 @@ describe("release", () => {
 
   it("is idempotent and never rewrites an ended lease's timestamps", async () => {
     const who = uniqueOwner();
-    const created = await lease(who);
+    const created = await createLease(who);
     const first = await api(who, "POST", `/v1/leases/${created.id}/release`, {});
     const second = await api(who, "POST", `/v1/leases/${created.id}/release`, {});
     expect(second.status).toBe(200);
@@ -128,11 +122,11 @@ describe("release", () => {
 
   it("keeps the machine of a keep lease unless delete is asked for", async () => {
     const who = uniqueOwner();
-    const kept = await lease(who, { keep: true });
+    const kept = await createLease(who, { keep: true });
     const res = await api(who, "POST", `/v1/leases/${kept.id}/release`);
     expect(res.body.lease).toMatchObject({ state: "released", machineState: "kept" });
     expect(fakes.local.machineForLease(kept.id)).toBeDefined();
-    const deleted = await lease(who, { keep: true });
+    const deleted = await createLease(who, { keep: true });
     const res2 = await api(who, "POST", `/v1/leases/${deleted.id}/release`, { delete: true });
     expect(res2.body.lease.machineState).toBe("deleted");
     // An admin can still delete the kept machine later.
@@ -144,7 +138,7 @@ describe("release", () => {
 
   it("counts a provider 404 as deleted", async () => {
     const who = uniqueOwner();
-    const created = await lease(who);
+    const created = await createLease(who);
     const machine = fakes.local.machineForLease(created.id);
     fakes.local.machines.delete(machine?.cloudID ?? "");
     const res = await api(who, "POST", `/v1/leases/${created.id}/release`, {});
@@ -156,7 +150,7 @@ describe("release", () => {
   it("records a failed delete, retries it with backoff from the alarm until it succeeds", async () => {
     fakes = freshFleet({ CRABBOX_DELETE_RETRY_BASE_MS: "10000" });
     const who = uniqueOwner();
-    const created = await lease(who);
+    const created = await createLease(who);
     fakes.local.failNext("delete", new FakeProviderError("api down"), 2);
     const res = await api(who, "POST", `/v1/leases/${created.id}/release`, {});
     expect(res.status).toBe(200);
@@ -185,7 +179,7 @@ describe("release", () => {
 
   it("is available to admins for any lease, and admin routes refuse other tokens", async () => {
     const who = uniqueOwner();
-    const created = await lease(who);
+    const created = await createLease(who);
     expect((await api(who, "POST", `/v1/admin/leases/${created.id}/release`, {})).status).toBe(403);
     const res = await api("admin", "POST", `/v1/admin/leases/${created.id}/release`, {});
     expect(res.status).toBe(200);
@@ -193,7 +187,7 @@ describe("release", () => {
   });
 
   it("of an unknown or invisible lease is 404", async () => {
-    const created = await lease(uniqueOwner());
+    const created = await createLease(uniqueOwner());
     expect((await api(uniqueOwner(), "POST", `/v1/leases/${created.id}/release`, {})).status).toBe(404);
     expect((await api(uniqueOwner(), "POST", "/v1/leases/cbx_ffffffffffff/release", {})).status).toBe(404);
   });

@@ -1,20 +1,14 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { api, freshFleet, leaseRequest, uniqueLeaseId, uniqueOwner } from "../../support/fleet-api";
+import { api, createLease, freshFleet, uniqueOwner } from "../../support/fleet-api";
 
 beforeEach(() => {
   freshFleet();
 });
 
-async function lease(who: { owner: string; org: string }, extra: Record<string, unknown> = {}) {
-  const res = await api(who, "POST", "/v1/leases", leaseRequest({ leaseID: uniqueLeaseId(), ...extra }));
-  expect(res.status, res.text).toBe(201);
-  return res.body.lease;
-}
-
 describe("reading leases", () => {
   it("finds a lease by ID and by slug for its owner", async () => {
     const who = uniqueOwner();
-    const created = await lease(who, { slug: "Reef Walker" });
+    const created = await createLease(who, { slug: "Reef Walker" });
     const byId = await api(who, "GET", `/v1/leases/${created.id}`);
     const bySlug = await api(who, "GET", "/v1/leases/reef-walker");
     expect(byId.status).toBe(200);
@@ -24,7 +18,7 @@ describe("reading leases", () => {
 
   it("hides another owner's lease by ID and by slug (404, not 403)", async () => {
     const owner = uniqueOwner();
-    const created = await lease(owner, { slug: "private-reef" });
+    const created = await createLease(owner, { slug: "private-reef" });
     const stranger = uniqueOwner("stranger");
     expect((await api(stranger, "GET", `/v1/leases/${created.id}`)).status).toBe(404);
     expect((await api(stranger, "GET", "/v1/leases/private-reef")).status).toBe(404);
@@ -35,8 +29,8 @@ describe("reading leases", () => {
   it("lists only visible leases, newest first, with the limit applied after visibility", async () => {
     const me = uniqueOwner();
     const other = uniqueOwner("other");
-    const mine = [await lease(me), await lease(me)];
-    for (let i = 0; i < 3; i++) await lease(other);
+    const mine = [await createLease(me), await createLease(me)];
+    for (let i = 0; i < 3; i++) await createLease(other);
     const listed = await api(me, "GET", "/v1/leases?limit=2");
     expect(listed.status).toBe(200);
     expect(listed.body.leases.map((l: { id: string }) => l.id)).toEqual([mine[1].id, mine[0].id]);
@@ -51,7 +45,7 @@ describe("reading leases", () => {
 
   it("lets admins list every lease through the admin route, and refuses others with 403", async () => {
     const who = uniqueOwner();
-    const created = await lease(who);
+    const created = await createLease(who);
     const all = await api("admin", "GET", `/v1/admin/leases?owner=${encodeURIComponent(who.owner)}`);
     expect(all.status).toBe(200);
     expect(all.body.leases.map((l: { id: string }) => l.id)).toEqual([created.id]);
@@ -65,7 +59,7 @@ describe("sharing leases", () => {
   it("grants a user use (read, heartbeat) but not release; manage allows release", async () => {
     const owner = uniqueOwner();
     const friend = uniqueOwner("friend");
-    const created = await lease(owner);
+    const created = await createLease(owner);
     const put = await api(owner, "PUT", `/v1/leases/${created.id}/share`, {
       users: { [friend.owner.toUpperCase()]: "use" },
     });
@@ -92,7 +86,7 @@ describe("sharing leases", () => {
     const owner = uniqueOwner();
     const colleague = uniqueOwner("colleague");
     const outsider = { ...uniqueOwner("outsider"), org: "elsewhere" };
-    const created = await lease(owner);
+    const created = await createLease(owner);
     await api(owner, "PUT", `/v1/leases/${created.id}/share`, { org: "use" });
     expect((await api(colleague, "GET", `/v1/leases/${created.id}`)).status).toBe(200);
     expect((await api(outsider, "GET", `/v1/leases/${created.id}`)).status).toBe(404);
@@ -105,7 +99,7 @@ describe("sharing leases", () => {
 
   it("refuses a share with an unknown role, naming the field", async () => {
     const owner = uniqueOwner();
-    const created = await lease(owner);
+    const created = await createLease(owner);
     const res = await api(owner, "PUT", `/v1/leases/${created.id}/share`, { users: { "a@b.c": "own" } });
     expect(res.status).toBe(400);
     expect(res.body.field).toMatch(/^users/);
