@@ -6,6 +6,7 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { expect } from "vitest";
+import type { Provider, ProviderName } from "../../src/providers/provider";
 import { installTestProviders } from "../../src/providers/registry";
 import type { Env } from "../../src/worker/env";
 import { fleetClock } from "../../src/worker/fleet/clock";
@@ -86,14 +87,31 @@ export function freshFleet(overrides: Record<string, unknown> = {}): {
   hetzner: FakeProvider;
 } {
   const fakes = { local: new FakeProvider("local"), hetzner: new FakeProvider("hetzner") };
-  installTestProviders((name) => fakes[name as keyof typeof fakes]);
+  useFleetProviders(fakes, overrides);
+  return fakes;
+}
+
+/**
+ * Routes the Fleet's providers to `providers` (any other name has none) and resets its settings
+ * to the test defaults plus `overrides`.
+ */
+export function useFleetProviders(
+  providers: Partial<Record<ProviderName, Provider>>,
+  overrides: Record<string, unknown> = {},
+): void {
+  installTestProviders((name) => providers[name]);
   for (const key of Object.keys(testEnvOverrides)) delete testEnvOverrides[key];
   Object.assign(
     testEnvOverrides,
     { CRABBOX_PROVISION_WAIT_MS: "2000", CRABBOX_PROVIDER_CALL_TIMEOUT_MS: "2000" },
     overrides,
   );
-  return fakes;
+}
+
+/** Back to the registry's own providers and the environment's own settings. */
+export function restoreFleetProviders(): void {
+  installTestProviders(undefined);
+  for (const key of Object.keys(testEnvOverrides)) delete testEnvOverrides[key];
 }
 
 /** Moves the Fleet's clock forward and runs its alarm (if one is set). */

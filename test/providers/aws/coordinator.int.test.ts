@@ -1,14 +1,16 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { AwsProvider } from "../../../src/providers/aws";
-import { installTestProviders } from "../../../src/providers/registry";
-import { testEnvOverrides } from "../../../src/worker/fleet/deps";
 import { FakeEc2 } from "../../support/fake-ec2";
-import { api, sshPublicKey, uniqueLeaseId, uniqueOwner } from "../../support/fleet-api";
+import {
+  api,
+  restoreFleetProviders,
+  sshPublicKey,
+  uniqueLeaseId,
+  uniqueOwner,
+  useFleetProviders,
+} from "../../support/fleet-api";
 
-afterEach(() => {
-  installTestProviders(undefined);
-  for (const key of Object.keys(testEnvOverrides)) delete testEnvOverrides[key];
-});
+afterEach(restoreFleetProviders);
 
 describe("the coordinator with the real AWS provider against the fake EC2 API", () => {
   it("leases a tagged spot instance in a lease security group, records the attempts, and cleans up on release", async () => {
@@ -21,12 +23,10 @@ describe("the coordinator with the real AWS provider against the fake EC2 API", 
       retry: { timeoutMs: 2_000, maxRetries: 1, backoffMs: 1 },
       pollMs: 1,
     });
-    installTestProviders((name) => (name === "aws" ? provider : undefined));
-    for (const key of Object.keys(testEnvOverrides)) delete testEnvOverrides[key];
-    Object.assign(testEnvOverrides, {
-      CRABBOX_PROVISION_WAIT_MS: "5000",
-      CRABBOX_PROVIDER_CALL_TIMEOUT_MS: "5000",
-    });
+    useFleetProviders(
+      { aws: provider },
+      { CRABBOX_PROVISION_WAIT_MS: "5000", CRABBOX_PROVIDER_CALL_TIMEOUT_MS: "5000" },
+    );
 
     const who = uniqueOwner("aws");
     const leaseID = uniqueLeaseId();

@@ -1,14 +1,16 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { HetznerProvider } from "../../../src/providers/hetzner";
-import { installTestProviders } from "../../../src/providers/registry";
-import { testEnvOverrides } from "../../../src/worker/fleet/deps";
 import { FakeHetzner } from "../../support/fake-hetzner";
-import { api, sshPublicKey, uniqueLeaseId, uniqueOwner } from "../../support/fleet-api";
+import {
+  api,
+  restoreFleetProviders,
+  sshPublicKey,
+  uniqueLeaseId,
+  uniqueOwner,
+  useFleetProviders,
+} from "../../support/fleet-api";
 
-afterEach(() => {
-  installTestProviders(undefined);
-  for (const key of Object.keys(testEnvOverrides)) delete testEnvOverrides[key];
-});
+afterEach(restoreFleetProviders);
 
 describe("the coordinator with the real Hetzner provider against the fake API", () => {
   it("leases a labelled server with the cloud-init, falls back on capacity, and deletes it on release", async () => {
@@ -21,12 +23,10 @@ describe("the coordinator with the real Hetzner provider against the fake API", 
       retry: { timeoutMs: 2_000, maxRetries: 1, backoffMs: 1 },
       ipPollMs: 1,
     });
-    installTestProviders((name) => (name === "hetzner" ? provider : undefined));
-    for (const key of Object.keys(testEnvOverrides)) delete testEnvOverrides[key];
-    Object.assign(testEnvOverrides, {
-      CRABBOX_PROVISION_WAIT_MS: "5000",
-      CRABBOX_PROVIDER_CALL_TIMEOUT_MS: "5000",
-    });
+    useFleetProviders(
+      { hetzner: provider },
+      { CRABBOX_PROVISION_WAIT_MS: "5000", CRABBOX_PROVIDER_CALL_TIMEOUT_MS: "5000" },
+    );
 
     const who = uniqueOwner("hetzner");
     const leaseID = uniqueLeaseId();
