@@ -8,8 +8,8 @@ import { HostHttpServer } from "../../src/local/http/host-http-server";
 import { MachineHost } from "../../src/local/machine-host";
 import { generateEd25519KeyPair } from "../../src/local/ssh/host-key";
 import { execOnce } from "../local/ssh-client";
+import { freePort } from "../support/free-port";
 import { machineSpec } from "../support/machine-spec";
-import { freePort } from "./support";
 
 const hostToken = "workerd-test-host-token";
 

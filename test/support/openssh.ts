@@ -13,9 +13,10 @@ import {
   rmSync,
   writeFileSync,
 } from "node:fs";
-import { createServer, Socket } from "node:net";
+import { Socket } from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
+import { freePort } from "./free-port";
 
 export const SSHD_PATH = "/usr/sbin/sshd";
 
@@ -40,18 +41,6 @@ export interface OpenSshServer {
 
 export function opensshAvailable(): boolean {
   return existsSync(SSHD_PATH) && existsSync("/usr/bin/ssh-keygen");
-}
-
-async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 async function waitForBanner(port: number, deadline: number): Promise<void> {

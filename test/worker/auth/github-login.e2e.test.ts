@@ -5,30 +5,18 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type RunningCoordinator, startCoordinator } from "../../../src/stack/coordinator";
 import { FakeGitHub } from "../../support/fake-github";
+import { freePort } from "../../support/free-port";
 import { serveOnLoopback } from "../../support/loopback-server";
 
 const github = new FakeGitHub("Iv1.e2e-client", "e2e-client-secret");
 let fake: { url: string; close: () => Promise<void> };
 let coordinator: RunningCoordinator;
 let persistDir = "";
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 beforeAll(async () => {
   fake = await serveOnLoopback((request) => github.handle(request));
