@@ -57,7 +57,7 @@ const leaseNotFound = () => new CrabboxError("not_found", "lease not found");
 /** Lease use cases: create (idempotent), read, list, heartbeat, release, share, its event stream. */
 export class LeaseService {
   /** Heartbeats arriving together are written in one turn: one durable commit for all. */
-  private readonly heartbeats = new GroupCommit();
+  private readonly heartbeats = new GroupCommit(() => this.deps.storage.sync());
 
   constructor(
     private readonly deps: FleetDeps,
