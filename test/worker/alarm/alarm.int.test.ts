@@ -24,6 +24,25 @@ async function eventTypes(who: { owner: string; org: string }, leaseID: string):
   );
 }
 
+/**
+ * A lease whose provider create never answers: the create passes its deadline and is
+ * abandoned, leaving the lease in `provisioning` for the alarm to reconcile.
+ */
+async function abandonedCreate(): Promise<{ who: { owner: string; org: string }; leaseID: string }> {
+  fakes = freshFleet({
+    CRABBOX_PROVISION_WAIT_MS: "20",
+    CRABBOX_PROVIDER_CREATE_TIMEOUT_MS: "100",
+    CRABBOX_RECONCILE_GRACE_MS: "1000",
+  });
+  const release = fakes.local.hold("create");
+  const who = uniqueOwner();
+  const leaseID = uniqueLeaseId();
+  expect((await api(who, "POST", "/v1/leases", leaseRequest({ leaseID }))).status).toBe(202);
+  await new Promise((r) => setTimeout(r, 150));
+  release();
+  return { who, leaseID };
+}
+
 describe("the alarm", () => {
   it("is armed at the earliest expiry", async () => {
     const who = uniqueOwner();
@@ -74,20 +93,9 @@ describe("the alarm", () => {
   });
 
   it("reconciles a lease stuck in provisioning after a restart by adopting the machine the provider made", async () => {
-    fakes = freshFleet({
-      CRABBOX_PROVISION_WAIT_MS: "20",
-      CRABBOX_PROVIDER_CREATE_TIMEOUT_MS: "100",
-      CRABBOX_RECONCILE_GRACE_MS: "1000",
-    });
-    const release = fakes.local.hold("create");
-    const who = uniqueOwner();
-    const leaseID = uniqueLeaseId();
-    const res = await api(who, "POST", "/v1/leases", leaseRequest({ leaseID }));
-    expect(res.status).toBe(202);
-    // The create's outcome never arrives (its deadline passes and the call is abandoned), then
-    // the coordinator restarts: nothing about the lease may live only in memory.
-    await new Promise((r) => setTimeout(r, 150));
-    release();
+    // The create's outcome never arrives, then the coordinator restarts: nothing about the
+    // lease may live only in memory.
+    const { who, leaseID } = await abandonedCreate();
     await evictDurableObject(fleetStub());
     // …but the cloud did make the machine.
     const machine = fakes.local.plant(leaseID, { host: "10.0.0.7" });
@@ -106,17 +114,7 @@ describe("the alarm", () => {
   });
 
   it("fails a lease stuck in provisioning when the provider has no machine for it", async () => {
-    fakes = freshFleet({
-      CRABBOX_PROVISION_WAIT_MS: "20",
-      CRABBOX_PROVIDER_CREATE_TIMEOUT_MS: "100",
-      CRABBOX_RECONCILE_GRACE_MS: "1000",
-    });
-    const release = fakes.local.hold("create");
-    const who = uniqueOwner();
-    const leaseID = uniqueLeaseId();
-    expect((await api(who, "POST", "/v1/leases", leaseRequest({ leaseID }))).status).toBe(202);
-    await new Promise((r) => setTimeout(r, 150));
-    release();
+    const { who, leaseID } = await abandonedCreate();
     await evictDurableObject(fleetStub());
     await later(61_000);
     const failed = (await api(who, "GET", `/v1/leases/${leaseID}`)).body.lease;
@@ -150,17 +148,7 @@ describe("the alarm", () => {
   });
 
   it("deletes a machine that appears only after its lease ended while provisioning", async () => {
-    fakes = freshFleet({
-      CRABBOX_PROVISION_WAIT_MS: "20",
-      CRABBOX_PROVIDER_CREATE_TIMEOUT_MS: "100",
-      CRABBOX_RECONCILE_GRACE_MS: "1000",
-    });
-    const release = fakes.local.hold("create");
-    const who = uniqueOwner();
-    const leaseID = uniqueLeaseId();
-    expect((await api(who, "POST", "/v1/leases", leaseRequest({ leaseID }))).status).toBe(202);
-    await new Promise((r) => setTimeout(r, 150));
-    release();
+    const { who, leaseID } = await abandonedCreate();
     const released = await api(who, "POST", `/v1/leases/${leaseID}/release`, {});
     expect(released.body.lease).toMatchObject({ state: "released", machineState: "none" });
     fakes.local.plant(leaseID); // the cloud finished the abandoned create after all
