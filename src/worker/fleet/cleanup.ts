@@ -32,9 +32,9 @@ export class MachineCleanup {
     if (!lease?.cloudID) return;
     if (lease.machineState !== "delete_requested" && lease.machineState !== "delete_failed") return;
     const cloudID = lease.cloudID;
-    const record = (command: LeaseCommand) => {
+    const record = (command: LeaseCommand, now = this.deps.now()) => {
       try {
-        executeLeaseCommand(this.deps, leaseID, command, systemMeta(requestId));
+        executeLeaseCommand(this.deps, leaseID, command, systemMeta(requestId), now);
       } catch (error) {
         // The lease moved on meanwhile (another path recorded the outcome): nothing to add.
         console.warn(`fleet: could not record the delete outcome of ${leaseID}: ${(error as Error).message}`);
@@ -51,8 +51,10 @@ export class MachineCleanup {
     } catch (error) {
       const { message } = safeProviderMessage(error, `provider ${lease.provider} delete`);
       const attempt = lease.deleteAttempts + 1;
-      const nextAttemptAt = this.deps.now() + deleteRetryDelay(this.deps.settings, attempt);
-      record({ type: "RecordMachineDeleteFailed", cloudID, message, nextAttemptAt });
+      // One clock reading: the retry is exactly its delay after the failure the event records.
+      const now = this.deps.now();
+      const nextAttemptAt = now + deleteRetryDelay(this.deps.settings, attempt);
+      record({ type: "RecordMachineDeleteFailed", cloudID, message, nextAttemptAt }, now);
       return;
     }
     record({ type: "RecordMachineDeleted", cloudID, alreadyGone: outcome === "already_gone" });

@@ -52,12 +52,13 @@ export function executeLeaseCommand(
   leaseID: string,
   command: LeaseCommand,
   meta: EventMeta,
+  now = deps.now(),
 ) {
   return deps.store.execute({
     stream: leaseStream(leaseID),
     decider: leaseDecider,
     command,
-    now: deps.now(),
+    now,
     meta,
   });
 }
