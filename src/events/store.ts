@@ -12,12 +12,12 @@
  *   5. insert the events (each a ULID besides its seq), their attachments, apply every inline
  *      projection, update the stream row, record the dedupe outcome.
  */
-import { monotonicFactory } from "ulid";
 import { chunkUtf8 } from "../domain/utf8";
 import { CrabboxError, type ErrorCode, isCrabboxError } from "../errors";
 import { inlineProjections } from "../projections/inline";
 import { liveTables, type Projection } from "../projections/projection";
 import { currentSchema, type EventType, upcast, validateForWrite } from "./catalogue";
+import { eventIdFactory } from "./event-ids";
 import type { Decider, EventDraft, EventMeta, EvolvableEvent, Json, RecordedEvent } from "./types";
 
 /** Attachment parts stay far below the 2 MB row limit. */
@@ -47,6 +47,11 @@ export interface ExecuteInput<S, C, E extends EventDraft> {
   dedupeKey?: string;
   /** Hash of the normalised request; required with `dedupeKey` (see `fingerprint()`). */
   fingerprint?: string;
+  /**
+   * Checked against the state before deciding, inside the transaction (e.g. "may this caller
+   * see the lease?"); a throw appends nothing. Spares the caller a separate read of the state.
+   */
+  guard?: (state: S) => void;
   /**
    * Builds the response to remember under the dedupe key, from the state after the command.
    * A retry gets exactly this value back, even if the stream has moved on since.
@@ -137,8 +142,7 @@ export class EventStore {
     options: EventStoreOptions = {},
   ) {
     this.sql = storage.sql;
-    const ulid = monotonicFactory();
-    this.newId = options.newId ?? (() => ulid());
+    this.newId = options.newId ?? eventIdFactory();
     this.projections = options.projections ?? inlineProjections;
     this.faultAt = options.faultAt ?? (() => {});
   }
@@ -309,6 +313,8 @@ export class EventStore {
     // 2. State from the snapshot row.
     const loaded = this.load(stream, decider);
     let state = loaded.state;
+
+    input.guard?.(state);
 
     // 3. Optimistic concurrency.
     if (input.expectedVersion !== undefined && input.expectedVersion !== loaded.version) {

@@ -20,6 +20,7 @@ export interface AggregateRowSpec<S> {
 
 export function aggregateRowProjection<S>(spec: AggregateRowSpec<S>): Projection {
   const rowOf = (state: S, seq: number): Row => ({ ...encodeRow(state, spec.columns), last_seq: seq });
+  const idColumns = spec.columns.filter((c) => c.column === "id");
   return {
     name: spec.name,
     tables: [{ name: spec.table, key: ["id"] }],
@@ -30,12 +31,24 @@ export function aggregateRowProjection<S>(spec: AggregateRowSpec<S>): Projection
         // The store folded the stream already: the row before is the state before, encoded.
         const before = states.before as S;
         const after = states.after as S;
+        if (!spec.exists(before)) {
+          writeRow(sql, t, "id", undefined, rowOf(after, event.seq));
+          return;
+        }
+        // Evolve copies the state and replaces what changed, so a field it did not touch is
+        // the same value: only the others are encoded and compared (the heartbeat's hot path).
+        const touched = spec.columns.filter((c) => before[c.key] !== after[c.key]);
+        const id = encodeRow(after, idColumns);
         writeRow(
           sql,
           t,
           "id",
-          spec.exists(before) ? encodeRow(before, spec.columns) : undefined,
-          rowOf(after, event.seq),
+          { ...id, ...encodeRow(before, touched) },
+          {
+            ...id,
+            ...encodeRow(after, touched),
+            last_seq: event.seq,
+          },
         );
         return;
       }

@@ -315,7 +315,8 @@ export class LeaseService {
 
   async heartbeat(caller: Caller, ref: string, body: HeartbeatRequest): Promise<LeaseRecord> {
     const dedupe = await dedupeFor(caller, "heartbeat", ref, body);
-    const lease = this.resolve(ref, caller);
+    // The hot path: a lease ID is checked against the state the store loads anyway.
+    const leaseID = isLeaseId(ref) ? ref : this.resolve(ref, caller).id;
     const now = this.deps.now();
     const sample = body.telemetry ? sanitizeTelemetry(body.telemetry, now) : undefined;
     const command: LeaseCommand = {
@@ -324,13 +325,16 @@ export class LeaseService {
       ...(sample ? { telemetry: eventSample(sample) } : {}),
     };
     const meta = callerMeta(caller);
-    const result = await this.heartbeats.run(() =>
+    const result = await this.heartbeats.run(leaseID, () =>
       this.deps.store.execute({
-        stream: leaseStream(lease.id),
+        stream: leaseStream(leaseID),
         decider: leaseDecider,
         command,
         now: this.deps.now(),
         meta,
+        guard: (lease: LeaseState) => {
+          if (!lease.exists || !canSeeLease(lease, caller.identity)) throw leaseNotFound();
+        },
         ...(dedupe ? { ...dedupe, result: (state: LeaseState) => this.record(state, false) as never } : {}),
       }),
     );

@@ -41,6 +41,13 @@ export function assertDeclaredLength(request: Request, maxBytes: number): void {
 export async function readBodyText(request: Request, maxBytes = bodyLimitOf(request)): Promise<string> {
   assertDeclaredLength(request, maxBytes);
   if (!request.body) return "";
+  // A declared length within the cap bounds the body (the runtime's HTTP layer enforces it),
+  // so it is read in one call; only an undeclared (chunked) body is counted chunk by chunk.
+  if (request.headers.has("content-length")) {
+    const text = await request.text();
+    if (text.length > maxBytes) throw tooLarge(maxBytes);
+    return text;
+  }
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
