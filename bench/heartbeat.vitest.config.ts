@@ -8,6 +8,6 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 
 export default defineConfig({
   root,
-  plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" } })],
+  plugins: [cloudflareTest({ wrangler: { configPath: "./bench/wrangler.bench.toml" } })],
   test: { include: [process.env.BENCH_FILE ?? "bench/heartbeat.bench.ts"], testTimeout: 300_000 },
 });
