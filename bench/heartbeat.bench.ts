@@ -16,6 +16,7 @@ import { expect, it } from "vitest";
 import { leaseDecider, leaseStream } from "../src/events/lease-decider";
 import type { Env } from "../src/worker/env";
 import type { FleetDurableObject } from "../src/worker/fleet";
+import { leaseRequest, machine } from "../test/events/fixtures";
 import worker from "./worker";
 
 const rounds = 15;
@@ -65,54 +66,20 @@ function recordLease(fleet: FleetDurableObject, leaseID: string): void {
   const meta = { actor: { kind: "shared" as const, owner, org: "bench" } };
   const execute = (command: Parameters<typeof leaseDecider.decide>[0]) =>
     fleet.store.execute({ stream: leaseStream(leaseID), decider: leaseDecider, command, now, meta });
+  const day = 86_400;
   execute({
     type: "RequestLease",
-    lease: {
+    lease: leaseRequest({
       leaseID,
       slug: `bench-${leaseID.slice(-4)}`,
       owner,
       org: "bench",
-      provider: "local",
-      target: "linux",
-      desktop: false,
-      browser: false,
-      code: false,
-      profile: "default",
-      class: "beast",
-      requestedServerType: "local",
-      serverTypeExplicit: false,
-      providerOptions: {},
-      providerKey: "crabbox-bench",
-      sshUser: "crabbox",
-      sshPort: "2222",
-      sshFallbackPorts: ["22"],
-      sshPublicKey: "ssh-ed25519 AAAA bench",
-      workRoot: "/work/crabbox",
-      keep: false,
-      ttlSeconds: 86_400,
-      idleTimeoutSeconds: 86_400,
-      estimatedHourlyUSD: 0,
-      maxEstimatedUSD: 0,
+      ttlSeconds: day,
+      idleTimeoutSeconds: day,
       provisioningDeadlineAt: now + 60_000,
-    },
+    }),
   });
-  execute({
-    type: "RecordMachineProvisioned",
-    machine: {
-      cloudID: "bench-1",
-      serverID: 0,
-      serverName: "crabbox-bench-crab",
-      host: "127.0.0.1",
-      sshUser: "crabbox",
-      sshPort: "2222",
-      sshFallbackPorts: ["22"],
-      workRoot: "/work/crabbox",
-      serverType: "local",
-      estimatedHourlyUSD: 0,
-      maxEstimatedUSD: 0,
-      provisioningAttempts: [],
-    },
-  });
+  execute({ type: "RecordMachineProvisioned", machine: machine({ cloudID: `bench-${leaseID}` }) });
 }
 
 it("measures heartbeat round trips against a no-op and a one-row durable write through the same path", async () => {

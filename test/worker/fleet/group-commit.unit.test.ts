@@ -27,6 +27,16 @@ function clock(start = 1_000_000) {
   return { now: () => now, advance: (ms: number) => (now += ms) };
 }
 
+/** A group whose `leases` have just written together (and whose commit is durable). */
+async function afterWritingTogether(leases: string[], windowMs: number) {
+  const time = clock();
+  const group = new GroupCommit(immediate, { now: time.now, windowMs });
+  await Promise.all(leases.map((lease) => group.run(lease, () => lease)));
+  await turn();
+  time.advance(5);
+  return group;
+}
+
 describe("group commit for heartbeats", () => {
   it("runs a writer with no recent company at once, in the caller's turn", async () => {
     const storage = pendingDurability();
@@ -58,11 +68,7 @@ describe("group commit for heartbeats", () => {
   });
 
   it("runs a batch as soon as every recently seen writer is back, without waiting for the window", async () => {
-    const time = clock();
-    const group = new GroupCommit(immediate, { now: time.now, windowMs: 60_000 });
-    await Promise.all(["a", "b", "c"].map((lease) => group.run(lease, () => lease)));
-    await turn();
-    time.advance(5);
+    const group = await afterWritingTogether(["a", "b", "c"], 60_000);
     const ran: string[] = [];
     const batch = ["c", "a", "b"].map((lease) => group.run(lease, () => ran.push(lease)));
     expect(ran).toEqual(["c", "a", "b"]);
@@ -70,11 +76,7 @@ describe("group commit for heartbeats", () => {
   });
 
   it("runs a short batch after the window when a recent writer does not come back", async () => {
-    const time = clock();
-    const group = new GroupCommit(immediate, { now: time.now, windowMs: 5 });
-    await Promise.all(["a", "b", "c"].map((lease) => group.run(lease, () => lease)));
-    await turn();
-    time.advance(5);
+    const group = await afterWritingTogether(["a", "b", "c"], 5);
     const ran: string[] = [];
     const batch = ["a", "b"].map((lease) => group.run(lease, () => ran.push(lease)));
     expect(ran).toEqual([]);
@@ -83,9 +85,7 @@ describe("group commit for heartbeats", () => {
   });
 
   it("gives each queued writer its own error and still runs the others", async () => {
-    const time = clock();
-    const group = new GroupCommit(immediate, { now: time.now, windowMs: 5 });
-    await Promise.all(["a", "b"].map((lease) => group.run(lease, () => lease)));
+    const group = await afterWritingTogether(["a", "b"], 5);
     const failing = group.run("a", () => {
       throw new Error("lease ended");
     });
