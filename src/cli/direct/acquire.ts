@@ -9,13 +9,12 @@ import { CrabboxError } from "../../errors";
 import { crabboxLabels, sanitizeLabelValue } from "../../providers/labels";
 import type { DeleteTarget, MachineSpec, Provider, ProvisionedMachine } from "../../providers/provider";
 import { formatDuration, type ResolvedConfig } from "../config";
-import { deleteLeaseKey, ensureLeaseKey, readLeaseKey } from "../keys/store";
+import { deleteLeaseKey, ensureLeaseKey } from "../keys/store";
 import type { Progress } from "../output/progress";
-import { type MachineConnection, managedReadyCommand } from "../run/connection";
 import { heartbeatIntervalMs } from "../run/heartbeat";
 import { holdTarget } from "../run/hold";
 import type { AcquireOptions, ActiveTarget } from "../run/target";
-import { WINDOWS_READY_COMMAND } from "../ssh/ready";
+import { directConnection } from "./connection";
 import { startDirectHeartbeat } from "./heartbeat";
 import { touchLabels } from "./labels";
 import { directOwner } from "./owner";
@@ -96,28 +95,6 @@ export function directSpec(
     ...(sshCIDRs ? { sshCIDRs } : {}),
     labels,
     createdAt: lease.nowMs,
-  };
-}
-
-function connectionFor(record: DirectLeaseRecord, env: Env): MachineConnection {
-  const key = readLeaseKey(env, record.leaseID);
-  if (!key) {
-    throw new CrabboxError("config", `no SSH key for direct lease ${record.leaseID} on this computer`);
-  }
-  return {
-    leaseID: record.leaseID,
-    slug: record.slug,
-    provider: record.provider,
-    host: record.host,
-    user: record.sshUser,
-    ports: [...new Set([record.sshPort, ...record.sshFallbackPorts])],
-    workRoot: record.workRoot,
-    target: record.target,
-    privateKey: key.privateKey,
-    privateKeyPath: key.privateKeyPath,
-    knownHostsPath: key.knownHostsPath,
-    hostKeyAlias: record.leaseID,
-    readyCommand: record.target === "windows" ? WINDOWS_READY_COMMAND : managedReadyCommand,
   };
 }
 
@@ -239,7 +216,7 @@ export async function acquireDirectTarget(
   return holdTarget(
     { acquired, signal, progress, readyTimeoutMs: options.readyTimeoutMs, release },
     async (hold) => {
-      const connection = connectionFor(record, env);
+      const connection = directConnection(record, env);
       hold.keepAlive(
         startDirectHeartbeat({
           provider,

@@ -75,20 +75,29 @@ export function listDirectRecords(env: Env): DirectLeaseRecord[] {
   return records;
 }
 
-/** By lease ID, slug or machine name; two matches are ambiguous, none is not found. */
-export function findDirectRecord(env: Env, idOrSlug: string): DirectLeaseRecord {
+/**
+ * By lease ID, slug or machine name; two matches are ambiguous. Undefined when none matches,
+ * for commands that then ask the coordinator instead.
+ */
+export function matchDirectRecord(env: Env, idOrSlug: string): DirectLeaseRecord | undefined {
   const wanted = idOrSlug.trim();
   const records = listDirectRecords(env);
   const byId = records.find((r) => r.leaseID === wanted);
   if (byId) return byId;
   const slug = normalizeSlug(wanted);
   const matches = records.filter((r) => r.slug === slug || r.name === wanted);
-  if (matches.length === 1) return matches[0]!;
   if (matches.length > 1) {
     throw new CrabboxError(
       "ambiguous",
       `"${wanted}" matches several direct leases: ${matches.map((m) => m.leaseID).join(", ")}`,
     );
   }
-  throw new CrabboxError("not_found", `no direct lease "${wanted}" on this computer`);
+  return matches[0];
+}
+
+/** As `matchDirectRecord`, but none is not found. */
+export function findDirectRecord(env: Env, idOrSlug: string): DirectLeaseRecord {
+  const record = matchDirectRecord(env, idOrSlug);
+  if (!record) throw new CrabboxError("not_found", `no direct lease "${idOrSlug.trim()}" on this computer`);
+  return record;
 }
