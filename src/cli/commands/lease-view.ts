@@ -2,7 +2,20 @@ import type { LeaseRecord } from "../../api";
 import { formatDuration } from "../config";
 import { kv } from "../output/print";
 
-export function idleFor(lease: LeaseRecord, now = Date.now()): string {
+/** What a lease line shows: a coordinator's lease has it all, a direct record as far as its labels say. */
+export interface LeaseLineFields {
+  id: string;
+  slug: string;
+  provider: string;
+  state: string;
+  serverType?: string;
+  host?: string;
+  lastTouchedAt: string;
+  idleTimeoutSeconds?: number;
+  expiresAt: string;
+}
+
+export function idleFor(lease: Pick<LeaseLineFields, "lastTouchedAt">, now = Date.now()): string {
   const touched = Date.parse(lease.lastTouchedAt);
   return Number.isFinite(touched) ? formatDuration(Math.max(0, now - touched)) : "-";
 }
@@ -12,7 +25,7 @@ export function sshTarget(lease: LeaseRecord): string {
 }
 
 /** One line per lease, `key=value` after the id, for status and list. */
-export function leaseLine(lease: LeaseRecord, extra: Record<string, unknown> = {}): string {
+export function leaseLine(lease: LeaseLineFields, extra: Record<string, unknown> = {}): string {
   return `${lease.id} ${kv({
     slug: lease.slug,
     provider: lease.provider,
@@ -21,7 +34,8 @@ export function leaseLine(lease: LeaseRecord, extra: Record<string, unknown> = {
     host: lease.host,
     ...extra,
     idle_for: idleFor(lease),
-    idle_timeout: formatDuration(lease.idleTimeoutSeconds * 1000),
+    idle_timeout:
+      lease.idleTimeoutSeconds === undefined ? undefined : formatDuration(lease.idleTimeoutSeconds * 1000),
     expires: lease.expiresAt,
   })}`;
 }

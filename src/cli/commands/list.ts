@@ -1,13 +1,19 @@
-import { isStaticProvider } from "../config";
+import type { LeaseRecord } from "../../api";
+import { hasCoordinator, isStaticProvider } from "../config";
+import { CoordinatorClient } from "../coordinator/client";
+import { listDirectRecords } from "../direct/records";
 import { printJson } from "../output/print";
 import { staticConnection } from "../static/target";
 import { CrabboxCommand, jsonOption, providerLayer } from "./base";
 import { Command, Option } from "./clipanion";
+import { type DirectLeaseView, directLeaseLine, directLeaseView } from "./direct-lease-view";
 import { leaseLine } from "./lease-view";
 
 export class ListCommand extends CrabboxCommand {
   static override paths = [["list"], ["pool", "list"]];
-  static override usage = Command.Usage({ description: "List your active leases (all states with --all)" });
+  static override usage = Command.Usage({
+    description: "List your active leases (all states with --all) and this computer's direct leases",
+  });
   provider = Option.String("--provider", { description: "Only leases of this provider" });
   all = Option.Boolean("--all", false, { description: "Include ended leases" });
   json = jsonOption();
@@ -25,18 +31,38 @@ export class ListCommand extends CrabboxCommand {
       else this.out(`${view.id} slug=${view.slug} provider=ssh host=${view.host} state=static`);
       return 0;
     }
-    const client = this.requireCoordinator(config, "list");
-    const leases = (await client.listLeases({ limit: 500 })).filter(
-      (l) =>
-        (this.all || l.state === "active" || l.state === "provisioning") &&
-        (!this.provider || l.provider === this.provider),
-    );
-    if (this.json) {
-      printJson(this.context.stdout, { leases });
+    // Every record is a lease not yet stopped, so --all has nothing more to show for them.
+    const direct = listDirectRecords(this.env)
+      .filter((r) => !this.provider || r.provider === this.provider)
+      .map((r) => directLeaseView(r));
+    if (!hasCoordinator(config)) {
+      this.print([], direct, "no direct leases on this computer, and no coordinator configured");
       return 0;
     }
-    if (leases.length === 0) this.err(this.all ? "no leases" : "no active leases");
-    for (const lease of leases) this.out(leaseLine(lease));
+    let leases: LeaseRecord[];
+    try {
+      leases = (await CoordinatorClient.fromConfig(config, this.env).listLeases({ limit: 500 })).filter(
+        (l) =>
+          (this.all || l.state === "active" || l.state === "provisioning") &&
+          (!this.provider || l.provider === this.provider),
+      );
+    } catch (error) {
+      // The direct leases are known without the coordinator; an outage should not hide them.
+      this.print(undefined, direct);
+      throw error;
+    }
+    this.print(leases, direct, this.all ? "no leases" : "no active leases");
     return 0;
+  }
+
+  /** `leases` undefined: the coordinator did not answer, so there is no list of its leases to show. */
+  private print(leases: LeaseRecord[] | undefined, direct: DirectLeaseView[], none = ""): void {
+    if (this.json) {
+      printJson(this.context.stdout, { ...(leases ? { leases } : {}), direct });
+      return;
+    }
+    if (leases?.length === 0 && direct.length === 0) this.err(none);
+    for (const lease of leases ?? []) this.out(leaseLine(lease));
+    for (const view of direct) this.out(directLeaseLine(view));
   }
 }
