@@ -148,6 +148,40 @@ describe("direct mode on Hetzner (fake API, local machine)", () => {
     expect(fake.inventory()).toEqual({ servers: [], keys: [] });
   });
 
+  it("list and status show a warm direct lease: listed as direct with its server, ready over SSH", async () => {
+    const c = checkoutWithOrigin("direct-list-status");
+    const warm = await runCli(["warmup", "--json"], { env, cwd: c.root });
+    expect(warm.code, warm.stderr).toBe(0);
+    const { leaseID, slug } = JSON.parse(warm.stdout);
+
+    const list = await runCli(["list", "--json"], { env, cwd: c.root });
+    expect(list.code, list.stderr).toBe(0);
+    const [server] = [...fake.servers.values()];
+    expect(JSON.parse(list.stdout)).toMatchObject({
+      leases: [],
+      direct: [
+        {
+          id: leaseID,
+          slug,
+          provider: "hetzner",
+          state: "ready",
+          host: "127.0.0.1",
+          cloudID: String(server!.id),
+        },
+      ],
+    });
+
+    const status = await runCli(["status", slug], { env, cwd: c.root });
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toMatch(
+      new RegExp(`^${leaseID} slug=${slug} provider=hetzner state=ready .*direct=true ready=true`),
+    );
+
+    expect((await runCli(["stop", slug], { env, cwd: c.root })).code).toBe(0);
+    const after = await runCli(["list"], { env, cwd: c.root });
+    expect(after.stdout).toBe("");
+  });
+
   it("deletes the server when the run is interrupted before the machine is ready", async () => {
     const c = checkoutWithOrigin("direct-abort");
     const closed = mkdtempSync(join(tmpdir(), "crabbox-cfg-"));
