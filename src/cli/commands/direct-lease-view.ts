@@ -6,22 +6,22 @@ import { type LeaseLineFields, leaseLine } from "./lease-view";
  * A direct lease as `list` and `status` show it. Built from the local record and the labels
  * it last wrote, since no coordinator remembers the lease; the key stays out of it.
  */
-export interface DirectLeaseView extends LeaseLineFields {
-  direct: true;
-  target: string;
-  serverType: string;
-  host: string;
-  sshUser: string;
-  sshPort: number;
-  sshFallbackPorts: number[];
-  workRoot: string;
-  cloudID: string;
-  name: string;
-  region?: string;
-  keep: boolean;
-  createdAt: string;
-  ttlSeconds?: number;
-}
+export type DirectLeaseView = LeaseLineFields &
+  Pick<
+    DirectLeaseRecord,
+    | "target"
+    | "serverType"
+    | "host"
+    | "sshUser"
+    | "sshPort"
+    | "sshFallbackPorts"
+    | "workRoot"
+    | "cloudID"
+    | "name"
+    | "region"
+    | "keep"
+    | "createdAt"
+  > & { direct: true; ttlSeconds?: number };
 
 function isoFromLabel(value: string | undefined): string {
   const ms = labelTimeMs(value);
