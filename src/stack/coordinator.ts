@@ -1,5 +1,4 @@
 import { fileURLToPath } from "node:url";
-import { unstable_startWorker } from "wrangler";
 import { CrabboxError } from "../errors";
 
 export interface CoordinatorOptions {
@@ -29,6 +28,9 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Run
   // Miniflare would otherwise fetch the `Request.cf` fixture from the internet on every start.
   process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= "false";
   process.env.WRANGLER_SEND_METRICS ??= "false";
+  // Wrangler (with miniflare) takes about half a second to load: only the commands that start
+  // the local stack pay for it, not every `crabbox` invocation that imports this module.
+  const { unstable_startWorker } = await import("wrangler");
   const bindings = Object.fromEntries(
     Object.entries(options.vars).map(([name, value]) => [name, { type: "plain_text", value }]),
   );
