@@ -31,7 +31,12 @@ interface LiveMachine {
   bootstrapTimer?: NodeJS.Timeout;
 }
 
-export const defaultBootstrapDelayMs = 1500;
+/**
+ * A local machine has nothing to install, so by default it is ready as soon as it exists: the
+ * zero-config `crabbox run` should not wait for a pretend cloud-init on every run. Tests (and
+ * anyone who wants the cloud's wait) set `CRABBOX_LOCAL_BOOTSTRAP_MS`.
+ */
+export const defaultBootstrapDelayMs = 0;
 
 /**
  * A small cloud on this computer: machines are SSH servers on loopback with their own host

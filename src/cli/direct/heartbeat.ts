@@ -1,4 +1,5 @@
 import type { DeleteTarget, Provider } from "../../providers/provider";
+import { settleWithin } from "../time/settle-within";
 
 export interface DirectHeartbeat {
   stop(): Promise<void>;
@@ -43,7 +44,7 @@ export function startDirectHeartbeat(options: {
     async stop() {
       stopped = true;
       if (timer) clearTimeout(timer);
-      await Promise.race([inFlight, new Promise((r) => setTimeout(r, 2000))]);
+      await settleWithin(inFlight, 2000);
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { TelemetryInput } from "../../api";
 import type { CoordinatorClient } from "../coordinator/client";
+import { settleWithin } from "../time/settle-within";
 
 export interface HeartbeatLoop {
   stop(): Promise<void>;
@@ -57,7 +58,7 @@ export function startHeartbeat(options: {
     async stop() {
       controller.abort();
       if (timer) clearTimeout(timer);
-      await Promise.race([inFlight.catch(() => {}), new Promise((r) => setTimeout(r, 2000))]);
+      await settleWithin(inFlight, 2000);
     },
   };
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { RunEventInput, RunFinishRequest, TelemetryInput } from "../../api";
 import type { CoordinatorClient } from "../coordinator/client";
+import { settleWithin } from "../time/settle-within";
 
 const outputEventCap = 64 * 1024;
 const outputChunk = 4096;
@@ -175,7 +176,7 @@ export class RunRecorder {
   async finish(body: Omit<RunFinishRequest, "log" | "logChunks" | "logTruncated">): Promise<void> {
     if (!this.enabled) return;
     this.flushOutput();
-    await Promise.race([this.queue, new Promise((r) => setTimeout(r, 3000))]);
+    await settleWithin(this.queue, 3000);
     const text = this.log.text();
     const chunks = chunkUtf8(text, logChunk);
     try {
