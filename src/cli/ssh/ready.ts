@@ -124,7 +124,9 @@ export async function waitForReadySession(
       );
     }
     await sleep(Math.min(backoff, remaining), options.signal);
-    backoff = Math.min(backoff * 2, 5000);
+    // Capped at 2 s: a cloud machine turns ready at an unknown moment during a boot of tens of
+    // seconds, and each second of the gap after that is a second the user waits for nothing.
+    backoff = Math.min(backoff * 2, 2000);
   }
 }
 
