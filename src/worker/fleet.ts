@@ -78,7 +78,9 @@ export class FleetDurableObject extends DurableObject<Env> {
       this.deps,
       this.provisioner,
       this.cleanup,
-      new OrphanSweep(this.deps),
+      new OrphanSweep(this.deps, (lease, requestId) =>
+        this.provisioner.checkForLateMachine(lease, requestId),
+      ),
     );
     this.leases = new LeaseService(this.deps, this.provisioner, this.cleanup, this.scheduler);
     this.runs = new RunService(this.deps);

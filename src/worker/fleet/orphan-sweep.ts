@@ -1,5 +1,5 @@
 import { type FleetCommand, fleetDecider, fleetStream } from "../../events/fleet-decider";
-import { isLeaseLive } from "../../events/lease-state";
+import { isLeaseLive, type LeaseState } from "../../events/lease-state";
 import { getLease } from "../../projections/leases-queries";
 import {
   decideOrphans,
@@ -66,7 +66,14 @@ export function leaseFacts(sql: SqlStorage): LeaseView {
  * per-provider snapshot (first sightings) lives in DO storage beside the log.
  */
 export class OrphanSweep {
-  constructor(private readonly deps: FleetDeps) {}
+  /**
+   * `adoptLate` is the lease's own late-machine path (`Provisioner.checkForLateMachine`): asked
+   * when the inventory shows a machine labelled with an ended lease whose create was given up.
+   */
+  constructor(
+    private readonly deps: FleetDeps,
+    private readonly adoptLate: (lease: LeaseState, requestId: string) => Promise<boolean>,
+  ) {}
 
   /** When the next sweep is due (Fleet-clock ms); the first one an interval after the Fleet first asks. */
   nextDue(): number {
@@ -116,6 +123,26 @@ export class OrphanSweep {
     }
   }
 
+  /**
+   * A lease that ended while its create's outcome was open is checked for a late machine once,
+   * at its provisioning deadline; a machine the cloud shows only after that is caught here. It
+   * goes through the lease's own path (a fresh `findByLease`, then adopt and delete through the
+   * log), whose proof is the lease's record made before the create, not the label alone; so it
+   * needs no quarantine, and the decision below then sees a machine its lease names.
+   */
+  private async adoptLateMachines(inventory: ProviderInventory, requestId: string): Promise<void> {
+    const asked = new Set<string>();
+    for (const machine of inventory.machines) {
+      const leaseID = machine.labels.lease;
+      if (!leaseID || asked.has(leaseID)) continue;
+      const lease = getLease(this.deps.sql, leaseID);
+      if (!lease || lease.provider !== inventory.provider || isLeaseLive(lease.state)) continue;
+      if (lease.cloudID || lease.machineState !== "none") continue;
+      asked.add(leaseID);
+      await this.adoptLate(lease, requestId);
+    }
+  }
+
   private async sweep(provider: Provider, now: number, requestId: string): Promise<void> {
     const settings = this.deps.settings;
     let inventory: ProviderInventory;
@@ -129,6 +156,7 @@ export class OrphanSweep {
     } catch {
       return; // an incomplete inventory decides nothing
     }
+    await this.adoptLateMachines(inventory, requestId);
     const { graceMs, deleteEnabled } = orphanSweepSettings(this.deps.env);
     const previous = sweepSnapshot(this.deps.storage, provider.name);
     const open = this.deps.store.load(fleetStream, fleetDecider).state.openOrphans;

@@ -39,3 +39,43 @@ describe("the orphan sweep", () => {
     expect(detected).not.toContain(live.cloudID);
   });
 });
+
+describe("the orphan sweep and late machines", () => {
+  it("adopts and deletes a machine that appears for an ended lease after its late-machine check", async () => {
+    fakes = freshFleet({
+      CRABBOX_PROVISION_WAIT_MS: "20",
+      CRABBOX_PROVIDER_CREATE_TIMEOUT_MS: "40",
+      CRABBOX_RECONCILE_GRACE_MS: "1000",
+      CRABBOX_ORPHAN_SWEEP_INTERVAL_MS: "3600000",
+    });
+    const who = uniqueOwner();
+    const leaseID = uniqueLeaseId();
+    const release = fakes.local.hold("create");
+    expect((await api(who, "POST", "/v1/leases", leaseRequest({ leaseID }))).status).toBe(202);
+    await new Promise((r) => setTimeout(r, 80)); // the create passes its deadline and is given up
+    release();
+    expect((await api(who, "POST", `/v1/leases/${leaseID}/release`, {})).body.lease).toMatchObject({
+      state: "released",
+      machineState: "none",
+    });
+    await later(2_000); // the late-machine check at the provisioning deadline finds nothing
+    expect(fakes.local.count("findByLease", leaseID)).toBeGreaterThan(0);
+
+    const checked = (await api(who, "GET", `/v1/leases/${leaseID}`)).body.lease;
+    expect(checked.machineState).toBe("none");
+
+    fakes.local.plant(leaseID); // the cloud shows a machine for it only now
+    await later(61 * 60_000); // the hourly sweep sees it, and takes the lease's own proof path
+    expect(fakes.local.machineForLease(leaseID)).toBeUndefined();
+    const types = (await api(who, "GET", `/v1/leases/${leaseID}/events`)).body.events.map(
+      (e: { type: string }) => e.type,
+    );
+    expect(types).toEqual([
+      "LeaseRequested",
+      "Released",
+      "MachineAdopted",
+      "MachineDeleteRequested",
+      "MachineDeleted",
+    ]);
+  });
+});
