@@ -12,6 +12,7 @@
  */
 import { spawn } from "node:child_process";
 import { CrabboxError } from "../../../errors";
+import { heldStdout } from "../../process/child-output";
 import type { SshSession } from "../../ssh/connect";
 import { git, type LocalGitState } from "./local-repo";
 import { checkRemoteDeletions, parseFinalizeOutput, type RemoteGitStatus } from "./mass-deletion";
@@ -100,7 +101,8 @@ async function sendBundle(
   let localError = "";
   child.stderr.on("data", (c: Buffer) => (localError = (localError + c.toString("utf8")).slice(-2000)));
   const exited = new Promise<number>((resolve) => child.on("close", (code) => resolve(code ?? 1)));
-  const remote = await run(session, bundleScript(workdir, refs), child.stdout);
+  const bundle = heldStdout(child);
+  const remote = await run(session, bundleScript(workdir, refs), bundle);
   const code = await exited;
   if (code !== 0) return { ok: false, error: `git bundle: ${localError.trim()}` };
   if (remote.exitCode !== 0) return { ok: false, error: remote.stderr };
