@@ -115,6 +115,43 @@ export function restoreFleetProviders(): void {
 }
 
 /** Moves the Fleet's clock forward and runs its alarm (if one is set). */
+/**
+ * A fresh fleet and a lease whose provider create never answers: the create passes its
+ * deadline and is abandoned, leaving the lease in `provisioning` for the alarm to reconcile.
+ */
+export async function abandonedCreate(overrides: Record<string, unknown> = {}) {
+  const fakes = freshFleet({
+    CRABBOX_PROVISION_WAIT_MS: "20",
+    CRABBOX_PROVIDER_CREATE_TIMEOUT_MS: "100",
+    CRABBOX_RECONCILE_GRACE_MS: "1000",
+    ...overrides,
+  });
+  const release = fakes.local.hold("create");
+  const who = uniqueOwner();
+  const leaseID = uniqueLeaseId();
+  const res = await api(who, "POST", "/v1/leases", leaseRequest({ leaseID }));
+  if (res.status !== 202) throw new Error(`abandonedCreate: expected 202, got ${res.status}: ${res.text}`);
+  await new Promise((r) => setTimeout(r, 150));
+  release();
+  return { fakes, who, leaseID };
+}
+
+/** A lease released while its create was open, whose machine turned up late: adopted, then deleted. */
+export const lateMachineTrail = [
+  "LeaseRequested",
+  "Released",
+  "MachineAdopted",
+  "MachineDeleteRequested",
+  "MachineDeleted",
+];
+
+/** The types of a lease's events, in order, as `GET /v1/leases/{id}/events` lists them. */
+export async function leaseEventTypes(who: Who, leaseID: string): Promise<string[]> {
+  return (await api(who, "GET", `/v1/leases/${leaseID}/events`)).body.events.map(
+    (e: { type: string }) => e.type,
+  );
+}
+
 export async function later(ms: number): Promise<boolean> {
   fleetClock.offsetMs += ms;
   return runDurableObjectAlarm(fleetStub());

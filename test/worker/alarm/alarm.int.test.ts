@@ -3,11 +3,14 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { leaseDecider, leaseStream } from "../../../src/events/lease-decider";
 import type { FleetDurableObject } from "../../../src/worker/fleet";
 import {
+  abandonedCreate,
   api,
   createLease,
   fleetStub,
   freshFleet,
+  lateMachineTrail,
   later,
+  leaseEventTypes,
   leaseRequest,
   uniqueLeaseId,
   uniqueOwner,
@@ -18,29 +21,10 @@ beforeEach(() => {
   fakes = freshFleet();
 });
 
-async function eventTypes(who: { owner: string; org: string }, leaseID: string): Promise<string[]> {
-  return (await api(who, "GET", `/v1/leases/${leaseID}/events`)).body.events.map(
-    (e: { type: string }) => e.type,
-  );
-}
-
-/**
- * A lease whose provider create never answers: the create passes its deadline and is
- * abandoned, leaving the lease in `provisioning` for the alarm to reconcile.
- */
-async function abandonedCreate(): Promise<{ who: { owner: string; org: string }; leaseID: string }> {
-  fakes = freshFleet({
-    CRABBOX_PROVISION_WAIT_MS: "20",
-    CRABBOX_PROVIDER_CREATE_TIMEOUT_MS: "100",
-    CRABBOX_RECONCILE_GRACE_MS: "1000",
-  });
-  const release = fakes.local.hold("create");
-  const who = uniqueOwner();
-  const leaseID = uniqueLeaseId();
-  expect((await api(who, "POST", "/v1/leases", leaseRequest({ leaseID }))).status).toBe(202);
-  await new Promise((r) => setTimeout(r, 150));
-  release();
-  return { who, leaseID };
+async function abandoned(): Promise<{ who: { owner: string; org: string }; leaseID: string }> {
+  const created = await abandonedCreate();
+  fakes = created.fakes;
+  return created;
 }
 
 describe("the alarm", () => {
@@ -62,7 +46,7 @@ describe("the alarm", () => {
     // keep only protects against release: expiry always cleans up.
     expect(expired).toMatchObject({ state: "expired", machineState: "deleted" });
     expect(fakes.local.machineForLease(created.id)).toBeUndefined();
-    const before = await eventTypes(who, created.id);
+    const before = await leaseEventTypes(who, created.id);
     expect(before).toEqual([
       "LeaseRequested",
       "MachineProvisioned",
@@ -75,7 +59,7 @@ describe("the alarm", () => {
     await runInDurableObject(fleetStub(), (instance: { scheduler: { run(): Promise<void> } }) =>
       instance.scheduler.run(),
     );
-    expect(await eventTypes(who, created.id)).toEqual(before);
+    expect(await leaseEventTypes(who, created.id)).toEqual(before);
     expect(fakes.local.count("delete", created.id)).toBe(1);
     const after = (await api(who, "GET", `/v1/leases/${created.id}`)).body.lease;
     expect(after.endedAt).toBe(expired.endedAt);
@@ -95,7 +79,7 @@ describe("the alarm", () => {
   it("reconciles a lease stuck in provisioning after a restart by adopting the machine the provider made", async () => {
     // The create's outcome never arrives, then the coordinator restarts: nothing about the
     // lease may live only in memory.
-    const { who, leaseID } = await abandonedCreate();
+    const { who, leaseID } = await abandoned();
     await evictDurableObject(fleetStub());
     // …but the cloud did make the machine.
     const machine = fakes.local.plant(leaseID, { host: "10.0.0.7" });
@@ -109,12 +93,12 @@ describe("the alarm", () => {
       host: "10.0.0.7",
       machineState: "present",
     });
-    expect(await eventTypes(who, leaseID)).toEqual(["LeaseRequested", "MachineAdopted"]);
+    expect(await leaseEventTypes(who, leaseID)).toEqual(["LeaseRequested", "MachineAdopted"]);
     expect(fakes.local.count("findByLease", leaseID)).toBe(1);
   });
 
   it("fails a lease stuck in provisioning when the provider has no machine for it", async () => {
-    const { who, leaseID } = await abandonedCreate();
+    const { who, leaseID } = await abandoned();
     await evictDurableObject(fleetStub());
     await later(61_000);
     const failed = (await api(who, "GET", `/v1/leases/${leaseID}`)).body.lease;
@@ -138,7 +122,7 @@ describe("the alarm", () => {
     const got = (await api(who, "GET", `/v1/leases/${leaseID}`)).body.lease;
     expect(got).toMatchObject({ state: "released", machineState: "deleted" });
     expect(fakes.local.machineForLease(leaseID)).toBeUndefined();
-    expect(await eventTypes(who, leaseID)).toEqual([
+    expect(await leaseEventTypes(who, leaseID)).toEqual([
       "LeaseRequested",
       "Released",
       "MachineProvisioned",
@@ -148,19 +132,13 @@ describe("the alarm", () => {
   });
 
   it("deletes a machine that appears only after its lease ended while provisioning", async () => {
-    const { who, leaseID } = await abandonedCreate();
+    const { who, leaseID } = await abandoned();
     const released = await api(who, "POST", `/v1/leases/${leaseID}/release`, {});
     expect(released.body.lease).toMatchObject({ state: "released", machineState: "none" });
     fakes.local.plant(leaseID); // the cloud finished the abandoned create after all
     await later(2_000);
     expect(fakes.local.machineForLease(leaseID)).toBeUndefined();
-    expect(await eventTypes(who, leaseID)).toEqual([
-      "LeaseRequested",
-      "Released",
-      "MachineAdopted",
-      "MachineDeleteRequested",
-      "MachineDeleted",
-    ]);
+    expect(await leaseEventTypes(who, leaseID)).toEqual(lateMachineTrail);
     // The check happens once: later alarms do not ask the provider again.
     const lookups = fakes.local.count("findByLease", leaseID);
     await later(2_000);

@@ -1,5 +1,15 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { api, freshFleet, later, leaseRequest, uniqueLeaseId, uniqueOwner } from "../../support/fleet-api";
+import {
+  abandonedCreate,
+  api,
+  freshFleet,
+  lateMachineTrail,
+  later,
+  leaseEventTypes,
+  leaseRequest,
+  uniqueLeaseId,
+  uniqueOwner,
+} from "../../support/fleet-api";
 
 let fakes: ReturnType<typeof freshFleet>;
 beforeEach(() => {
@@ -42,18 +52,9 @@ describe("the orphan sweep", () => {
 
 describe("the orphan sweep and late machines", () => {
   it("adopts and deletes a machine that appears for an ended lease after its late-machine check", async () => {
-    fakes = freshFleet({
-      CRABBOX_PROVISION_WAIT_MS: "20",
-      CRABBOX_PROVIDER_CREATE_TIMEOUT_MS: "40",
-      CRABBOX_RECONCILE_GRACE_MS: "1000",
-      CRABBOX_ORPHAN_SWEEP_INTERVAL_MS: "3600000",
-    });
-    const who = uniqueOwner();
-    const leaseID = uniqueLeaseId();
-    const release = fakes.local.hold("create");
-    expect((await api(who, "POST", "/v1/leases", leaseRequest({ leaseID }))).status).toBe(202);
-    await new Promise((r) => setTimeout(r, 80)); // the create passes its deadline and is given up
-    release();
+    const abandoned = await abandonedCreate({ CRABBOX_ORPHAN_SWEEP_INTERVAL_MS: "3600000" });
+    fakes = abandoned.fakes;
+    const { who, leaseID } = abandoned;
     expect((await api(who, "POST", `/v1/leases/${leaseID}/release`, {})).body.lease).toMatchObject({
       state: "released",
       machineState: "none",
@@ -67,15 +68,6 @@ describe("the orphan sweep and late machines", () => {
     fakes.local.plant(leaseID); // the cloud shows a machine for it only now
     await later(61 * 60_000); // the hourly sweep sees it, and takes the lease's own proof path
     expect(fakes.local.machineForLease(leaseID)).toBeUndefined();
-    const types = (await api(who, "GET", `/v1/leases/${leaseID}/events`)).body.events.map(
-      (e: { type: string }) => e.type,
-    );
-    expect(types).toEqual([
-      "LeaseRequested",
-      "Released",
-      "MachineAdopted",
-      "MachineDeleteRequested",
-      "MachineDeleted",
-    ]);
+    expect(await leaseEventTypes(who, leaseID)).toEqual(lateMachineTrail);
   });
 });

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { FakeProviderError } from "../../support/fake-provider";
-import { api, createLease, freshFleet, later, uniqueOwner } from "../../support/fleet-api";
+import { api, createLease, freshFleet, later, leaseEventTypes, uniqueOwner } from "../../support/fleet-api";
 
 let fakes: ReturnType<typeof freshFleet>;
 beforeEach(() => {
@@ -97,10 +97,7 @@ describe("release", () => {
     expect(res.status).toBe(200);
     expect(res.body.lease).toMatchObject({ state: "released", machineState: "deleted" });
     expect(fakes.local.machineForLease(created.id)).toBeUndefined();
-    const types = (await api(who, "GET", `/v1/leases/${created.id}/events`)).body.events.map(
-      (e: { type: string }) => e.type,
-    );
-    expect(types).toEqual([
+    expect(await leaseEventTypes(who, created.id)).toEqual([
       "LeaseRequested",
       "MachineProvisioned",
       "Released",
