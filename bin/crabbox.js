@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // The crabbox command. Runs the TypeScript sources through tsx so the checkout works
 // without a build step (`npx crabbox` here, or a global install from the checkout).
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { existsSync } from "node:fs";
+import { constants } from "node:os";
 import { fileURLToPath } from "node:url";
 
 const major = Number(process.versions.node.split(".")[0]);
@@ -18,11 +20,21 @@ if (major < 22 || (major === 22 && minor < 12)) {
     );
     process.exit(2);
   }
-  const child = spawnSync(bundled, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
+  const child = spawn(bundled, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
     stdio: "inherit",
     env: { ...process.env, CRABBOX_REEXEC: "1" },
   });
-  process.exit(child.status ?? (child.signal ? 128 + 2 : 1));
+  // A signal sent to this process alone (`kill`, a CI timeout, an agent stopping its tool) must
+  // reach the real crabbox, which stops the remote command and releases the lease; this one
+  // waits for that instead of dying first. A terminal's Ctrl-C reaches both processes, and
+  // crabbox takes the same signal arriving twice at once as one.
+  for (const name of ["SIGINT", "SIGTERM", "SIGHUP"]) {
+    process.on(name, () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(name);
+    });
+  }
+  const [code, signal] = await once(child, "exit");
+  process.exit(code ?? 128 + (signal ? (constants.signals[signal] ?? 1) : 1));
 }
 
 const { register } = await import("tsx/esm/api");

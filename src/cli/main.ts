@@ -37,11 +37,19 @@ function rewriteHelp(argv: string[]): string[] {
   return argv;
 }
 
+/** A signal repeated within this time is the same interruption delivered twice, not a second one. */
+const repeatedSignalMs = 500;
+
 function installSignals(controller: AbortController): () => void {
   let count = 0;
+  let firstAt = 0;
   const onSignal = (name: NodeJS.Signals) => {
+    // A terminal's Ctrl-C reaches the whole process group, and `bin/crabbox.js` (when it
+    // re-runs crabbox under the bundled Node) forwards it too: only a later one means "force".
+    if (count > 0 && Date.now() - firstAt < repeatedSignalMs) return;
     count++;
     if (count === 1) {
+      firstAt = Date.now();
       process.stderr.write(
         `\ncrabbox: ${name} received; stopping the remote command and releasing (again to force)\n`,
       );
@@ -51,11 +59,11 @@ function installSignals(controller: AbortController): () => void {
       process.exit(130);
     }
   };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+  // SIGHUP: the terminal went away; the lease must still be released.
+  const names: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+  for (const name of names) process.on(name, onSignal);
   return () => {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
+    for (const name of names) process.off(name, onSignal);
   };
 }
 

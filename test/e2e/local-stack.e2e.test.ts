@@ -1,6 +1,8 @@
-import { execFileSync } from "node:child_process";
-import { renameSync, rmSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { once } from "node:events";
+import { existsSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningStack, runStack } from "../../src/stack";
 import { runCli } from "../cli/support";
@@ -13,6 +15,28 @@ function processesMatching(pattern: string): string[] {
   } catch {
     return []; // pgrep exits 1 when nothing matches
   }
+}
+
+/** Ways a crabbox process is stopped: [description, signal, to its whole process group]. */
+const stopSignals: [string, NodeJS.Signals, boolean][] = [
+  ["its process alone is sent SIGTERM (an agent, a CI timeout)", "SIGTERM", false],
+  ["its whole process group gets SIGINT (a terminal's Ctrl-C)", "SIGINT", true],
+];
+
+/**
+ * Node runtimes that start `bin/crabbox.js`: the bundled one, and an older system Node where
+ * the machine has one (this machine kind does: /usr/bin/node 20), which hands over to the
+ * bundled Node in a child process that must still get the signal exactly once.
+ */
+const runtimes: [string, string][] = [["the bundled Node", process.execPath]];
+const systemNode = "/usr/bin/node";
+if (existsSync(systemNode)) {
+  const [major = 0, minor = 0] = execFileSync(systemNode, ["--version"], { encoding: "utf8" })
+    .trim()
+    .replace(/^v/, "")
+    .split(".")
+    .map(Number);
+  if (major < 22 || (major === 22 && minor < 12)) runtimes.push([`the system Node ${major}`, systemNode]);
 }
 
 /**
@@ -155,6 +179,42 @@ describe("crabbox against the local stack", () => {
     // local machines run commands on this computer: the remote command is really gone
     expect(processesMatching("sleep 87")).toEqual([]);
   });
+
+  // The real executable, stopped the way agents, CI timeouts and terminals stop it.
+  const signalCases = stopSignals.flatMap(([how, signal, group]) =>
+    runtimes.map(([runtime, node]) => ({ how, signal, group, runtime, node })),
+  );
+  it.each(signalCases)(
+    "releases the lease when $how, started by $runtime",
+    async ({ signal, group, node }) => {
+      const bin = fileURLToPath(new URL("../../bin/crabbox.js", import.meta.url));
+      const child = spawn(node, [bin, "run", "--", "sh", "-c", "echo started; sleep 77"], {
+        env,
+        cwd: repo.root,
+        stdio: ["ignore", "pipe", "pipe"],
+        detached: true, // its own process group, so that a group signal stays there
+      });
+      let stderr = "";
+      child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+      child.stdout.on("data", () => {});
+      const deadline = Date.now() + 60_000;
+      while (!/running on /.test(stderr) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 100));
+      expect(stderr).toMatch(/running on /);
+      if (group) process.kill(-(child.pid as number), signal);
+      else child.kill(signal);
+      const [code] = await once(child, "exit");
+      expect(code, stderr).toBe(130);
+      expect(stderr).not.toMatch(/forced exit/);
+      const released = /released (cbx_[a-f0-9]{12})/.exec(stderr)?.[1];
+      expect(released, stderr).toBeDefined();
+      expect(JSON.parse((await cli("inspect", released!, "--json")).stdout).state).toBe("released");
+      // The machine hangs up on the command when the session goes; give it its grace.
+      for (let i = 0; i < 40 && processesMatching("^sleep 77$").length > 0; i++)
+        await new Promise((r) => setTimeout(r, 100));
+      expect(processesMatching("^sleep 77$")).toEqual([]);
+    },
+  );
 
   it("syncs only with --sync-only, waits with status --wait, prints an ssh command line", async () => {
     const synced = await cli("run", "--id", slug, "--sync-only");
