@@ -25,7 +25,7 @@ import { requireAdmin } from "./admin-gate";
 import { withDeadline } from "./deadline";
 import { type FleetDeps, safeProviderMessage } from "./deps";
 import { toLogEvent } from "./events-page";
-import { leaseFacts, nextSweepAt, orphanSweepSettings, sweepSnapshot } from "./orphan-sweep";
+import { leaseFacts, nextSweepAt, sweepSnapshot } from "./orphan-sweep";
 import type { Caller } from "./rpc";
 
 /** Latest lease-stream events shown per machine (a long-lived lease has thousands of heartbeats). */
@@ -63,7 +63,7 @@ export class OrphanReport {
 
   async list(caller: Caller): Promise<OrphansResponse> {
     requireAdmin(caller.identity);
-    const settings = orphanSweepSettings(this.deps.env);
+    const settings = this.deps.settings.orphanSweep;
     const inventory = await this.inventory();
     const recorded = this.recorded();
     const view = leaseFacts(this.deps.sql);

@@ -9,25 +9,11 @@ import {
   type ProviderInventory,
 } from "../../providers/orphans";
 import { type Provider, type ProviderName, providerNames } from "../../providers/provider";
-import { msSetting, withDeadline } from "./deadline";
+import { withDeadline } from "./deadline";
 import { type FleetDeps, systemMeta } from "./deps";
 
 const nextSweepKey = "fleet:orphan-sweep-next";
 const snapshotKey = (provider: ProviderName) => `fleet:orphan-snapshot:${provider}`;
-
-export interface OrphanSweepSettings {
-  intervalMs: number;
-  graceMs: number;
-  deleteEnabled: boolean;
-}
-
-export function orphanSweepSettings(env: Record<string, unknown>): OrphanSweepSettings {
-  return {
-    intervalMs: msSetting(env, "CRABBOX_ORPHAN_SWEEP_INTERVAL_MS", 3_600_000),
-    graceMs: msSetting(env, "CRABBOX_ORPHAN_SWEEP_GRACE_MS", 15 * 60_000),
-    deleteEnabled: String(env.CRABBOX_ORPHAN_SWEEP_DELETE ?? "1") !== "0",
-  };
-}
 
 /** What the last complete inventory of `provider` remembered (first sightings), if any. */
 export function sweepSnapshot(
@@ -85,7 +71,7 @@ export class OrphanSweep {
   }
 
   private interval(): number {
-    return orphanSweepSettings(this.deps.env).intervalMs;
+    return this.deps.settings.orphanSweep.intervalMs;
   }
 
   async runIfDue(requestId: string): Promise<void> {
@@ -157,7 +143,7 @@ export class OrphanSweep {
       return; // an incomplete inventory decides nothing
     }
     await this.adoptLateMachines(inventory, requestId);
-    const { graceMs, deleteEnabled } = orphanSweepSettings(this.deps.env);
+    const { graceMs, deleteEnabled } = settings.orphanSweep;
     const previous = sweepSnapshot(this.deps.storage, provider.name);
     const open = this.deps.store.load(fleetStream, fleetDecider).state.openOrphans;
     const decision = decideOrphans(inventory, this.leaseView, previous, now, graceMs, {

@@ -13,6 +13,16 @@ export interface FleetSettings {
   /** First delete retry delay; doubles per failed attempt up to `deleteRetryMaxMs`. */
   deleteRetryBaseMs: number;
   deleteRetryMaxMs: number;
+  orphanSweep: OrphanSweepSettings;
+}
+
+/** The alarm's orphan sweep (`orphan-sweep.ts`). */
+export interface OrphanSweepSettings {
+  intervalMs: number;
+  /** How long a machine must stay unclaimed between two complete inventories. */
+  graceMs: number;
+  /** `CRABBOX_ORPHAN_SWEEP_DELETE=0` makes the sweep report-only. */
+  deleteEnabled: boolean;
 }
 
 export function fleetSettings(env: Record<string, unknown>): FleetSettings {
@@ -23,6 +33,11 @@ export function fleetSettings(env: Record<string, unknown>): FleetSettings {
     providerCallTimeoutMs: msSetting(env, "CRABBOX_PROVIDER_CALL_TIMEOUT_MS", 60_000),
     deleteRetryBaseMs: msSetting(env, "CRABBOX_DELETE_RETRY_BASE_MS", 30_000),
     deleteRetryMaxMs: msSetting(env, "CRABBOX_DELETE_RETRY_MAX_MS", 30 * 60_000),
+    orphanSweep: {
+      intervalMs: msSetting(env, "CRABBOX_ORPHAN_SWEEP_INTERVAL_MS", 3_600_000),
+      graceMs: msSetting(env, "CRABBOX_ORPHAN_SWEEP_GRACE_MS", 15 * 60_000),
+      deleteEnabled: String(env.CRABBOX_ORPHAN_SWEEP_DELETE ?? "1") !== "0",
+    },
   };
 }
 
