@@ -115,6 +115,30 @@ export function restoreFleetProviders(): void {
 }
 
 /** Moves the Fleet's clock forward and runs its alarm (if one is set). */
+/** Settings for tests of the orphan sweep: a sweep and a grace period every minute. */
+export const minuteOrphanSweep = {
+  CRABBOX_ORPHAN_SWEEP_INTERVAL_MS: "60000",
+  CRABBOX_ORPHAN_SWEEP_GRACE_MS: "60000",
+};
+
+/**
+ * Puts real provider modules (talking to a fake cloud API) behind the coordinator, with
+ * deadlines long enough for their polling.
+ */
+export function useRealProviders(providers: Parameters<typeof useFleetProviders>[0]): void {
+  useFleetProviders(providers, {
+    CRABBOX_PROVISION_WAIT_MS: "5000",
+    CRABBOX_PROVIDER_CALL_TIMEOUT_MS: "5000",
+  });
+}
+
+/** Releases a lease with its machine and expects the machine deleted. */
+export async function releaseAndExpectDeleted(who: Who, leaseID: string): Promise<void> {
+  const released = await api(who, "POST", `/v1/leases/${leaseID}/release`, {});
+  expect(released.status, released.text).toBe(200);
+  expect(released.body.lease).toMatchObject({ state: "released", machineState: "deleted" });
+}
+
 /**
  * A fresh fleet and a lease whose provider create never answers: the create passes its
  * deadline and is abandoned, leaving the lease in `provisioning` for the alarm to reconcile.

@@ -3,11 +3,12 @@ import { AwsProvider } from "../../../src/providers/aws";
 import { FakeEc2 } from "../../support/fake-ec2";
 import {
   api,
+  releaseAndExpectDeleted,
   restoreFleetProviders,
   sshPublicKey,
   uniqueLeaseId,
   uniqueOwner,
-  useFleetProviders,
+  useRealProviders,
 } from "../../support/fleet-api";
 
 afterEach(restoreFleetProviders);
@@ -23,10 +24,7 @@ describe("the coordinator with the real AWS provider against the fake EC2 API", 
       retry: { timeoutMs: 2_000, maxRetries: 1, backoffMs: 1 },
       pollMs: 1,
     });
-    useFleetProviders(
-      { aws: provider },
-      { CRABBOX_PROVISION_WAIT_MS: "5000", CRABBOX_PROVIDER_CALL_TIMEOUT_MS: "5000" },
-    );
+    useRealProviders({ aws: provider });
 
     const who = uniqueOwner("aws");
     const leaseID = uniqueLeaseId();
@@ -71,9 +69,7 @@ describe("the coordinator with the real AWS provider against the fake EC2 API", 
       "22:203.0.113.9/32",
     ]);
 
-    const released = await api(who, "POST", `/v1/leases/${leaseID}/release`, {});
-    expect(released.status, released.text).toBe(200);
-    expect(released.body.lease).toMatchObject({ state: "released", machineState: "deleted" });
+    await releaseAndExpectDeleted(who, leaseID);
     expect(fake.inventory()).toEqual({ instances: [], keyPairs: [], groups: [] });
   });
 });

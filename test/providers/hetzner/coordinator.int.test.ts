@@ -3,11 +3,12 @@ import { HetznerProvider } from "../../../src/providers/hetzner";
 import { FakeHetzner } from "../../support/fake-hetzner";
 import {
   api,
+  releaseAndExpectDeleted,
   restoreFleetProviders,
   sshPublicKey,
   uniqueLeaseId,
   uniqueOwner,
-  useFleetProviders,
+  useRealProviders,
 } from "../../support/fleet-api";
 
 afterEach(restoreFleetProviders);
@@ -23,10 +24,7 @@ describe("the coordinator with the real Hetzner provider against the fake API", 
       retry: { timeoutMs: 2_000, maxRetries: 1, backoffMs: 1 },
       ipPollMs: 1,
     });
-    useFleetProviders(
-      { hetzner: provider },
-      { CRABBOX_PROVISION_WAIT_MS: "5000", CRABBOX_PROVIDER_CALL_TIMEOUT_MS: "5000" },
-    );
+    useRealProviders({ hetzner: provider });
 
     const who = uniqueOwner("hetzner");
     const leaseID = uniqueLeaseId();
@@ -56,9 +54,7 @@ describe("the coordinator with the real Hetzner provider against the fake API", 
     });
     expect(server?.user_data).toContain(sshPublicKey);
 
-    const released = await api(who, "POST", `/v1/leases/${leaseID}/release`, {});
-    expect(released.status, released.text).toBe(200);
-    expect(released.body.lease).toMatchObject({ state: "released", machineState: "deleted" });
+    await releaseAndExpectDeleted(who, leaseID);
     expect(fake.inventory()).toEqual({ servers: [], keys: [] });
   });
 });

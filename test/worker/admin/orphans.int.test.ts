@@ -7,13 +7,14 @@ import {
   freshFleet,
   later,
   leaseRequest,
+  minuteOrphanSweep,
   uniqueLeaseId,
   uniqueOwner,
 } from "../../support/fleet-api";
 
 let fakes: ReturnType<typeof freshFleet>;
 beforeEach(() => {
-  fakes = freshFleet({ CRABBOX_ORPHAN_SWEEP_INTERVAL_MS: "60000", CRABBOX_ORPHAN_SWEEP_GRACE_MS: "60000" });
+  fakes = freshFleet(minuteOrphanSweep);
 });
 
 async function orphans(): Promise<OrphansResponse> {
