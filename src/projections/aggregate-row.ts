@@ -38,18 +38,10 @@ export function aggregateRowProjection<S>(spec: AggregateRowSpec<S>): Projection
         // Evolve copies the state and replaces what changed, so a field it did not touch is
         // the same value: only the others are encoded and compared (the heartbeat's hot path).
         const touched = spec.columns.filter((c) => before[c.key] !== after[c.key]);
-        const id = encodeRow(after, idColumns);
-        writeRow(
-          sql,
-          t,
-          "id",
-          { ...id, ...encodeRow(before, touched) },
-          {
-            ...id,
-            ...encodeRow(after, touched),
-            last_seq: event.seq,
-          },
-        );
+        writeRow(sql, t, "id", encodeRow(before, touched), {
+          ...encodeRow(after, [...idColumns, ...touched]),
+          last_seq: event.seq,
+        });
         return;
       }
       const before = sql
