@@ -15,6 +15,11 @@ export default defineConfig({
           // `*.int.prop.test.ts` also ends in `.prop.test.ts`: those run in workerd only.
           exclude: ["**/node_modules/**", "test/property/**/*.int.prop.test.ts"],
           environment: "node",
+          // A busy CI machine runs these beside workerd and the e2e stack; a wall-clock
+          // budget of 5 s per test measures the machine, not the code. Tests wait on
+          // states and events, and these limits only catch a real hang.
+          testTimeout: 30_000,
+          hookTimeout: 30_000,
         },
       },
       {
@@ -31,6 +36,11 @@ export default defineConfig({
           // passes the 1 MiB that workerd accepts on the pool's WebSocket and the runtime dies
           // with every file in it. Fetched one by one, each module stays under the cap.
           fsModuleCache: false,
+          // The first workerd file pays for loading the whole Worker graph module by module
+          // (over 5 s on a 2-core machine, quiet or not), so the default 5 s timeout failed it
+          // on every clean clone. Generous limits catch hangs without timing the machine.
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
           include: ["test/**/*.int.test.ts", "test/property/**/*.int.prop.test.ts"],
           benchmark: { include: ["bench/**/*.bench.ts"] },
         },
