@@ -20,9 +20,13 @@ if ((${#missing[@]})); then
   fi
 fi
 
+# The lock file is the single record of what gets installed; `npm ci` refuses a lock that no
+# longer matches package.json, and so does this check when node_modules is already current
+# (a dry run resolves the tree without touching node_modules, about a second).
 if [ ! -x node_modules/.bin/vitest ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "setup: installing npm dependencies" >&2
-  # `npm ci` refuses this lock file: vite lists an optional dependency that the registry
-  # does not serve, so the lock cannot record it. `npm install` skips it and keeps the lock.
-  npm install --no-audit --no-fund --loglevel=error
+  echo "setup: installing npm dependencies (npm ci)" >&2
+  npm ci --no-audit --no-fund --loglevel=error
+elif ! npm ci --dry-run --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null 2>&1; then
+  echo "setup: package-lock.json is out of sync with package.json; run \`npm install\` and commit the lock" >&2
+  exit 1
 fi
