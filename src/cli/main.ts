@@ -16,7 +16,7 @@ export interface MainIO {
   signal?: AbortSignal;
 }
 
-function buildCli(): Cli<CrabboxContext> {
+export function buildCli(): Cli<CrabboxContext> {
   const cli = new Cli<CrabboxContext>({
     binaryLabel: "Crabbox",
     binaryName: "crabbox",
@@ -98,6 +98,23 @@ function parseErrorText(message: string, argv: string[]): string {
   return `${text}\nRun \`crabbox ${argv[0] ?? ""} --help\` for its flags.`;
 }
 
+/**
+ * `crabbox admin leases | head -5`: once the reader is gone every write fails with EPIPE.
+ * That is the reader saying "enough", not a failure: the rest of the output is dropped and the
+ * command ends as it would have (docs/cli.md, "Exit codes"). Any other stdout error still surfaces.
+ */
+function quietOnClosedStdout(stdout: NodeJS.WritableStream): () => void {
+  const onError = (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE" || error.code === "ERR_STREAM_DESTROYED") return;
+    throw error;
+  };
+  stdout.on("error", onError);
+  // Errors of writes still buffered when `main` returns arrive later: keep swallowing EPIPE.
+  return () => {
+    setTimeout(() => stdout.off("error", onError), 1000).unref();
+  };
+}
+
 /** Entry point of the `crabbox` command line; returns the process exit code. */
 export async function main(argv: string[], io: MainIO = {}): Promise<number> {
   const stdout = io.stdout ?? process.stdout;
@@ -108,6 +125,7 @@ export async function main(argv: string[], io: MainIO = {}): Promise<number> {
     return 2;
   }
   const controller = new AbortController();
+  const removeStdoutGuard = quietOnClosedStdout(stdout);
   const removeSignals = io.signal ? () => {} : installSignals(controller);
   io.signal?.addEventListener(
     "abort",
@@ -179,6 +197,7 @@ export async function main(argv: string[], io: MainIO = {}): Promise<number> {
     return 1;
   } finally {
     removeSignals();
+    removeStdoutGuard();
     if (!io.stdout) exitSoon();
   }
 }

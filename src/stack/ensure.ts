@@ -4,7 +4,7 @@ import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { CrabboxError } from "../errors";
-import { stackPaths } from "./paths";
+import { coordinatorPort, stackPaths } from "./paths";
 import { coordinatorHealthy, processAlive, readStackInfo, type StackInfo } from "./stack-file";
 
 export interface EnsureOptions {
@@ -33,6 +33,8 @@ export async function runningStack(env: NodeJS.ProcessEnv = process.env): Promis
  */
 export async function ensureLocalStack(options: EnsureOptions = {}): Promise<{ url: string; token: string }> {
   const env = options.env ?? process.env;
+  // A malformed CRABBOX_PORT is this user's config error, said here rather than in the daemon's log.
+  coordinatorPort(env);
   const current = await runningStack(env);
   if (current) return { url: current.url, token: current.token };
 

@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { CrabboxError } from "../errors";
 import { crabboxStateDir } from "../local/state-dir";
 
 /** Files of the local stack inside the Crabbox state directory. */
@@ -26,7 +27,11 @@ export function coordinatorPort(env: NodeJS.ProcessEnv = process.env): number {
   if (!raw) return defaultCoordinatorPort;
   const port = Number(raw);
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new Error(`CRABBOX_PORT must be a port number (1-65535), got ${JSON.stringify(raw)}`);
+    throw new CrabboxError(
+      "config",
+      `CRABBOX_PORT must be a port number (1-65535), got ${JSON.stringify(raw)}; unset it or set e.g. CRABBOX_PORT=8787`,
+      { field: "CRABBOX_PORT" },
+    );
   }
   return port;
 }

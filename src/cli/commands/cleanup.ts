@@ -13,7 +13,7 @@ export class CleanupCommand extends CrabboxCommand {
     details:
       "Deletes only machines whose labels prove they are your own direct-mode crabbox machines past expiry. " +
       "With a coordinator configured, its alarm owns expiry and clean-up, so this command refuses unless --direct is given; " +
-      "use `crabbox admin leases` and `crabbox admin release` for brokered leases.",
+      "use `crabbox admin leases` and `crabbox admin release <id>` for brokered leases.",
   });
   provider = Option.String("--provider", { description: "hetzner, aws or azure" });
   dryRun = Option.Boolean("--dry-run", false, { description: "Only print what would be deleted" });

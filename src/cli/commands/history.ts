@@ -3,6 +3,7 @@ import { formatDuration } from "../config";
 import { kv, printJson } from "../output/print";
 import { CrabboxCommand, jsonOption } from "./base";
 import { Command, Option } from "./clipanion";
+import { nonNegativeInt } from "./events";
 
 export function runLine(run: RunRecord): string {
   return `${run.id} ${kv({
@@ -34,7 +35,7 @@ export class HistoryCommand extends CrabboxCommand {
       owner: this.owner,
       org: this.org,
       state: this.state,
-      limit: this.limit,
+      limit: nonNegativeInt(this.limit, "--limit", 1),
     });
     if (this.json) printJson(this.context.stdout, { runs });
     else if (runs.length === 0) this.err("no runs recorded");

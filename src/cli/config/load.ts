@@ -77,7 +77,7 @@ export function assertNoSecretsInRepoConfig(path: string, file: ConfigFile): voi
         throw new CrabboxError(
           "config",
           `${path} sets ${here.join(".")}: secrets never belong in a repo config. Remove it and run ` +
-            "`crabbox login` (or `crabbox config set-broker --token-stdin`), which stores it in your user config.",
+            "`crabbox login` (or `crabbox config set-broker --url <url> --token-stdin`), which stores it in your user config.",
           { path, field: here.join(".") },
         );
       }

@@ -19,6 +19,8 @@ const hints: Partial<Record<ErrorCode, string>> = {
     "release idle leases (`crabbox list`, `crabbox stop <id>`) or ask an admin to raise the cap",
 };
 
+const runNotFoundHint = "check the run ID with `crabbox history` (or `crabbox history --lease <id>`)";
+
 /** A non-2xx answer as a CrabboxError: the coordinator's own code when it sent one we know. */
 export function errorFromResponse(
   method: string,
@@ -40,7 +42,8 @@ export function errorFromResponse(
   } catch {
     // plain-text body: keep its head as the message
   }
-  const hint = hints[code];
+  // A run is looked up by its ID, which `crabbox history` lists; leases by ID or slug.
+  const hint = code === "not_found" && path.startsWith("/v1/runs") ? runNotFoundHint : hints[code];
   const text = `coordinator ${method} ${path}: ${message || `http ${status}`} (http ${status}${wireCode ? ` ${wireCode}` : ""})${hint ? `; ${hint}` : ""}`;
   return new CrabboxError(code, text, { status, ...(wireCode ? { wireCode } : {}) });
 }

@@ -96,12 +96,12 @@ export function checkDeletionGuard(input: DeletionGuardInput, options: DeletionG
     "sync_failed",
     `sync would delete ${input.deletions.length} of ${input.remoteFiles} files on the machine ` +
       `(e.g. ${sample.join(", ")}); nothing was changed. If that is intended (a branch switch, a big ` +
-      "cleanup), pass --allow-mass-delete (CRABBOX_ALLOW_MASS_DELETIONS=1)",
+      "cleanup), pass --allow-mass-deletions (CRABBOX_ALLOW_MASS_DELETIONS=1)",
     {
       deletions: input.deletions.length,
       remoteFiles: input.remoteFiles,
       sample,
-      hint: "pass --allow-mass-delete",
+      hint: "pass --allow-mass-deletions",
     },
   );
 }

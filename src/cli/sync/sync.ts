@@ -42,7 +42,7 @@ export interface SyncOptions {
   /** The directory on the machine that mirrors the repository root. */
   workRoot: string;
   os?: "linux" | "macos" | "windows";
-  /** Allows deleting many files on the machine (`--allow-mass-delete`). */
+  /** Allows deleting many files on the machine (`--allow-mass-deletions`). */
   allowMassDelete?: boolean;
   massDeleteThreshold?: number;
   onProgress?: (bytes: number, files: number, phase: SyncPhase) => void;

@@ -131,7 +131,7 @@ describe("syncToRemote against a real OpenSSH server", () => {
       expect.unreachable();
     } catch (error) {
       expect(isCrabboxError(error) && error.code).toBe("sync_failed");
-      expect((error as Error).message).toMatch(/would delete 15 of 20 files.*--allow-mass-delete/);
+      expect((error as Error).message).toMatch(/would delete 15 of 20 files.*--allow-mass-deletions /);
     }
     expect(existsSync(join(workRoot, "f0.txt"))).toBe(true);
     const result = await sync({ allowMassDelete: true });

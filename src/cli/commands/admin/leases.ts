@@ -1,6 +1,7 @@
 import { printJson } from "../../output/print";
 import { CrabboxCommand, jsonOption } from "../base";
 import { Command, Option } from "../clipanion";
+import { nonNegativeInt } from "../events";
 import { idleFor } from "../lease-view";
 
 export class AdminLeasesCommand extends CrabboxCommand {
@@ -21,7 +22,7 @@ export class AdminLeasesCommand extends CrabboxCommand {
       state: this.state,
       owner: this.owner,
       org: this.org,
-      limit: this.limit,
+      limit: nonNegativeInt(this.limit, "--limit", 1),
     });
     if (this.json) {
       printJson(this.context.stdout, { leases });

@@ -32,7 +32,7 @@ export class DevCommand extends Command<CrabboxContext> {
     const log = (line: string) => stderr.write(`crabbox dev: ${line}\n`);
     const stack = await runStack({ env, log }).catch((error: unknown) => {
       if (isCrabboxError(error)) throw error;
-      throw new Error(`cannot start the local stack: ${(error as Error).message}`);
+      throw new CrabboxError("internal", `cannot start the local stack: ${(error as Error).message}`);
     });
     const { info, userConfig } = stack;
     log(`coordinator listening on ${info.url} (provider local, state ${info.stateDir})`);
