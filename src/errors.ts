@@ -33,6 +33,8 @@ export const errorCodes = {
   cost_limit_exceeded: { http: 429, exit: 2 },
   rate_limited: { http: 429, exit: 1 },
   login_rate_limited: { http: 429, exit: 3 },
+  // the user stopped the command (Ctrl-C, SIGTERM, SIGHUP); 499: the client went away
+  interrupted: { http: 499, exit: 130 },
   // outside world
   timeout: { http: 504, exit: 5 },
   provider_error: { http: 502, exit: 1 },

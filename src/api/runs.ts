@@ -21,7 +21,7 @@ export const RunCreateRequest = z.object({
 });
 export type RunCreateRequest = z.infer<typeof RunCreateRequest>;
 
-export const RunState = z.enum(["running", "succeeded", "failed"]);
+export const RunState = z.enum(["running", "succeeded", "failed", "interrupted"]);
 export type RunState = z.infer<typeof RunState>;
 
 export const TestFailure = z.object({

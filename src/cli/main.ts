@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { CrabboxError, isCrabboxError } from "../errors";
+import { CrabboxError, errorCodes, isCrabboxError } from "../errors";
 import { commandClasses } from "./commands";
 import { Builtins, Cli, type CommandClass } from "./commands/clipanion";
 import type { CrabboxContext } from "./commands/context";
@@ -40,7 +40,15 @@ function rewriteHelp(argv: string[]): string[] {
 /** A signal repeated within this time is the same interruption delivered twice, not a second one. */
 const repeatedSignalMs = 500;
 
-function installSignals(controller: AbortController): () => void {
+/**
+ * What the command does when interrupted, said once when the signal comes: a command class
+ * may declare it (`static interruptNote`), e.g. `run` stops the remote command and releases.
+ */
+export interface Interruptible {
+  interruptNote?: string;
+}
+
+function installSignals(controller: AbortController, note: () => string): () => void {
   let count = 0;
   let firstAt = 0;
   const onSignal = (name: NodeJS.Signals) => {
@@ -50,10 +58,8 @@ function installSignals(controller: AbortController): () => void {
     count++;
     if (count === 1) {
       firstAt = Date.now();
-      process.stderr.write(
-        `\ncrabbox: ${name} received; stopping the remote command and releasing (again to force)\n`,
-      );
-      controller.abort(new CrabboxError("internal", `interrupted by ${name}`, { interrupted: true }));
+      process.stderr.write(`\ncrabbox: ${name} received; ${note()} (again to force)\n`);
+      controller.abort(new CrabboxError("interrupted", `interrupted by ${name}`));
     } else {
       process.stderr.write("crabbox: forced exit; a lease may stay until its idle timeout\n");
       process.exit(130);
@@ -126,11 +132,14 @@ export async function main(argv: string[], io: MainIO = {}): Promise<number> {
   }
   const controller = new AbortController();
   const removeStdoutGuard = quietOnClosedStdout(stdout);
-  const removeSignals = io.signal ? () => {} : installSignals(controller);
+  let interruptNote = "stopping";
+  const removeSignals = io.signal ? () => {} : installSignals(controller, () => interruptNote);
   io.signal?.addEventListener(
     "abort",
-    () => controller.abort(new CrabboxError("internal", "interrupted", { interrupted: true })),
-    { once: true },
+    () => controller.abort(new CrabboxError("interrupted", "interrupted")),
+    {
+      once: true,
+    },
   );
   const cwd = io.cwd ?? process.cwd();
   const context = {
@@ -154,6 +163,7 @@ export async function main(argv: string[], io: MainIO = {}): Promise<number> {
         return 2;
       }
     }
+    interruptNote = (command.constructor as Interruptible).interruptNote ?? interruptNote;
     if (command.help) {
       // Help is answered before anything runs: `crabbox run --help` never leases a machine.
       stdout.write(cli.usage(command, { detailed: true }));
@@ -175,16 +185,13 @@ export async function main(argv: string[], io: MainIO = {}): Promise<number> {
     const code = await command.validateAndExecute();
     return code ?? 0;
   } catch (error) {
-    if (controller.signal.aborted) {
-      // Whatever was in flight when Ctrl-C came (a wait, a request) reports as interrupted.
-      stderr.write(`crabbox: interrupted; ${(error as Error).message}\n`);
-      return 130;
+    if (controller.signal.aborted || (isCrabboxError(error) && error.code === "interrupted")) {
+      // Whatever was in flight when Ctrl-C came (a wait, a request) reports as interrupted, once.
+      const message = (error as Error)?.message ?? String(error);
+      stderr.write(`crabbox: ${/^interrupted\b/.test(message) ? message : `interrupted (${message})`}\n`);
+      return errorCodes.interrupted.exit;
     }
     if (isCrabboxError(error)) {
-      if (error.details?.interrupted) {
-        stderr.write(`crabbox: ${error.message}\n`);
-        return 130;
-      }
       stderr.write(`crabbox: ${error.message}\n`);
       return error.exitCode;
     }

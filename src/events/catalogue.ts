@@ -235,7 +235,8 @@ export const runFinishedSchema = z.object({
   /** Per-run seq of the `command.finished` record this finish adds to the run's events. */
   seq: z.number().int().positive(),
   exitCode: z.number().int(),
-  state: z.enum(["succeeded", "failed"]),
+  /** `interrupted`: the client was stopped (Ctrl-C, SIGTERM) and said so with `run.interrupted`. */
+  state: z.enum(["succeeded", "failed", "interrupted"]),
   syncMs: z.number().nonnegative().optional(),
   commandMs: z.number().nonnegative().optional(),
   durationMs: z.number().nonnegative(),

@@ -1,6 +1,6 @@
 /**
  * The run aggregate as a decider: started → (events, telemetry)* → finished. A run is
- * `running` until `RunFinished` (or a `run.failed` progress event) settles it; after
+ * `running` until `RunFinished` (or a `run.failed`/`run.interrupted` progress event) settles it; after
  * `RunFinished` it accepts nothing more (`run_ended`). Progress events carry their per-run
  * `seq` (1 is `run.started`), so the run-events projection needs no counter of its own.
  */
@@ -132,7 +132,8 @@ export function decideRun(command: RunCommand, state: RunState, now: number): Ru
       const data: RunFinishedData = {
         seq: state.eventCount + 1,
         exitCode,
-        state: exitCode === 0 ? "succeeded" : "failed",
+        // A run the client reported interrupted stays interrupted, whatever status it ends with.
+        state: state.state === "interrupted" ? "interrupted" : exitCode === 0 ? "succeeded" : "failed",
         durationMs: Math.max(0, now - state.startedAt),
         logBytes: Math.min(rawBytes, runLogCapBytes),
         logTruncated: (f.logTruncated ?? false) || rawBytes > runLogCapBytes,
@@ -186,9 +187,9 @@ export function evolveRun(state: RunState, event: EvolvableEvent<RunEvent>): Run
       if (d.windowsMode) next.windowsMode = d.windowsMode;
       if (d.class) next.class = d.class;
       if (d.serverType) next.serverType = d.serverType;
-      if (d.type === "run.failed") {
-        next.state = "failed";
-        next.phase = "failed";
+      if (d.type === "run.failed" || d.type === "run.interrupted") {
+        next.state = d.type === "run.failed" ? "failed" : "interrupted";
+        next.phase = next.state;
         next.endedAt = at;
       }
       return next;

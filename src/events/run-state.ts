@@ -1,7 +1,7 @@
 /** The run aggregate's state: the reference's run record (coordinator.md §4.2) as a fold of its events. */
 import type { TelemetrySample, TestResults } from "./catalogue";
 
-export type RunLifecycle = "running" | "succeeded" | "failed";
+export type RunLifecycle = "running" | "succeeded" | "failed" | "interrupted";
 
 export interface RunTelemetry {
   start?: TelemetrySample;

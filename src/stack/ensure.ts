@@ -4,6 +4,7 @@ import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { CrabboxError } from "../errors";
+import { stackLockHolder } from "./lock";
 import { coordinatorPort, stackPaths } from "./paths";
 import { coordinatorHealthy, processAlive, readStackInfo, type StackInfo } from "./stack-file";
 
@@ -60,8 +61,13 @@ export async function ensureLocalStack(options: EnsureOptions = {}): Promise<{ u
     if (info) return { url: info.url, token: info.token };
     if (exited !== undefined) {
       // Exit 2 means the port or the state directory was taken: usually another command that
-      // won the race to start the stack. Give that one a moment to answer, then use it.
-      const winner = exited === 2 ? await waitForStack(env, raceGraceMs) : await runningStack(env);
+      // won the race to start the stack. Wait for that one for as long as it holds the stack
+      // lock (it is starting; on a busy machine that takes a while), then use it.
+      if (exited === 2 && stackLockHolder(paths.lockFile) !== undefined) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        continue;
+      }
+      const winner = await runningStack(env);
       if (winner) return { url: winner.url, token: winner.token };
       throw new CrabboxError(
         exited === 2 ? "config" : "internal",
@@ -74,18 +80,6 @@ export async function ensureLocalStack(options: EnsureOptions = {}): Promise<{ u
     "timeout",
     `the local stack did not answer within ${Math.round((options.timeoutMs ?? 90_000) / 1000)} s (log: ${paths.logFile})`,
   );
-}
-
-/** How long a command that lost the race to start the stack waits for the winner. */
-const raceGraceMs = 20_000;
-
-async function waitForStack(env: NodeJS.ProcessEnv, timeoutMs: number): Promise<StackInfo | undefined> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const info = await runningStack(env);
-    if (info || Date.now() > deadline) return info;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
 }
 
 function readSize(file: string): number {

@@ -31,6 +31,12 @@ export function acquireStackLock(file: string): () => void {
   throw new CrabboxError("internal", `cannot take the stack lock ${file}`);
 }
 
+/** The live process holding the lock (a stack starting or running), if any. */
+export function stackLockHolder(file: string): number | undefined {
+  const owner = readOwner(file);
+  return owner !== undefined && processAlive(owner) ? owner : undefined;
+}
+
 function readOwner(file: string): number | undefined {
   try {
     const pid = Number(readFileSync(file, "utf8").trim());

@@ -175,7 +175,9 @@ describe("crabbox against the local stack", () => {
     const lease = JSON.parse((await cli("inspect", fresh, "--json")).stdout);
     expect(lease.state).toBe("released");
     const runs = JSON.parse((await cli("history", "--lease", fresh, "--json")).stdout).runs;
-    expect(runs[0].state).toBe("failed");
+    expect(runs[0].state).toBe("interrupted");
+    // Said once: not "interrupted; interrupted: …".
+    expect(r.stderr.match(/interrupted/g)?.length, r.stderr).toBe(1);
     // local machines run commands on this computer: the remote command is really gone
     expect(processesMatching("sleep 87")).toEqual([]);
   });
@@ -206,6 +208,8 @@ describe("crabbox against the local stack", () => {
       const [code] = await once(child, "exit");
       expect(code, stderr).toBe(130);
       expect(stderr).not.toMatch(/forced exit/);
+      expect(stderr).toMatch(/received; stopping the remote command and releasing the lease/);
+      expect(stderr).toMatch(/^crabbox: interrupted: the remote command was stopped/m);
       const released = /released (cbx_[a-f0-9]{12})/.exec(stderr)?.[1];
       expect(released, stderr).toBeDefined();
       expect(JSON.parse((await cli("inspect", released!, "--json")).stdout).state).toBe("released");

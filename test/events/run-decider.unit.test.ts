@@ -71,6 +71,21 @@ describe("when the run is running", () => {
         .events(),
     ).toHaveLength(1);
   });
+  it("records a run the client reports interrupted as interrupted, through its finish with exit 130", () => {
+    const interrupted = [
+      ...started,
+      ...at<RunEvent>(t0 + 5, { type: "RunEventAppended", data: { seq: 2, type: "run.interrupted" } }),
+    ];
+    expect(given(interrupted).state).toMatchObject({
+      state: "interrupted",
+      phase: "interrupted",
+      endedAt: t0 + 5,
+    });
+    const [finished] = given(interrupted)
+      .when({ type: "FinishRun", finish: { exitCode: 130 } }, t0 + 6)
+      .events();
+    expect(finished).toMatchObject({ type: "RunFinished", data: { state: "interrupted", exitCode: 130 } });
+  });
   it("keeps the latest 60 telemetry samples and the first as start", () => {
     const history = [...started];
     for (let i = 0; i < 61; i++)

@@ -6,6 +6,7 @@ import { LeaseCreateCommand } from "./lease-create";
 
 export class RunCommand extends LeaseCreateCommand {
   static override paths = [["run"]];
+  static interruptNote = "stopping the remote command and releasing the lease";
   static override usage = Command.Usage({
     description: "Lease a machine, sync this checkout, run a command there with live output, release",
     details:

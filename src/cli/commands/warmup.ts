@@ -9,6 +9,7 @@ import { LeaseCreateCommand } from "./lease-create";
 
 export class WarmupCommand extends LeaseCreateCommand {
   static override paths = [["warmup"]];
+  static interruptNote = "releasing the lease";
   static override usage = Command.Usage({
     description: "Lease a machine and wait until it is ready; reuse it with `crabbox run --id <slug>`",
     examples: [

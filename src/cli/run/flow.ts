@@ -198,11 +198,11 @@ export async function runFlow(io: RunIO, options: RunOptions): Promise<number> {
     }
   } catch (error) {
     interrupted = signal.aborted;
-    recorder.event({
-      type: "run.failed",
-      phase: "failed",
-      message: interrupted ? "interrupted (Ctrl-C)" : (error as Error).message,
-    });
+    recorder.event(
+      interrupted
+        ? { type: "run.interrupted", phase: "interrupted", message: "interrupted before the command ended" }
+        : { type: "run.failed", phase: "failed", message: (error as Error).message },
+    );
     progress.done();
     await target.finish(options.keep);
     await recorder.finish({
@@ -214,9 +214,9 @@ export async function runFlow(io: RunIO, options: RunOptions): Promise<number> {
   }
   if (interrupted) {
     recorder.event({
-      type: "run.failed",
-      phase: "failed",
-      message: "interrupted (Ctrl-C): remote command stopped",
+      type: "run.interrupted",
+      phase: "interrupted",
+      message: "interrupted: the remote command was stopped",
     });
   }
   progress.done();
@@ -250,8 +250,7 @@ export async function runFlow(io: RunIO, options: RunOptions): Promise<number> {
       `kept lease ${connection.leaseID}: reuse it with \`crabbox run --id ${connection.slug} -- …\`, release it with \`crabbox stop ${connection.slug}\`\n`,
     );
   }
-  if (interrupted)
-    throw new CrabboxError("internal", "interrupted: the remote command was stopped", { interrupted: true });
+  if (interrupted) throw new CrabboxError("interrupted", "interrupted: the remote command was stopped");
   if (exitCode !== 0) io.stderr.write(`crabbox: remote command exited ${exitCode}\n`);
   return exitCode;
 }

@@ -6,6 +6,7 @@ import type { CrabboxContext } from "../context";
 /** `crabbox dev` (and `npm start`): the coordinator in workerd plus local machines, in the foreground. */
 export class DevCommand extends Command<CrabboxContext> {
   static override paths = [["dev"]];
+  static interruptNote = "stopping the local stack";
   static override usage = Command.Usage({
     description: "Run a local coordinator with local machines (no cloud account needed)",
     details: `
