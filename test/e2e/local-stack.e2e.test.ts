@@ -229,7 +229,28 @@ describe("crabbox against the local stack", () => {
     expect(status.stdout).toMatch(/ready=true/);
     const ssh = await cli("ssh", slug, "--print");
     expect(ssh.code, ssh.stderr).toBe(0);
-    expect(ssh.stdout).toMatch(/^'ssh' '-i' '.*id_ed25519' .*'-p' '\d+'/);
+    expect(ssh.stdout).toMatch(/^ssh -i .*id_ed25519 .*-p \d+/);
+    // The printed line works as printed with OpenSSH: the host key pinned under the lease ID
+    // is found (HostKeyAlias), strictly, without a prompt; words after `--` are the command.
+    const printed = await cli("ssh", "--print", slug, "--", "echo", "hi there", "$HOME");
+    expect(printed.code, printed.stderr).toBe(0);
+    // Asynchronously: the local machines' SSH servers run in this process.
+    const openssh = await new Promise<{ status: number | null; stdout: string; stderr: string }>(
+      (resolve) => {
+        const child = spawn("sh", ["-c", printed.stdout.trim().replace(/^ssh /, "ssh -o BatchMode=yes ")]);
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (c: Buffer) => (stdout += c));
+        child.stderr.on("data", (c: Buffer) => (stderr += c));
+        child.on("close", (status) => resolve({ status, stdout, stderr }));
+      },
+    );
+    expect(openssh.stderr).not.toMatch(/Host key verification failed/);
+    expect(openssh.status, openssh.stderr).toBe(0);
+    expect(openssh.stdout).toBe("hi there $HOME\n");
+    const direct = await cli("ssh", slug, "--", "sh", "-c", "echo out; echo err >&2; exit 4");
+    expect(direct).toMatchObject({ code: 4, stdout: "out\n" });
+    expect(direct.stderr).toContain("err\n");
   });
 
   it("opens an interactive shell with ssh and exits with its status", async () => {
