@@ -52,10 +52,14 @@ export async function coordinatorFor(
     env: env as NodeJS.ProcessEnv,
     onStart: (log) => progress.info(`starting the local stack (log: ${log})`),
   });
+  // One invocation, one identity: after `crabbox login` against the local stack the user's
+  // token is the configured one, and `list`/`stop`/`logs` use it too. The stack's shared token
+  // is only the zero-config default (docs/local-machines.md).
+  const token = hasCoordinator(config) && config.broker.token ? config.broker.token : stack.token;
   return CoordinatorClient.fromConfig(
     {
       ...config,
-      broker: { ...config.broker, url: stack.url, token: stack.token },
+      broker: { ...config.broker, url: stack.url, token },
       provider: "local",
       providerExplicit: true,
     },

@@ -1,7 +1,8 @@
+import { join } from "node:path";
 import { Writable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
 import { main } from "../../../src/cli/main";
-import { closeCoordinators, coordinator, json, leaseJson, runCli, sandbox } from "../support";
+import { closeCoordinators, coordinator, json, leaseJson, runCli, sandbox, write } from "../support";
 
 /** Defects a new user met (issue 13, "The CLI, tried as a new user would"), through the real `main`. */
 
@@ -37,6 +38,33 @@ describe("the CLI tried as a new user would", () => {
     expect(r.stderr).not.toMatch(/unexpected error|\n\s+at /);
     expect(r.stderr).toContain('CRABBOX_PORT must be a port number (1-65535), got "eighty"');
     expect(r.code).toBe(2);
+  });
+
+  it("after `crabbox login` against the local stack, warmup uses the logged-in identity, as list does", async () => {
+    const s = sandbox();
+    const c = await coordinator((req, _body, res) => {
+      if (req.url === "/v1/health") return json(res, 200, { ok: true });
+      json(res, 403, { error: "forbidden", message: "stop here" });
+    });
+    const port = new URL(c.url).port;
+    // The local stack as it publishes itself (its shared token), and the user's login token.
+    const stateDir = join(s.root, "state");
+    write(
+      join(stateDir, "stack.json"),
+      JSON.stringify({ pid: process.pid, url: c.url, port: Number(port), token: "stack-shared-token" }),
+    );
+    write(join(s.configDir, "config.yaml"), `broker:\n  url: ${c.url}\n  token: user-login-token\n`);
+    const env = { ...s.env, CRABBOX_STATE_DIR: stateDir, CRABBOX_PORT: port };
+    await runCli(["warmup"], { ...s, env });
+    await runCli(["list"], { ...s, env });
+    const authorized = c.requests
+      .filter((r) => r.url !== "/v1/health")
+      .map((r) => `${r.method} ${r.url} ${r.auth}`);
+    expect(authorized.some((r) => r.startsWith("POST /v1/leases "))).toBe(true);
+    expect(
+      authorized.every((r) => r.endsWith("Bearer user-login-token")),
+      authorized.join("\n"),
+    ).toBe(true);
   });
 
   it("ends quietly when stdout is closed under it (`admin leases | head -5`)", async () => {
