@@ -42,6 +42,7 @@ import { type LoginCommand, type LoginResult, PendingLogins } from "./fleet/logi
 import { OrphanReport } from "./fleet/orphan-report";
 import { OrphanSweep } from "./fleet/orphan-sweep";
 import { Provisioner } from "./fleet/provisioning";
+import { RestartRecovery } from "./fleet/restart-recovery";
 import { asRpc, type Caller, type RpcResult } from "./fleet/rpc";
 import { RunService } from "./fleet/run-service";
 import { usageReport } from "./fleet/usage-report";
@@ -74,6 +75,7 @@ export class FleetDurableObject extends DurableObject<Env> {
     this.deps = fleetDeps(ctx.storage, this.store, env as unknown as Record<string, unknown>);
     this.cleanup = new MachineCleanup(this.deps);
     this.provisioner = new Provisioner(this.deps, this.cleanup);
+    const recovery = new RestartRecovery(this.deps, this.provisioner);
     this.scheduler = new AlarmScheduler(
       this.deps,
       this.provisioner,
@@ -81,7 +83,15 @@ export class FleetDurableObject extends DurableObject<Env> {
       new OrphanSweep(this.deps, (lease, requestId) =>
         this.provisioner.checkForLateMachine(lease, requestId),
       ),
+      recovery,
     );
+    // Creates that were in flight in a previous incarnation have no one to finish them: the
+    // first alarm after start reconciles them (fleet/restart-recovery.ts). Arming it here means
+    // the first request after a restart is enough to set recovery going.
+    void ctx.blockConcurrencyWhile(async () => {
+      recovery.snapshot();
+      if (recovery.nextDue() !== undefined) await this.scheduler.schedule();
+    });
     this.leases = new LeaseService(this.deps, this.provisioner, this.cleanup, this.scheduler);
     this.runs = new RunService(this.deps);
     this.admin = new AdminService(this.deps);

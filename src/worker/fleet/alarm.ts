@@ -6,6 +6,7 @@ import { type FleetDeps, systemMeta } from "./deps";
 import { dueDeletes, endedWithUnknownMachine, nextDue, nextUnknownMachineCheck } from "./lease-queries";
 import type { OrphanSweep } from "./orphan-sweep";
 import type { Provisioner } from "./provisioning";
+import type { RestartRecovery } from "./restart-recovery";
 
 /** Work items handled per alarm run; the alarm re-arms at once when more is due. */
 const batch = 50;
@@ -31,6 +32,7 @@ export class AlarmScheduler {
     private readonly provisioner: Provisioner,
     private readonly cleanup: MachineCleanup,
     private readonly orphans?: OrphanSweep,
+    private readonly recovery?: RestartRecovery,
   ) {}
 
   /** The earliest due time, in Fleet-clock ms, or undefined when nothing is pending. */
@@ -47,6 +49,7 @@ export class AlarmScheduler {
         : Math.max(pendingCheck, this.deps.storage.kv.get<number>(lateMachineRetryKey) ?? 0);
     const sweep = this.orphans?.nextDue();
     const times = [
+      this.recovery?.nextDue(),
       due.expiry,
       due.provisioningDeadline,
       due.deleteRetry,
@@ -87,6 +90,7 @@ export class AlarmScheduler {
   /** The alarm handler. */
   async run(requestId = `alarm-${Date.now()}`): Promise<void> {
     this.armedAt = undefined;
+    await this.recovery?.run(requestId);
     const now = this.deps.now();
     const deletes = new Set<string>();
     for (const lease of leasesDueForExpiry(this.deps.sql, now, batch)) {

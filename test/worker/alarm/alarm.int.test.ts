@@ -97,6 +97,33 @@ describe("the alarm", () => {
     expect(fakes.local.count("findByLease", leaseID)).toBe(1);
   });
 
+  it("reconciles the creates a restart cut off on the first alarm after start, long before their deadline", async () => {
+    // A provisioning deadline an hour away: only the restart can explain a prompt reconcile.
+    const adoptedOne = await abandonedCreate({ CRABBOX_RECONCILE_GRACE_MS: "3600000" });
+    fakes = adoptedOne.fakes;
+    const failedOne = await abandonedCreate({ CRABBOX_RECONCILE_GRACE_MS: "3600000" });
+    fakes = failedOne.fakes;
+    const machine = fakes.local.plant(adoptedOne.leaseID, { host: "10.0.0.8" });
+    await evictDurableObject(fleetStub());
+    // The first request after the restart arms the alarm; nothing else is needed.
+    expect((await api(adoptedOne.who, "GET", `/v1/leases/${adoptedOne.leaseID}`)).body.lease.state).toBe(
+      "provisioning",
+    );
+    const armed = await runInDurableObject(fleetStub(), (_instance, state) => state.storage.getAlarm());
+    expect(armed).not.toBeNull();
+    expect(armed as number).toBeLessThan(Date.now() + 30_000);
+    await later(1_000);
+    expect((await api(adoptedOne.who, "GET", `/v1/leases/${adoptedOne.leaseID}`)).body.lease).toMatchObject({
+      state: "active",
+      cloudID: machine.cloudID,
+      machineState: "present",
+    });
+    expect((await api(failedOne.who, "GET", `/v1/leases/${failedOne.leaseID}`)).body.lease).toMatchObject({
+      state: "failed",
+      machineState: "none",
+    });
+  });
+
   it("fails a lease stuck in provisioning when the provider has no machine for it", async () => {
     const { who, leaseID } = await abandoned();
     await evictDurableObject(fleetStub());
