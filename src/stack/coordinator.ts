@@ -5,8 +5,12 @@ export interface CoordinatorOptions {
   port: number;
   /** Persist root for the Durable Object's SQLite (survives restarts). */
   persistDir: string;
-  /** Variables and secrets handed to the Worker as bindings. */
+  /** Plain variables handed to the Worker as bindings (wrangler prints them). */
   vars: Record<string, string>;
+  /** Tokens and secrets, bound as `secret_text`: wrangler shows them as "(hidden)" in its logs. */
+  secrets?: Record<string, string>;
+  /** Where wrangler writes its debug logs: a directory of ours (0700), not `~/.config/.wrangler`. */
+  logDir?: string;
   logLevel?: "none" | "error" | "warn" | "info" | "log" | "debug";
   /** Give up (and clean up) when workerd has not started by then; default 60 s. */
   startTimeoutMs?: number;
@@ -28,12 +32,17 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Run
   // Miniflare would otherwise fetch the `Request.cf` fixture from the internet on every start.
   process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= "false";
   process.env.WRANGLER_SEND_METRICS ??= "false";
+  // Read once, when wrangler is loaded: its debug log lives in the stack's state directory.
+  if (options.logDir) process.env.WRANGLER_LOG_PATH ??= options.logDir;
   // Wrangler (with miniflare) takes about half a second to load: only the commands that start
   // the local stack pay for it, not every `crabbox` invocation that imports this module.
   const { unstable_startWorker } = await import("wrangler");
-  const bindings = Object.fromEntries(
-    Object.entries(options.vars).map(([name, value]) => [name, { type: "plain_text", value }]),
-  );
+  // Wrangler prints every plain_text binding (truncated, not redacted) in its bindings table,
+  // on the terminal and in its debug log file: secrets go as secret_text, which it hides.
+  const bindings = Object.fromEntries([
+    ...Object.entries(options.vars).map(([name, value]) => [name, { type: "plain_text", value }]),
+    ...Object.entries(options.secrets ?? {}).map(([name, value]) => [name, { type: "secret_text", value }]),
+  ]);
   const starting = unstable_startWorker({
     config: wranglerConfig,
     bindings,

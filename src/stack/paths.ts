@@ -14,6 +14,8 @@ export function stackPaths(env: NodeJS.ProcessEnv = process.env) {
     /** Generated tokens and secrets, reused on the next start (0600). */
     secretsFile: join(stateDir, "stack-secrets.json"),
     logFile: join(stateDir, "logs", "stack.log"),
+    /** Wrangler's own debug logs (instead of `~/.config/.wrangler/logs`, which is 0644). */
+    wranglerLogDir: join(stateDir, "logs", "wrangler"),
     /** Held by the stack that is starting or running (see lock.ts). */
     lockFile: join(stateDir, "stack.lock"),
   };

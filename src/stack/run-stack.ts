@@ -36,6 +36,7 @@ export async function runStack(options: RunStackOptions = {}): Promise<RunningSt
   const paths = stackPaths(env);
   const port = coordinatorPort(env);
   await mkdir(paths.stateDir, { recursive: true, mode: 0o700 });
+  await mkdir(paths.wranglerLogDir, { recursive: true, mode: 0o700 });
 
   const existing = await readStackInfo(paths.stackFile);
   if (existing && existing.pid !== process.pid && processAlive(existing.pid)) {
@@ -71,14 +72,18 @@ export async function runStack(options: RunStackOptions = {}): Promise<RunningSt
       port,
       persistDir: paths.coordinatorDir,
       logLevel: (env.CRABBOX_STACK_LOG_LEVEL as "warn" | undefined) ?? "warn",
+      logDir: paths.wranglerLogDir,
       vars: {
+        CRABBOX_DEFAULT_PROVIDER: "local",
+        CRABBOX_LOCAL_HOST_URL: hostUrl,
+        ...passThrough(env, passThroughVars),
+      },
+      secrets: {
         CRABBOX_ADMIN_TOKEN: secrets.adminToken,
         CRABBOX_SHARED_TOKEN: secrets.sharedToken,
         CRABBOX_SESSION_SECRET: secrets.sessionSecret,
-        CRABBOX_DEFAULT_PROVIDER: "local",
-        CRABBOX_LOCAL_HOST_URL: hostUrl,
         CRABBOX_LOCAL_HOST_TOKEN: secrets.hostToken,
-        ...passThrough(env),
+        ...passThrough(env, passThroughSecrets),
       },
     });
     const info: StackInfo = {
@@ -130,7 +135,6 @@ const passThroughVars = [
   "CRABBOX_MAX_MONTHLY_USD",
   // GitHub login for the CLI and the portal (a developer's own OAuth app, or a test's fake).
   "CRABBOX_GITHUB_CLIENT_ID",
-  "CRABBOX_GITHUB_CLIENT_SECRET",
   "CRABBOX_GITHUB_ORG",
   "CRABBOX_GITHUB_TEAM",
   "CRABBOX_GITHUB_WEB_URL",
@@ -138,8 +142,9 @@ const passThroughVars = [
   "CRABBOX_GITHUB_ADMIN_LOGINS",
 ];
 
-function passThrough(env: NodeJS.ProcessEnv): Record<string, string> {
-  return Object.fromEntries(
-    passThroughVars.flatMap((name) => (env[name] ? [[name, env[name] as string]] : [])),
-  );
+/** The same, for values that are secrets (bound hidden). */
+const passThroughSecrets = ["CRABBOX_GITHUB_CLIENT_SECRET"];
+
+function passThrough(env: NodeJS.ProcessEnv, names: readonly string[]): Record<string, string> {
+  return Object.fromEntries(names.flatMap((name) => (env[name] ? [[name, env[name] as string]] : [])));
 }

@@ -39,7 +39,7 @@ export class RestartRecovery {
     for (const [leaseID, dueAt] of [...this.pending]) {
       if (dueAt > now) continue;
       const lease = getLease(this.deps.sql, leaseID);
-      if (!lease || lease.state !== "provisioning") {
+      if (lease?.state !== "provisioning") {
         this.pending.delete(leaseID);
         continue;
       }

@@ -24,10 +24,12 @@ beforeAll(async () => {
   coordinator = await startCoordinator({
     port: await freePort(),
     persistDir,
-    vars: {
+    secrets: {
       CRABBOX_SESSION_SECRET: "e2e-session-secret-0123456789",
-      CRABBOX_GITHUB_CLIENT_ID: github.clientId,
       CRABBOX_GITHUB_CLIENT_SECRET: github.clientSecret,
+    },
+    vars: {
+      CRABBOX_GITHUB_CLIENT_ID: github.clientId,
       CRABBOX_GITHUB_ORG: "crabclub",
       CRABBOX_GITHUB_WEB_URL: fake.url,
       CRABBOX_GITHUB_API_URL: fake.url,
