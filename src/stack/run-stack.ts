@@ -64,7 +64,11 @@ export async function runStack(options: RunStackOptions = {}): Promise<RunningSt
     log: (line) => log(`host: ${line}`),
   });
   await host.start();
-  const hostHttp = new HostHttpServer(host, secrets.hostToken);
+  const hostHttp = new HostHttpServer(
+    host,
+    secrets.hostToken,
+    Number(env.CRABBOX_LOCAL_CREATE_ANSWER_MS ?? 0) || 0,
+  );
   let coordinator: RunningCoordinator | undefined;
   try {
     const hostUrl = await hostHttp.listen(0);

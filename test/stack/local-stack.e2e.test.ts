@@ -137,23 +137,32 @@ describe("the local stack, end to end through the coordinator's HTTP API", () =>
     expect(events.indexOf("Released")).toBeLessThan(events.indexOf("MachineDeleted"));
   });
 
-  it("keeps a lease across a coordinator crash, and expiry still deletes its machine after the restart", async () => {
-    const key = generateEd25519KeyPair();
-    const leaseID = newLeaseId();
-    const lease = await createLease(leaseID, key.public, { ttlSeconds: 900, idleTimeoutSeconds: 20 });
-    const port = Number(lease.sshPort);
-
+  /** SIGKILLs the whole stack (coordinator's workerd, machine host, daemon) and starts it again. */
+  const crashAndRestart = async (env: NodeJS.ProcessEnv) => {
     const before = await stackInfo();
     process.kill(-before.pid, "SIGKILL");
-    await until("the crashed stack to be gone", 10_000, async () =>
+    await until("the crashed stack to be gone", 30_000, async () =>
       fetch(`${url}/v1/health`).then(
         () => undefined,
         () => true,
       ),
     );
-
-    ({ url, token } = await ensureLocalStack({ env: ctx.env }));
+    ({ url, token } = await ensureLocalStack({ env }));
     expect((await stackInfo()).pid).not.toBe(before.pid);
+  };
+
+  const leaseState = async (leaseID: string) =>
+    ((await api("GET", `/v1/leases/${leaseID}`)).body?.lease ?? {}) as Lease;
+
+  it("keeps a lease across a coordinator crash, and expiry still deletes its machine after the restart", async () => {
+    const key = generateEd25519KeyPair();
+    const leaseID = newLeaseId();
+    // An idle timeout far longer than a restart takes on a busy machine: the lease must still
+    // be active after it, whatever the load (a 20 s one expired before the restart was done).
+    const lease = await createLease(leaseID, key.public, { ttlSeconds: 900, idleTimeoutSeconds: 600 });
+    const port = Number(lease.sshPort);
+
+    await crashAndRestart(ctx.env);
     const { status, body } = await api("GET", `/v1/leases/${leaseID}`);
     expect(status).toBe(200);
     expect(body.lease).toMatchObject({ id: leaseID, state: "active", sshPort: lease.sshPort });
@@ -161,10 +170,13 @@ describe("the local stack, end to end through the coordinator's HTTP API", () =>
     expect(machine?.sshPort).toBe(port);
     expect((await execOnce(port, key.private, "echo still-here")).stdout).toBe("still-here\n");
 
-    await until("expiry to end the lease", 60_000, async () => {
-      const { body: current } = await api("GET", `/v1/leases/${leaseID}`);
-      return current?.lease?.state === "expired" ? true : undefined;
-    });
+    // Now let it go idle: a heartbeat sets a short idle timeout, and the alarm after the
+    // restart expires the lease and deletes its machine.
+    const shortened = await api("POST", `/v1/leases/${leaseID}/heartbeat`, { idleTimeoutSeconds: 2 });
+    expect(shortened.status, JSON.stringify(shortened.body)).toBe(200);
+    await until("expiry to end the lease", 60_000, async () =>
+      (await leaseState(leaseID)).state === "expired" ? true : undefined,
+    );
     await until("expiry to delete the machine", 30_000, async () =>
       (await hostMachines(leaseID)).length === 0 ? true : undefined,
     );
@@ -172,5 +184,60 @@ describe("the local stack, end to end through the coordinator's HTTP API", () =>
     expect((log.events as Array<{ type: string }>).map((e) => e.type)).toEqual(
       expect.arrayContaining(["Expired", "MachineDeleted"]),
     );
+  });
+
+  it("after a SIGKILL during a burst of creates, every lease is active with its machine or ended without one within 30 s of the restart", async () => {
+    // The host answers creates only 10 minutes after the machine exists: the burst's leases
+    // are `provisioning` with a machine on the host when the stack is killed.
+    await crashAndRestart({
+      ...ctx.env,
+      CRABBOX_LOCAL_CREATE_ANSWER_MS: "600000",
+      CRABBOX_PROVISION_WAIT_MS: "0",
+    });
+    const key = generateEd25519KeyPair();
+    const burst = [newLeaseId(), newLeaseId(), newLeaseId()];
+    const created = await Promise.all(
+      burst.map((leaseID) =>
+        api("POST", "/v1/leases", {
+          leaseID,
+          provider: "local",
+          sshPublicKey: key.public,
+          ttlSeconds: 900,
+          idleTimeoutSeconds: 600,
+        }),
+      ),
+    );
+    expect(created.map((c) => c.status)).toEqual([202, 202, 202]);
+    await until("the host to make every machine of the burst", 60_000, async () =>
+      (await Promise.all(burst.map(hostMachines))).every((m) => m.length === 1) ? true : undefined,
+    );
+    for (const leaseID of burst) expect((await leaseState(leaseID)).state).toBe("provisioning");
+
+    await crashAndRestart(ctx.env);
+    const restartedAt = Date.now();
+    const settled = await until("every lease of the burst to settle", 30_000, async () => {
+      const leases = await Promise.all(burst.map(leaseState));
+      return leases.every((l) => l.state !== "provisioning") ? leases : undefined;
+    });
+    expect(Date.now() - restartedAt).toBeLessThan(30_000);
+    for (const lease of settled) {
+      const machines = await hostMachines(lease.id);
+      if (lease.state === "active")
+        expect(
+          machines.map((m) => m.id),
+          lease.id,
+        ).toEqual([lease.cloudID]);
+      else expect(machines, `${lease.id} ${lease.state}`).toEqual([]);
+    }
+    // The machines existed: the restart adopted them rather than failing their leases.
+    expect(settled.map((l) => l.state)).toEqual(["active", "active", "active"]);
+    for (const leaseID of burst) {
+      const { body } = await api("GET", `/v1/leases/${leaseID}/events`);
+      expect((body.events as Array<{ type: string }>).map((e) => e.type)).toEqual([
+        "LeaseRequested",
+        "MachineAdopted",
+      ]);
+      expect((await api("POST", `/v1/leases/${leaseID}/release`, {})).status).toBe(200);
+    }
   });
 });

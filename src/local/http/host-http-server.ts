@@ -16,9 +16,15 @@ const maxBodyBytes = 64 * 1024;
 export class HostHttpServer {
   private readonly server: Server;
 
+  /**
+   * `answerCreatesAfterMs`: answer a create only this long after the machine exists, like a
+   * cloud whose create call returns once the server is up (a window in which the machine
+   * exists and its lease is still provisioning; `CRABBOX_LOCAL_CREATE_ANSWER_MS`).
+   */
   constructor(
     private readonly host: MachineHost,
     private readonly token: string,
+    private readonly answerCreatesAfterMs = 0,
   ) {
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((error) => respondError(res, error));
@@ -54,6 +60,7 @@ export class HostHttpServer {
       }
       if (method === "POST") {
         const { machine, created } = await this.host.create((await readJson(req)) as never);
+        if (this.answerCreatesAfterMs > 0) await new Promise((r) => setTimeout(r, this.answerCreatesAfterMs));
         return respond(res, created ? 201 : 200, { machine });
       }
       throw new CrabboxError("not_found", `no route ${method} ${url.pathname}`);
