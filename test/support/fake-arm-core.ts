@@ -118,6 +118,8 @@ export class FakeArm {
   readonly requests: ArmRequest[] = [];
   tokenRequests = 0;
   baseUrl = "https://127.0.0.1";
+  /** The address a public IP gets once created (direct-mode tests hand out a local machine). */
+  addressFor: (name: string) => string = () => `192.0.2.${this.nextAddress++}`;
   private readonly resources = new Map<string, StoredResource>();
   private readonly operations = new Map<string, Operation>();
   private readonly rules: FaultRule[] = [];
@@ -504,7 +506,7 @@ export class FakeArm {
   private afterCreate(resource: StoredResource): void {
     const props = resource.body.properties as Record<string, ArmDocument>;
     if (resource.type === "publicIPAddress" && !props.ipAddress) {
-      props.ipAddress = `192.0.2.${this.nextAddress++}`;
+      props.ipAddress = this.addressFor(resource.name);
     }
     if (resource.type === "virtualMachine") {
       for (const nicRef of props.networkProfile?.networkInterfaces ?? []) {
