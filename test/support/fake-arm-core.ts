@@ -325,6 +325,10 @@ export class FakeArm {
         .map(([, r]) => r.body);
       return { status: 200, body: { value } };
     }
+    if (method !== "GET") {
+      const busy = this.busyWith(lower);
+      if (busy) return busy;
+    }
     switch (method) {
       case "GET": {
         const resource = this.visible(lower);
@@ -350,6 +354,28 @@ export class FakeArm {
       default:
         return armError(405, "MethodNotAllowed", method);
     }
+  }
+
+  /**
+   * A write to a resource while an operation on it, its parent or a child is still running is
+   * refused: "AnotherOperationInProgress: Wait for concurrent operation to complete"
+   * (learn.microsoft.com/azure/azure-resource-manager/troubleshooting/common-deployment-errors);
+   * the network RP words it "Another operation on this or dependent resource is in progress".
+   */
+  private busyWith(key: string): FakeResponse | undefined {
+    for (const op of this.operations.values()) {
+      const other = op.resourceKey;
+      if (op.status !== "InProgress" || !other) continue;
+      if (other === key || key.startsWith(`${other}/`) || other.startsWith(`${key}/`)) {
+        return armError(
+          409,
+          "AnotherOperationInProgress",
+          `Another operation on this or dependent resource is in progress. To retrieve status of the ` +
+            `operation use uri: ${this.baseUrl}/subscriptions/${this.subscriptionId}/providers/Fake.Operations/operations/${op.id}`,
+        );
+      }
+    }
+    return undefined;
   }
 
   private classify(
@@ -399,7 +425,7 @@ export class FakeArm {
   ): FakeResponse | undefined {
     const properties = { ...((body.properties as Record<string, unknown>) ?? {}) };
     const existing = this.resources.get(key);
-    const invalid = this.validateReferences(type, key, properties);
+    const invalid = this.validateReferences(type, key, properties, body.location as string | undefined);
     if (invalid) return invalid;
     const stored: StoredResource = {
       id: path,
@@ -467,22 +493,59 @@ export class FakeArm {
     }
   }
 
+  /**
+   * References must exist and be in the referring resource's region: "The virtual network
+   * must exist in the same location and subscription as the network interface", and a VM's
+   * NICs, a NIC's public IP and NSG likewise (learn.microsoft.com/azure/virtual-network/
+   * virtual-network-network-interface, "Create a network interface"; ARM answers
+   * InvalidResourceReference, learn.microsoft.com/azure/azure-resource-manager/
+   * troubleshooting/common-deployment-errors).
+   */
   private validateReferences(
     type: ArmResourceType,
     key: string,
     properties: Record<string, unknown>,
+    location: string | undefined,
   ): FakeResponse | undefined {
+    const elsewhere = (referenced: StoredResource, what: string) => {
+      const where =
+        referenced.type === "subnet"
+          ? this.resources.get(referenced.id.toLowerCase().split("/subnets/")[0]!)
+          : referenced;
+      const theirs = where?.body.location as string | undefined;
+      return theirs && location && theirs.toLowerCase() !== location.toLowerCase()
+        ? armError(
+            400,
+            "InvalidResourceReference",
+            `Resource ${referenced.id} referenced by resource ${key} was not found. Please make sure that the ` +
+              `referenced resource exists, and that both resources are in the same region (${what} is in ${theirs}).`,
+          )
+        : undefined;
+    };
     if (type === "networkInterface") {
       for (const config of (properties.ipConfigurations as Array<ArmDocument>) ?? []) {
-        if (!this.reference(config?.properties?.subnet?.id)) {
+        const subnet = this.reference(config?.properties?.subnet?.id);
+        if (!subnet) {
           return armError(400, "InvalidResourceReference", "subnet referenced by the NIC was not found");
         }
-        if (config?.properties?.publicIPAddress && !this.reference(config.properties.publicIPAddress.id)) {
-          return armError(400, "InvalidResourceReference", "public IP referenced by the NIC was not found");
+        const subnetElsewhere = elsewhere(subnet, "the subnet's virtual network");
+        if (subnetElsewhere) return subnetElsewhere;
+        if (config?.properties?.publicIPAddress) {
+          const ip = this.reference(config.properties.publicIPAddress.id);
+          if (!ip) {
+            return armError(400, "InvalidResourceReference", "public IP referenced by the NIC was not found");
+          }
+          const ipElsewhere = elsewhere(ip, "the public IP");
+          if (ipElsewhere) return ipElsewhere;
         }
       }
-      const nsg = (properties.networkSecurityGroup as { id?: string } | undefined)?.id;
-      if (nsg && !this.reference(nsg)) return armError(400, "InvalidResourceReference", "NSG not found");
+      const nsgId = (properties.networkSecurityGroup as { id?: string } | undefined)?.id;
+      if (nsgId) {
+        const nsg = this.reference(nsgId);
+        if (!nsg) return armError(400, "InvalidResourceReference", "NSG not found");
+        const nsgElsewhere = elsewhere(nsg, "the network security group");
+        if (nsgElsewhere) return nsgElsewhere;
+      }
     }
     if (type === "virtualMachine") {
       const nics =
@@ -490,6 +553,8 @@ export class FakeArm {
       for (const nicRef of nics) {
         const nic = this.reference(nicRef.id);
         if (!nic) return armError(400, "InvalidResourceReference", "NIC referenced by the VM was not found");
+        const nicElsewhere = elsewhere(nic, "the network interface");
+        if (nicElsewhere) return nicElsewhere;
         const owner = (nic.body.properties as ArmDocument)?.virtualMachine?.id as string | undefined;
         if (owner && owner.toLowerCase() !== key) {
           return armError(400, "NicInUse", "The network interface is in use by another virtual machine.");
@@ -553,6 +618,7 @@ export class FakeArm {
         return { status: "Succeeded" };
       },
       fault?.kind === "locationOnly" ? "location" : "async",
+      key,
     );
     return { status: 202, headers };
   }
