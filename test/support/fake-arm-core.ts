@@ -24,7 +24,9 @@ export type ArmResourceType =
   | "networkInterface"
   | "virtualMachine"
   | "vmExtension"
-  | "disk";
+  | "disk"
+  /** Not a resource: the poll of a long-running operation (for requests and faults only). */
+  | "operation";
 
 export type ArmFault =
   /** Answer at once with this ARM error (429 may carry Retry-After). */
@@ -36,7 +38,9 @@ export type ArmFault =
   /** Never answer a PUT, yet the resource silently appears later, visible after `appearAfterMs`. */
   | { kind: "lateCreate"; appearAfterMs: number }
   /** Report the long-running operation through a `Location` header only. */
-  | { kind: "locationOnly" };
+  | { kind: "locationOnly" }
+  /** The operation stays InProgress for `polls` polls, each answered with this Retry-After. */
+  | { kind: "slowOperation"; polls: number; retryAfterSeconds: number };
 
 export interface ArmRequest {
   method: string;
@@ -71,6 +75,7 @@ interface Operation {
   id: string;
   status: "InProgress" | "Succeeded" | "Failed";
   pollsLeft: number;
+  retryAfterSeconds: number;
   doneAt: number;
   finish: () => { status: "Succeeded" | "Failed"; error?: { code: string; message: string } };
   error?: { code: string; message: string };
@@ -93,6 +98,8 @@ export interface FakeArmOptions {
   lroPolls?: number;
   /** …or this much time, whichever comes first; default 2 s. */
   lroMs?: number;
+  /** Items per page of a list; every list pages through `nextLink` (default 2). */
+  pageSize?: number;
 }
 
 const typeSegments: Array<[string, ArmResourceType]> = [
@@ -105,6 +112,24 @@ const typeSegments: Array<[string, ArmResourceType]> = [
   ["providers/microsoft.network/publicipaddresses", "publicIPAddress"],
   ["providers/microsoft.network/networkinterfaces", "networkInterface"],
 ];
+
+/**
+ * What a read returns: ARM never echoes secrets. `osProfile.adminPassword` and
+ * `osProfile.customData` are write-only on a VM (learn.microsoft.com/rest/api/compute/
+ * virtual-machines/get: "customData ... is not returned in GET"; adminPassword is absent from
+ * the VirtualMachines_Get examples), and an extension's `protectedSettings` are never returned
+ * (learn.microsoft.com/azure/virtual-machines/extensions/custom-script-windows).
+ */
+function readable(type: ArmResourceType, body: Record<string, unknown>): Record<string, unknown> {
+  if (type !== "virtualMachine" && type !== "vmExtension") return body;
+  const copy = structuredClone(body) as ArmDocument;
+  if (copy.properties?.osProfile) {
+    delete copy.properties.osProfile.adminPassword;
+    delete copy.properties.osProfile.customData;
+  }
+  if (copy.properties) delete copy.properties.protectedSettings;
+  return copy;
+}
 
 export function armError(status: number, code: string, message: string, headers?: Record<string, string>) {
   return { status, headers, body: { error: { code, message } } } satisfies FakeResponse;
@@ -129,6 +154,7 @@ export class FakeArm {
   private nextEtag = 1;
   private readonly lroPolls: number;
   private readonly lroMs: number;
+  private readonly pageSize: number;
 
   constructor(options: FakeArmOptions = {}) {
     this.subscriptionId = options.subscriptionId ?? "00000000-0000-4000-8000-000000000001";
@@ -137,6 +163,7 @@ export class FakeArm {
     this.clientSecret = options.clientSecret ?? "fake-client-secret-do-not-log";
     this.lroPolls = options.lroPolls ?? 1;
     this.lroMs = options.lroMs ?? 2000;
+    this.pageSize = options.pageSize ?? 2;
   }
 
   inject(rule: FaultRule): void {
@@ -192,6 +219,13 @@ export class FakeArm {
     return this.all(type).find((r) => r.name.toLowerCase() === name.toLowerCase())?.body;
   }
 
+  /** The last document PUT for a resource, as sent (secrets included, unlike a GET). */
+  sent(type: ArmResourceType, name: string): ArmDocument {
+    return this.requests
+      .filter((r) => r.method === "PUT" && r.type === type && r.name?.toLowerCase() === name.toLowerCase())
+      .at(-1)?.body;
+  }
+
   requestsTo(method: string, type?: ArmResourceType, name?: string): ArmRequest[] {
     return this.requests.filter(
       (r) => r.method === method && (!type || r.type === type) && (!name || r.name === name),
@@ -233,24 +267,36 @@ export class FakeArm {
     return undefined;
   }
 
+  /**
+   * A long-running operation as ARM reports it: 201/202 with `Azure-AsyncOperation` (or
+   * `Location`) and `Retry-After`; the status URL answers InProgress (202 for `Location`)
+   * until done (learn.microsoft.com/azure/azure-resource-manager/management/async-operations).
+   */
   private startOperation(
     finish: Operation["finish"],
     mode: "async" | "location" = "async",
     resourceKey?: string,
+    slow?: { polls: number; retryAfterSeconds: number },
   ): Record<string, string> {
     const id = `op-${this.nextOperation++}`;
+    const retryAfterSeconds = slow?.retryAfterSeconds ?? 0;
     this.operations.set(id, {
       id,
       status: "InProgress",
-      pollsLeft: this.lroPolls,
-      doneAt: Date.now() + this.lroMs,
+      pollsLeft: slow?.polls ?? this.lroPolls,
+      retryAfterSeconds,
+      doneAt: slow ? Number.POSITIVE_INFINITY : Date.now() + this.lroMs,
       finish,
       resourceKey,
     });
     const base = `${this.baseUrl}/subscriptions/${this.subscriptionId}/providers/Fake.Operations`;
+    const retryAfter = String(retryAfterSeconds);
     return mode === "async"
-      ? { "azure-asyncoperation": `${base}/operations/${id}?api-version=2024-01-01`, "retry-after": "0" }
-      : { location: `${base}/operationResults/${id}?api-version=2024-01-01`, "retry-after": "0" };
+      ? {
+          "azure-asyncoperation": `${base}/operations/${id}?api-version=2024-01-01`,
+          "retry-after": retryAfter,
+        }
+      : { location: `${base}/operationResults/${id}?api-version=2024-01-01`, "retry-after": retryAfter };
   }
 
   handleToken(body: string): FakeResponse {
@@ -289,7 +335,22 @@ export class FakeArm {
     const operationMatch = /\/providers\/fake\.operations\/(operations|operationresults)\/([^/]+)$/.exec(
       lower,
     );
-    if (operationMatch) return this.pollOperation(operationMatch[1]!, operationMatch[2]!);
+    if (operationMatch) {
+      const poll: ArmRequest = { method, path, type: "operation", name: operationMatch[2], at: Date.now() };
+      this.requests.push(poll);
+      // ARM throttles operation polls like any read: 429 with Retry-After
+      // (learn.microsoft.com/azure/azure-resource-manager/management/request-limits-and-throttling).
+      const pollFault = this.takeFault(poll);
+      if (pollFault?.kind === "error") {
+        const headers =
+          pollFault.retryAfterSeconds !== undefined
+            ? { "retry-after": String(pollFault.retryAfterSeconds) }
+            : undefined;
+        return armError(pollFault.status, pollFault.code, pollFault.message ?? pollFault.code, headers);
+      }
+      if (pollFault?.kind === "hang") return undefined;
+      return this.pollOperation(operationMatch[1]!, operationMatch[2]!);
+    }
 
     const { type, name, collection } = this.classify(lower, path);
     const request: ArmRequest = { method, path, type, name, body, at: Date.now() };
@@ -317,13 +378,21 @@ export class FakeArm {
     if (collection) {
       if (method !== "GET") return armError(405, "MethodNotAllowed", "collections are read-only here");
       const prefix = `${lower}/`;
-      const value = [...this.resources.entries()]
+      const all = [...this.resources.entries()]
         .filter(
           ([key, r]) =>
             key.startsWith(prefix) && !key.slice(prefix.length).includes("/") && r.visibleAt === undefined,
         )
-        .map(([, r]) => r.body);
-      return { status: 200, body: { value } };
+        .map(([, r]) => readable(r.type, r.body));
+      // Every ARM list is paged: `value` plus a `nextLink` while more remain, to be followed
+      // as given (learn.microsoft.com/rest/api/compute/virtual-machines/list: VirtualMachineListResult).
+      const skip = Number(url.searchParams.get("$skiptoken") ?? "0") || 0;
+      const value = all.slice(skip, skip + this.pageSize);
+      const nextLink =
+        skip + this.pageSize < all.length
+          ? `${this.baseUrl}${path}?api-version=${url.searchParams.get("api-version") ?? ""}&$skiptoken=${skip + this.pageSize}`
+          : undefined;
+      return { status: 200, body: { value, ...(nextLink ? { nextLink } : {}) } };
     }
     if (method !== "GET") {
       const busy = this.busyWith(lower);
@@ -333,7 +402,7 @@ export class FakeArm {
       case "GET": {
         const resource = this.visible(lower);
         return resource
-          ? { status: 200, body: resource.body }
+          ? { status: 200, body: readable(resource.type, resource.body) }
           : armError(404, "ResourceNotFound", `The Resource '${name}' was not found.`);
       }
       case "PUT": {
@@ -350,7 +419,7 @@ export class FakeArm {
       case "PATCH":
         return this.patch(lower, body as Record<string, unknown>);
       case "DELETE":
-        return this.delete(lower, name!, fault);
+        return this.delete(lower, fault);
       default:
         return armError(405, "MethodNotAllowed", method);
     }
@@ -403,12 +472,18 @@ export class FakeArm {
       if (op.pollsLeft <= 0) this.complete(op);
     }
     if (kind === "operationresults") {
-      if (op.status === "InProgress") return { status: 202, headers: { "retry-after": "0" } };
+      if (op.status === "InProgress") {
+        return { status: 202, headers: { "retry-after": String(op.retryAfterSeconds) } };
+      }
       if (op.status === "Failed") return armError(409, op.error!.code, op.error!.message);
       const resource = op.resourceKey ? this.visible(op.resourceKey) : undefined;
       return resource ? { status: 200, body: resource.body } : { status: 204 };
     }
-    return { status: 200, body: { name: id, status: op.status, ...(op.error ? { error: op.error } : {}) } };
+    return {
+      status: 200,
+      headers: op.status === "InProgress" ? { "retry-after": String(op.retryAfterSeconds) } : undefined,
+      body: { name: id, status: op.status, ...(op.error ? { error: op.error } : {}) },
+    };
   }
 
   private reference(id: unknown): StoredResource | undefined {
@@ -473,8 +548,9 @@ export class FakeArm {
       },
       fault?.kind === "locationOnly" ? "location" : "async",
       key,
+      fault?.kind === "slowOperation" ? fault : undefined,
     );
-    return { status: existing ? 200 : 201, headers, body: stored.body };
+    return { status: existing ? 200 : 201, headers, body: readable(type, stored.body) };
   }
 
   private storeSubnets(vnetPath: string, properties: Record<string, unknown>): void {
@@ -601,24 +677,37 @@ export class FakeArm {
     const resource = this.visible(key);
     if (!resource) return armError(404, "ResourceNotFound", "not found");
     if (body.tags) resource.body.tags = body.tags;
-    return { status: 200, body: resource.body };
+    return { status: 200, body: readable(resource.type, resource.body) };
   }
 
-  private delete(key: string, name: string, fault: ArmFault | undefined): FakeResponse {
+  private delete(key: string, fault: ArmFault | undefined): FakeResponse {
     const resource = this.resources.get(key);
-    if (!resource || resource.visibleAt !== undefined) {
-      return armError(404, "ResourceNotFound", `The Resource '${name}' was not found.`);
-    }
+    // Deleting what is not there is a success without content: the delete operations list
+    // "204 No Content" (azure-rest-api-specs examples NetworkInterfaceDelete.json,
+    // PublicIpAddressDelete.json, VirtualMachines_Delete, Disks_Delete).
+    if (!resource || resource.visibleAt !== undefined) return { status: 204 };
     const blocker = this.deleteBlocker(resource);
     if (blocker) return blocker;
-    (resource.body.properties as Record<string, unknown>).provisioningState = "Deleting";
+    const props = resource.body.properties as Record<string, unknown>;
+    const before = props.provisioningState;
+    props.provisioningState = "Deleting";
+    const failure = fault?.kind === "asyncFail" ? fault : undefined;
     const headers = this.startOperation(
       () => {
+        if (failure) {
+          // An accepted delete can still fail in the operation; the resource stays.
+          props.provisioningState = before;
+          return {
+            status: "Failed",
+            error: { code: failure.code, message: failure.message ?? failure.code },
+          };
+        }
         this.remove(resource);
         return { status: "Succeeded" };
       },
       fault?.kind === "locationOnly" ? "location" : "async",
       key,
+      fault?.kind === "slowOperation" ? fault : undefined,
     );
     return { status: 202, headers };
   }
