@@ -24,7 +24,9 @@ export type ArmResourceType =
   | "networkInterface"
   | "virtualMachine"
   | "vmExtension"
-  | "disk";
+  | "disk"
+  /** Not a resource: the poll of a long-running operation (for requests and faults only). */
+  | "operation";
 
 export type ArmFault =
   /** Answer at once with this ARM error (429 may carry Retry-After). */
@@ -36,7 +38,9 @@ export type ArmFault =
   /** Never answer a PUT, yet the resource silently appears later, visible after `appearAfterMs`. */
   | { kind: "lateCreate"; appearAfterMs: number }
   /** Report the long-running operation through a `Location` header only. */
-  | { kind: "locationOnly" };
+  | { kind: "locationOnly" }
+  /** The operation stays InProgress for `polls` polls, each answered with this Retry-After. */
+  | { kind: "slowOperation"; polls: number; retryAfterSeconds: number };
 
 export interface ArmRequest {
   method: string;
@@ -71,6 +75,7 @@ interface Operation {
   id: string;
   status: "InProgress" | "Succeeded" | "Failed";
   pollsLeft: number;
+  retryAfterSeconds: number;
   doneAt: number;
   finish: () => { status: "Succeeded" | "Failed"; error?: { code: string; message: string } };
   error?: { code: string; message: string };
@@ -93,6 +98,8 @@ export interface FakeArmOptions {
   lroPolls?: number;
   /** …or this much time, whichever comes first; default 2 s. */
   lroMs?: number;
+  /** Items per page of a list; every list pages through `nextLink` (default 2). */
+  pageSize?: number;
 }
 
 const typeSegments: Array<[string, ArmResourceType]> = [
@@ -106,6 +113,24 @@ const typeSegments: Array<[string, ArmResourceType]> = [
   ["providers/microsoft.network/networkinterfaces", "networkInterface"],
 ];
 
+/**
+ * What a read returns: ARM never echoes secrets. `osProfile.adminPassword` and
+ * `osProfile.customData` are write-only on a VM (learn.microsoft.com/rest/api/compute/
+ * virtual-machines/get: "customData ... is not returned in GET"; adminPassword is absent from
+ * the VirtualMachines_Get examples), and an extension's `protectedSettings` are never returned
+ * (learn.microsoft.com/azure/virtual-machines/extensions/custom-script-windows).
+ */
+function readable(type: ArmResourceType, body: Record<string, unknown>): Record<string, unknown> {
+  if (type !== "virtualMachine" && type !== "vmExtension") return body;
+  const copy = structuredClone(body) as ArmDocument;
+  if (copy.properties?.osProfile) {
+    delete copy.properties.osProfile.adminPassword;
+    delete copy.properties.osProfile.customData;
+  }
+  if (copy.properties) delete copy.properties.protectedSettings;
+  return copy;
+}
+
 export function armError(status: number, code: string, message: string, headers?: Record<string, string>) {
   return { status, headers, body: { error: { code, message } } } satisfies FakeResponse;
 }
@@ -118,6 +143,8 @@ export class FakeArm {
   readonly requests: ArmRequest[] = [];
   tokenRequests = 0;
   baseUrl = "https://127.0.0.1";
+  /** The address a public IP gets once created (direct-mode tests hand out a local machine). */
+  addressFor: (name: string) => string = () => `192.0.2.${this.nextAddress++}`;
   private readonly resources = new Map<string, StoredResource>();
   private readonly operations = new Map<string, Operation>();
   private readonly rules: FaultRule[] = [];
@@ -127,6 +154,7 @@ export class FakeArm {
   private nextEtag = 1;
   private readonly lroPolls: number;
   private readonly lroMs: number;
+  private readonly pageSize: number;
 
   constructor(options: FakeArmOptions = {}) {
     this.subscriptionId = options.subscriptionId ?? "00000000-0000-4000-8000-000000000001";
@@ -135,6 +163,7 @@ export class FakeArm {
     this.clientSecret = options.clientSecret ?? "fake-client-secret-do-not-log";
     this.lroPolls = options.lroPolls ?? 1;
     this.lroMs = options.lroMs ?? 2000;
+    this.pageSize = options.pageSize ?? 2;
   }
 
   inject(rule: FaultRule): void {
@@ -190,6 +219,13 @@ export class FakeArm {
     return this.all(type).find((r) => r.name.toLowerCase() === name.toLowerCase())?.body;
   }
 
+  /** The last document PUT for a resource, as sent (secrets included, unlike a GET). */
+  sent(type: ArmResourceType, name: string): ArmDocument {
+    return this.requests
+      .filter((r) => r.method === "PUT" && r.type === type && r.name?.toLowerCase() === name.toLowerCase())
+      .at(-1)?.body;
+  }
+
   requestsTo(method: string, type?: ArmResourceType, name?: string): ArmRequest[] {
     return this.requests.filter(
       (r) => r.method === method && (!type || r.type === type) && (!name || r.name === name),
@@ -231,24 +267,36 @@ export class FakeArm {
     return undefined;
   }
 
+  /**
+   * A long-running operation as ARM reports it: 201/202 with `Azure-AsyncOperation` (or
+   * `Location`) and `Retry-After`; the status URL answers InProgress (202 for `Location`)
+   * until done (learn.microsoft.com/azure/azure-resource-manager/management/async-operations).
+   */
   private startOperation(
     finish: Operation["finish"],
     mode: "async" | "location" = "async",
     resourceKey?: string,
+    slow?: { polls: number; retryAfterSeconds: number },
   ): Record<string, string> {
     const id = `op-${this.nextOperation++}`;
+    const retryAfterSeconds = slow?.retryAfterSeconds ?? 0;
     this.operations.set(id, {
       id,
       status: "InProgress",
-      pollsLeft: this.lroPolls,
-      doneAt: Date.now() + this.lroMs,
+      pollsLeft: slow?.polls ?? this.lroPolls,
+      retryAfterSeconds,
+      doneAt: slow ? Number.POSITIVE_INFINITY : Date.now() + this.lroMs,
       finish,
       resourceKey,
     });
     const base = `${this.baseUrl}/subscriptions/${this.subscriptionId}/providers/Fake.Operations`;
+    const retryAfter = String(retryAfterSeconds);
     return mode === "async"
-      ? { "azure-asyncoperation": `${base}/operations/${id}?api-version=2024-01-01`, "retry-after": "0" }
-      : { location: `${base}/operationResults/${id}?api-version=2024-01-01`, "retry-after": "0" };
+      ? {
+          "azure-asyncoperation": `${base}/operations/${id}?api-version=2024-01-01`,
+          "retry-after": retryAfter,
+        }
+      : { location: `${base}/operationResults/${id}?api-version=2024-01-01`, "retry-after": retryAfter };
   }
 
   handleToken(body: string): FakeResponse {
@@ -287,7 +335,22 @@ export class FakeArm {
     const operationMatch = /\/providers\/fake\.operations\/(operations|operationresults)\/([^/]+)$/.exec(
       lower,
     );
-    if (operationMatch) return this.pollOperation(operationMatch[1]!, operationMatch[2]!);
+    if (operationMatch) {
+      const poll: ArmRequest = { method, path, type: "operation", name: operationMatch[2], at: Date.now() };
+      this.requests.push(poll);
+      // ARM throttles operation polls like any read: 429 with Retry-After
+      // (learn.microsoft.com/azure/azure-resource-manager/management/request-limits-and-throttling).
+      const pollFault = this.takeFault(poll);
+      if (pollFault?.kind === "error") {
+        const headers =
+          pollFault.retryAfterSeconds !== undefined
+            ? { "retry-after": String(pollFault.retryAfterSeconds) }
+            : undefined;
+        return armError(pollFault.status, pollFault.code, pollFault.message ?? pollFault.code, headers);
+      }
+      if (pollFault?.kind === "hang") return undefined;
+      return this.pollOperation(operationMatch[1]!, operationMatch[2]!);
+    }
 
     const { type, name, collection } = this.classify(lower, path);
     const request: ArmRequest = { method, path, type, name, body, at: Date.now() };
@@ -315,19 +378,31 @@ export class FakeArm {
     if (collection) {
       if (method !== "GET") return armError(405, "MethodNotAllowed", "collections are read-only here");
       const prefix = `${lower}/`;
-      const value = [...this.resources.entries()]
+      const all = [...this.resources.entries()]
         .filter(
           ([key, r]) =>
             key.startsWith(prefix) && !key.slice(prefix.length).includes("/") && r.visibleAt === undefined,
         )
-        .map(([, r]) => r.body);
-      return { status: 200, body: { value } };
+        .map(([, r]) => readable(r.type, r.body));
+      // Every ARM list is paged: `value` plus a `nextLink` while more remain, to be followed
+      // as given (learn.microsoft.com/rest/api/compute/virtual-machines/list: VirtualMachineListResult).
+      const skip = Number(url.searchParams.get("$skiptoken") ?? "0") || 0;
+      const value = all.slice(skip, skip + this.pageSize);
+      const nextLink =
+        skip + this.pageSize < all.length
+          ? `${this.baseUrl}${path}?api-version=${url.searchParams.get("api-version") ?? ""}&$skiptoken=${skip + this.pageSize}`
+          : undefined;
+      return { status: 200, body: { value, ...(nextLink ? { nextLink } : {}) } };
+    }
+    if (method !== "GET") {
+      const busy = this.busyWith(lower);
+      if (busy) return busy;
     }
     switch (method) {
       case "GET": {
         const resource = this.visible(lower);
         return resource
-          ? { status: 200, body: resource.body }
+          ? { status: 200, body: readable(resource.type, resource.body) }
           : armError(404, "ResourceNotFound", `The Resource '${name}' was not found.`);
       }
       case "PUT": {
@@ -344,10 +419,32 @@ export class FakeArm {
       case "PATCH":
         return this.patch(lower, body as Record<string, unknown>);
       case "DELETE":
-        return this.delete(lower, name!, fault);
+        return this.delete(lower, fault);
       default:
         return armError(405, "MethodNotAllowed", method);
     }
+  }
+
+  /**
+   * A write to a resource while an operation on it, its parent or a child is still running is
+   * refused: "AnotherOperationInProgress: Wait for concurrent operation to complete"
+   * (learn.microsoft.com/azure/azure-resource-manager/troubleshooting/common-deployment-errors);
+   * the network RP words it "Another operation on this or dependent resource is in progress".
+   */
+  private busyWith(key: string): FakeResponse | undefined {
+    for (const op of this.operations.values()) {
+      const other = op.resourceKey;
+      if (op.status !== "InProgress" || !other) continue;
+      if (other === key || key.startsWith(`${other}/`) || other.startsWith(`${key}/`)) {
+        return armError(
+          409,
+          "AnotherOperationInProgress",
+          `Another operation on this or dependent resource is in progress. To retrieve status of the ` +
+            `operation use uri: ${this.baseUrl}/subscriptions/${this.subscriptionId}/providers/Fake.Operations/operations/${op.id}`,
+        );
+      }
+    }
+    return undefined;
   }
 
   private classify(
@@ -375,12 +472,18 @@ export class FakeArm {
       if (op.pollsLeft <= 0) this.complete(op);
     }
     if (kind === "operationresults") {
-      if (op.status === "InProgress") return { status: 202, headers: { "retry-after": "0" } };
+      if (op.status === "InProgress") {
+        return { status: 202, headers: { "retry-after": String(op.retryAfterSeconds) } };
+      }
       if (op.status === "Failed") return armError(409, op.error!.code, op.error!.message);
       const resource = op.resourceKey ? this.visible(op.resourceKey) : undefined;
       return resource ? { status: 200, body: resource.body } : { status: 204 };
     }
-    return { status: 200, body: { name: id, status: op.status, ...(op.error ? { error: op.error } : {}) } };
+    return {
+      status: 200,
+      headers: op.status === "InProgress" ? { "retry-after": String(op.retryAfterSeconds) } : undefined,
+      body: { name: id, status: op.status, ...(op.error ? { error: op.error } : {}) },
+    };
   }
 
   private reference(id: unknown): StoredResource | undefined {
@@ -397,7 +500,7 @@ export class FakeArm {
   ): FakeResponse | undefined {
     const properties = { ...((body.properties as Record<string, unknown>) ?? {}) };
     const existing = this.resources.get(key);
-    const invalid = this.validateReferences(type, key, properties);
+    const invalid = this.validateReferences(type, key, properties, body.location as string | undefined);
     if (invalid) return invalid;
     const stored: StoredResource = {
       id: path,
@@ -445,8 +548,9 @@ export class FakeArm {
       },
       fault?.kind === "locationOnly" ? "location" : "async",
       key,
+      fault?.kind === "slowOperation" ? fault : undefined,
     );
-    return { status: existing ? 200 : 201, headers, body: stored.body };
+    return { status: existing ? 200 : 201, headers, body: readable(type, stored.body) };
   }
 
   private storeSubnets(vnetPath: string, properties: Record<string, unknown>): void {
@@ -465,22 +569,59 @@ export class FakeArm {
     }
   }
 
+  /**
+   * References must exist and be in the referring resource's region: "The virtual network
+   * must exist in the same location and subscription as the network interface", and a VM's
+   * NICs, a NIC's public IP and NSG likewise (learn.microsoft.com/azure/virtual-network/
+   * virtual-network-network-interface, "Create a network interface"; ARM answers
+   * InvalidResourceReference, learn.microsoft.com/azure/azure-resource-manager/
+   * troubleshooting/common-deployment-errors).
+   */
   private validateReferences(
     type: ArmResourceType,
     key: string,
     properties: Record<string, unknown>,
+    location: string | undefined,
   ): FakeResponse | undefined {
+    const elsewhere = (referenced: StoredResource, what: string) => {
+      const where =
+        referenced.type === "subnet"
+          ? this.resources.get(referenced.id.toLowerCase().split("/subnets/")[0]!)
+          : referenced;
+      const theirs = where?.body.location as string | undefined;
+      return theirs && location && theirs.toLowerCase() !== location.toLowerCase()
+        ? armError(
+            400,
+            "InvalidResourceReference",
+            `Resource ${referenced.id} referenced by resource ${key} was not found. Please make sure that the ` +
+              `referenced resource exists, and that both resources are in the same region (${what} is in ${theirs}).`,
+          )
+        : undefined;
+    };
     if (type === "networkInterface") {
       for (const config of (properties.ipConfigurations as Array<ArmDocument>) ?? []) {
-        if (!this.reference(config?.properties?.subnet?.id)) {
+        const subnet = this.reference(config?.properties?.subnet?.id);
+        if (!subnet) {
           return armError(400, "InvalidResourceReference", "subnet referenced by the NIC was not found");
         }
-        if (config?.properties?.publicIPAddress && !this.reference(config.properties.publicIPAddress.id)) {
-          return armError(400, "InvalidResourceReference", "public IP referenced by the NIC was not found");
+        const subnetElsewhere = elsewhere(subnet, "the subnet's virtual network");
+        if (subnetElsewhere) return subnetElsewhere;
+        if (config?.properties?.publicIPAddress) {
+          const ip = this.reference(config.properties.publicIPAddress.id);
+          if (!ip) {
+            return armError(400, "InvalidResourceReference", "public IP referenced by the NIC was not found");
+          }
+          const ipElsewhere = elsewhere(ip, "the public IP");
+          if (ipElsewhere) return ipElsewhere;
         }
       }
-      const nsg = (properties.networkSecurityGroup as { id?: string } | undefined)?.id;
-      if (nsg && !this.reference(nsg)) return armError(400, "InvalidResourceReference", "NSG not found");
+      const nsgId = (properties.networkSecurityGroup as { id?: string } | undefined)?.id;
+      if (nsgId) {
+        const nsg = this.reference(nsgId);
+        if (!nsg) return armError(400, "InvalidResourceReference", "NSG not found");
+        const nsgElsewhere = elsewhere(nsg, "the network security group");
+        if (nsgElsewhere) return nsgElsewhere;
+      }
     }
     if (type === "virtualMachine") {
       const nics =
@@ -488,6 +629,8 @@ export class FakeArm {
       for (const nicRef of nics) {
         const nic = this.reference(nicRef.id);
         if (!nic) return armError(400, "InvalidResourceReference", "NIC referenced by the VM was not found");
+        const nicElsewhere = elsewhere(nic, "the network interface");
+        if (nicElsewhere) return nicElsewhere;
         const owner = (nic.body.properties as ArmDocument)?.virtualMachine?.id as string | undefined;
         if (owner && owner.toLowerCase() !== key) {
           return armError(400, "NicInUse", "The network interface is in use by another virtual machine.");
@@ -504,7 +647,7 @@ export class FakeArm {
   private afterCreate(resource: StoredResource): void {
     const props = resource.body.properties as Record<string, ArmDocument>;
     if (resource.type === "publicIPAddress" && !props.ipAddress) {
-      props.ipAddress = `192.0.2.${this.nextAddress++}`;
+      props.ipAddress = this.addressFor(resource.name);
     }
     if (resource.type === "virtualMachine") {
       for (const nicRef of props.networkProfile?.networkInterfaces ?? []) {
@@ -534,23 +677,37 @@ export class FakeArm {
     const resource = this.visible(key);
     if (!resource) return armError(404, "ResourceNotFound", "not found");
     if (body.tags) resource.body.tags = body.tags;
-    return { status: 200, body: resource.body };
+    return { status: 200, body: readable(resource.type, resource.body) };
   }
 
-  private delete(key: string, name: string, fault: ArmFault | undefined): FakeResponse {
+  private delete(key: string, fault: ArmFault | undefined): FakeResponse {
     const resource = this.resources.get(key);
-    if (!resource || resource.visibleAt !== undefined) {
-      return armError(404, "ResourceNotFound", `The Resource '${name}' was not found.`);
-    }
+    // Deleting what is not there is a success without content: the delete operations list
+    // "204 No Content" (azure-rest-api-specs examples NetworkInterfaceDelete.json,
+    // PublicIpAddressDelete.json, VirtualMachines_Delete, Disks_Delete).
+    if (!resource || resource.visibleAt !== undefined) return { status: 204 };
     const blocker = this.deleteBlocker(resource);
     if (blocker) return blocker;
-    (resource.body.properties as Record<string, unknown>).provisioningState = "Deleting";
+    const props = resource.body.properties as Record<string, unknown>;
+    const before = props.provisioningState;
+    props.provisioningState = "Deleting";
+    const failure = fault?.kind === "asyncFail" ? fault : undefined;
     const headers = this.startOperation(
       () => {
+        if (failure) {
+          // An accepted delete can still fail in the operation; the resource stays.
+          props.provisioningState = before;
+          return {
+            status: "Failed",
+            error: { code: failure.code, message: failure.message ?? failure.code },
+          };
+        }
         this.remove(resource);
         return { status: "Succeeded" };
       },
       fault?.kind === "locationOnly" ? "location" : "async",
+      key,
+      fault?.kind === "slowOperation" ? fault : undefined,
     );
     return { status: 202, headers };
   }

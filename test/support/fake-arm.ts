@@ -78,7 +78,12 @@ function send(res: ServerResponse, response: FakeResponse): void {
   res.end(response.body === undefined ? undefined : JSON.stringify(response.body));
 }
 
-export async function startFakeArm(options: FakeArmOptions = {}): Promise<RunningFakeArm> {
+export async function startFakeArm(
+  options: FakeArmOptions & {
+    /** Serve the token endpoint over HTTPS too (with the same certificate), as Entra ID does. */
+    loginTls?: boolean;
+  } = {},
+): Promise<RunningFakeArm> {
   const fake = new FakeArm(options);
   const { key, cert } = loopbackCertificate();
   const arm = createHttpsServer({ key, cert }, async (req, res) => {
@@ -96,7 +101,7 @@ export async function startFakeArm(options: FakeArmOptions = {}): Promise<Runnin
     });
     if (response) send(res, response);
   });
-  const login = createHttpServer(async (req, res) => {
+  const onLogin = async (req: IncomingMessage, res: ServerResponse) => {
     const text = await readBody(req);
     const expected = `/${fake.tenantId}/oauth2/v2.0/token`;
     if (req.method !== "POST" || req.url !== expected) {
@@ -104,7 +109,8 @@ export async function startFakeArm(options: FakeArmOptions = {}): Promise<Runnin
       return;
     }
     send(res, fake.handleToken(text));
-  });
+  };
+  const login = options.loginTls ? createHttpsServer({ key, cert }, onLogin) : createHttpServer(onLogin);
   await Promise.all([
     new Promise<void>((resolve) => arm.listen(0, "127.0.0.1", resolve)),
     new Promise<void>((resolve) => login.listen(0, "127.0.0.1", resolve)),
@@ -115,7 +121,7 @@ export async function startFakeArm(options: FakeArmOptions = {}): Promise<Runnin
   return {
     fake,
     armEndpoint: fake.baseUrl,
-    loginEndpoint: `http://127.0.0.1:${loginPort}`,
+    loginEndpoint: `${options.loginTls ? "https" : "http"}://127.0.0.1:${loginPort}`,
     ca: cert,
     async close() {
       arm.closeAllConnections();

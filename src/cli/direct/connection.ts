@@ -1,7 +1,7 @@
 import { CrabboxError } from "../../errors";
 import { readLeaseKey } from "../keys/store";
 import { type MachineConnection, managedReadyCommand } from "../run/connection";
-import { WINDOWS_READY_COMMAND } from "../ssh/ready";
+import { MANAGED_WINDOWS_READY_COMMAND } from "../ssh/ready";
 import type { DirectLeaseRecord } from "./records";
 
 type Env = Record<string, string | undefined>;
@@ -25,6 +25,6 @@ export function directConnection(record: DirectLeaseRecord, env: Env): MachineCo
     privateKeyPath: key.privateKeyPath,
     knownHostsPath: key.knownHostsPath,
     hostKeyAlias: record.leaseID,
-    readyCommand: record.target === "windows" ? WINDOWS_READY_COMMAND : managedReadyCommand,
+    readyCommand: record.target === "windows" ? MANAGED_WINDOWS_READY_COMMAND : managedReadyCommand,
   };
 }

@@ -6,6 +6,7 @@
 import { CrabboxError } from "../../errors";
 import { hetznerProviderFromEnv } from "../../providers/hetzner/from-env";
 import type { Provider } from "../../providers/provider";
+import { extraTrust } from "./trust";
 
 type Env = Record<string, string | undefined>;
 
@@ -47,7 +48,11 @@ export async function directProvider(name: string, env: Env): Promise<Provider> 
       for (const v of ["AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_SUBSCRIPTION_ID"]) {
         withAliases[v] = env[`CRABBOX_${v}`] || env[v];
       }
-      return (await import("../../providers/azure")).azureProviderFromEnv(withAliases);
+      const trust = extraTrust(env);
+      return (await import("../../providers/azure")).azureProviderFromEnv(
+        withAliases,
+        trust ? { tlsCA: trust.ca, fetch: trust.fetch } : {},
+      );
     }
     default:
       throw new CrabboxError(

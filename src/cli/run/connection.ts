@@ -4,7 +4,12 @@ import { CrabboxError } from "../../errors";
 import { formatDuration } from "../config";
 import { readLeaseKey } from "../keys/store";
 import type { SshSession } from "../ssh/connect";
-import { POSIX_READY_COMMAND, STATIC_POSIX_READY_COMMAND, waitForReadySession } from "../ssh/ready";
+import {
+  MANAGED_WINDOWS_READY_COMMAND,
+  POSIX_READY_COMMAND,
+  STATIC_POSIX_READY_COMMAND,
+  waitForReadySession,
+} from "../ssh/ready";
 
 type Env = Record<string, string | undefined>;
 
@@ -58,7 +63,8 @@ export function connectionFromLease(lease: LeaseRecord, env: Env): MachineConnec
     privateKeyPath: key.privateKeyPath,
     knownHostsPath: key.knownHostsPath,
     hostKeyAlias: lease.id,
-    readyCommand: managedReadyCommand,
+    // a brokered native Windows lease proves readiness with its bootstrap's check, not sh
+    readyCommand: lease.target === "windows" ? MANAGED_WINDOWS_READY_COMMAND : managedReadyCommand,
   };
 }
 

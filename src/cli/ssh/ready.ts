@@ -4,6 +4,7 @@
  * then the fallback ports each round, with backoff between rounds.
  */
 import { CrabboxError, isCrabboxError } from "../../errors";
+import { windowsReadinessCommand } from "../../providers/bootstrap/windows";
 import { type ConnectOptions, connectSsh, type SshSession, sleep } from "./connect";
 import { powershellEncodedCommand } from "./quote";
 
@@ -23,6 +24,27 @@ export const WINDOWS_READY_COMMAND = powershellEncodedCommand(
     "exit 0",
   ].join("\n"),
 );
+
+/**
+ * Native Windows machines that Crabbox bootstrapped (Azure): ready means the bootstrap's own
+ * check passes — the `crabbox-ready.ps1` it installs tests the marker it writes last, git, tar
+ * and a writable work root (docs/providers-azure.md, "The Windows bootstrap"). Having tar
+ * and git alone is not enough: an image can ship both before the bootstrap finished.
+ */
+export const MANAGED_WINDOWS_READY_COMMAND = powershellEncodedCommand(
+  [
+    "$ErrorActionPreference = 'Stop'",
+    `$ready = ${psLiteral(windowsReadinessCommand)}`,
+    "if (-not (Test-Path -LiteralPath $ready)) { exit 1 }",
+    "try { & $ready } catch { exit 1 }",
+    "if ($LASTEXITCODE) { exit $LASTEXITCODE }",
+    "exit 0",
+  ].join("\n"),
+);
+
+function psLiteral(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}
 
 export interface ReadyTarget extends Omit<ConnectOptions, "timeoutMs" | "retries" | "signal"> {
   /** Ports to try after `port`, in order (duplicates ignored), e.g. 22 when 2222 is configured. */

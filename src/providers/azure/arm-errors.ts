@@ -10,6 +10,8 @@ export interface ArmFailure {
   code?: string;
   message: string;
   timedOut: boolean;
+  /** The request was accepted and its long-running operation ended Failed. */
+  inOperation: boolean;
 }
 
 export function readArmFailure(error: unknown): ArmFailure {
@@ -23,6 +25,7 @@ export function readArmFailure(error: unknown): ArmFailure {
     code,
     message: message.slice(0, 300),
     timedOut,
+    inOperation: lro !== null,
   };
 }
 
@@ -70,10 +73,14 @@ const dependencyCodes = new Set([
   "DiskInUse",
 ]);
 
-/** A delete that can succeed if tried again later: a dependency still holds, or the call hiccuped. */
+/**
+ * A delete that can succeed if tried again later: a dependency still holds, the call
+ * hiccuped, or ARM accepted the delete and its operation failed (ARM then leaves the resource
+ * in place; a DELETE is safe to repeat and the pass budget bounds it).
+ */
 export function isRetryableDeleteFailure(error: unknown): boolean {
   const f = readArmFailure(error);
-  if (f.timedOut) return true;
+  if (f.timedOut || f.inOperation) return true;
   if (f.code && dependencyCodes.has(f.code)) return true;
   return f.status === 409 || f.status === 429 || (f.status !== undefined && f.status >= 500);
 }

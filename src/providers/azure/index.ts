@@ -7,10 +7,16 @@ export {
 } from "./config";
 export { AzureProvider, type AzureProviderOptions } from "./provider";
 
-import { azureConfigFromEnv } from "./config";
+import { type AzureProviderInput, azureConfigFromEnv } from "./config";
 import { AzureProvider } from "./provider";
 
-/** For the provider registry: the Azure provider configured from the coordinator's environment. */
-export function azureProviderFromEnv(env: Record<string, unknown>): AzureProvider {
-  return new AzureProvider(azureConfigFromEnv(env));
+/**
+ * For the provider registry: the Azure provider configured from the environment, plus
+ * settings that are not environment strings (the CLI's extra TLS trust).
+ */
+export function azureProviderFromEnv(
+  env: Record<string, unknown>,
+  extra: Pick<AzureProviderInput, "tlsCA" | "fetch"> = {},
+): AzureProvider {
+  return new AzureProvider({ ...azureConfigFromEnv(env), ...extra });
 }

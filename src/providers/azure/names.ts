@@ -30,12 +30,15 @@ export function namesForLease(leaseID: string, slug: string): LeaseResourceNames
   return namesForVm(providerMachineName(leaseID, slug));
 }
 
-/** Windows computer names are at most 15 characters: `cbx` + 12 of the lease's [a-z0-9]. */
+/**
+ * Windows computer names are at most 15 characters: `cbx` + the last 12 [a-z0-9] of the
+ * lease ID, which for `cbx_<12 hex>` is its whole random part, so two leases never share one.
+ */
 export function windowsComputerName(leaseID: string): string {
   return `cbx${leaseID
     .toLowerCase()
     .replace(/[^a-z0-9]/g, "")
-    .slice(0, 12)}`;
+    .slice(-12)}`;
 }
 
 /** Azure rejects tag names starting with "windows": such keys are written as `crabbox_<key>`. */

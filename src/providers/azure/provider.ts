@@ -99,7 +99,7 @@ export class AzureProvider implements Provider {
 
     const ports = sshPortsOf(spec);
     const cidrs = spec.sshCIDRs?.length ? spec.sshCIDRs : this.config.sshCIDRs;
-    const infra = await this.guard(() => ensureSharedInfra(this.ctx, ports, cidrs, signal));
+    const infra = await this.guard(() => ensureSharedInfra(this.ctx, location, ports, cidrs, signal));
     const attempts: ProvisionAttempt[] = [];
     try {
       await createLeaseNetwork(this.ctx, names, location, this.tags(spec, spec.market), infra, signal);

@@ -26,8 +26,15 @@ export const windowsOpenSSHDir = "C:\\Program Files\\OpenSSH";
 export const windowsOpenSSHRelease = "v9.8.3.0p2-Preview";
 export const windowsGitVersion = "2.52.0";
 
-const openSSHZipURL = `https://github.com/PowerShell/Win32-OpenSSH/releases/download/${windowsOpenSSHRelease}/OpenSSH-Win64.zip`;
-const gitInstallerURL = `https://github.com/git-for-windows/git/releases/download/v${windowsGitVersion}.windows.1/Git-${windowsGitVersion}-64-bit.exe`;
+export const windowsOpenSSHMsiURL = `https://github.com/PowerShell/Win32-OpenSSH/releases/download/${windowsOpenSSHRelease}/OpenSSH-Win64-v9.8.3.0.msi`;
+export const windowsGitInstallerURL = `https://github.com/git-for-windows/git/releases/download/v${windowsGitVersion}.windows.1/Git-${windowsGitVersion}-64-bit.exe`;
+/**
+ * SHA-256 of the pinned downloads, as published in the Windows Package Manager manifests
+ * (microsoft/winget-pkgs: Microsoft.OpenSSH.Preview 9.8.3.0 x64 and Git.Git 2.52.0 x64
+ * InstallerSha256). A download that does not match is deleted and the bootstrap fails.
+ */
+export const windowsOpenSSHMsiSha256 = "C8A8C7E21136A099665C2FAD9ACCB41152D129466B719EA71678BAB665E03389";
+export const windowsGitInstallerSha256 = "D8DE7A3152266C8BB13577EAB850EA1DF6DCCF8C2AA48BE5B4A1C58B7190D62C";
 
 const userPattern = /^[a-z][a-z0-9_-]{0,19}$/;
 const workRootPattern = /^[A-Za-z]:\\[A-Za-z0-9._\\-]*$/;
@@ -102,13 +109,23 @@ export function windowsBootstrapScript(spec: WindowsBootstrapInput): string {
     `$CrabboxMarker = ${psString(windowsReadinessMarker)}`,
     `$CrabboxReady = ${psString(windowsReadinessCommand)}`,
     `$OpenSSHDir = ${psString(windowsOpenSSHDir)}`,
-    `$OpenSSHZipUrl = ${psString(openSSHZipURL)}`,
-    `$GitInstallerUrl = ${psString(gitInstallerURL)}`,
+    `$OpenSSHMsiUrl = ${psString(windowsOpenSSHMsiURL)}`,
+    `$OpenSSHMsiSha256 = ${psString(windowsOpenSSHMsiSha256)}`,
+    `$GitInstallerUrl = ${psString(windowsGitInstallerURL)}`,
+    `$GitInstallerSha256 = ${psString(windowsGitInstallerSha256)}`,
     "$Utf8 = New-Object System.Text.UTF8Encoding $false",
     "",
     "function Invoke-CrabboxRetry([scriptblock]$Action) {",
     "  for ($attempt = 1; $attempt -le 8; $attempt++) {",
     "    try { return & $Action } catch { if ($attempt -eq 8) { throw }; Start-Sleep -Seconds (5 * $attempt) }",
+    "  }",
+    "}",
+    "",
+    "function Assert-CrabboxSha256([string]$Path, [string]$Expected) {",
+    "  $actual = (Get-FileHash -Algorithm SHA256 -LiteralPath $Path).Hash",
+    "  if ($actual -ne $Expected) {",
+    "    Remove-Item -LiteralPath $Path -Force",
+    '    throw "SHA-256 of $Path is $actual, expected $Expected"',
     "  }",
     "}",
     "",
@@ -130,15 +147,19 @@ export function windowsBootstrapScript(spec: WindowsBootstrapInput): string {
     // biome-ignore lint/suspicious/noTemplateCurlyInString: PowerShell's ${name} variable syntax
     'icacls $CrabboxWorkRoot /grant "${CrabboxUser}:(OI)(CI)F" | Out-Null',
     "",
-    "# OpenSSH server, from the pinned Win32-OpenSSH release when the image has none.",
+    "# OpenSSH server, from the pinned Win32-OpenSSH MSI (hash checked) when the image has none.",
     "if (-not (Get-Service -Name sshd -ErrorAction SilentlyContinue)) {",
-    "  $zip = Join-Path $env:TEMP 'OpenSSH-Win64.zip'",
-    "  Invoke-CrabboxRetry { Invoke-WebRequest -UseBasicParsing -Uri $OpenSSHZipUrl -OutFile $zip }",
-    "  Expand-Archive -Path $zip -DestinationPath $env:TEMP -Force",
-    "  New-Item -ItemType Directory -Force -Path $OpenSSHDir | Out-Null",
-    "  Copy-Item -Path (Join-Path $env:TEMP 'OpenSSH-Win64\\*') -Destination $OpenSSHDir -Recurse -Force",
-    "  & (Join-Path $OpenSSHDir 'install-sshd.ps1')",
+    "  $msi = Join-Path $env:TEMP 'OpenSSH-Win64.msi'",
+    "  Invoke-CrabboxRetry { Invoke-WebRequest -UseBasicParsing -Uri $OpenSSHMsiUrl -OutFile $msi }",
+    "  Assert-CrabboxSha256 $msi $OpenSSHMsiSha256",
+    "  $process = Start-Process -FilePath msiexec.exe -ArgumentList '/i', $msi, '/qn', '/norestart' -Wait -PassThru",
+    '  if ($process.ExitCode -ne 0 -and $process.ExitCode -ne 3010) { throw "OpenSSH installer exited with $($process.ExitCode)" }',
     "}",
+    "# The tools live where the service does: System32\\OpenSSH on images that ship it, Program Files otherwise.",
+    "$service = Get-CimInstance -ClassName Win32_Service -Filter \"Name='sshd'\"",
+    "if (-not $service) { throw 'no sshd service after installing OpenSSH' }",
+    "if ($service.PathName -match '^\\s*\"?([^\"]+?\\.exe)') { $OpenSSHDir = Split-Path -Parent $Matches[1] }",
+    "if (-not (Test-Path (Join-Path $OpenSSHDir 'ssh-keygen.exe'))) { throw \"ssh-keygen.exe not found in $OpenSSHDir\" }",
     "$sshData = Join-Path $env:ProgramData 'ssh'",
     "New-Item -ItemType Directory -Force -Path $sshData | Out-Null",
     "& (Join-Path $OpenSSHDir 'ssh-keygen.exe') -A",
@@ -165,6 +186,7 @@ export function windowsBootstrapScript(spec: WindowsBootstrapInput): string {
     "if (-not (Get-Command git.exe -ErrorAction SilentlyContinue) -and -not (Test-Path 'C:\\Program Files\\Git\\cmd\\git.exe')) {",
     "  $installer = Join-Path $env:TEMP 'git-installer.exe'",
     "  Invoke-CrabboxRetry { Invoke-WebRequest -UseBasicParsing -Uri $GitInstallerUrl -OutFile $installer }",
+    "  Assert-CrabboxSha256 $installer $GitInstallerSha256",
     "  $process = Start-Process -FilePath $installer -ArgumentList '/VERYSILENT', '/NORESTART', '/NOCANCEL', '/SP-', '/SUPPRESSMSGBOXES' -Wait -PassThru",
     '  if ($process.ExitCode -ne 0) { throw "git installer exited with $($process.ExitCode)" }',
     "}",

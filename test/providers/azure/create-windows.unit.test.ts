@@ -19,7 +19,7 @@ describe("azure create (native Windows)", () => {
 
     const vm = arm.fake.find("virtualMachine", machine.cloudID);
     const os = vm.properties.osProfile;
-    expect(os.computerName).toBe("cbxcbx8556d7bc1");
+    expect(os.computerName).toBe("cbx8556d7bc1580");
     expect(os.computerName.length).toBeLessThanOrEqual(15);
     expect(os.adminUsername).toBe("crabadmin");
     expect(os.adminPassword).toMatch(/^Cb1!.{24}$/);

@@ -105,7 +105,7 @@ describe("azure shared infrastructure", () => {
     ).toBe(true);
   });
 
-  it("keeps both leases' rules when two creates update the NSG at the same time", async () => {
+  it("lets two first leases at once both succeed: a write that meets 409 AnotherOperationInProgress waits and re-reads", async () => {
     const provider = providerFor(arm);
     await Promise.all([
       provider.create(leaseSpec({ leaseID: "cbx_0000000000a1", sshCIDRs: ["198.51.100.1/32"] })),
@@ -122,6 +122,54 @@ describe("azure shared infrastructure", () => {
       ].sort(),
     );
     expect(new Set(rules.map((r) => r.properties.priority)).size).toBe(4);
+    expect(arm.fake.all("virtualMachine")).toHaveLength(2);
+  });
+
+  it("puts a lease in another region on that region's own VNet and NSG, tagged and kept", async () => {
+    const provider = providerFor(arm);
+    const home = await provider.create(leaseSpec({ leaseID: "cbx_0000000000b1" }));
+    const away = await provider.create(leaseSpec({ leaseID: "cbx_0000000000b2", region: "westeurope" }));
+    expect([home.region, away.region]).toEqual(["eastus", "westeurope"]);
+
+    const vnets = arm.fake
+      .all("virtualNetwork")
+      .map((v) => [v.name, v.body.location, v.body.tags.managed_by]);
+    expect(vnets.sort()).toEqual([
+      ["crabbox-vnet", "eastus", "crabbox"],
+      ["crabbox-vnet-westeurope", "westeurope", "crabbox"],
+    ]);
+    const nsgs = arm.fake.all("networkSecurityGroup").map((n) => [n.name, n.body.location]);
+    expect(nsgs.sort()).toEqual([
+      ["crabbox-nsg", "eastus"],
+      ["crabbox-nsg-westeurope", "westeurope"],
+    ]);
+    const nic = arm.fake.find("networkInterface", `${away.cloudID}-nic`);
+    expect(nic.location).toBe("westeurope");
+    expect(nic.properties.ipConfigurations[0].properties.subnet.id).toContain(
+      "/virtualNetworks/crabbox-vnet-westeurope/",
+    );
+    expect(nic.properties.networkSecurityGroup.id).toMatch(/\/crabbox-nsg-westeurope$/);
+    expect(arm.fake.find("virtualMachine", away.cloudID).location).toBe("westeurope");
+
+    // released: the region's network stays for the next lease there
+    await provider.delete({ cloudID: away.cloudID, leaseID: "cbx_0000000000b2" });
+    expect(arm.fake.find("virtualNetwork", "crabbox-vnet-westeurope")).toBeDefined();
+  });
+
+  it("refuses, naming the field, a managed VNet of the configured name that lives in another region", async () => {
+    const rg = arm.fake.rgPath("crabbox-leases");
+    arm.fake.seed("resourceGroup", rg, { location: "eastus", tags: managed });
+    arm.fake.seed("virtualNetwork", `${rg}/providers/Microsoft.Network/virtualNetworks/crabbox-vnet`, {
+      location: "northeurope",
+      tags: managed,
+      properties: { subnets: [{ name: "crabbox-subnet", properties: { addressPrefix: "10.42.0.0/24" } }] },
+    });
+    const error = await providerFor(arm)
+      .create(leaseSpec())
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "config", details: { field: "vnet" } });
+    expect((error as Error).message).toMatch(/is in northeurope, but a lease in eastus needs one in eastus/);
+    expect(arm.fake.requestsTo("PUT")).toEqual([]);
   });
 
   it("does not rewrite the NSG when the lease's rules are already there", async () => {

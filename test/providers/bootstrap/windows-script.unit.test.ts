@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import {
   windowsBootstrapScript,
   windowsExtensionCommand,
+  windowsGitInstallerSha256,
+  windowsOpenSSHMsiSha256,
   windowsReadinessMarker,
   windowsSshdConfig,
 } from "../../../src/providers/bootstrap/windows";
@@ -51,12 +53,54 @@ describe("native Windows bootstrap script", () => {
   it("installs OpenSSH and git only from pinned releases, and leaves tar to Windows", () => {
     const urls = [...script.matchAll(/https:\/\/[^\s']+/g)].map((m) => m[0]);
     expect(urls).toEqual([
-      "https://github.com/PowerShell/Win32-OpenSSH/releases/download/v9.8.3.0p2-Preview/OpenSSH-Win64.zip",
+      "https://github.com/PowerShell/Win32-OpenSSH/releases/download/v9.8.3.0p2-Preview/OpenSSH-Win64-v9.8.3.0.msi",
       "https://github.com/git-for-windows/git/releases/download/v2.52.0.windows.1/Git-2.52.0-64-bit.exe",
     ]);
     expect(script).toContain("'/VERYSILENT', '/NORESTART'");
     expect(script).toMatch(/^tar --version$/m);
     expect(script).toMatch(/^git --version$/m);
+  });
+
+  it("checks each download's pinned SHA-256 before running it", () => {
+    const vars = Object.fromEntries(
+      [...script.matchAll(/^\$(\w+Sha256) = '([0-9A-F]{64})'$/gm)].map((m) => [m[1]!, m[2]!]),
+    );
+    expect(vars).toEqual({
+      OpenSSHMsiSha256: windowsOpenSSHMsiSha256,
+      GitInstallerSha256: windowsGitInstallerSha256,
+    });
+    for (const [file, hash, run] of [
+      ["$msi", "$OpenSSHMsiSha256", "msiexec.exe"],
+      ["$installer", "$GitInstallerSha256", "Start-Process -FilePath $installer"],
+    ] as const) {
+      const download = script.indexOf(`-OutFile ${file}`);
+      const check = script.indexOf(`Assert-CrabboxSha256 ${file} ${hash}`);
+      expect(download).toBeGreaterThan(0);
+      expect(check).toBeGreaterThan(download);
+      expect(script.indexOf(run, download)).toBeGreaterThan(check);
+    }
+    expect(script).toContain("(Get-FileHash -Algorithm SHA256 -LiteralPath $Path).Hash");
+  });
+
+  it("runs ssh-keygen from where the sshd service lives, whether installed here or shipped in System32", () => {
+    const lines = script.split("\r\n");
+    const installEnd = lines.indexOf(
+      "}",
+      lines.findIndex((l) => l.startsWith("if (-not (Get-Service -Name sshd")),
+    );
+    const resolve = lines.findIndex((l) => l.includes("$service.PathName -match"));
+    const keygen = lines.findIndex((l) => l.includes("'ssh-keygen.exe') -A"));
+    // outside the install block: it also runs when the image already has the service
+    expect(resolve).toBeGreaterThan(installEnd);
+    expect(keygen).toBeGreaterThan(resolve);
+    // the script's own pattern, applied to the service paths Windows reports
+    const pattern = new RegExp(/-match '([^']+)'/.exec(lines[resolve]!)![1]!);
+    expect(pattern.exec('"C:\\Windows\\System32\\OpenSSH\\sshd.exe"')?.[1]).toBe(
+      "C:\\Windows\\System32\\OpenSSH\\sshd.exe",
+    );
+    expect(pattern.exec("C:\\Program Files\\OpenSSH\\sshd.exe -f x")?.[1]).toBe(
+      "C:\\Program Files\\OpenSSH\\sshd.exe",
+    );
   });
 
   it("writes the readiness marker last and never restarts the machine", () => {
