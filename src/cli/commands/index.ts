@@ -3,6 +3,7 @@ import { AdminEventsCommand } from "./admin/events";
 import { AdminLeasesCommand } from "./admin/leases";
 import { AdminReleaseCommand } from "./admin/release";
 import { AdminReplayCommand } from "./admin/replay";
+import { ArtifactsCommand } from "./artifacts";
 import { AttachCommand } from "./attach";
 import { CleanupCommand } from "./cleanup";
 import type { CommandClass } from "./clipanion";
@@ -54,6 +55,7 @@ export const commandClasses: CommandClass<CrabboxContext>[] = [
   EventsCommand,
   AttachCommand,
   ResultsCommand,
+  ArtifactsCommand,
   UsageCommand,
   AdminLeasesCommand,
   AdminReleaseCommand,
