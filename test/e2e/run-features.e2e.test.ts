@@ -99,6 +99,30 @@ describe("run features against the local stack", () => {
     expect(events.map((e: { type: string }) => e.type)).toContain("artifacts.missing");
   });
 
+  it("copies a file and a directory to the lease and a directory back with crabbox cp", async () => {
+    repo.write("local only/ünï file.txt", "to the machine");
+    repo.write("local only/deep/b.txt", "bee");
+    const up = await cli("cp", "./local only", `${slug}:incoming dir`);
+    expect(up.code, up.stderr).toBe(0);
+    expect(up.stdout).toMatch(/copied 2 files .* -> [\w-]+:.*incoming dir/);
+    const file = await cli("cp", "./README.md", `${slug}:incoming dir/`);
+    expect(file.code, file.stderr).toBe(0);
+    const seen = await shOnLease(
+      'cat "incoming dir/ünï file.txt" "incoming dir/deep/b.txt" "incoming dir/README.md"',
+    );
+    expect(seen.stdout).toContain("to the machinebee");
+    expect(seen.stdout).toContain("hello from the laptop");
+
+    const made = await shOnLease('mkdir -p "made there/sub" && printf done > "made there/sub/résultat.txt"');
+    expect(made.code, made.stderr).toBe(0);
+    const down = await cli("cp", `${slug}:made there/`, "./fetched");
+    expect(down.code, down.stderr).toBe(0);
+    expect(readFileSync(join(repo.root, "fetched/sub/résultat.txt"), "utf8")).toBe("done");
+    const missing = await cli("cp", `${slug}:not-there`, "./x");
+    expect(missing.code).toBe(4);
+    expect(missing.stderr).toContain("no such file or directory on the machine");
+  });
+
   it("refuses an artifact glob that leaves the checkout before leasing anything", async () => {
     const r = await cli("run", "--artifact", "../secrets/*", "--", "true");
     expect(r.code).toBe(2);

@@ -11,6 +11,7 @@ import { ConfigPathCommand } from "./config/path";
 import { ConfigSetBrokerCommand } from "./config/set-broker";
 import { ConfigShowCommand } from "./config/show";
 import type { CrabboxContext } from "./context";
+import { CpCommand } from "./cp";
 import { devCommands } from "./dev";
 import { DoctorCommand } from "./doctor";
 import { EventsCommand } from "./events";
@@ -44,6 +45,7 @@ export const commandClasses: CommandClass<CrabboxContext>[] = [
   RunCommand,
   SyncPlanCommand,
   SshCommand,
+  CpCommand,
   StatusCommand,
   ListCommand,
   StopCommand,
