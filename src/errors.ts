@@ -43,6 +43,8 @@ export const errorCodes = {
   github_unavailable: { http: 502, exit: 1 },
   sync_failed: { http: 500, exit: 6 },
   ssh_failed: { http: 502, exit: 7 },
+  /** `run --require-artifact` matched nothing (the command itself succeeded). */
+  artifact_missing: { http: 422, exit: 8 },
   internal: { http: 500, exit: 1 },
 } as const satisfies Record<string, { http: number; exit: number }>;
 

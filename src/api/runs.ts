@@ -51,6 +51,14 @@ export const TestResultSummary = z.object({
 });
 export type TestResultSummary = z.infer<typeof TestResultSummary>;
 
+/** One file a run copied back (docs/cli.md "Artifacts"); the coordinator keeps at most 256. */
+export const ArtifactEntry = z.object({
+  path: z.string(),
+  bytes: z.number().int().nonnegative(),
+  sha256: z.string(),
+});
+export type ArtifactEntry = z.infer<typeof ArtifactEntry>;
+
 export const RunTelemetryInput = z.object({
   start: nullAsAbsent(TelemetryInput),
   end: nullAsAbsent(TelemetryInput),
@@ -85,6 +93,7 @@ export const RunRecord = z.object({
   logBytes: z.number().optional(),
   logTruncated: z.boolean().optional(),
   results: TestResultSummary.optional(),
+  artifacts: z.array(ArtifactEntry).optional(),
   telemetry: RunTelemetry.optional(),
   startedAt: isoTimestamp,
   lastEventAt: isoTimestamp.optional(),
@@ -173,6 +182,8 @@ export const RunFinishRequest = z.object({
   logChunks: nullAsAbsent(z.array(z.string())),
   logTruncated: z.boolean().optional(),
   results: nullAsAbsent(TestResultSummary),
+  /** Malformed entries are dropped and the list is cut to 256 (src/domain/artifacts.ts). */
+  artifacts: nullAsAbsent(z.array(z.unknown())),
   telemetry: nullAsAbsent(RunTelemetryInput),
 });
 export type RunFinishRequest = z.infer<typeof RunFinishRequest>;

@@ -231,6 +231,13 @@ export const testResultsSchema = z.object({
 });
 export type TestResults = z.infer<typeof testResultsSchema>;
 
+/** A file the run copied back (src/domain/artifacts.ts bounds the list before it is decided). */
+export const artifactEntrySchema = z.object({
+  path: z.string().min(1),
+  bytes: z.number().int().nonnegative(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+});
+
 export const runFinishedSchema = z.object({
   /** Per-run seq of the `command.finished` record this finish adds to the run's events. */
   seq: z.number().int().positive(),
@@ -244,6 +251,8 @@ export const runFinishedSchema = z.object({
   logBytes: z.number().int().nonnegative(),
   logTruncated: z.boolean(),
   results: testResultsSchema.optional(),
+  /** Optional, so schema-1 payloads written before artifacts existed stay valid as they are. */
+  artifacts: z.array(artifactEntrySchema).optional(),
   telemetryStart: telemetrySampleSchema.optional(),
   telemetryEnd: telemetrySampleSchema.optional(),
   telemetrySamples: z.array(telemetrySampleSchema).optional(),

@@ -5,6 +5,7 @@
  * `seq` (1 is `run.started`), so the run-events projection needs no counter of its own.
  */
 
+import type { ArtifactEntry } from "../domain/artifacts";
 import { isLeaseId } from "../domain/ids";
 import { tailUtf8, truncateUtf8, utf8Bytes } from "../domain/utf8";
 import { CrabboxError } from "../errors";
@@ -44,6 +45,7 @@ export interface RunFinishInput {
   log?: string;
   logTruncated?: boolean;
   results?: TestResults;
+  artifacts?: ArtifactEntry[];
   telemetry?: { start?: TelemetrySample; end?: TelemetrySample; samples?: TelemetrySample[] };
 }
 
@@ -143,6 +145,7 @@ export function decideRun(command: RunCommand, state: RunState, now: number): Ru
       const commandMs = finiteOrUndefined(f.commandMs);
       if (commandMs !== undefined) data.commandMs = commandMs;
       if (f.results) data.results = f.results;
+      if (f.artifacts?.length) data.artifacts = f.artifacts;
       if (f.telemetry?.start) data.telemetryStart = f.telemetry.start;
       if (f.telemetry?.end) data.telemetryEnd = f.telemetry.end;
       if (f.telemetry?.samples?.length) data.telemetrySamples = f.telemetry.samples;
@@ -226,6 +229,7 @@ export function evolveRun(state: RunState, event: EvolvableEvent<RunEvent>): Run
       if (d.syncMs !== undefined) next.syncMs = d.syncMs;
       if (d.commandMs !== undefined) next.commandMs = d.commandMs;
       if (d.results !== undefined) next.results = d.results;
+      if (d.artifacts !== undefined) next.artifacts = d.artifacts;
       return next;
     }
   }

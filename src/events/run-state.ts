@@ -1,4 +1,5 @@
 /** The run aggregate's state: the reference's run record (coordinator.md §4.2) as a fold of its events. */
+import type { ArtifactEntry } from "../domain/artifacts";
 import type { TelemetrySample, TestResults } from "./catalogue";
 
 export type RunLifecycle = "running" | "succeeded" | "failed" | "interrupted";
@@ -34,6 +35,8 @@ export interface RunState {
   logBytes: number;
   logTruncated: boolean;
   results?: TestResults;
+  /** Files the CLI copied back, as listed in the finish (bounded, src/domain/artifacts.ts). */
+  artifacts?: ArtifactEntry[];
   telemetry: RunTelemetry;
   startedAt: number;
   lastEventAt: number;

@@ -109,6 +109,7 @@ export function toRunRecord(run: RunState): RunRecord {
   if (run.commandMs !== undefined) record.commandMs = run.commandMs;
   if (run.durationMs !== undefined) record.durationMs = run.durationMs;
   if (run.results !== undefined) record.results = run.results;
+  if (run.artifacts !== undefined) record.artifacts = run.artifacts;
   const telemetry: NonNullable<RunRecord["telemetry"]> = {};
   if (run.telemetry.start) telemetry.start = wireSample(run.telemetry.start);
   if (run.telemetry.end) telemetry.end = wireSample(run.telemetry.end);

@@ -29,6 +29,7 @@ export const runColumns: readonly ColumnSpec<RunState>[] = [
   column("logBytes", "log_bytes", "int"),
   column("logTruncated", "log_truncated", "bool"),
   column("results", "results", "json", true),
+  column("artifacts", "artifacts", "json", true),
   column("telemetry", "telemetry", "json"),
   column("startedAt", "started_at", "int"),
   column("lastEventAt", "last_event_at", "int"),

@@ -64,6 +64,7 @@ const run: RunRecord = {
     timeSeconds: 1,
     failed: [{ suite: evil, name: evil, kind: "failure", message: evil }],
   },
+  artifacts: [{ path: `out/${evil}.txt`, bytes: 2048, sha256: "b".repeat(64) }],
 };
 
 /** Elements a browser would create from `markup` for the dangerous tags. */
@@ -102,9 +103,11 @@ describe("the portal template", () => {
     expect(leaseTable([lease], now, evil).toString()).not.toMatch(/<script|<img/i);
   });
 
-  it("renders a run whose command, log and test failures hold markup as inert text", () => {
+  it("renders a run whose command, log, test failures and artifact paths hold markup as inert text", () => {
     const out = runDetailBody(run, [], `ok\n${evil}\n`, now).toString();
     expect(dangerousTags(out)).toEqual([]);
+    expect(out).toContain(`<code>out/&lt;script&gt;`);
+    expect(out).toContain("b".repeat(64));
     expect(out).toContain("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;");
   });
 

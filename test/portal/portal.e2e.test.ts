@@ -138,6 +138,7 @@ describe("the portal in Chromium", () => {
         suites: 1,
         failed: [{ suite: "math", name: "adds", kind: "failure", message: "expected 3" }],
       },
+      artifacts: [{ path: "reports/größe report.txt", bytes: 2048, sha256: "c".repeat(64) }],
     });
     expect(finished.status, JSON.stringify(finished.body)).toBe(200);
 
@@ -198,6 +199,9 @@ describe("the portal in Chromium", () => {
     await page.getByRole("link", { name: run.id }).click();
     await page.waitForURL(`**/portal/runs/${run.id}`);
     expect(await page.locator("[data-log]").textContent()).toContain("<script>window.pwned = true</script>");
+    expect(await page.locator("[data-artifacts] tbody tr").textContent()).toContain(
+      "reports/größe report.txt",
+    );
     expect(await page.locator("[data-command]").textContent()).toBe("pnpm test -- '<b>x</b>'");
     expect(await page.evaluate("typeof window.pwned")).toBe("undefined");
     expect(await page.getByText("math › adds").count()).toBe(1);

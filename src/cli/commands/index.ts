@@ -3,6 +3,7 @@ import { AdminEventsCommand } from "./admin/events";
 import { AdminLeasesCommand } from "./admin/leases";
 import { AdminReleaseCommand } from "./admin/release";
 import { AdminReplayCommand } from "./admin/replay";
+import { ArtifactsCommand } from "./artifacts";
 import { AttachCommand } from "./attach";
 import { CleanupCommand } from "./cleanup";
 import type { CommandClass } from "./clipanion";
@@ -10,6 +11,7 @@ import { ConfigPathCommand } from "./config/path";
 import { ConfigSetBrokerCommand } from "./config/set-broker";
 import { ConfigShowCommand } from "./config/show";
 import type { CrabboxContext } from "./context";
+import { CpCommand } from "./cp";
 import { devCommands } from "./dev";
 import { DoctorCommand } from "./doctor";
 import { EventsCommand } from "./events";
@@ -43,6 +45,7 @@ export const commandClasses: CommandClass<CrabboxContext>[] = [
   RunCommand,
   SyncPlanCommand,
   SshCommand,
+  CpCommand,
   StatusCommand,
   ListCommand,
   StopCommand,
@@ -54,6 +57,7 @@ export const commandClasses: CommandClass<CrabboxContext>[] = [
   EventsCommand,
   AttachCommand,
   ResultsCommand,
+  ArtifactsCommand,
   UsageCommand,
   AdminLeasesCommand,
   AdminReleaseCommand,

@@ -1,4 +1,5 @@
 import { CrabboxError } from "../../errors";
+import { artifactOptions } from "../run/artifacts-step";
 import { runFlow } from "../run/flow";
 import { Command, Option } from "./clipanion";
 import { repoRoot } from "./init";
@@ -34,6 +35,15 @@ export class RunCommand extends LeaseCreateCommand {
   allowMassDeletions = Option.Boolean("--allow-mass-deletions", false, {
     description: "Allow a sync that deletes most remote files",
   });
+  artifact = Option.Array("--artifact", [], {
+    description: "Copy files matching this glob back after the command (repeatable; adds to artifacts.globs)",
+  });
+  requireArtifact = Option.Array("--require-artifact", [], {
+    description: "Like --artifact, and a glob that matches nothing fails the run with exit 8 (repeatable)",
+  });
+  artifactDir = Option.String("--artifact-dir", {
+    description: "Where artifacts land (default .crabbox/artifacts/<run-id> at the repo root)",
+  });
   command = Option.Rest({ name: "command" });
 
   async execute(): Promise<number> {
@@ -53,6 +63,11 @@ export class RunCommand extends LeaseCreateCommand {
             .map((s) => s.trim())
             .filter(Boolean)
         : config.results.junit;
+    const artifacts = artifactOptions(config, {
+      artifact: this.artifact,
+      requireArtifact: this.requireArtifact,
+      ...(this.artifactDir !== undefined ? { artifactDir: this.artifactDir } : {}),
+    });
     return runFlow(
       {
         config,
@@ -75,6 +90,7 @@ export class RunCommand extends LeaseCreateCommand {
         timingJson: this.timingJson,
         forceSyncLarge: this.forceSyncLarge,
         allowMassDeletions: this.allowMassDeletions,
+        artifacts,
       },
     );
   }

@@ -243,6 +243,11 @@ export function resolveLayer(
       hints: layer.capacity?.hints ?? true,
     },
     results: { junit: layer.results?.junit ?? [] },
+    artifacts: {
+      globs: layer.artifacts?.globs ?? [],
+      required: layer.artifacts?.required ?? [],
+      dir: layer.artifacts?.dir ?? "",
+    },
     static: {
       id: layer.static?.id ?? "",
       name: layer.static?.name ?? "",

@@ -1,6 +1,16 @@
 import type { ConfigLayer } from "./schema";
 
-const sectionKeys = ["windows", "broker", "ssh", "sync", "env", "capacity", "results", "static"] as const;
+const sectionKeys = [
+  "windows",
+  "broker",
+  "ssh",
+  "sync",
+  "env",
+  "capacity",
+  "results",
+  "artifacts",
+  "static",
+] as const;
 
 function dedupe(list: string[]): string[] {
   return [...new Set(list)];

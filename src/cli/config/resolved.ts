@@ -42,6 +42,7 @@ export interface ResolvedConfig {
     hints: boolean;
   };
   results: { junit: string[] };
+  artifacts: { globs: string[]; required: string[]; dir: string };
   static: {
     id: string;
     name: string;

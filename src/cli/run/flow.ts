@@ -1,5 +1,5 @@
 import { PassThrough, type Writable } from "node:stream";
-import type { TelemetryInput, TestResultSummary } from "../../api";
+import type { ArtifactEntry, TelemetryInput, TestResultSummary } from "../../api";
 import { CrabboxError, isCrabboxError } from "../../errors";
 import { formatDuration, type ResolvedConfig } from "../config";
 import { humanBytes, type Progress } from "../output/progress";
@@ -9,6 +9,7 @@ import { powershellEncodedCommand, powershellQuoteWord, shellQuoteWord } from ".
 import { buildManifest, type Manifest, syncToRemote } from "../sync";
 import { gitSyncStep } from "../sync/git/run-step";
 import { collectTelemetry } from "../telemetry";
+import { type ArtifactOptions, artifactStep, localRunId, wantsArtifacts } from "./artifacts-step";
 import { RunRecorder } from "./recorder";
 import { allowedEnv, buildRemoteCommand } from "./remote-command";
 import { collectJUnit } from "./results";
@@ -28,6 +29,7 @@ export interface RunOptions {
   timingJson: boolean;
   forceSyncLarge: boolean;
   allowMassDeletions: boolean;
+  artifacts?: ArtifactOptions;
 }
 
 export interface RunIO {
@@ -79,6 +81,9 @@ export async function runFlow(io: RunIO, options: RunOptions): Promise<number> {
   let syncSkipped = false;
   let exitCode = 1;
   let results: TestResultSummary | undefined;
+  let artifacts: ArtifactEntry[] = [];
+  /** Why the run failed although the command exited 0 (artifacts), printed instead of its status. */
+  let verdict: string | undefined;
   const telemetry: { start?: TelemetryInput; end?: TelemetryInput } = {};
 
   const target = await acquireTarget({
@@ -183,6 +188,23 @@ export async function runFlow(io: RunIO, options: RunOptions): Promise<number> {
       commandMs = Date.now() - commandStarted;
       interrupted = Boolean(result.aborted) || signal.aborted;
       exitCode = interrupted ? 130 : result.exitCode;
+      if (!interrupted && wantsArtifacts(options.artifacts)) {
+        const got = await artifactStep({
+          session: target.session,
+          workdir,
+          options: options.artifacts,
+          runID: localRunId(recorder),
+          cwd: io.cwd,
+          repoRoot: io.repoRoot,
+          progress,
+          recorder,
+        });
+        artifacts = got.entries;
+        if (got.failure && exitCode === 0) {
+          exitCode = got.failure.exitCode;
+          verdict = got.failure.message;
+        }
+      }
       if (!interrupted) {
         try {
           results = await collectJUnit(target.session, workdir, options.junit);
@@ -227,6 +249,7 @@ export async function runFlow(io: RunIO, options: RunOptions): Promise<number> {
     syncMs,
     commandMs,
     ...(results ? { results } : {}),
+    ...(artifacts.length ? { artifacts } : {}),
     ...(telemetry.start || telemetry.end ? { telemetry } : {}),
   });
   const totalMs = Date.now() - started;
@@ -251,6 +274,7 @@ export async function runFlow(io: RunIO, options: RunOptions): Promise<number> {
     );
   }
   if (interrupted) throw new CrabboxError("interrupted", "interrupted: the remote command was stopped");
-  if (exitCode !== 0) io.stderr.write(`crabbox: remote command exited ${exitCode}\n`);
+  if (verdict) io.stderr.write(`crabbox: ${verdict}\n`);
+  else if (exitCode !== 0) io.stderr.write(`crabbox: remote command exited ${exitCode}\n`);
   return exitCode;
 }

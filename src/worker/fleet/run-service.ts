@@ -8,6 +8,7 @@ import type {
   RunRecord,
   RunTelemetryRequest,
 } from "../../api/runs";
+import { boundArtifacts } from "../../domain/artifacts";
 import { newRunId } from "../../domain/ids";
 import { boundResults } from "../../domain/results";
 import { sanitizeTelemetry } from "../../domain/telemetry";
@@ -168,6 +169,7 @@ export class RunService {
       .map(sanitize)
       .filter((s): s is TelemetrySample => s !== undefined);
     const results = body.results ? boundResults(body.results) : undefined;
+    const artifacts = boundArtifacts(body.artifacts);
     const command: RunCommand = {
       type: "FinishRun",
       finish: {
@@ -177,6 +179,7 @@ export class RunService {
         log,
         ...(body.logTruncated !== undefined ? { logTruncated: body.logTruncated } : {}),
         ...(results ? { results } : {}),
+        ...(artifacts.length ? { artifacts } : {}),
         telemetry: {
           ...(start ? { start } : {}),
           ...(end ? { end } : {}),

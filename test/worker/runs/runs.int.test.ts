@@ -137,6 +137,30 @@ describe("runs", () => {
     expect(again.body.error).toBe("run_ended");
   });
 
+  it("finish with an artifact list kept in the record, malformed entries dropped and cut to 256", async () => {
+    const who = uniqueOwner();
+    const run = (await api(who, "POST", "/v1/runs", { command: ["make"] })).body.run;
+    const sha = "a".repeat(64);
+    const finished = await api(who, "POST", `/v1/runs/${run.id}/finish`, {
+      exitCode: 0,
+      artifacts: [
+        { path: "out/report one.txt", bytes: 12, sha256: sha },
+        { path: "no-hash.txt", bytes: 3 },
+        { path: "", bytes: 1, sha256: sha },
+        ...Array.from({ length: 300 }, (_, i) => ({ path: `many/${i}.log`, bytes: i, sha256: sha })),
+      ],
+    });
+    expect(finished.status, finished.text).toBe(200);
+    const artifacts = finished.body.run.artifacts;
+    expect(artifacts).toHaveLength(256);
+    expect(artifacts[0]).toEqual({ path: "out/report one.txt", bytes: 12, sha256: sha });
+    expect(artifacts[1].path).toBe("many/0.log");
+    const got = await api(who, "GET", `/v1/runs/${run.id}`);
+    expect(got.body.run.artifacts).toEqual(artifacts);
+    const listed = await api(who, "GET", "/v1/runs");
+    expect(listed.body.runs.find((r: { id: string }) => r.id === run.id).artifacts).toHaveLength(256);
+  });
+
   it("are hidden from other non-admin users, who cannot overwrite their logs", async () => {
     const owner = uniqueOwner();
     const stranger = uniqueOwner("stranger");

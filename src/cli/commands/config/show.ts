@@ -36,6 +36,7 @@ export function redactedConfig(config: ResolvedConfig, configPath: string) {
     env: config.env,
     capacity: config.capacity,
     results: config.results,
+    artifacts: config.artifacts,
     static: config.static,
     classes: config.classes,
   };
@@ -95,6 +96,11 @@ export class ConfigShowCommand extends CrabboxCommand {
       );
     }
     this.out(`results ${kv({ junit: config.results.junit.join(",") })}`);
+    if (config.artifacts.globs.length || config.artifacts.required.length) {
+      this.out(
+        `artifacts ${kv({ globs: config.artifacts.globs.join(","), required: config.artifacts.required.join(","), dir: config.artifacts.dir })}`,
+      );
+    }
     return 0;
   }
 }

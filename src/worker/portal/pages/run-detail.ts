@@ -33,6 +33,21 @@ ${f.file ? html` <code>${f.file}</code>` : ""}${f.message ? html`<pre>${f.messag
 ${r.skipped} skipped (${duration(r.timeSeconds * 1000)}).</p>${failures.length ? html`<ul>${join(failures)}</ul>` : ""}`;
 }
 
+/** The list only: the files themselves stay on the computer that ran `crabbox run`. */
+function artifacts(run: RunRecord): SafeHtml {
+  const list = run.artifacts ?? [];
+  if (list.length === 0) return html`<p class="muted">No artifacts were copied back.</p>`;
+  const rows = list.map(
+    (a) =>
+      html`<tr><td><code>${a.path}</code></td><td>${bytes(a.bytes)}</td><td><code>${a.sha256}</code></td></tr>`,
+  );
+  return html`<p class="muted">Copied to <code>.crabbox/artifacts/${run.id}/</code> on the computer that ran it;
+<code>crabbox artifacts ${run.id}</code> lists them.</p>
+<div class="table-wrap"><table data-portal-table data-artifacts aria-label="Artifacts">
+<thead><tr><th>Path</th><th>Size</th><th data-nosort>SHA-256</th></tr></thead>
+<tbody>${join(rows)}</tbody></table></div>`;
+}
+
 function eventsTable(events: readonly RunEventRecord[]): SafeHtml {
   if (events.length === 0) return html`<p class="muted">No run events.</p>`;
   const rows = events.map(
@@ -78,6 +93,7 @@ ${facts([
 ])}</section>
 </div>
 <section class="card"><h2>Test results</h2>${results(run)}</section>
+<section class="card"><h2>Artifacts</h2>${artifacts(run)}</section>
 <section><h2>Log</h2>
 <p class="muted">${run.logBytes !== undefined ? `${bytes(run.logBytes)} retained${run.logTruncated ? " (truncated by the client)" : ""}. ` : ""}
 ${tail.omitted > 0 ? `Showing the last ${logTailLines} lines. ` : ""}<a href="${`${runHref(run)}/logs`}">Full log</a></p>

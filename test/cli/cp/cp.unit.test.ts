@@ -1,0 +1,134 @@
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Readable } from "node:stream";
+import { describe, expect, it } from "vitest";
+import { CP_MISSING_EXIT, downloadCommand, resolveRemote, uploadCommand } from "../../../src/cli/cp/scripts";
+import { planCopy } from "../../../src/cli/cp/spec";
+import { download, upload } from "../../../src/cli/cp/transfer";
+import type { ExecOptions, SshSession } from "../../../src/cli/ssh/connect";
+
+function decode(command: string): string {
+  expect(command).toMatch(
+    /^powershell\.exe -NoLogo -NoProfile -NonInteractive -ExecutionPolicy Bypass -EncodedCommand \S+$/,
+  );
+  return Buffer.from(command.split(" ").at(-1) ?? "", "base64").toString("utf16le");
+}
+
+/** A session whose commands run in this computer's /bin/sh, as a POSIX machine runs them. */
+function shSession(): SshSession {
+  return {
+    exec: (command: string, options: ExecOptions = {}) =>
+      new Promise((resolve, reject) => {
+        const child = spawn("/bin/sh", ["-c", command], { stdio: ["pipe", "pipe", "pipe"] });
+        child.stdout.on("data", (c: Buffer) => options.onStdout?.(c));
+        child.stderr.on("data", (c: Buffer) => options.onStderr?.(c));
+        child.on("error", reject);
+        child.on("close", (code) => resolve({ exitCode: code ?? 1 }));
+        const stdin = options.stdin;
+        if (stdin === undefined) child.stdin.end();
+        else if (typeof stdin === "string" || Buffer.isBuffer(stdin)) child.stdin.end(stdin);
+        else (stdin as Readable).pipe(child.stdin);
+      }),
+  } as unknown as SshSession;
+}
+
+const temp = () => mkdtempSync(join(tmpdir(), "crabbox-cp-"));
+
+describe("crabbox cp operands", () => {
+  it("take exactly one side as <lease>:<path> and read drive letters and ./ paths as local", () => {
+    expect(planCopy("./x", "blue-lobster:y")).toEqual({
+      direction: "upload",
+      lease: "blue-lobster",
+      local: "./x",
+      remote: "y",
+    });
+    expect(planCopy("cbx_0123456789ab:out/", "C:\\out")).toMatchObject({
+      direction: "download",
+      lease: "cbx_0123456789ab",
+      local: "C:\\out",
+    });
+    expect(planCopy("./a:b", "blue-lobster:")).toMatchObject({ local: "./a:b", remote: "" });
+    expect(() => planCopy("red-crab:x", "blue-crab:y")).toThrowError(/not between leases/);
+    expect(() => planCopy("./a", "./b")).toThrowError(/one side as <lease>:<path>/);
+  });
+});
+
+describe("crabbox cp over POSIX sh and tar", () => {
+  it("uploads a directory with spaces and unicode, skipping symlinks, then downloads it back", async () => {
+    const local = temp();
+    mkdirSync(join(local, "src/sub dir"), { recursive: true });
+    writeFileSync(join(local, "src/a.txt"), "alpha");
+    writeFileSync(join(local, "src/sub dir/ünï.txt"), "beta");
+    symlinkSync("/etc/passwd", join(local, "src/link"));
+    const machine = temp();
+    const session = shSession();
+    const sent = await upload(session, "posix", join(local, "src"), join(machine, "work/in"), "work/in");
+    expect(sent).toEqual({ files: 2, bytes: 9, skipped: 1 });
+    expect(readFileSync(join(machine, "work/in/sub dir/ünï.txt"), "utf8")).toBe("beta");
+
+    const back = await download(session, "posix", join(machine, "work/in"), join(local, "back"));
+    expect(back).toMatchObject({ files: 2, bytes: 9 });
+    expect(readFileSync(join(local, "back/a.txt"), "utf8")).toBe("alpha");
+    expect(readFileSync(join(local, "back/sub dir/ünï.txt"), "utf8")).toBe("beta");
+  });
+
+  it("copies one file to a path, or into a directory given with a trailing slash", async () => {
+    const local = temp();
+    const machine = temp();
+    writeFileSync(join(local, "one file.txt"), "one");
+    const session = shSession();
+    await upload(session, "posix", join(local, "one file.txt"), join(machine, "renamed.txt"), "renamed.txt");
+    expect(readFileSync(join(machine, "renamed.txt"), "utf8")).toBe("one");
+    await upload(session, "posix", join(local, "one file.txt"), join(machine, "into"), "into/");
+    expect(readFileSync(join(machine, "into/one file.txt"), "utf8")).toBe("one");
+    await download(session, "posix", join(machine, "renamed.txt"), `${join(local, "dl")}/`);
+    expect(readFileSync(join(local, "dl/renamed.txt"), "utf8")).toBe("one");
+    await download(session, "posix", join(machine, "renamed.txt"), join(local, "exact.txt"));
+    expect(readFileSync(join(local, "exact.txt"), "utf8")).toBe("one");
+  });
+
+  it("reports a missing remote source as not found, with exit 4", async () => {
+    const machine = temp();
+    const error = await download(shSession(), "posix", join(machine, "nope"), join(temp(), "x")).catch(
+      (e) => e,
+    );
+    expect(error).toMatchObject({ code: "not_found", exitCode: 4 });
+    expect(String(error.message)).toContain("nope");
+  });
+});
+
+describe("crabbox cp scripts for native Windows", () => {
+  const workdir = "C:\\crabbox\\cbx_0123456789ab\\it's repo";
+
+  it("resolve relative remote paths inside the workdir with backslashes, absolute ones as given", () => {
+    expect(resolveRemote("windows", workdir, "out/logs")).toBe(
+      "C:\\crabbox\\cbx_0123456789ab\\it's repo\\out\\logs",
+    );
+    expect(resolveRemote("windows", workdir, "D:/data")).toBe("D:\\data");
+    expect(resolveRemote("posix", "/work/r", "out/x")).toBe("/work/r/out/x");
+    expect(resolveRemote("posix", "/work/r", "/tmp/x")).toBe("/tmp/x");
+  });
+
+  it("upload creates the directory and extracts stdin with tar.exe, failing with its status", () => {
+    const script = decode(uploadCommand("windows", `${workdir}\\in`));
+    expect(script).toContain(
+      "New-Item -ItemType Directory -Force -Path 'C:\\crabbox\\cbx_0123456789ab\\it''s repo\\in'",
+    );
+    expect(script).toContain("tar.exe -xf - -C 'C:\\crabbox\\cbx_0123456789ab\\it''s repo\\in'");
+    expect(script.trim().endsWith("exit $LASTEXITCODE")).toBe(true);
+  });
+
+  it("download writes the kind header as raw bytes before tar.exe, and a distinct status when nothing is there", () => {
+    const script = decode(downloadCommand("windows", `${workdir}\\out`));
+    expect(script).toContain("$crabboxPath = 'C:\\crabbox\\cbx_0123456789ab\\it''s repo\\out'");
+    expect(script).toContain('GetBytes("crabbox-cp dir`n"), 0, 15)');
+    expect(script).toContain('GetBytes("crabbox-cp file`n"), 0, 16)');
+    expect(script.indexOf("crabbox-cp dir")).toBeLessThan(script.indexOf("tar.exe -cf - -C $crabboxPath ."));
+    expect(script).toContain(
+      "tar.exe -cf - -C (Split-Path -Parent $crabboxPath) (Split-Path -Leaf $crabboxPath)",
+    );
+    expect(script).toContain(`exit ${CP_MISSING_EXIT}`);
+  });
+});

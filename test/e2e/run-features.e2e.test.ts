@@ -1,0 +1,132 @@
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RunningStack, runStack } from "../../src/stack";
+import { runCli } from "../cli/support";
+import { isolatedEnv } from "../stack/support";
+import { tempRepo } from "./repo";
+
+const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+const runIdOf = (stderr: string) => /recording run (run_[a-f0-9]+)/.exec(stderr)?.[1] ?? "";
+
+/**
+ * What a run leaves behind (docs/cli.md "Artifacts", "Test results", "Environment"), through
+ * the CLI's `main` against the real local stack, on one warm lease.
+ */
+describe("run features against the local stack", () => {
+  let stack: RunningStack;
+  let ctx: Awaited<ReturnType<typeof isolatedEnv>>;
+  let env: Record<string, string | undefined>;
+  let repo: ReturnType<typeof tempRepo>;
+  let slug = "";
+
+  beforeAll(async () => {
+    ctx = await isolatedEnv();
+    stack = await runStack({ env: ctx.env });
+    env = { ...ctx.env, CI: "e2e" };
+    repo = tempRepo();
+    const warm = await runCli(["warmup", "--json"], { env, cwd: repo.root });
+    expect(warm.code, warm.stderr).toBe(0);
+    slug = JSON.parse(warm.stdout).slug;
+  });
+
+  afterAll(async () => {
+    if (slug) await runCli(["stop", slug], { env, cwd: repo.root });
+    await stack?.stop();
+    await ctx?.cleanup();
+  });
+
+  const cli = (...argv: string[]) => runCli(argv, { env, cwd: repo.root });
+  const shOnLease = (script: string, ...flags: string[]) =>
+    cli("run", "--id", slug, ...flags, "--", "sh", "-c", script);
+
+  it("copies artifacts with spaces and unicode in their names back even when the command fails", async () => {
+    const script = [
+      'mkdir -p "out/sub dir" logs',
+      'printf "first report" > "out/räport one.txt"',
+      'printf "nested" > "out/sub dir/深い.json"',
+      'printf "log line" > logs/run.log',
+      'printf "not wanted" > logs/skip.txt',
+      "exit 3",
+    ].join(" && ");
+    const r = await shOnLease(script, "--artifact", "out/**", "--artifact", "./logs/*.log");
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toMatch(/artifacts: 3 files/);
+    const runID = runIdOf(r.stderr);
+    expect(runID).not.toBe("");
+    const dir = join(repo.root, ".crabbox", "artifacts", runID);
+    expect(readFileSync(join(dir, "out/räport one.txt"), "utf8")).toBe("first report");
+    expect(readFileSync(join(dir, "out/sub dir/深い.json"), "utf8")).toBe("nested");
+    expect(readFileSync(join(dir, "logs/run.log"), "utf8")).toBe("log line");
+    expect(existsSync(join(dir, "logs/skip.txt"))).toBe(false);
+
+    const listed = JSON.parse((await cli("artifacts", runID, "--json")).stdout);
+    expect(listed.artifacts).toEqual([
+      { path: "logs/run.log", bytes: 8, sha256: sha256("log line") },
+      { path: "out/räport one.txt", bytes: 12, sha256: sha256("first report") },
+      { path: "out/sub dir/深い.json", bytes: 6, sha256: sha256("nested") },
+    ]);
+    const human = await cli("artifacts", runID);
+    expect(human.stdout).toContain(`${sha256("nested")}`);
+    expect(human.stdout).toContain("out/sub dir/深い.json");
+    const history = JSON.parse((await cli("history", "--json")).stdout).runs;
+    expect(history.find((run: { id: string }) => run.id === runID).artifacts).toHaveLength(3);
+    // artifacts stay out of the next sync: .crabbox is never synced
+    const again = await shOnLease("test ! -e .crabbox/artifacts");
+    expect(again.code, again.stderr).toBe(0);
+  });
+
+  it("fails a passing command with exit 8 when a required artifact is missing, and keeps what matched", async () => {
+    const dir = join(repo.root, "picked");
+    const r = await shOnLease(
+      "mkdir -p out && printf ok > out/present.txt",
+      "--require-artifact",
+      "out/present.txt",
+      "--require-artifact",
+      "out/absent-*.txt",
+      "--artifact-dir",
+      "picked",
+    );
+    expect(r.code, r.stderr).toBe(8);
+    expect(r.stderr).toContain("missing required artifact: out/absent-*.txt");
+    expect(r.stderr).toContain("crabbox: required artifact missing: out/absent-*.txt");
+    expect(readFileSync(join(dir, "out/present.txt"), "utf8")).toBe("ok");
+    const runID = runIdOf(r.stderr);
+    const { run } = JSON.parse((await cli("logs", runID, "--json")).stdout);
+    expect(run).toMatchObject({ state: "failed", exitCode: 8 });
+    const events = JSON.parse((await cli("events", runID, "--json")).stdout).events;
+    expect(events.map((e: { type: string }) => e.type)).toContain("artifacts.missing");
+  });
+
+  it("copies a file and a directory to the lease and a directory back with crabbox cp", async () => {
+    repo.write("local only/ünï file.txt", "to the machine");
+    repo.write("local only/deep/b.txt", "bee");
+    const up = await cli("cp", "./local only", `${slug}:incoming dir`);
+    expect(up.code, up.stderr).toBe(0);
+    expect(up.stdout).toMatch(/copied 2 files .* -> [\w-]+:.*incoming dir/);
+    const file = await cli("cp", "./README.md", `${slug}:incoming dir/`);
+    expect(file.code, file.stderr).toBe(0);
+    const seen = await shOnLease(
+      'cat "incoming dir/ünï file.txt" "incoming dir/deep/b.txt" "incoming dir/README.md"',
+    );
+    expect(seen.stdout).toContain("to the machinebee");
+    expect(seen.stdout).toContain("hello from the laptop");
+
+    const made = await shOnLease('mkdir -p "made there/sub" && printf done > "made there/sub/résultat.txt"');
+    expect(made.code, made.stderr).toBe(0);
+    const down = await cli("cp", `${slug}:made there/`, "./fetched");
+    expect(down.code, down.stderr).toBe(0);
+    expect(readFileSync(join(repo.root, "fetched/sub/résultat.txt"), "utf8")).toBe("done");
+    const missing = await cli("cp", `${slug}:not-there`, "./x");
+    expect(missing.code).toBe(4);
+    expect(missing.stderr).toContain("no such file or directory on the machine");
+  });
+
+  it("refuses an artifact glob that leaves the checkout before leasing anything", async () => {
+    const r = await cli("run", "--artifact", "../secrets/*", "--", "true");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--artifact "../secrets/*" must be a path relative to the checkout');
+    expect(r.stderr).not.toMatch(/leasing|lease cbx_/);
+  });
+});
