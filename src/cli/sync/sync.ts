@@ -65,6 +65,8 @@ export interface SyncResult {
   ms: number;
   /** Files whose copy on the machine was modified there since the last sync (resent). */
   drifted: number;
+  /** Whether the machine walked its tree for drift (false: the clean marker vouched for it). */
+  walked: boolean;
   phases: { name: string; ms: number }[];
 }
 
@@ -222,6 +224,7 @@ async function syncOnce(
       sentBytes: 0,
       deleted: 0,
       drifted: 0,
+      walked: !windows && snapshot.walked,
       ms: Date.now() - started,
       phases,
     };
@@ -293,6 +296,7 @@ async function syncOnce(
     sentBytes,
     deleted: plan.deletions.length,
     drifted: drift.size,
+    walked: !windows && snapshot.walked,
     ms: Date.now() - started,
     phases,
   };
