@@ -132,40 +132,40 @@ function fileEntry(path: string, stat: Stats, hash: string): ManifestEntry {
 
 export async function buildManifest(repoRoot: string, options: BuildManifestOptions = {}): Promise<Manifest> {
   const root = resolve(repoRoot);
-  const [gitDirOut, listedOut] = await Promise.all([
-    git(root, ["rev-parse", "--git-dir"]),
-    git(root, ["ls-files", "--cached", "--others", "--exclude-standard", "-z"]),
-  ]);
-  const gitDirRaw = gitDirOut.toString("utf8").trim();
+  // The listing is the slow git call (it scans for untracked files); the hash cache is loaded
+  // while it runs.
+  const listing = git(root, ["ls-files", "--cached", "--others", "--exclude-standard", "-z"]);
+  listing.catch(() => {});
+  const gitDirRaw = (await git(root, ["rev-parse", "--git-dir"])).toString("utf8").trim();
   const gitDir = isAbsolute(gitDirRaw) ? gitDirRaw : join(root, gitDirRaw);
-  const listed = splitNul(listedOut);
-
+  const cacheDir = join(gitDir, "crabbox");
+  const cache = HashCache.load(options.noCache ? undefined : join(cacheDir, "hash-cache.json"));
   const excludes = [...DEFAULT_EXCLUDES, ...(options.excludes ?? []), ...readCrabboxIgnore(root)];
   const excluded = excludeMatcher(excludes);
+  const listed = splitNul(await listing);
   // Sorted once here (code-unit order, the manifest's order), so the entries need no sort later.
   const candidates = [...new Set(listed)]
     .filter((path) => isSafeRelativePath(path) && !excluded(path))
     .sort();
 
-  const cacheDir = join(gitDir, "crabbox");
-  const cache = HashCache.load(options.noCache ? undefined : join(cacheDir, "hash-cache.json"));
   // Synchronous lstat: a few microseconds each, several times faster than one promise per file
   // through libuv's thread pool.
   const present: { path: string; stat: Stats }[] = [];
   let bytes = 0;
+  const prefix = `${root}/`;
   for (const path of candidates) {
-    let stat: Stats;
-    try {
-      stat = lstatSync(join(root, path));
-    } catch {
-      continue; // deleted in the working tree but still in the index: not synced, so removed remotely
-    }
-    if (!(stat.isFile() || stat.isSymbolicLink())) continue; // directories are gitlinks (submodules)
+    // undefined: deleted in the working tree but still in the index, so not synced (removed remotely)
+    const stat = lstatSync(prefix + path, { throwIfNoEntry: false });
+    if (!stat || !(stat.isFile() || stat.isSymbolicLink())) continue; // directories are gitlinks (submodules)
     present.push({ path, stat });
     if (stat.isFile()) bytes += stat.size;
   }
   checkSizeGuards(
-    { files: present.length, bytes, paths: present.map(({ path, stat }) => ({ path, size: stat.size })) },
+    {
+      files: present.length,
+      bytes,
+      paths: () => present.map(({ path, stat }) => ({ path, size: stat.size })),
+    },
     {
       maxFiles: options.maxFiles ?? DEFAULT_MAX_FILES,
       maxBytes: options.maxBytes ?? DEFAULT_MAX_BYTES,
