@@ -22,7 +22,7 @@
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { lstatSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { connectSsh, type SshSession } from "../src/cli/ssh/connect";
@@ -121,6 +121,23 @@ function median(values: number[]): number {
   return sorted.length % 2 === 1
     ? (sorted[middle] as number)
     : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+
+/**
+ * The local floor of any change detection that does not watch the filesystem: Git's listing of
+ * the tree plus one lstat per file (what both tools must do before they know nothing changed).
+ */
+function localFloor(repo: Repo): { listMs: number; lstatMs: number } {
+  let started = performance.now();
+  const listed = execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard", "-z"], {
+    cwd: repo.root,
+    maxBuffer: 1 << 30,
+  });
+  const listMs = performance.now() - started;
+  const paths = listed.toString("utf8").split("\0").filter(Boolean);
+  started = performance.now();
+  for (const path of paths) lstatSync(`${repo.root}/${path}`);
+  return { listMs, lstatMs: performance.now() - started };
 }
 
 function flush(): void {
@@ -290,7 +307,10 @@ async function main() {
     });
     if (diff.status !== 0) throw new Error(`crabbox and rsync copies differ:\n${diff.stdout.slice(0, 2000)}`);
 
-    rows.push(`${repo.name}: ${repo.files} files, ${(repo.bytes / 1e6).toFixed(1)} MB`);
+    const floors = [localFloor(repo), localFloor(repo), localFloor(repo)];
+    rows.push(
+      `${repo.name}: ${repo.files} files, ${(repo.bytes / 1e6).toFixed(1)} MB; local floor: git ls-files ${median(floors.map((f) => f.listMs)).toFixed(0)} ms + lstat of every file ${median(floors.map((f) => f.lstatMs)).toFixed(0)} ms`,
+    );
     for (const scenario of ["cold", "no-change", "one-file"] as const) {
       const { crabbox: ourTimes, rsync: rsyncTimes } = results[scenario];
       if (ourTimes.length === 0) continue;
