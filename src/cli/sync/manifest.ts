@@ -1,19 +1,17 @@
 /**
  * The local side of a sync: which files the machine should have, with their content hashes.
- * Built from Git (tracked + untracked-but-not-ignored files) before any machine is leased, so a
- * repository that cannot be synced fails before money is spent.
+ * Built from Git's listing (tracked + untracked-but-not-ignored files), or from a walk of a
+ * directory Git does not cover (`source.ts`), before any machine is leased, so a tree that
+ * cannot be synced fails before money is spent.
  */
-import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { createReadStream, lstatSync, readFileSync, readlinkSync, type Stats } from "node:fs";
-import { isAbsolute, join, resolve } from "node:path";
-import { promisify } from "node:util";
+import { join, resolve } from "node:path";
 import { CrabboxError } from "../../errors";
 import { DEFAULT_EXCLUDES, excludeMatcher, isSafeRelativePath, readCrabboxIgnore } from "./excludes";
 import { checkSizeGuards, DEFAULT_MAX_BYTES, DEFAULT_MAX_FILES } from "./guards";
 import { HashCache } from "./hash-cache";
-
-const run = promisify(execFile);
+import { listSource, type SyncMode } from "./source";
 
 export type EntryKind = "file" | "symlink";
 
@@ -41,8 +39,14 @@ export interface Manifest {
   fingerprint: string;
   /** The exclude patterns applied (defaults, config, `.crabboxignore`), in order. */
   excludes: string[];
-  /** Where the engine keeps local caches for this repository (inside the Git dir). */
+  /** Where the engine keeps local caches for this root (the Git dir, or the user's cache dir). */
   cacheDir?: string;
+  /** How the file list was made: Git's listing, or a walk of a directory Git does not cover. */
+  mode: SyncMode;
+  /** Why the directory mode was chosen (not a repository, ignored by it, no git). */
+  modeReason?: string;
+  /** The Git work tree's top directory (git mode); differs from `root` when syncing a subdirectory. */
+  gitTopLevel?: string;
 }
 
 export interface BuildManifestOptions {
@@ -61,44 +65,8 @@ export interface BuildManifestOptions {
 const YIELD_EVERY_MS = 8;
 const STREAM_HASH_ABOVE = 32 * 1024 * 1024;
 
-async function git(root: string, args: string[]): Promise<Buffer> {
-  try {
-    const { stdout } = await run("git", ["-C", root, ...args], {
-      encoding: "buffer",
-      maxBuffer: 512 * 1024 * 1024,
-    });
-    return stdout;
-  } catch (error) {
-    const stderr = String((error as { stderr?: Buffer }).stderr ?? "").trim();
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") {
-      throw new CrabboxError(
-        "sync_failed",
-        "git is not installed; sync builds its file list with `git ls-files`",
-        {
-          hint: "install git",
-        },
-      );
-    }
-    if (/not a git repository/i.test(stderr)) {
-      throw new CrabboxError(
-        "sync_failed",
-        `${root} is not inside a Git repository; crabbox syncs the files Git knows about`,
-        { hint: "run `git init` there, or run crabbox from your repository" },
-      );
-    }
-    throw new CrabboxError(
-      "sync_failed",
-      `git ${args[0]} failed in ${root}: ${stderr || (error as Error).message}`,
-    );
-  }
-}
-
-export function splitNul(buffer: Buffer): string[] {
-  return buffer
-    .toString("utf8")
-    .split("\0")
-    .filter((part) => part !== "");
-}
+/** Split a NUL-separated list (git's `-z` output). */
+export { splitNul } from "./source";
 
 async function hashStream(path: string): Promise<string> {
   const hash = createHash("sha256");
@@ -132,24 +100,17 @@ function fileEntry(path: string, stat: Stats, hash: string): ManifestEntry {
 
 export async function buildManifest(repoRoot: string, options: BuildManifestOptions = {}): Promise<Manifest> {
   const root = resolve(repoRoot);
-  // The listing is the slow git call (it scans for untracked files); the hash cache is loaded
-  // while it runs.
-  const listing = git(root, ["ls-files", "--cached", "--others", "--exclude-standard", "-z"]);
-  listing.catch(() => {});
-  const gitDirRaw = (await git(root, ["rev-parse", "--git-dir"])).toString("utf8").trim();
-  const gitDir = isAbsolute(gitDirRaw) ? gitDirRaw : join(root, gitDirRaw);
-  const cacheDir = join(gitDir, "crabbox");
-  const cache = HashCache.load(options.noCache ? undefined : join(cacheDir, "hash-cache.json"));
   const excludes = [...DEFAULT_EXCLUDES, ...(options.excludes ?? []), ...readCrabboxIgnore(root)];
   const excluded = excludeMatcher(excludes);
-  const listed = splitNul(await listing);
+  const source = await listSource(root, excluded);
+  // loaded while git is still listing (git mode)
+  const cache = HashCache.load(options.noCache ? undefined : join(source.cacheDir, "hash-cache.json"));
+  const { paths: listed, unreadable } = await source.files();
   // Sorted once here (code-unit order, the manifest's order), so the entries need no sort later.
   const candidates = [...new Set(listed)]
     .filter((path) => isSafeRelativePath(path) && !excluded(path))
     .sort();
 
-  // Synchronous lstat: a few microseconds each, several times faster than one promise per file
-  // through libuv's thread pool.
   const present: { path: string; stat: Stats }[] = [];
   let bytes = 0;
   const prefix = `${root}/`;
@@ -185,9 +146,8 @@ export async function buildManifest(repoRoot: string, options: BuildManifestOpti
       try {
         target = readlinkSync(join(root, path));
       } catch (error) {
-        throw new CrabboxError("sync_failed", `cannot read link ${path}: ${(error as Error).message}`, {
-          path,
-        });
+        unreadable.push(`${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+        continue;
       }
       entries[i] = {
         path,
@@ -224,7 +184,8 @@ export async function buildManifest(repoRoot: string, options: BuildManifestOpti
               .digest("hex")
           : await hashStream(join(root, path));
     } catch (error) {
-      throw new CrabboxError("sync_failed", `cannot read ${path}: ${(error as Error).message}`, { path });
+      unreadable.push(`${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+      continue;
     }
     cache.set(path, stat, hash, hashedAt);
     entries[i] = fileEntry(path, stat, hash);
@@ -233,6 +194,8 @@ export async function buildManifest(repoRoot: string, options: BuildManifestOpti
       slice = Date.now();
     }
   }
+  cache.save();
+  if (unreadable.length > 0) throw unreadableError(unreadable);
   cache.retainOnly(new Set(candidates));
   cache.save();
 
@@ -243,6 +206,19 @@ export async function buildManifest(repoRoot: string, options: BuildManifestOpti
     bytes,
     fingerprint: manifestFingerprint(entries),
     excludes,
-    cacheDir,
+    cacheDir: source.cacheDir,
+    mode: source.mode,
+    ...(source.reason ? { modeReason: source.reason } : {}),
+    ...(source.gitTopLevel ? { gitTopLevel: source.gitTopLevel } : {}),
   };
+}
+
+/** Every path that could not be read, in one error: fixing them one run at a time would be slow. */
+function unreadableError(paths: readonly string[]): CrabboxError {
+  const shown = paths.slice(0, 10).join(", ");
+  const more = paths.length > 10 ? ` and ${paths.length - 10} more` : "";
+  return new CrabboxError("sync_failed", `cannot read ${paths.length} path(s) to sync: ${shown}${more}`, {
+    paths: paths.slice(0, 50),
+    hint: "make them readable, or exclude them with sync.exclude in crabbox.yaml or a .crabboxignore line",
+  });
 }

@@ -9,10 +9,10 @@
  */
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { homedir } from "node:os";
 import { join } from "node:path";
 import { CrabboxError, isCrabboxError } from "../../errors";
 import type { SshSession } from "../ssh/connect";
+import { defaultCacheDir } from "./cache-dir";
 import { DEFAULT_EXCLUDES, prunablePatterns } from "./excludes";
 import { checkDeletionGuard } from "./guards";
 import type { Manifest } from "./manifest";
@@ -93,11 +93,7 @@ async function capture(
   return { exitCode: result.exitCode, stdout: Buffer.concat(out), stderr: stderr.trim() };
 }
 
-export function defaultCacheDir(): string {
-  return (
-    process.env.CRABBOX_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "crabbox")
-  );
-}
+export { defaultCacheDir } from "./cache-dir";
 
 function stateCachePath(session: SshSession, workRoot: string): string {
   const key = createHash("sha256")
