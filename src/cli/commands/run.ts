@@ -1,7 +1,7 @@
 import { CrabboxError } from "../../errors";
 import { runFlow } from "../run/flow";
+import { resolveSyncRoot } from "../sync/root";
 import { Command, Option } from "./clipanion";
-import { repoRoot } from "./init";
 import { LeaseCreateCommand } from "./lease-create";
 
 export class RunCommand extends LeaseCreateCommand {
@@ -33,6 +33,9 @@ export class RunCommand extends LeaseCreateCommand {
   allowMassDeletions = Option.Boolean("--allow-mass-deletions", false, {
     description: "Allow a sync that deletes most remote files",
   });
+  syncRoot = Option.String("--sync-root", {
+    description: "Sync this directory instead of the repository around the current one (sync.root)",
+  });
   command = Option.Rest({ name: "command" });
 
   async execute(): Promise<number> {
@@ -57,7 +60,7 @@ export class RunCommand extends LeaseCreateCommand {
         config,
         env: this.env,
         cwd: this.context.cwd,
-        repoRoot: repoRoot(this.context.cwd),
+        repoRoot: resolveSyncRoot(this.context.cwd, { flag: this.syncRoot, config: config.sync.root }),
         signal: this.context.signal,
         stdout: this.context.stdout,
         stderr: this.context.stderr,
