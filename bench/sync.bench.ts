@@ -4,6 +4,8 @@
  *
  * - small: 5,000 files (~114 MB, mixed sizes): cold sync (empty machine, empty local caches),
  *   no-change resync, one-file change;
+ * - small-dir: the same tree without `.git` (directory mode; `BENCH_NON_GIT=0` skips it):
+ *   no-change and one-file against the same targets;
  * - large: 50,000 small files (`BENCH_LARGE_FILES`, 0 skips it): no-change and one-file, which
  *   must cost about the same as on the small tree (a fixed cost, not a per-file one).
  *
@@ -22,7 +24,16 @@
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { lstatSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import {
+  type Dirent,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { connectSsh, type SshSession } from "../src/cli/ssh/connect";
@@ -34,6 +45,8 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 4);
 const SMALL_FILES = 5000;
 const LARGE_FILES = Number(process.env.BENCH_LARGE_FILES ?? 50_000);
 const VERBOSE = Boolean(process.env.BENCH_VERBOSE);
+/** The small tree again as a plain directory (no `.git`): directory mode's walk instead of git's listing. */
+const NON_GIT = process.env.BENCH_NON_GIT !== "0";
 const TARGETS: Record<Scenario, number> = { cold: 1.0, "no-change": 0.2, "one-file": 0.3 };
 
 type Scenario = "cold" | "no-change" | "one-file";
@@ -68,8 +81,11 @@ function content(i: number, size: number): Buffer {
     : randomBytes(size);
 }
 
-/** 5,000 files with mixed sizes like a real source tree: mostly small, some medium, a few large assets. */
-function generateSmall(): Repo {
+/**
+ * 5,000 files with mixed sizes like a real source tree: mostly small, some medium, a few large
+ * assets. `git: false` leaves it a plain directory (directory mode, issue 21).
+ */
+function generateSmall(git = true): Repo {
   const root = mkdtempSync(join(tmpdir(), "crabbox-bench-repo-"));
   let bytes = 0;
   for (let i = 0; i < SMALL_FILES; i++) {
@@ -90,9 +106,9 @@ function generateSmall(): Repo {
     writeFileSync(path, data);
     bytes += data.length;
   }
-  commit(root);
+  if (git) commit(root);
   return {
-    name: "small",
+    name: git ? "small" : "small-dir",
     root,
     files: SMALL_FILES,
     bytes,
@@ -129,12 +145,18 @@ function median(values: number[]): number {
  */
 function localFloor(repo: Repo): { listMs: number; lstatMs: number } {
   let started = performance.now();
-  const listed = execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard", "-z"], {
-    cwd: repo.root,
-    maxBuffer: 1 << 30,
-  });
+  const paths = existsSync(join(repo.root, ".git"))
+    ? execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard", "-z"], {
+        cwd: repo.root,
+        maxBuffer: 1 << 30,
+      })
+        .toString("utf8")
+        .split("\0")
+        .filter(Boolean)
+    : (readdirSync(repo.root, { recursive: true, withFileTypes: true }) as Dirent[])
+        .filter((entry) => entry.isFile())
+        .map((entry) => `${entry.parentPath.slice(repo.root.length + 1)}/${entry.name}`);
   const listMs = performance.now() - started;
-  const paths = listed.toString("utf8").split("\0").filter(Boolean);
   started = performance.now();
   for (const path of paths) lstatSync(`${repo.root}/${path}`);
   return { listMs, lstatMs: performance.now() - started };
@@ -147,7 +169,11 @@ function flush(): void {
 async function main() {
   const loadBefore = loadavg()[0] ?? 0;
   const t0 = Date.now();
-  const repos = [generateSmall(), ...(LARGE_FILES > 0 ? [generateLarge(LARGE_FILES)] : [])];
+  const repos = [
+    generateSmall(),
+    ...(NON_GIT ? [generateSmall(false)] : []),
+    ...(LARGE_FILES > 0 ? [generateLarge(LARGE_FILES)] : []),
+  ];
   for (const repo of repos)
     process.stderr.write(
       `generated ${repo.name}: ${repo.files} files, ${(repo.bytes / 1e6).toFixed(1)} MB\n`,
@@ -258,6 +284,7 @@ async function main() {
     };
     // The large tree's cold sync is timed once (setting it up is the point, not a target).
     const coldRounds = repo.name === "small" ? RUNS : 1;
+    const coldCounts = repo.name === "small";
     for (let round = 0; round < RUNS; round++) {
       // Alternate who goes first, and flush dirty pages before each timed step, so that neither
       // side pays for the other's disk writeback.
@@ -309,7 +336,7 @@ async function main() {
 
     const floors = [localFloor(repo), localFloor(repo), localFloor(repo)];
     rows.push(
-      `${repo.name}: ${repo.files} files, ${(repo.bytes / 1e6).toFixed(1)} MB; local floor: git ls-files ${median(floors.map((f) => f.listMs)).toFixed(0)} ms + lstat of every file ${median(floors.map((f) => f.lstatMs)).toFixed(0)} ms`,
+      `${repo.name}: ${repo.files} files, ${(repo.bytes / 1e6).toFixed(1)} MB; local floor: listing (${repo.name === "small-dir" ? "readdir walk" : "git ls-files"}) ${median(floors.map((f) => f.listMs)).toFixed(0)} ms + lstat of every file ${median(floors.map((f) => f.lstatMs)).toFixed(0)} ms`,
     );
     for (const scenario of ["cold", "no-change", "one-file"] as const) {
       const { crabbox: ourTimes, rsync: rsyncTimes } = results[scenario];
@@ -319,7 +346,7 @@ async function main() {
       const ratio = ourMs / rsyncMs;
       const best = Math.min(...ourTimes) / Math.min(...rsyncTimes);
       const target = TARGETS[scenario];
-      const counts = !(repo.name === "large" && scenario === "cold");
+      const counts = scenario !== "cold" || coldCounts;
       const met = ratio <= target;
       if (counts) allMet &&= met;
       const verdict = counts ? `target ≤ ${target}x ${met ? "met" : "MISSED"}` : "informational";
