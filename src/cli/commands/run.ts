@@ -1,8 +1,8 @@
 import { CrabboxError } from "../../errors";
 import { artifactOptions } from "../run/artifacts-step";
 import { runFlow } from "../run/flow";
+import { resolveSyncRoot } from "../sync/root";
 import { Command, Option } from "./clipanion";
-import { repoRoot } from "./init";
 import { LeaseCreateCommand } from "./lease-create";
 
 export class RunCommand extends LeaseCreateCommand {
@@ -44,6 +44,9 @@ export class RunCommand extends LeaseCreateCommand {
   artifactDir = Option.String("--artifact-dir", {
     description: "Where artifacts land (default .crabbox/artifacts/<run-id> at the repo root)",
   });
+  syncRoot = Option.String("--sync-root", {
+    description: "Sync this directory instead of the repository around the current one (sync.root)",
+  });
   command = Option.Rest({ name: "command" });
 
   async execute(): Promise<number> {
@@ -73,7 +76,7 @@ export class RunCommand extends LeaseCreateCommand {
         config,
         env: this.env,
         cwd: this.context.cwd,
-        repoRoot: repoRoot(this.context.cwd),
+        repoRoot: resolveSyncRoot(this.context.cwd, { flag: this.syncRoot, config: config.sync.root }),
         signal: this.context.signal,
         stdout: this.context.stdout,
         stderr: this.context.stderr,

@@ -1,10 +1,10 @@
 import { kv, printJson } from "../output/print";
 import { humanBytes } from "../output/progress";
 import { prepareManifestOnly } from "../run/manifest";
+import { resolveSyncRoot } from "../sync/root";
 import { CrabboxCommand, jsonOption } from "./base";
 import { Command, Option } from "./clipanion";
 import { nonNegativeInt } from "./events";
-import { repoRoot } from "./init";
 
 /** `.` for files at the root, the first segment for depth 2, the first two segments below that. */
 export function dirKey(path: string): string {
@@ -20,12 +20,16 @@ export class SyncPlanCommand extends CrabboxCommand {
     description: "Show what `crabbox run` would sync (largest files and directories); leases nothing",
   });
   limit = Option.String("--limit", "20", { description: "Rows per table" });
+  syncRoot = Option.String("--sync-root", {
+    description: "Plan for this directory instead of the repository around the current one (sync.root)",
+  });
   json = jsonOption();
 
   async execute(): Promise<number> {
     const limit = nonNegativeInt(this.limit, "--limit", 1);
     const config = this.loadConfig();
-    const manifest = await prepareManifestOnly(repoRoot(this.context.cwd), config);
+    const root = resolveSyncRoot(this.context.cwd, { flag: this.syncRoot, config: config.sync.root });
+    const manifest = await prepareManifestOnly(root, config);
     const bySize = <T extends { bytes: number; key: string }>(a: T, b: T) =>
       b.bytes - a.bytes || a.key.localeCompare(b.key);
     const files = manifest.entries.map((e) => ({ key: e.path, bytes: e.size })).sort(bySize);
@@ -41,6 +45,8 @@ export class SyncPlanCommand extends CrabboxCommand {
     if (this.json) {
       printJson(this.context.stdout, {
         root: manifest.root,
+        mode: manifest.mode,
+        ...(manifest.modeReason ? { modeReason: manifest.modeReason } : {}),
         files: manifest.files,
         bytes: manifest.bytes,
         excludes: manifest.excludes,
@@ -50,8 +56,9 @@ export class SyncPlanCommand extends CrabboxCommand {
       return 0;
     }
     this.out(
-      `sync candidate: ${manifest.files} files, ${humanBytes(manifest.bytes)} ${kv({ root: manifest.root })}`,
+      `sync candidate: ${manifest.files} files, ${humanBytes(manifest.bytes)} ${kv({ root: manifest.root, mode: manifest.mode })}`,
     );
+    if (manifest.modeReason) this.out(`directory mode: ${manifest.modeReason}; git-aware sync is skipped`);
     this.out("top files:");
     for (const f of files.slice(0, limit)) this.out(`  ${humanBytes(f.bytes).padEnd(10)} ${f.key}`);
     this.out("top dirs:");

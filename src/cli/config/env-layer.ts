@@ -76,6 +76,7 @@ export function envLayer(env: Env): ConfigLayer {
       allowMassDeletions: bool(env.CRABBOX_ALLOW_MASS_DELETIONS),
       git: bool(env.CRABBOX_SYNC_GIT),
       baseRef: env.CRABBOX_SYNC_BASE_REF,
+      root: env.CRABBOX_SYNC_ROOT,
     }),
   );
   const allow = csv(env.CRABBOX_ENV_ALLOW);

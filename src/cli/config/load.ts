@@ -232,6 +232,7 @@ export function resolveLayer(
       git: layer.sync?.git ?? true,
       baseRef: layer.sync?.baseRef ?? "",
       massDeletionThreshold: layer.sync?.massDeletionThreshold ?? 200,
+      root: layer.sync?.root ?? "",
     },
     env: { allow: layer.env?.allow ?? [...defaults.env.allow] },
     capacity: {

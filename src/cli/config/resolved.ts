@@ -31,6 +31,8 @@ export interface ResolvedConfig {
     git: boolean;
     baseRef: string;
     massDeletionThreshold: number;
+    /** `sync.root`: the directory to sync ("" = the repository around the current directory). */
+    root: string;
   };
   env: { allow: string[] };
   capacity: {

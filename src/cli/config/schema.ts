@@ -48,6 +48,8 @@ export const layerSchema = z
         baseRef: z.string(),
         /** Tracked files deleted on the machine after sync that fail the sync (default 200). */
         massDeletionThreshold: z.number().int(),
+        /** The directory to sync instead of the repository around the current directory (relative to it). */
+        root: z.string(),
       })
       .partial()
       .strict(),

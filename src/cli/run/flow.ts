@@ -56,7 +56,9 @@ export async function prepareManifest(
     maxBytes: config.sync.failBytes,
     allowLarge: options.forceSyncLarge || config.sync.allowLarge,
   });
-  progress.info(`sync candidate: ${manifest.files} files, ${humanBytes(manifest.bytes)}`);
+  progress.info(
+    `sync candidate: ${manifest.files} files, ${humanBytes(manifest.bytes)} (${manifest.mode} mode)`,
+  );
   if (manifest.files >= config.sync.warnFiles || manifest.bytes >= config.sync.warnBytes) {
     progress.warn(
       `large sync candidate: ${manifest.files} files, ${humanBytes(manifest.bytes)}; consider sync.exclude or .crabboxignore`,
@@ -254,7 +256,7 @@ export async function runFlow(io: RunIO, options: RunOptions): Promise<number> {
   });
   const totalMs = Date.now() - started;
   io.stderr.write(
-    `run summary sync=${formatDuration(syncMs)} command=${formatDuration(commandMs)} total=${formatDuration(totalMs)} sync_skipped=${syncSkipped} exit=${exitCode}\n`,
+    `run summary sync=${formatDuration(syncMs)} command=${formatDuration(commandMs)} total=${formatDuration(totalMs)} sync_skipped=${syncSkipped} sync_mode=${manifest?.mode ?? "none"} exit=${exitCode}\n`,
   );
   if (options.timingJson) {
     printTiming(io.stderr, {

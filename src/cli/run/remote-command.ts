@@ -7,6 +7,7 @@ import {
   shellQuote,
   shellQuoteWord,
 } from "../ssh/quote";
+import { CLEAN_MARKER_RESET } from "../sync/remote-posix";
 
 /**
  * Local environment variables forwarded to the remote command: exact names, or a prefix
@@ -62,6 +63,8 @@ export function buildRemoteCommand(input: RemoteCommandInput): string {
     ];
     return powershellEncodedCommand(lines.join("\n"));
   }
-  const prefix = `cd ${shellQuoteWord(input.workdir)} || exit 1; ${shellEnvPrefix(input.env)}`;
+  // The command may change synced files: it clears the sync's clean marker first, so the next
+  // sync walks the tree for drift (docs/sync.md).
+  const prefix = `cd ${shellQuoteWord(input.workdir)} || exit 1; ${CLEAN_MARKER_RESET} ${shellEnvPrefix(input.env)}`;
   return script ? `${prefix}${input.argv.join(" ")}` : `${prefix}exec ${shellQuote(input.argv)}`;
 }

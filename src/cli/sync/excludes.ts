@@ -77,23 +77,35 @@ export function excludeMatcher(patterns: readonly string[]): (path: string) => b
       pathGlobs.push(globToRegExp(pattern));
     }
   }
-  return (path) => {
-    const segments = path.split("/");
-    for (const segment of segments) {
-      if (names.has(segment)) return true;
-      for (const glob of nameGlobs) if (glob.test(segment)) return true;
-    }
-    for (const prefix of prefixes) {
-      if (path === prefix || path.startsWith(`${prefix}/`)) return true;
-    }
-    if (pathGlobs.length > 0) {
-      let leading = "";
-      for (const segment of segments) {
-        leading = leading === "" ? segment : `${leading}/${segment}`;
-        for (const glob of pathGlobs) if (glob.test(leading)) return true;
-      }
-    }
+  const segmentExcluded = (segment: string): boolean => {
+    if (names.has(segment)) return true;
+    for (const glob of nameGlobs) if (glob.test(segment)) return true;
     return false;
+  };
+  // Whether `leading` (a path or one of its leading runs of segments) is a prefix or glob match.
+  const leadingExcluded = (leading: string): boolean => {
+    for (const prefix of prefixes) if (leading === prefix) return true;
+    for (const glob of pathGlobs) if (glob.test(leading)) return true;
+    return false;
+  };
+  // A directory's verdict is shared by every file in it: cached, so matching 50,000 paths costs
+  // one check per directory plus one per basename.
+  const dirs = new Map<string, boolean>();
+  const dirExcluded = (dir: string): boolean => {
+    let verdict = dirs.get(dir);
+    if (verdict === undefined) {
+      const slash = dir.lastIndexOf("/");
+      const parent = slash === -1 ? "" : dir.slice(0, slash);
+      const name = slash === -1 ? dir : dir.slice(slash + 1);
+      verdict = (parent !== "" && dirExcluded(parent)) || segmentExcluded(name) || leadingExcluded(dir);
+      dirs.set(dir, verdict);
+    }
+    return verdict;
+  };
+  return (path) => {
+    const slash = path.lastIndexOf("/");
+    if (slash !== -1 && dirExcluded(path.slice(0, slash))) return true;
+    return segmentExcluded(slash === -1 ? path : path.slice(slash + 1)) || leadingExcluded(path);
   };
 }
 

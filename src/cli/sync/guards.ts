@@ -43,7 +43,8 @@ export function heaviestDirectories(paths: readonly { path: string; size: number
 export interface SizeGuardInput {
   files: number;
   bytes: number;
-  paths: readonly { path: string; size: number }[];
+  /** Every candidate with its size, or a function giving them: only needed when a guard fails. */
+  paths: readonly { path: string; size: number }[] | (() => readonly { path: string; size: number }[]);
 }
 
 export interface SizeGuardLimits {
@@ -61,7 +62,7 @@ export function checkSizeGuards(input: SizeGuardInput, limits: SizeGuardLimits):
   throw new CrabboxError(
     "sync_failed",
     `sync candidate too large: ${input.files} files, ${formatBytes(input.bytes)} (limit ${limit}). ` +
-      `Largest directories: ${heaviestDirectories(input.paths).join(", ")}. ` +
+      `Largest directories: ${heaviestDirectories(typeof input.paths === "function" ? input.paths() : input.paths).join(", ")}. ` +
       "Exclude them with sync.exclude in crabbox.yaml or a .crabboxignore line, or pass --force-sync-large " +
       "(CRABBOX_SYNC_ALLOW_LARGE=1) if the size is intended",
     { files: input.files, bytes: input.bytes, hint: "add excludes or pass --force-sync-large" },

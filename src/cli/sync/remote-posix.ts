@@ -10,6 +10,17 @@ import { STATE_HEADER, stateHeaderLine } from "./state";
 
 export const DRIFT_MARKER = "\0crabbox-drift\0";
 const STATE_FILE = `${STATE_DIR}/manifest`;
+/**
+ * Written by the apply once the tree matches the state it just wrote; removed by every command
+ * `crabbox run` starts in the workdir ({@link CLEAN_MARKER_RESET}). While it exists nothing
+ * crabbox ran can have changed a synced file, so the snapshot skips its drift walk — the one
+ * remote cost that grows with the tree (docs/sync.md, drift detection).
+ */
+export const CLEAN_MARKER = `${STATE_DIR}/clean`;
+/** The shell words that invalidate the clean marker; prefix of every remote command in the workdir. */
+export const CLEAN_MARKER_RESET = `rm -f ${CLEAN_MARKER} 2>/dev/null;`;
+/** Follows the drift marker when the walk was skipped because the clean marker was present. */
+export const WALK_SKIPPED = "crabbox-clean";
 const INCOMING_DIR = `${STATE_DIR}/incoming`;
 export const INCOMING_STATE = `${INCOMING_DIR}/manifest`;
 /** Above this many bytes of `rm` arguments, deletions go through stdin instead of the command line (ARG_MAX). */
@@ -46,7 +57,8 @@ export function posixSnapshotCommand(args: SnapshotArgs): string {
     `if ${known}; then printf 'crabbox-sync known %s\\n' "$crabbox_fp"; ` +
       `else printf 'crabbox-sync full %s\\n' "$crabbox_fp"; cat ${STATE_FILE}; fi`,
     `printf '\\0crabbox-drift\\0'`,
-    `find . \\( ${prune} \\) -prune -o \\( -type f -o -type l \\) -newer ${STATE_FILE} -exec printf '%s\\0' {} + 2>/dev/null || true`,
+    `if [ -f ${CLEAN_MARKER} ] && [ ! ${CLEAN_MARKER} -ot ${STATE_FILE} ]; then printf '${WALK_SKIPPED}\\0'; else`,
+    `find . \\( ${prune} \\) -prune -o \\( -type f -o -type l \\) -newer ${STATE_FILE} -exec printf '%s\\0' {} + 2>/dev/null || true; fi`,
   ].join("\n");
 }
 
@@ -58,6 +70,8 @@ export interface ParsedSnapshot {
   fingerprint?: string;
   stateText?: string;
   drift: Set<string>;
+  /** False when the clean marker let the machine skip the drift walk. */
+  walked: boolean;
 }
 
 export function parseSnapshot(output: Buffer): ParsedSnapshot {
@@ -70,14 +84,18 @@ export function parseSnapshot(output: Buffer): ParsedSnapshot {
   const marker = text.indexOf(DRIFT_MARKER, newline);
   const body = marker === -1 ? text.slice(newline + 1) : text.slice(newline + 1, marker);
   const drift = new Set<string>();
+  let walked = true;
   if (marker !== -1) {
     for (const raw of text.slice(marker + DRIFT_MARKER.length).split("\0")) {
       if (raw.startsWith("./")) drift.add(raw.slice(2));
+      else if (raw === WALK_SKIPPED) walked = false;
     }
   }
-  if (status === "none") return { status, drift };
+  if (status === "none") return { status, drift, walked };
   const fingerprint = match[2] ?? "";
-  return status === "full" ? { status, fingerprint, stateText: body, drift } : { status, fingerprint, drift };
+  return status === "full"
+    ? { status, fingerprint, stateText: body, drift, walked }
+    : { status, fingerprint, drift, walked };
 }
 
 function chunked(words: readonly string[], prefix: string, suffix: string, maxLine = 8192): string[] {
@@ -118,10 +136,13 @@ export function posixApplyCommand(workdir: string, inlineDeletionScript: string)
     `cd ${q(workdir)}`,
     inlineDeletionScript,
     `mkdir -p ${STATE_DIR}`,
+    `rm -f ${CLEAN_MARKER}`,
     `rm -rf ${INCOMING_DIR}`,
     "tar -xof -",
     `mv -f ${INCOMING_STATE} ${STATE_FILE}`,
     `rmdir ${INCOMING_DIR} 2>/dev/null || true`,
+    // after the rename, so that the marker is never older than the state it vouches for
+    `: > ${CLEAN_MARKER}`,
   ]
     .filter((line) => line !== "")
     .join("\n");

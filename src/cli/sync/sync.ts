@@ -8,11 +8,11 @@
  * connection the old state is still in place, and running the sync again converges.
  */
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { homedir } from "node:os";
+import { closeSync, mkdirSync, openSync, readFileSync, readSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CrabboxError, isCrabboxError } from "../../errors";
 import type { SshSession } from "../ssh/connect";
+import { defaultCacheDir } from "./cache-dir";
 import { DEFAULT_EXCLUDES, prunablePatterns } from "./excludes";
 import { checkDeletionGuard } from "./guards";
 import type { Manifest } from "./manifest";
@@ -65,6 +65,8 @@ export interface SyncResult {
   ms: number;
   /** Files whose copy on the machine was modified there since the last sync (resent). */
   drifted: number;
+  /** Whether the machine walked its tree for drift (false: the clean marker vouched for it). */
+  walked: boolean;
   phases: { name: string; ms: number }[];
 }
 
@@ -91,11 +93,7 @@ async function capture(
   return { exitCode: result.exitCode, stdout: Buffer.concat(out), stderr: stderr.trim() };
 }
 
-export function defaultCacheDir(): string {
-  return (
-    process.env.CRABBOX_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "crabbox")
-  );
-}
+export { defaultCacheDir } from "./cache-dir";
 
 function stateCachePath(session: SshSession, workRoot: string): string {
   const key = createHash("sha256")
@@ -105,15 +103,23 @@ function stateCachePath(session: SshSession, workRoot: string): string {
   return join(defaultCacheDir(), "remote-state", key);
 }
 
-function readCachedState(path: string | undefined): { text: string; fingerprint: string } | undefined {
+/** Only the header line is read here; the state itself when it is needed. */
+function readCachedState(path: string | undefined): { path: string; fingerprint: string } | undefined {
   if (!path) return undefined;
+  let fd: number | undefined;
   try {
-    const text = readFileSync(path, "utf8");
-    const header = text.slice(0, text.indexOf("\n"));
+    fd = openSync(path, "r");
+    const head = Buffer.alloc(256);
+    const length = readSync(fd, head, 0, head.length, 0);
+    const text = head.subarray(0, length).toString("utf8");
+    const newline = text.indexOf("\n");
+    const header = newline === -1 ? "" : text.slice(0, newline);
     if (!header.startsWith(`${STATE_HEADER} `)) return undefined;
-    return { text, fingerprint: header.slice(STATE_HEADER.length + 1) };
+    return { path, fingerprint: header.slice(STATE_HEADER.length + 1) };
   } catch {
     return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
@@ -198,22 +204,40 @@ async function syncOnce(
       step: "snapshot",
     });
   }
+  // The recorded state is parsed only when the sync cannot be skipped: on a large tree, reading
+  // and parsing it is one of the few costs that grow with the file count.
+  const parseRemote = (): RemoteState | undefined => {
+    switch (snapshot.status) {
+      case "none":
+        return undefined;
+      case "known": {
+        if (!cached) return undefined;
+        const state = parseState(readFileSync(cached.path, "utf8"));
+        // another crabbox process rewrote the cache between its header read and now
+        if (state?.fingerprint !== snapshot.fingerprint)
+          throw new CrabboxError(
+            "sync_failed",
+            "the local copy of the machine's sync state changed during the sync; run again",
+            {
+              step: "snapshot",
+            },
+          );
+        return state;
+      }
+      case "full":
+        return parseState(snapshot.stateText ?? "");
+    }
+  };
+  const unchanged = snapshot.status !== "none" && snapshot.fingerprint === manifest.fingerprint;
   let remote: RemoteState | undefined;
-  switch (snapshot.status) {
-    case "none":
-      remote = undefined;
-      break;
-    case "known":
-      remote = cached ? parseState(cached.text) : undefined;
-      break;
-    case "full":
-      remote = parseState(snapshot.stateText ?? "");
-      break;
+  let drift = new Set<string>();
+  if (!unchanged || snapshot.drift.size > 0) {
+    remote = parseRemote();
+    drift = new Set([...snapshot.drift].filter((path) => remote?.entries.has(path)));
   }
-  const drift = new Set([...snapshot.drift].filter((path) => remote?.entries.has(path)));
   mark("snapshot", t);
 
-  if (snapshot.status !== "none" && snapshot.fingerprint === manifest.fingerprint && drift.size === 0) {
+  if (unchanged && drift.size === 0) {
     if (snapshot.status === "full") writeCachedState(cachePath, encodeState(manifest));
     progress(0, 0, "skipped");
     return {
@@ -222,6 +246,7 @@ async function syncOnce(
       sentBytes: 0,
       deleted: 0,
       drifted: 0,
+      walked: !windows && snapshot.walked,
       ms: Date.now() - started,
       phases,
     };
@@ -293,6 +318,7 @@ async function syncOnce(
     sentBytes,
     deleted: plan.deletions.length,
     drifted: drift.size,
+    walked: !windows && snapshot.walked,
     ms: Date.now() - started,
     phases,
   };

@@ -1,9 +1,8 @@
 /**
- * One tar stream of the files to send, read ahead a few files at a time and paced by how fast
+ * One tar stream of the files to send, read one at a time and paced by how fast
  * the SSH channel drains it, so memory stays bounded on any repository size.
  */
-import { createReadStream } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { createReadStream, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Transform } from "node:stream";
 import { type Header, pack as tarPack } from "tar-stream";
@@ -13,8 +12,6 @@ type EntryHeader = Partial<Header> & Pick<Header, "name">;
 import { CrabboxError } from "../../errors";
 import type { ManifestEntry } from "./manifest";
 
-const READ_AHEAD_FILES = 8;
-const READ_AHEAD_BYTES = 16 * 1024 * 1024;
 const IN_FLIGHT_BYTES = 8 * 1024 * 1024;
 const STREAM_ABOVE = 32 * 1024 * 1024;
 const COALESCE_BYTES = 256 * 1024;
@@ -104,45 +101,29 @@ export function createTarStream(
     }
   };
 
-  const reads = new Map<number, Promise<Buffer | undefined>>();
-  let nextRead = 0;
-  let readBytes = 0;
-  const startReads = () => {
-    while (nextRead < entries.length && reads.size < READ_AHEAD_FILES && readBytes < READ_AHEAD_BYTES) {
-      const index = nextRead++;
-      const entry = entries[index] as ManifestEntry;
-      if (entry.kind !== "file" || entry.size > STREAM_ABOVE) {
-        reads.set(index, Promise.resolve(undefined));
-        continue;
-      }
-      readBytes += entry.size;
-      const read = readFile(join(root, entry.path));
-      read.catch(() => {});
-      reads.set(index, read);
-    }
-  };
-
   const done = (async () => {
     try {
       for (let index = 0; index < entries.length; index++) {
         if (aborted) return;
-        startReads();
         const entry = entries[index] as ManifestEntry;
         let data: Buffer | undefined;
-        try {
-          data = await reads.get(index);
-        } catch (error) {
-          throw new CrabboxError(
-            "sync_failed",
-            `${entry.path} changed or vanished while syncing (${(error as Error).message}); run again`,
-            { path: entry.path },
-          );
+        if (entry.kind === "file" && entry.size <= STREAM_ABOVE) {
+          // A synchronous read: a few syscalls, where a promise through libuv's thread pool per
+          // small file cost several times more (docs/sync.md, cold sync). `pace()` below is the
+          // backpressure, so reading ahead buys nothing.
+          try {
+            data = readFileSync(join(root, entry.path));
+          } catch (error) {
+            throw new CrabboxError(
+              "sync_failed",
+              `${entry.path} changed or vanished while syncing (${(error as Error).message}); run again`,
+              { path: entry.path },
+            );
+          }
         }
-        reads.delete(index);
         if (entry.kind === "symlink") {
           await add(headerFor(entry, 0));
         } else if (data) {
-          readBytes -= entry.size;
           await add(headerFor(entry, data.length), data);
           produced += data.length + 512;
         } else {

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { tempRepo } from "../../e2e/repo";
@@ -90,5 +91,34 @@ describe("sync-plan", () => {
     expect(plan.topFiles[0]).toEqual({ path: "big/blob.bin", bytes: 5000 });
     expect(plan.topDirs[0]).toMatchObject({ path: "big", files: 1 });
     expect(plan.topFiles.map((f: { path: string }) => f.path)).not.toContain("ignored.log");
+    expect(plan.mode).toBe("git");
+  });
+
+  it("says which mode it used: a plain directory is walked, and --sync-root picks another directory", async () => {
+    const s = sandbox();
+    const tree = mkdtempSync(join(tmpdir(), "crabbox-plain-"));
+    mkdirSync(join(tree, "sub dir"));
+    writeFileSync(join(tree, "sub dir", "a.txt"), "a");
+    writeFileSync(join(tree, "skip.log"), "ignored");
+    writeFileSync(join(tree, ".gitignore"), "*.log\n");
+    const env = { ...s.env, CRABBOX_CACHE_DIR: mkdtempSync(join(tmpdir(), "crabbox-cache-")) };
+    const text = await runCli(["sync-plan"], { env, cwd: tree });
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/mode=directory/);
+    expect(text.stdout).toContain("directory mode: not inside a Git repository; git-aware sync is skipped");
+    const plan = JSON.parse((await runCli(["sync-plan", "--json"], { env, cwd: tree })).stdout);
+    expect(plan).toMatchObject({ mode: "directory", modeReason: "not inside a Git repository", files: 2 });
+    const sub = JSON.parse(
+      (await runCli(["sync-plan", "--json", "--sync-root", "sub dir"], { env, cwd: tree })).stdout,
+    );
+    expect(sub).toMatchObject({ root: join(tree, "sub dir"), mode: "directory", files: 1 });
+    const missing = await runCli(["sync-plan", "--sync-root", "nope"], { env, cwd: tree });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("--sync-root nope");
+    const fromConfig = await runCli(["sync-plan", "--json"], {
+      env: { ...env, CRABBOX_SYNC_ROOT: "sub dir" },
+      cwd: tree,
+    });
+    expect(JSON.parse(fromConfig.stdout).files).toBe(1);
   });
 });

@@ -1,9 +1,7 @@
-import { mkdtempSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { buildManifest } from "../../../src/cli/sync/manifest";
-import { isCrabboxError } from "../../../src/errors";
 import { type TempRepo, tempRepo } from "./repo-fixture";
 
 let repo: TempRepo;
@@ -88,23 +86,13 @@ describe("buildManifest", () => {
     utimesSync(join(repo.root, "a.txt"), old, old);
     const first = await buildManifest(repo.root);
     const cache = JSON.parse(readFileSync(join(repo.root, ".git/crabbox/hash-cache.json"), "utf8"));
-    expect(cache.entries["a.txt"].hash).toBe(first.entries[0]?.hash);
+    const row = cache.entries.find((r: unknown[]) => r[0] === "a.txt");
+    expect(row[5]).toBe(first.entries[0]?.hash);
     // same size, new content: the mtime/ctime move, so the cache entry no longer applies
     writeFileSync(join(repo.root, "a.txt"), "bbbb");
     const second = await buildManifest(repo.root);
     expect(second.entries[0]?.hash).not.toBe(first.entries[0]?.hash);
     expect(second.entries[0]?.hash).toBe("81cc5b17018674b401b42f35ba07bb79e211239c23bffe658da1577e3e646877");
-  });
-
-  it("fails before leasing when the directory is not a Git repository", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "not-a-repo-"));
-    try {
-      await buildManifest(dir);
-      expect.unreachable();
-    } catch (error) {
-      expect(isCrabboxError(error) && error.code).toBe("sync_failed");
-      expect((error as Error).message).toMatch(/not inside a Git repository/);
-    }
   });
 
   it("refuses a huge candidate unless told it is fine", async () => {

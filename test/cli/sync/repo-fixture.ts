@@ -13,14 +13,15 @@ export interface TempRepo {
   cleanup(): void;
 }
 
-export function tempRepo(): TempRepo {
+/** A temporary Git repository, or with `{ git: false }` a plain directory tree. */
+export function tempRepo(options: { git?: boolean } = {}): TempRepo {
   const root = mkdtempSync(join(tmpdir(), "crabbox-repo-"));
   const git = (...args: string[]) =>
     execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", ...args], {
       cwd: root,
       encoding: "utf8",
     });
-  git("init", "-q");
+  if (options.git !== false) git("init", "-q");
   return {
     root,
     write(path, content, mode) {

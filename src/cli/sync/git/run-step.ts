@@ -1,4 +1,5 @@
 /** The git-aware part of `crabbox run`'s sync step, around the normal file sync. */
+import { realpathSync } from "node:fs";
 import type { ResolvedConfig } from "../../config";
 import type { Progress } from "../../output/progress";
 import type { SshSession } from "../../ssh/connect";
@@ -25,6 +26,20 @@ export function gitSyncStep(options: {
   const { config, progress } = options;
   // Native Windows machines get the plain file sync (their git runs under PowerShell).
   if (!config.sync.git || options.target === "windows") return undefined;
+  // Git-aware features need the repository's top as the sync root: said once, then skipped.
+  if (options.manifest.mode === "directory") {
+    progress.info(
+      `directory mode (${options.manifest.modeReason ?? "no Git work tree"}): git seeding and base-ref hydration skipped`,
+    );
+    return undefined;
+  }
+  const { gitTopLevel, root } = options.manifest;
+  if (gitTopLevel && realpathSync(gitTopLevel) !== realpathSync(root)) {
+    progress.info(
+      `sync root ${options.manifest.root} is a subdirectory of the repository at ${options.manifest.gitTopLevel}: git seeding and base-ref hydration skipped`,
+    );
+    return undefined;
+  }
   const state = readLocalGit(options.repoRoot, {
     baseRef: config.sync.baseRef,
     excludes: options.manifest.excludes,
