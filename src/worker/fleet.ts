@@ -39,6 +39,7 @@ import { MachineCleanup } from "./fleet/cleanup";
 import { type FleetDeps, fleetDeps } from "./fleet/deps";
 import { type CreatedLease, LeaseService, type ReleaseMode } from "./fleet/lease-service";
 import { type LoginCommand, type LoginResult, PendingLogins } from "./fleet/logins";
+import { FleetMetrics } from "./fleet/metrics/fleet-metrics";
 import { OrphanReport } from "./fleet/orphan-report";
 import { OrphanSweep } from "./fleet/orphan-sweep";
 import { Provisioner } from "./fleet/provisioning";
@@ -62,6 +63,7 @@ export class FleetDurableObject extends DurableObject<Env> {
   readonly runs: RunService;
   readonly admin: AdminService;
   readonly orphanReport: OrphanReport;
+  readonly fleetMetrics: FleetMetrics;
   private pendingLogins: PendingLogins | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -86,6 +88,7 @@ export class FleetDurableObject extends DurableObject<Env> {
     this.runs = new RunService(this.deps);
     this.admin = new AdminService(this.deps);
     this.orphanReport = new OrphanReport(this.deps);
+    this.fleetMetrics = new FleetMetrics(this.deps);
   }
 
   override async alarm(): Promise<void> {
@@ -202,6 +205,10 @@ export class FleetDurableObject extends DurableObject<Env> {
 
   orphans(caller: Caller): Promise<RpcResult<OrphansResponse>> {
     return asRpc(() => this.orphanReport.list(caller));
+  }
+
+  metrics(caller: Caller): Promise<RpcResult<string>> {
+    return asRpc(() => this.fleetMetrics.render(caller));
   }
 
   // GitHub login (pending logins live beside the log, never in it)

@@ -20,6 +20,7 @@ import { idempotencyKeyOf } from "./http/idempotency";
 import { json } from "./http/json";
 import { registerPortalRoutes } from "./portal/register";
 import { registerAuthRoutes } from "./routes/auth/register";
+import { registerContractRoutes } from "./routes/contract-routes";
 import { registerFleetRoutes } from "./routes/fleet-routes";
 import { health } from "./routes/health";
 import { whoami } from "./routes/whoami";
@@ -102,6 +103,7 @@ export type RouteRegistrar = (router: CrabboxRouter) => void;
 export const defaultRegistrars: readonly RouteRegistrar[] = [
   registerAuthRoutes,
   registerFleetRoutes,
+  registerContractRoutes,
   registerPortalRoutes,
 ];
 
