@@ -78,6 +78,8 @@ export async function runStack(options: RunStackOptions = {}): Promise<RunningSt
         CRABBOX_DEFAULT_PROVIDER: "local",
         CRABBOX_LOCAL_HOST_URL: hostUrl,
         CRABBOX_LOCAL_HOST_TOKEN: secrets.hostToken,
+        // The local stack's webhook receivers live on loopback (docs/api.md, "Webhooks").
+        CRABBOX_WEBHOOK_ALLOW_PRIVATE: "1",
         ...passThrough(env),
       },
     });

@@ -28,6 +28,13 @@ import type {
   RunTelemetryRequest,
 } from "../api/runs";
 import type { UsageQuery, UsageResponse } from "../api/usage";
+import type {
+  WebhookCreated,
+  WebhookCreateRequest,
+  WebhookDeleted,
+  WebhookDetail,
+  WebhookList,
+} from "../api/webhooks";
 import type { ShareRole } from "../events/catalogue";
 import { applyMigrations } from "../events/migrate";
 import { migrations } from "../events/migrations";
@@ -46,6 +53,8 @@ import { Provisioner } from "./fleet/provisioning";
 import { asRpc, type Caller, type RpcResult } from "./fleet/rpc";
 import { RunService } from "./fleet/run-service";
 import { usageReport } from "./fleet/usage-report";
+import { WebhookDispatcher } from "./fleet/webhooks/dispatcher";
+import { WebhookService } from "./fleet/webhooks/service";
 
 /**
  * The one Fleet Durable Object: owner of the event log and its projections. Its methods are
@@ -64,6 +73,7 @@ export class FleetDurableObject extends DurableObject<Env> {
   readonly admin: AdminService;
   readonly orphanReport: OrphanReport;
   readonly fleetMetrics: FleetMetrics;
+  readonly webhooks: WebhookService;
   private pendingLogins: PendingLogins | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -83,12 +93,14 @@ export class FleetDurableObject extends DurableObject<Env> {
       new OrphanSweep(this.deps, (lease, requestId) =>
         this.provisioner.checkForLateMachine(lease, requestId),
       ),
+      new WebhookDispatcher(this.deps),
     );
     this.leases = new LeaseService(this.deps, this.provisioner, this.cleanup, this.scheduler);
     this.runs = new RunService(this.deps);
     this.admin = new AdminService(this.deps);
     this.orphanReport = new OrphanReport(this.deps);
     this.fleetMetrics = new FleetMetrics(this.deps);
+    this.webhooks = new WebhookService(this.deps, () => this.scheduler.schedule());
   }
 
   override async alarm(): Promise<void> {
@@ -209,6 +221,22 @@ export class FleetDurableObject extends DurableObject<Env> {
 
   metrics(caller: Caller): Promise<RpcResult<string>> {
     return asRpc(() => this.fleetMetrics.render(caller));
+  }
+
+  createWebhook(caller: Caller, body: WebhookCreateRequest): Promise<RpcResult<WebhookCreated>> {
+    return asRpc(() => this.webhooks.create(caller, body));
+  }
+
+  listWebhooks(caller: Caller): Promise<RpcResult<WebhookList>> {
+    return asRpc(() => this.webhooks.list(caller));
+  }
+
+  getWebhook(caller: Caller, id: string): Promise<RpcResult<WebhookDetail>> {
+    return asRpc(() => this.webhooks.get(caller, id));
+  }
+
+  deleteWebhook(caller: Caller, id: string): Promise<RpcResult<WebhookDeleted>> {
+    return asRpc(() => this.webhooks.delete(caller, id));
   }
 
   // GitHub login (pending logins live beside the log, never in it)

@@ -6,6 +6,7 @@ import { type FleetDeps, systemMeta } from "./deps";
 import { dueDeletes, endedWithUnknownMachine, nextDue, nextUnknownMachineCheck } from "./lease-queries";
 import type { OrphanSweep } from "./orphan-sweep";
 import type { Provisioner } from "./provisioning";
+import type { WebhookDispatcher } from "./webhooks/dispatcher";
 
 /** Work items handled per alarm run; the alarm re-arms at once when more is due. */
 const batch = 50;
@@ -31,6 +32,7 @@ export class AlarmScheduler {
     private readonly provisioner: Provisioner,
     private readonly cleanup: MachineCleanup,
     private readonly orphans?: OrphanSweep,
+    private readonly webhooks?: WebhookDispatcher,
   ) {}
 
   /** The earliest due time, in Fleet-clock ms, or undefined when nothing is pending. */
@@ -53,6 +55,7 @@ export class AlarmScheduler {
       stalledDelete,
       lateCheck,
       sweep,
+      this.webhooks?.nextDue(),
     ].filter((t): t is number => t !== undefined);
     return times.length ? Math.min(...times) : undefined;
   }
@@ -126,6 +129,7 @@ export class AlarmScheduler {
     }
     await Promise.all([...deletes].map((leaseID) => this.cleanup.deleteMachine(leaseID, requestId)));
     await this.orphans?.runIfDue(requestId);
+    await this.webhooks?.runIfDue();
     await this.schedule();
   }
 }

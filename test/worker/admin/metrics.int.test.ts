@@ -32,7 +32,7 @@ async function scrape(): Promise<Scrape> {
       const family = families.get(name);
       if (!family) throw new Error(`no metric family ${name} in:\n${res.text}`);
       const sample = family.metrics.find((m) =>
-        Object.entries(labels).every(([k, v]) => (m.labels ?? {})[k] === v),
+        Object.entries(labels).every(([k, v]) => m.labels?.[k] === v),
       );
       return sample?.value === undefined ? 0 : Number(sample.value);
     },
