@@ -100,6 +100,12 @@ function authenticated(handler: RouteHandler): Serve {
 /** Registers a group of routes (auth, fleet, …) on the router. */
 export type RouteRegistrar = (router: CrabboxRouter) => void;
 
+/** The routes every router has, whatever else it registers. */
+export function registerCoreRoutes(router: CrabboxRouter): void {
+  router.public.get("/v1/health", health);
+  router.get("/v1/whoami", whoami);
+}
+
 export const defaultRegistrars: readonly RouteRegistrar[] = [
   registerAuthRoutes,
   registerFleetRoutes,
@@ -131,8 +137,7 @@ export function buildRouter(registrars: readonly RouteRegistrar[] = defaultRegis
     },
   };
 
-  router.public.get("/v1/health", health);
-  router.get("/v1/whoami", whoami);
+  registerCoreRoutes(router);
   for (const register of registrars) register(router);
 
   return {
