@@ -42,6 +42,8 @@ export default defineConfig({
           testTimeout: 60_000,
           hookTimeout: 60_000,
           include: ["test/**/*.int.test.ts", "test/property/**/*.int.prop.test.ts"],
+          // A webhook receiver on loopback, in Node, that the Fleet delivers to over real HTTP.
+          globalSetup: ["test/support/webhook-receiver.global.ts"],
           benchmark: { include: ["bench/**/*.bench.ts"] },
         },
       },

@@ -87,6 +87,8 @@ export async function runStack(options: RunStackOptions = {}): Promise<RunningSt
         CRABBOX_SHARED_TOKEN: secrets.sharedToken,
         CRABBOX_SESSION_SECRET: secrets.sessionSecret,
         CRABBOX_LOCAL_HOST_TOKEN: secrets.hostToken,
+        // The local stack's webhook receivers live on loopback (docs/api.md, "Webhooks").
+        CRABBOX_WEBHOOK_ALLOW_PRIVATE: "1",
         ...passThrough(env, passThroughSecrets),
       },
     });

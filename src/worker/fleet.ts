@@ -28,6 +28,13 @@ import type {
   RunTelemetryRequest,
 } from "../api/runs";
 import type { UsageQuery, UsageResponse } from "../api/usage";
+import type {
+  WebhookCreated,
+  WebhookCreateRequest,
+  WebhookDeleted,
+  WebhookDetail,
+  WebhookList,
+} from "../api/webhooks";
 import type { ShareRole } from "../events/catalogue";
 import { applyMigrations } from "../events/migrate";
 import { migrations } from "../events/migrations";
@@ -39,6 +46,7 @@ import { MachineCleanup } from "./fleet/cleanup";
 import { type FleetDeps, fleetDeps } from "./fleet/deps";
 import { type CreatedLease, LeaseService, type ReleaseMode } from "./fleet/lease-service";
 import { type LoginCommand, type LoginResult, PendingLogins } from "./fleet/logins";
+import { FleetMetrics } from "./fleet/metrics/fleet-metrics";
 import { OrphanReport } from "./fleet/orphan-report";
 import { OrphanSweep } from "./fleet/orphan-sweep";
 import { Provisioner } from "./fleet/provisioning";
@@ -46,6 +54,8 @@ import { RestartRecovery } from "./fleet/restart-recovery";
 import { asRpc, type Caller, type RpcResult } from "./fleet/rpc";
 import { RunService } from "./fleet/run-service";
 import { usageReport } from "./fleet/usage-report";
+import { WebhookDispatcher } from "./fleet/webhooks/dispatcher";
+import { WebhookService } from "./fleet/webhooks/service";
 
 /**
  * The one Fleet Durable Object: owner of the event log and its projections. Its methods are
@@ -63,6 +73,8 @@ export class FleetDurableObject extends DurableObject<Env> {
   readonly runs: RunService;
   readonly admin: AdminService;
   readonly orphanReport: OrphanReport;
+  readonly fleetMetrics: FleetMetrics;
+  readonly webhooks: WebhookService;
   private pendingLogins: PendingLogins | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -84,6 +96,7 @@ export class FleetDurableObject extends DurableObject<Env> {
         this.provisioner.checkForLateMachine(lease, requestId),
       ),
       recovery,
+      new WebhookDispatcher(this.deps),
     );
     // Creates that were in flight in a previous incarnation have no one to finish them: the
     // first alarm after start reconciles them (fleet/restart-recovery.ts). Arming it here means
@@ -96,6 +109,8 @@ export class FleetDurableObject extends DurableObject<Env> {
     this.runs = new RunService(this.deps);
     this.admin = new AdminService(this.deps);
     this.orphanReport = new OrphanReport(this.deps);
+    this.fleetMetrics = new FleetMetrics(this.deps);
+    this.webhooks = new WebhookService(this.deps, () => this.scheduler.schedule());
   }
 
   override async alarm(): Promise<void> {
@@ -212,6 +227,26 @@ export class FleetDurableObject extends DurableObject<Env> {
 
   orphans(caller: Caller): Promise<RpcResult<OrphansResponse>> {
     return asRpc(() => this.orphanReport.list(caller));
+  }
+
+  metrics(caller: Caller): Promise<RpcResult<string>> {
+    return asRpc(() => this.fleetMetrics.render(caller));
+  }
+
+  createWebhook(caller: Caller, body: WebhookCreateRequest): Promise<RpcResult<WebhookCreated>> {
+    return asRpc(() => this.webhooks.create(caller, body));
+  }
+
+  listWebhooks(caller: Caller): Promise<RpcResult<WebhookList>> {
+    return asRpc(() => this.webhooks.list(caller));
+  }
+
+  getWebhook(caller: Caller, id: string): Promise<RpcResult<WebhookDetail>> {
+    return asRpc(() => this.webhooks.get(caller, id));
+  }
+
+  deleteWebhook(caller: Caller, id: string): Promise<RpcResult<WebhookDeleted>> {
+    return asRpc(() => this.webhooks.delete(caller, id));
   }
 
   // GitHub login (pending logins live beside the log, never in it)

@@ -20,6 +20,7 @@ import { idempotencyKeyOf } from "./http/idempotency";
 import { json } from "./http/json";
 import { registerPortalRoutes } from "./portal/register";
 import { registerAuthRoutes } from "./routes/auth/register";
+import { registerContractRoutes } from "./routes/contract-routes";
 import { registerFleetRoutes } from "./routes/fleet-routes";
 import { health } from "./routes/health";
 import { whoami } from "./routes/whoami";
@@ -99,9 +100,16 @@ function authenticated(handler: RouteHandler): Serve {
 /** Registers a group of routes (auth, fleet, …) on the router. */
 export type RouteRegistrar = (router: CrabboxRouter) => void;
 
+/** The routes every router has, whatever else it registers. */
+export function registerCoreRoutes(router: CrabboxRouter): void {
+  router.public.get("/v1/health", health);
+  router.get("/v1/whoami", whoami);
+}
+
 export const defaultRegistrars: readonly RouteRegistrar[] = [
   registerAuthRoutes,
   registerFleetRoutes,
+  registerContractRoutes,
   registerPortalRoutes,
 ];
 
@@ -129,8 +137,7 @@ export function buildRouter(registrars: readonly RouteRegistrar[] = defaultRegis
     },
   };
 
-  router.public.get("/v1/health", health);
-  router.get("/v1/whoami", whoami);
+  registerCoreRoutes(router);
   for (const register of registrars) register(router);
 
   return {

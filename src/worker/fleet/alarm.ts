@@ -7,6 +7,7 @@ import { dueDeletes, endedWithUnknownMachine, nextDue, nextUnknownMachineCheck }
 import type { OrphanSweep } from "./orphan-sweep";
 import type { Provisioner } from "./provisioning";
 import type { RestartRecovery } from "./restart-recovery";
+import type { WebhookDispatcher } from "./webhooks/dispatcher";
 
 /** Work items handled per alarm run; the alarm re-arms at once when more is due. */
 const batch = 50;
@@ -33,6 +34,7 @@ export class AlarmScheduler {
     private readonly cleanup: MachineCleanup,
     private readonly orphans?: OrphanSweep,
     private readonly recovery?: RestartRecovery,
+    private readonly webhooks?: WebhookDispatcher,
   ) {}
 
   /** The earliest due time, in Fleet-clock ms, or undefined when nothing is pending. */
@@ -56,6 +58,7 @@ export class AlarmScheduler {
       stalledDelete,
       lateCheck,
       sweep,
+      this.webhooks?.nextDue(),
     ].filter((t): t is number => t !== undefined);
     return times.length ? Math.min(...times) : undefined;
   }
@@ -130,6 +133,7 @@ export class AlarmScheduler {
     }
     await Promise.all([...deletes].map((leaseID) => this.cleanup.deleteMachine(leaseID, requestId)));
     await this.orphans?.runIfDue(requestId);
+    await this.webhooks?.runIfDue();
     await this.schedule();
   }
 }

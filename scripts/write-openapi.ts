@@ -1,0 +1,7 @@
+/** `npm run build`: writes the generated OpenAPI document to dist/openapi.json (docs/api.md, "OpenAPI"). */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { openApiDocument } from "../src/api/openapi/document";
+
+mkdirSync("dist", { recursive: true });
+writeFileSync("dist/openapi.json", `${JSON.stringify(openApiDocument(), null, 2)}\n`);
+console.log("wrote dist/openapi.json");

@@ -1,0 +1,11 @@
+import { openApiDocument } from "../../api/openapi/document";
+import type { PublicRequestContext } from "../context";
+import { json } from "../http/json";
+
+let cached: unknown;
+
+/** `GET /v1/openapi.json`: the generated OpenAPI 3.1 document (public, like the reference's health). */
+export async function openApi(_request: Request, _ctx: PublicRequestContext): Promise<Response> {
+  cached ??= openApiDocument();
+  return json(200, cached);
+}
