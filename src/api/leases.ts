@@ -3,6 +3,7 @@
  */
 import { z } from "zod";
 import { providerNames } from "../providers/provider";
+import { boundedArray, bounds, identifierString, sshPublicKeyString } from "./bounds";
 import { isoTimestamp, leaseIdField, limitParam, nullAsAbsent, portField, shareRole } from "./shared";
 import { TelemetryInput, TelemetrySample } from "./telemetry";
 
@@ -11,15 +12,21 @@ export const ProviderName = z.enum(providerNames);
 /** The hard cap the reference applies to TTL and idle timeout, in seconds. */
 export const maxLeaseSeconds = 86_400;
 
-/** Seconds as the reference's clients send them: non-negative; 0 means "use the default". */
-const seconds = z.number().nonnegative("must not be negative");
+/**
+ * Seconds as the reference's clients send them: a non-negative integer; 0 means "use the
+ * default", values above the cap are clamped. A fraction is refused here: the log records
+ * whole seconds (docs/api.md, "Bounds").
+ */
+const seconds = z.number().int("must be a whole number of seconds").nonnegative("must not be negative");
 
-const stringList = nullAsAbsent(z.array(z.string()));
+/** Every string a client sends in a lease request: one bounded line, no control characters. */
+const text = identifierString();
+const stringList = nullAsAbsent(boundedArray(text));
 
 export const CapacityRequest = z.object({
   market: z.enum(["spot", "on-demand"]).optional(),
-  strategy: z.string().optional(),
-  fallback: z.string().optional(),
+  strategy: text.optional(),
+  fallback: text.optional(),
   regions: stringList,
   availabilityZones: stringList,
   hints: z.boolean().optional(),
@@ -33,46 +40,46 @@ export const CapacityRequest = z.object({
  */
 export const LeaseRequest = z.object({
   leaseID: leaseIdField.optional(),
-  slug: z.string().optional(),
-  requestedSlug: z.string().optional(),
+  slug: identifierString(bounds.slug).optional(),
+  requestedSlug: identifierString(bounds.slug).optional(),
   provider: ProviderName.optional(),
-  target: z.string().optional(),
-  targetOS: z.string().optional(),
-  windowsMode: z.string().optional(),
+  target: text.optional(),
+  targetOS: text.optional(),
+  windowsMode: text.optional(),
   desktop: z.boolean().optional(),
   browser: z.boolean().optional(),
   code: z.boolean().optional(),
   keep: z.boolean().optional(),
   tailscale: z.boolean().optional(),
   tailscaleTags: stringList,
-  tailscaleHostname: z.string().optional(),
-  tailscaleExitNode: z.string().optional(),
+  tailscaleHostname: text.optional(),
+  tailscaleExitNode: text.optional(),
   tailscaleExitNodeAllowLanAccess: z.boolean().optional(),
-  profile: z.string().optional(),
-  class: z.string().optional(),
-  serverType: z.string().optional(),
+  profile: text.optional(),
+  class: text.optional(),
+  serverType: text.optional(),
   serverTypeExplicit: z.boolean().optional(),
-  location: z.string().optional(),
-  image: z.string().optional(),
-  awsRegion: z.string().optional(),
-  awsAMI: z.string().optional(),
-  awsSGID: z.string().optional(),
-  awsSubnetID: z.string().optional(),
-  awsProfile: z.string().optional(),
+  location: text.optional(),
+  image: text.optional(),
+  awsRegion: text.optional(),
+  awsAMI: text.optional(),
+  awsSGID: text.optional(),
+  awsSubnetID: text.optional(),
+  awsProfile: text.optional(),
   awsRootGB: z.number().int().nonnegative().optional(),
   awsSSHCIDRs: stringList,
-  awsMacHostID: z.string().optional(),
-  azureLocation: z.string().optional(),
-  azureImage: z.string().optional(),
+  awsMacHostID: text.optional(),
+  azureLocation: text.optional(),
+  azureImage: text.optional(),
   capacity: nullAsAbsent(CapacityRequest),
-  sshUser: z.string().optional(),
+  sshUser: text.optional(),
   sshPort: portField.optional(),
-  sshFallbackPorts: nullAsAbsent(z.array(portField)),
-  providerKey: z.string().optional(),
-  workRoot: z.string().optional(),
+  sshFallbackPorts: nullAsAbsent(boundedArray(portField)),
+  providerKey: text.optional(),
+  workRoot: text.optional(),
   ttlSeconds: seconds.optional(),
   idleTimeoutSeconds: seconds.optional(),
-  sshPublicKey: z.string().trim().min(1, "sshPublicKey is required"),
+  sshPublicKey: sshPublicKeyString,
 });
 export type LeaseRequest = z.infer<typeof LeaseRequest>;
 export type LeaseRequestInput = z.input<typeof LeaseRequest>;
@@ -172,8 +179,8 @@ export type LeaseListEnvelope = z.infer<typeof LeaseListEnvelope>;
 /** `GET /v1/leases` query (exact-match filters; limit applied after visibility). */
 export const LeaseListQuery = z.object({
   state: LeaseState.optional(),
-  owner: z.string().optional(),
-  org: z.string().optional(),
+  owner: identifierString().optional(),
+  org: identifierString().optional(),
   limit: limitParam(100, 500),
 });
 export type LeaseListQuery = z.infer<typeof LeaseListQuery>;
@@ -191,14 +198,20 @@ export type ReleaseRequest = z.infer<typeof ReleaseRequest>;
 
 /** `PUT /v1/leases/{id}/share`: e-mails are trimmed and lowercased; an empty result clears the share. */
 export const SharePutRequest = z.object({
-  users: nullAsAbsent(z.record(z.string().trim().toLowerCase().min(1, "user must not be empty"), shareRole)),
+  users: nullAsAbsent(
+    z
+      .record(identifierString().trim().toLowerCase().min(1, "user must not be empty"), shareRole)
+      .refine((users) => Object.keys(users).length <= bounds.listEntries, {
+        message: `must have at most ${bounds.listEntries} users`,
+      }),
+  ),
   org: shareRole.optional(),
 });
 export type SharePutRequest = z.infer<typeof SharePutRequest>;
 
 /** `DELETE /v1/leases/{id}/share`: with neither field the whole share is cleared. */
 export const ShareDeleteRequest = z.object({
-  user: z.string().trim().toLowerCase().min(1, "user must not be empty").optional(),
+  user: identifierString().trim().toLowerCase().min(1, "user must not be empty").optional(),
   org: z.boolean().optional(),
 });
 export type ShareDeleteRequest = z.infer<typeof ShareDeleteRequest>;

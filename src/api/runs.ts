@@ -4,20 +4,24 @@
  * which truncates rather than refuses, as the reference does.
  */
 import { z } from "zod";
+import { boundedArray, boundedString, bounds, identifierString } from "./bounds";
 import { afterParam, isoTimestamp, leaseIdField, limitParam, nullAsAbsent } from "./shared";
 import { TelemetryInput, TelemetrySample } from "./telemetry";
 
 /** The CLI opens a run before it knows its lease, sending `leaseID: ""`. */
 const optionalLeaseId = z.union([z.literal(""), leaseIdField]).optional();
 
+/** One argv entry: bounded, but control characters are allowed (scripts carry newlines). */
+const commandArg = boundedString(bounds.commandArg);
+
 export const RunCreateRequest = z.object({
   leaseID: optionalLeaseId,
-  provider: z.string().optional(),
-  target: z.string().optional(),
-  windowsMode: z.string().optional(),
-  class: z.string().optional(),
-  serverType: z.string().optional(),
-  command: nullAsAbsent(z.array(z.string())),
+  provider: identifierString().optional(),
+  target: identifierString().optional(),
+  windowsMode: identifierString().optional(),
+  class: identifierString().optional(),
+  serverType: identifierString().optional(),
+  command: nullAsAbsent(boundedArray(commandArg, bounds.commandArgs)),
 });
 export type RunCreateRequest = z.infer<typeof RunCreateRequest>;
 
@@ -109,9 +113,9 @@ export type RunListEnvelope = z.infer<typeof RunListEnvelope>;
 
 /** `GET /v1/runs` query; non-admin callers always see only their own owner/org. */
 export const RunListQuery = z.object({
-  leaseID: z.string().optional(),
-  owner: z.string().optional(),
-  org: z.string().optional(),
+  leaseID: identifierString().optional(),
+  owner: identifierString().optional(),
+  org: identifierString().optional(),
   state: RunState.optional(),
   limit: limitParam(50, 500),
 });
@@ -119,18 +123,18 @@ export type RunListQuery = z.infer<typeof RunListQuery>;
 
 /** `POST /v1/runs/{id}/events` body (§4.3). */
 export const RunEventInput = z.object({
-  type: z.string().optional(),
-  phase: z.string().optional(),
+  type: identifierString().optional(),
+  phase: identifierString().optional(),
   stream: z.enum(["stdout", "stderr"]).optional(),
   message: z.string().optional(),
   data: z.string().optional(),
   leaseID: optionalLeaseId,
-  slug: z.string().optional(),
-  provider: z.string().optional(),
-  target: z.string().optional(),
-  windowsMode: z.string().optional(),
-  class: z.string().optional(),
-  serverType: z.string().optional(),
+  slug: identifierString().optional(),
+  provider: identifierString().optional(),
+  target: identifierString().optional(),
+  windowsMode: identifierString().optional(),
+  class: identifierString().optional(),
+  serverType: identifierString().optional(),
   exitCode: z.number().int().optional(),
 });
 export type RunEventInput = z.infer<typeof RunEventInput>;

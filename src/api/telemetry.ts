@@ -4,6 +4,7 @@
  * coordinator's sanitiser so that a sample with one bad metric still keeps the good ones.
  */
 import { z } from "zod";
+import { boundedIsoTimestamp, boundedString } from "./bounds";
 import { isoTimestamp } from "./shared";
 
 export const telemetryMetricNames = [
@@ -23,8 +24,8 @@ const metric = z.number().optional();
 
 /** What a client may send: every field optional; `capturedAt` defaults to the coordinator's now. */
 export const TelemetryInput = z.object({
-  capturedAt: isoTimestamp.optional(),
-  source: z.string().optional(),
+  capturedAt: boundedIsoTimestamp.optional(),
+  source: boundedString().optional(),
   load1: metric,
   load5: metric,
   load15: metric,

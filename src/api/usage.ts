@@ -3,14 +3,15 @@
  * themselves whatever they ask for.
  */
 import { z } from "zod";
+import { identifierString } from "./bounds";
 
 export const UsageScope = z.enum(["user", "org", "all"]);
 export type UsageScope = z.infer<typeof UsageScope>;
 
 export const UsageQuery = z.object({
   scope: UsageScope.optional(),
-  owner: z.string().optional(),
-  org: z.string().optional(),
+  owner: identifierString().optional(),
+  org: identifierString().optional(),
   month: z
     .string()
     .regex(/^\d{4}-(0[1-9]|1[0-2])$/, "must be YYYY-MM")

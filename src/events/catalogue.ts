@@ -6,11 +6,18 @@
  * SSH *public* key is the only key material and it is public by nature.
  */
 import { z } from "zod";
+import { boundedArray, boundedString, bounds } from "../api/bounds";
 import { CrabboxError } from "../errors";
 import type { EventDraft } from "./types";
 
 // ---------------------------------------------------------------------------------------------
 // Shared pieces
+//
+// Strings and lists that come from a client are bounded by `src/api/bounds.ts`, the same
+// source the wire schemas use: whatever the API edge accepts, the catalogue accepts too.
+
+/** A client-supplied string in a payload. */
+const text = boundedString();
 
 const ms = z.number().int().nonnegative();
 
@@ -58,31 +65,31 @@ export type ShareRole = z.infer<typeof shareRoleSchema>;
 // Lease events (stream `lease:<leaseID>`)
 
 export const leaseRequestedSchema = z.object({
-  leaseID: z.string(),
-  slug: z.string(),
-  owner: z.string(),
-  org: z.string(),
-  provider: z.string(),
-  target: z.string(),
-  windowsMode: z.string().optional(),
+  leaseID: text,
+  slug: text,
+  owner: text,
+  org: text,
+  provider: text,
+  target: text,
+  windowsMode: text.optional(),
   desktop: z.boolean(),
   browser: z.boolean(),
   code: z.boolean(),
-  profile: z.string(),
-  class: z.string(),
-  requestedServerType: z.string(),
+  profile: text,
+  class: text,
+  requestedServerType: text,
   serverTypeExplicit: z.boolean(),
-  market: z.string().optional(),
-  region: z.string().optional(),
+  market: text.optional(),
+  region: text.optional(),
   /** Provider-specific, secret-free options the provider needs to create the machine (location, image, AMI…). */
-  providerOptions: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.array(z.string())])),
-  providerKey: z.string(),
-  sshUser: z.string(),
-  sshPort: z.string(),
-  sshFallbackPorts: z.array(z.string()),
+  providerOptions: z.record(text, z.union([text, z.number(), z.boolean(), boundedArray(text)])),
+  providerKey: text,
+  sshUser: text,
+  sshPort: text,
+  sshFallbackPorts: boundedArray(text),
   /** Public key installed on the machine; public by nature, never a private key. */
-  sshPublicKey: z.string(),
-  workRoot: z.string(),
+  sshPublicKey: boundedString(bounds.sshPublicKey),
+  workRoot: text,
   keep: z.boolean(),
   ttlSeconds: z.number().int().positive(),
   idleTimeoutSeconds: z.number().int().positive(),
@@ -131,7 +138,7 @@ const heartbeatV1Schema = z.object({
 });
 
 export const shareChangedSchema = z.object({
-  users: z.record(z.string(), shareRoleSchema),
+  users: z.record(text, shareRoleSchema),
   org: shareRoleSchema.optional(),
   changedBy: z.string(),
 });
@@ -174,17 +181,17 @@ export const machineDeleteFailedSchema = z.object({
 // Run events (stream `run:<runID>`)
 
 export const runStartedSchema = z.object({
-  runID: z.string(),
-  leaseID: z.string(),
-  slug: z.string(),
-  provider: z.string(),
-  target: z.string(),
-  windowsMode: z.string().optional(),
-  class: z.string(),
-  serverType: z.string(),
-  owner: z.string(),
-  org: z.string(),
-  command: z.array(z.string()),
+  runID: text,
+  leaseID: text,
+  slug: text,
+  provider: text,
+  target: text,
+  windowsMode: text.optional(),
+  class: text,
+  serverType: text,
+  owner: text,
+  org: text,
+  command: boundedArray(boundedString(bounds.commandArg), bounds.commandArgs),
 });
 export type RunStartedData = z.infer<typeof runStartedSchema>;
 

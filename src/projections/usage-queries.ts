@@ -74,6 +74,18 @@ export function usageRows(
   sql: SqlStorage,
   query: Pick<UsageQuery, "month" | "scope" | "owner" | "org">,
 ): UsageRow[] {
+  // A user is an owner within an org, exactly as leases and runs are scoped: the same owner
+  // name under another org is someone else (docs/api.md, "Usage").
+  if (query.scope === "user" && query.owner !== undefined && query.org !== undefined) {
+    return sql
+      .exec<UsageRow>(
+        "SELECT * FROM lease_usage WHERE month = ? AND owner = ? AND org = ?",
+        query.month,
+        query.owner,
+        query.org,
+      )
+      .toArray();
+  }
   if (query.scope === "user" && query.owner !== undefined) {
     return sql
       .exec<UsageRow>("SELECT * FROM lease_usage WHERE month = ? AND owner = ?", query.month, query.owner)

@@ -13,7 +13,8 @@ import {
   UsageQuery,
 } from "../../src/api";
 
-const key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIE crabbox-cbx_abcdef123456";
+const key =
+  "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl crabbox-cbx_abcdef123456";
 
 function firstIssue(result: {
   success: boolean;

@@ -19,7 +19,8 @@ export const sharedToken = "fleet-shared-token-0123456789";
 
 export type Who = "admin" | { owner: string; org?: string; admin?: boolean };
 
-export const sshPublicKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyForCoordinatorTests test@crabbox";
+export const sshPublicKey =
+  "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl test@crabbox";
 
 function workerEnv(): Env {
   return {

@@ -87,6 +87,26 @@ function windowsMode(raw: string | undefined): "normal" {
   throw invalid("windowsMode", "must be normal");
 }
 
+/**
+ * Targets each provider can create (docs/providers.md): checked here, before the intent is
+ * logged, so an impossible target is a 400 naming `target` rather than a provider failure.
+ */
+const providerTargets: Record<ProviderName, readonly Target[]> = {
+  local: ["linux"],
+  hetzner: ["linux"],
+  aws: ["linux", "windows"],
+  azure: ["linux", "windows"],
+};
+
+function assertTargetOffered(provider: ProviderName, os: Target): void {
+  if (providerTargets[provider].includes(os)) return;
+  throw new CrabboxError(
+    "unsupported",
+    `target ${os} is not available on provider ${provider}; use target ${providerTargets[provider].join(" or ")}, or a provider that offers ${os}`,
+    { field: "target" },
+  );
+}
+
 /** Server type a class resolves to when the request names none; providers apply their own ladders. */
 function defaultServerType(provider: ProviderName, machineClass: string): string {
   return provider === "local" ? "local" : machineClass;
@@ -116,6 +136,7 @@ export function normalizeLeaseRequest(
   }
   const provider = body.provider ?? defaultProviderName(env);
   const os = target(body.target ?? body.targetOS);
+  assertTargetOffered(provider, os);
   const machineClass = body.class?.trim() || leaseDefaults.class;
   const requestedType = body.serverType?.trim();
   const requestedSlug = body.slug ?? body.requestedSlug;

@@ -56,7 +56,7 @@ function post(path: string, body: BodyInit, headers: Record<string, string> = {}
   });
 }
 
-const key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExample crabbox";
+const key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl crabbox";
 
 describe("request bodies", () => {
   it("refuses a declared oversized body with 413 before authenticating or reading it", async () => {
