@@ -36,6 +36,7 @@ const otherProgramsFlags: Record<string, string> = {
   "--symbolic-full-name": "git rev-parse",
   "--show-toplevel": "git rev-parse",
   "--git-dir": "git rev-parse",
+  "--show-prefix": "git rev-parse (src/cli/sync/source.ts)",
   "--verify": "git rev-parse",
   "--short": "git rev-parse",
   "--porcelain": "git status",
@@ -48,6 +49,7 @@ const otherProgramsFlags: Record<string, string> = {
   "--stdin": "git",
   "--no-deref": "git update-ref",
   "--import": "node (src/stack/ensure.ts)",
+  "--null": "tar on the machine (src/cli/run/artifacts.ts)",
 };
 
 function withoutComments(text: string): string {
