@@ -17,6 +17,13 @@ export interface RunStackOptions {
   /** Point the user config at this stack (default true). */
   writeUserConfig?: boolean;
   logFile?: string;
+  /**
+   * Extra coordinator settings given in code, never read from the environment (the stack
+   * passes no cloud credentials through): e.g. a test's Azure settings pointing at a fake.
+   */
+  coordinatorVars?: Record<string, string>;
+  /** See `CoordinatorOptions.outboundService`. */
+  outboundService?: (request: Request) => Promise<Response>;
 }
 
 export interface RunningStack {
@@ -79,7 +86,9 @@ export async function runStack(options: RunStackOptions = {}): Promise<RunningSt
         CRABBOX_LOCAL_HOST_URL: hostUrl,
         CRABBOX_LOCAL_HOST_TOKEN: secrets.hostToken,
         ...passThrough(env),
+        ...options.coordinatorVars,
       },
+      ...(options.outboundService ? { outboundService: options.outboundService } : {}),
     });
     const info: StackInfo = {
       pid: process.pid,
