@@ -33,12 +33,18 @@ export interface LocalCloudMachine {
 export async function localCloudMachine(
   uploadedKey: () => string | undefined,
   at?: { host: string; port: number },
+  /** More executables on the machine's PATH, by name (e.g. a `powershell.exe` stand-in). */
+  extraBin: Record<string, string> = {},
 ): Promise<LocalCloudMachine> {
   const home = mkdtempSync(join(tmpdir(), "crabbox-direct-machine-"));
   const binDir = join(home, "bin");
   mkdirSync(binDir);
   writeFileSync(join(binDir, "crabbox-ready"), "#!/bin/sh\nexit 0\n");
   chmodSync(join(binDir, "crabbox-ready"), 0o755);
+  for (const [name, script] of Object.entries(extraBin)) {
+    writeFileSync(join(binDir, name), script);
+    chmodSync(join(binDir, name), 0o755);
+  }
   const hostKey = generateEd25519("direct-test-host").privateKey;
   const port = at?.port ?? (await freePort());
   let machine: MachineSshServer | undefined;
