@@ -14,6 +14,11 @@ export interface CoordinatorOptions {
   logLevel?: "none" | "error" | "warn" | "info" | "log" | "debug";
   /** Give up (and clean up) when workerd has not started by then; default 60 s. */
   startTimeoutMs?: number;
+  /**
+   * Answers the Worker's outbound fetches in this process instead of the network (a test
+   * seam: the loopback fakes of the clouds' HTTPS APIs, which workerd cannot trust).
+   */
+  outboundService?: (request: Request) => Promise<Response>;
 }
 
 export interface RunningCoordinator {
@@ -53,6 +58,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Run
       watch: false,
       liveReload: false,
       logLevel: options.logLevel ?? "warn",
+      ...(options.outboundService ? { outboundService: options.outboundService } : {}),
     },
   } as Parameters<typeof unstable_startWorker>[0]);
   // wrangler waits forever when it cannot bind (e.g. the port was taken after our check).

@@ -17,6 +17,13 @@ export interface RunStackOptions {
   /** Point the user config at this stack (default true). */
   writeUserConfig?: boolean;
   logFile?: string;
+  /**
+   * Extra coordinator settings given in code, never read from the environment (the stack
+   * passes no cloud credentials through): e.g. a test's Azure settings pointing at a fake.
+   */
+  coordinatorVars?: Record<string, string>;
+  /** See `CoordinatorOptions.outboundService`. */
+  outboundService?: (request: Request) => Promise<Response>;
 }
 
 export interface RunningStack {
@@ -90,7 +97,9 @@ export async function runStack(options: RunStackOptions = {}): Promise<RunningSt
         // The local stack's webhook receivers live on loopback (docs/api.md, "Webhooks").
         CRABBOX_WEBHOOK_ALLOW_PRIVATE: "1",
         ...passThrough(env, passThroughSecrets),
+        ...options.coordinatorVars,
       },
+      ...(options.outboundService ? { outboundService: options.outboundService } : {}),
     });
     const info: StackInfo = {
       pid: process.pid,

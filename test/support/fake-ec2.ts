@@ -125,6 +125,8 @@ export class FakeEc2 {
   readonly keyPairs = new Map<string, FakeKeyPair>();
   readonly groups = new Map<string, FakeGroup>();
   readonly requests: Ec2Request[] = [];
+  /** Subnets that exist, by ID, with their VPC; any other ID is InvalidSubnetID.NotFound. */
+  readonly subnets = new Map<string, string>();
   /** `"<type>/<spot|on-demand>"` or `"<region>/<type>/<market>"` → refusal code for RunInstances. */
   readonly refusals = new Map<string, string>();
   /** Describes of a new instance before its public IP shows up. */
@@ -153,6 +155,7 @@ export class FakeEc2 {
     this.instances.clear();
     this.keyPairs.clear();
     this.groups.clear();
+    this.subnets.clear();
     this.deferred = [];
     this.requests.length = 0;
     this.refusals.clear();
@@ -255,16 +258,22 @@ export class FakeEc2 {
             item(x("vpcId", `vpc-default-${region}`) + x("isDefault", "true") + x("state", "available")),
           ),
         );
-      case "DescribeSubnets":
+      case "DescribeSubnets": {
+        // An unknown ID fails the whole call (docs.aws.amazon.com/AWSEC2/latest/APIReference/
+        // errors-overview.html: "InvalidSubnetID.NotFound: The specified subnet does not exist").
+        const missing = list(p, "SubnetId").find((id) => !this.subnets.has(id));
+        if (missing)
+          return errorXML(400, "InvalidSubnetID.NotFound", `The subnet ID '${missing}' does not exist`);
         return ok(
           action,
           x(
             "subnetSet",
             list(p, "SubnetId")
-              .map((id) => item(x("subnetId", id) + x("vpcId", `vpc-of-${id}`)))
+              .map((id) => item(x("subnetId", id) + x("vpcId", this.subnets.get(id)!)))
               .join(""),
           ),
         );
+      }
       case "CreateSecurityGroup":
         return this.createGroup(region, p);
       case "DescribeSecurityGroups":

@@ -32,6 +32,9 @@ export async function coordinatorFor(
     return CoordinatorClient.fromConfig(config, env);
   }
   if (cloudProviders.includes(config.provider)) {
+    // A local stack configured for a cloud (its coordinator given that cloud's settings, as
+    // the brokered e2e tests do) brokers it like any coordinator; it is never started here.
+    if (hasCoordinator(config)) return CoordinatorClient.fromConfig(config, env);
     throw new CrabboxError(
       "config",
       `provider ${config.provider} without a coordinator is direct mode, which this command does not support: ` +

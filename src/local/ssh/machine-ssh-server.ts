@@ -66,11 +66,12 @@ export class MachineSshServer {
   }
 
   /** Listens on 127.0.0.1; port 0 picks a free one. Resolves with the bound port. */
-  listen(port: number): Promise<number> {
+  /** Listens on loopback; `host` may be another 127.x address (tests that need a fixed port). */
+  listen(port: number, host = "127.0.0.1"): Promise<number> {
     return new Promise((resolve, reject) => {
       const onError = (error: Error) => reject(error);
       this.server.once("error", onError);
-      this.server.listen(port, "127.0.0.1", () => {
+      this.server.listen(port, host, () => {
         this.server.off("error", onError);
         resolve((this.server.address() as AddressInfo).port);
       });

@@ -128,12 +128,21 @@ async function vpcOf(
   signal?: AbortSignal,
 ): Promise<string> {
   if (network.subnetID) {
-    const subnets = await client.send(new DescribeSubnetsCommand({ SubnetIds: [network.subnetID] }), {
-      abortSignal: signal,
-    });
+    const notFound = () =>
+      new CrabboxError(
+        "config",
+        `subnet ${network.subnetID} does not exist in ${network.region}; set CRABBOX_AWS_SUBNET_ID to a subnet of that region, or unset it to use the default VPC`,
+        { field: "CRABBOX_AWS_SUBNET_ID", provider: "aws" },
+      );
+    const subnets = await client
+      .send(new DescribeSubnetsCommand({ SubnetIds: [network.subnetID] }), { abortSignal: signal })
+      .catch((error: unknown) => {
+        // EC2 answers an unknown ID with an error, not an empty list.
+        throw errorCodeOf(error) === "InvalidSubnetID.NotFound" ? notFound() : error;
+      });
     const vpc = subnets.Subnets?.[0]?.VpcId;
     if (vpc) return vpc;
-    throw new CrabboxError("config", `subnet ${network.subnetID} not found in ${network.region}`);
+    throw notFound();
   }
   const vpcs = await client.send(
     new DescribeVpcsCommand({ Filters: [{ Name: "is-default", Values: ["true"] }] }),

@@ -39,7 +39,8 @@ export const windowsGitInstallerSha256 = "D8DE7A3152266C8BB13577EAB850EA1DF6DCCF
 const userPattern = /^[a-z][a-z0-9_-]{0,19}$/;
 const workRootPattern = /^[A-Za-z]:\\[A-Za-z0-9._\\-]*$/;
 const publicKeyPattern =
-  /^(ssh-(ed25519|rsa)|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com) [A-Za-z0-9+/=]+( [A-Za-z0-9@._+=:-]*)?$/;
+  // The comment may have spaces (the CLI's lease keys are "crabbox <leaseID>"), never quotes.
+  /^(ssh-(ed25519|rsa)|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com) [A-Za-z0-9+/=]+( [A-Za-z0-9@._+=: -]*)?$/;
 const reservedWindowsUsers = new Set(["administrator", "guest", "defaultaccount", "system"]);
 
 function invalid(field: string, message: string): CrabboxError {

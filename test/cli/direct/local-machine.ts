@@ -26,14 +26,27 @@ export interface LocalCloudMachine {
   close(): Promise<void>;
 }
 
-export async function localCloudMachine(uploadedKey: () => string | undefined): Promise<LocalCloudMachine> {
+/**
+ * `at` pins the address and port (a brokered lease connects where the coordinator says, port
+ * 2222): a 127.x address of its own keeps a fixed port free of other listeners.
+ */
+export async function localCloudMachine(
+  uploadedKey: () => string | undefined,
+  at?: { host: string; port: number },
+  /** More executables on the machine's PATH, by name (e.g. a `powershell.exe` stand-in). */
+  extraBin: Record<string, string> = {},
+): Promise<LocalCloudMachine> {
   const home = mkdtempSync(join(tmpdir(), "crabbox-direct-machine-"));
   const binDir = join(home, "bin");
   mkdirSync(binDir);
   writeFileSync(join(binDir, "crabbox-ready"), "#!/bin/sh\nexit 0\n");
   chmodSync(join(binDir, "crabbox-ready"), 0o755);
+  for (const [name, script] of Object.entries(extraBin)) {
+    writeFileSync(join(binDir, name), script);
+    chmodSync(join(binDir, name), 0o755);
+  }
   const hostKey = generateEd25519("direct-test-host").privateKey;
-  const port = await freePort();
+  const port = at?.port ?? (await freePort());
   let machine: MachineSshServer | undefined;
   let current = "";
   let switching = false;
@@ -47,7 +60,7 @@ export async function localCloudMachine(uploadedKey: () => string | undefined): 
       authorizedKey: key,
       shell: { home, binDir, user: "crabbox", env: {} },
     });
-    await machine.listen(port);
+    await machine.listen(port, at?.host);
     current = key;
     switching = false;
   }, 25);

@@ -388,4 +388,20 @@ describe("ownership tags", () => {
     });
     expect(fake.inventory().instances[0]?.volumeTags).toMatchObject({ lease: s.leaseID });
   });
+
+  it("puts the lease group in the configured subnet's VPC, and names the setting when the subnet does not exist", async () => {
+    fake.subnets.set("subnet-0abc", "vpc-0123");
+    await provider({ subnetID: "subnet-0abc" }).create(spec());
+    expect(calls("CreateSecurityGroup")[0]!.params.get("VpcId")).toBe("vpc-0123");
+    expect(calls("RunInstances")[0]!.params.get("NetworkInterface.1.SubnetId")).toBe("subnet-0abc");
+
+    fake.reset();
+    const error = await provider({ subnetID: "subnet-0dead" })
+      .create(spec())
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "config", details: { field: "CRABBOX_AWS_SUBNET_ID" } });
+    expect((error as Error).message).toMatch(/subnet subnet-0dead does not exist/);
+    expect(calls("RunInstances")).toEqual([]);
+    expect(fake.inventory().instances).toEqual([]);
+  });
 });
