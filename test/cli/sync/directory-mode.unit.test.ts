@@ -126,17 +126,49 @@ describe("buildManifest outside Git (directory mode)", () => {
     expect(await paths(repo.root)).toEqual(["a.txt"]);
   });
 
-  // root reads everything whatever the mode bits say, so this can only be shown as another user
-  it.skipIf(process.getuid?.() === 0)("names every unreadable path in one error", async () => {
+  it("names every unreadable path in one error", async () => {
     repo = tempRepo({ git: false });
     repo.write("ok.txt", "fine");
     repo.write("locked.txt", "no", 0o000);
     repo.write("closed/inner.txt", "x");
     chmodSync(join(repo.root, "closed"), 0o000);
     try {
-      await expect(buildManifest(repo.root)).rejects.toThrow(
-        /cannot read 2 path\(s\) to sync: .*closed\/.*locked\.txt/,
+      if (process.getuid?.() !== 0) {
+        await expect(buildManifest(repo.root)).rejects.toThrow(
+          /cannot read 2 path\(s\) to sync: .*closed\/.*locked\.txt/,
+        );
+        return;
+      }
+      // root reads everything whatever the mode bits say: build the manifest as `nobody` instead
+      chmodSync(repo.root, 0o755);
+      const cache = mkdtempSync(join(tmpdir(), "crabbox-cache-"));
+      chmodSync(cache, 0o777);
+      const script = [
+        `const { buildManifest } = await import(${JSON.stringify(join(process.cwd(), "src/cli/sync/manifest.ts"))});`,
+        `process.env.CRABBOX_CACHE_DIR = ${JSON.stringify(cache)};`,
+        `try { await buildManifest(${JSON.stringify(repo.root)}); console.log("no error"); }`,
+        "catch (error) { console.log(error.message); }",
+      ].join("\n");
+      const out = execFileSync(
+        "setpriv",
+        [
+          "--reuid=nobody",
+          "--regid=nogroup",
+          "--clear-groups",
+          process.execPath,
+          "--import",
+          "tsx",
+          "--input-type=module",
+          "-e",
+          script,
+        ],
+        {
+          encoding: "utf8",
+          env: { ...process.env, HOME: cache, TSX_TSCONFIG_PATH: join(process.cwd(), "tsconfig.json") },
+        },
       );
+      rmSync(cache, { recursive: true, force: true });
+      expect(out).toMatch(/cannot read 2 path\(s\) to sync: closed\/, locked\.txt \(EACCES\)/);
     } finally {
       chmodSync(join(repo.root, "closed"), 0o755);
     }
