@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// The crabbox command. Runs the TypeScript sources through tsx so the checkout works
-// without a build step (`npx crabbox` here, or a global install from the checkout).
-import { spawn } from "node:child_process";
+// The crabbox command. Loads the CLI built to JavaScript (dist/cli, by scripts/build-cli.mjs at
+// `npm install`/`npm pack`): transpiling the TypeScript at every start cost most of a second
+// (docs/cli.md, "Start-up"). CRABBOX_FROM_SOURCE=1 runs the sources through tsx instead.
+import { spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
 import { existsSync } from "node:fs";
 import { constants } from "node:os";
@@ -37,7 +38,27 @@ if (major < 22 || (major === 22 && minor < 12)) {
   process.exit(code ?? 128 + (signal ? (constants.signals[signal] ?? 1) : 1));
 }
 
-const { register } = await import("tsx/esm/api");
-register();
-const { main } = await import("../src/cli/main.ts");
+const { main } = await loadMain();
 process.exitCode = await main(process.argv.slice(2));
+
+async function loadMain() {
+  if (process.env.CRABBOX_FROM_SOURCE === "1") {
+    const { register } = await import("tsx/esm/api");
+    register();
+    return import("../src/cli/main.ts");
+  }
+  const built = new URL("../dist/cli/main.js", import.meta.url);
+  if (!existsSync(fileURLToPath(built))) {
+    // A checkout installed with --ignore-scripts (or dist/ removed): build once, then go on.
+    const script = fileURLToPath(new URL("../scripts/build-cli.mjs", import.meta.url));
+    const built =
+      existsSync(script) && spawnSync(process.execPath, [script], { stdio: "inherit" }).status === 0;
+    if (!built) {
+      process.stderr.write(
+        "crabbox: the CLI is not built (dist/cli/main.js missing); run `npm run build:cli`\n",
+      );
+      process.exit(2);
+    }
+  }
+  return import(built.href);
+}
