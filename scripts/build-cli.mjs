@@ -25,7 +25,6 @@ await build({
   target: "node22.12",
   packages: "external",
   chunkNames: "chunks/[name]-[hash]",
-  sourcemap: "linked",
   logLevel: "warning",
 });
 writeFileSync(`${temp}/package.json`, '{ "type": "module" }\n');
