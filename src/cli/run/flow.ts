@@ -77,10 +77,9 @@ export async function runFlow(io: RunIO, options: RunOptions): Promise<number> {
   const clock = new PhaseClock();
   const { config, env, signal } = io;
   const progress = clock.watch(io.progress);
-  const manifest = options.noSync ? undefined : await prepareManifest({ ...io, progress }, options);
   const phases: TimingPhases = {
     config: io.configMs ?? 0,
-    manifest: Date.now() - started,
+    manifest: 0,
     lease: 0,
     ready: 0,
     sync: 0,
@@ -89,6 +88,17 @@ export async function runFlow(io: RunIO, options: RunOptions): Promise<number> {
     release: 0,
   };
   let syncPhases: { name: string; ms: number }[] | undefined;
+  const manifestBuilt = options.noSync
+    ? Promise.resolve(undefined)
+    : prepareManifest({ ...io, progress }, options).then((m) => {
+        phases.manifest = Date.now() - started;
+        return m;
+      });
+  // A new lease waits for the manifest: a repo that cannot sync leases nothing. A held lease
+  // (`--id`) costs nothing to look up, so the manifest is built while the lease is found and
+  // SSH connects; a manifest error then fails the run like any error after acquiring.
+  if (!options.id) await manifestBuilt;
+  else manifestBuilt.catch(() => {}); // awaited below; this only keeps an early failure handled
 
   const recorder = new RunRecorder((m) => progress.warn(m));
   let syncMs = 0;
@@ -117,6 +127,7 @@ export async function runFlow(io: RunIO, options: RunOptions): Promise<number> {
   phases.ready = acquired - readyAt;
   let interrupted = false;
   try {
+    const manifest = await manifestBuilt;
     if (recorder.enabled) progress.info(`recording run ${recorder.runID}`);
     const linux = connection.target === "linux";
     if (linux && recorder.enabled) telemetry.start = await collectTelemetry(target.session);
