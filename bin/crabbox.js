@@ -1,10 +1,9 @@
 #!/usr/bin/env node
-// The crabbox command. Runs the TypeScript sources through tsx so the checkout works
-// without a build step (`npx crabbox` here, or a global install from the checkout).
-import { spawn } from "node:child_process";
-import { once } from "node:events";
+// The crabbox command. Loads the CLI built to JavaScript (dist/cli, by scripts/build-cli.mjs at
+// `npm install`/`npm pack`): transpiling the TypeScript at every start cost most of a second
+// (docs/cli.md, "Start-up"). CRABBOX_FROM_SOURCE=1 runs the sources through tsx instead.
+// Only node:fs and node:url load on the common path; the rest is imported where it is needed.
 import { existsSync } from "node:fs";
-import { constants } from "node:os";
 import { fileURLToPath } from "node:url";
 
 const major = Number(process.versions.node.split(".")[0]);
@@ -20,6 +19,11 @@ if (major < 22 || (major === 22 && minor < 12)) {
     );
     process.exit(2);
   }
+  const [{ spawn }, { once }, { constants }] = await Promise.all([
+    import("node:child_process"),
+    import("node:events"),
+    import("node:os"),
+  ]);
   const child = spawn(bundled, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
     stdio: "inherit",
     env: { ...process.env, CRABBOX_REEXEC: "1" },
@@ -37,7 +41,29 @@ if (major < 22 || (major === 22 && minor < 12)) {
   process.exit(code ?? 128 + (signal ? (constants.signals[signal] ?? 1) : 1));
 }
 
-const { register } = await import("tsx/esm/api");
-register();
-const { main } = await import("../src/cli/main.ts");
+const { main } = await loadMain();
 process.exitCode = await main(process.argv.slice(2));
+
+async function loadMain() {
+  if (process.env.CRABBOX_FROM_SOURCE === "1") {
+    const { register } = await import("tsx/esm/api");
+    register();
+    return import("../src/cli/main.ts");
+  }
+  const built = new URL("../dist/cli/main.js", import.meta.url);
+  if (!existsSync(fileURLToPath(built))) {
+    // A checkout installed with --ignore-scripts (or dist/ removed): build once, then go on.
+    const script = fileURLToPath(new URL("../scripts/build-cli.mjs", import.meta.url));
+    const built =
+      existsSync(script) &&
+      (await import("node:child_process")).spawnSync(process.execPath, [script], { stdio: "inherit" })
+        .status === 0;
+    if (!built) {
+      process.stderr.write(
+        "crabbox: the CLI is not built (dist/cli/main.js missing); run `npm run build:cli`\n",
+      );
+      process.exit(2);
+    }
+  }
+  return import(built.href);
+}

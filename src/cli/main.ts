@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { CrabboxError, errorCodes, isCrabboxError } from "../errors";
-import { commandClasses } from "./commands";
+import { commandsFor } from "./commands/by-word";
 import { Builtins, Cli, type CommandClass } from "./commands/clipanion";
 import type { CrabboxContext } from "./commands/context";
 
@@ -16,7 +16,8 @@ export interface MainIO {
   signal?: AbortSignal;
 }
 
-export function buildCli(): Cli<CrabboxContext> {
+/** Exported for the hints test, which checks hints against the real parser with every command. */
+export function buildCli(commands: CommandClass<CrabboxContext>[]): Cli<CrabboxContext> {
   const cli = new Cli<CrabboxContext>({
     binaryLabel: "Crabbox",
     binaryName: "crabbox",
@@ -25,7 +26,7 @@ export function buildCli(): Cli<CrabboxContext> {
   });
   cli.register(Builtins.HelpCommand);
   cli.register(Builtins.VersionCommand);
-  for (const command of commandClasses) cli.register(command as CommandClass<CrabboxContext>);
+  for (const command of commands) cli.register(command);
   return cli;
 }
 
@@ -125,7 +126,7 @@ function quietOnClosedStdout(stdout: NodeJS.WritableStream): () => void {
 export async function main(argv: string[], io: MainIO = {}): Promise<number> {
   const stdout = io.stdout ?? process.stdout;
   const stderr = io.stderr ?? process.stderr;
-  const cli = buildCli();
+  const cli = buildCli(await commandsFor(rewriteHelp(argv)));
   if (argv.length === 0) {
     stdout.write(cli.usage(null));
     return 2;

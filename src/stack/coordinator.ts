@@ -1,5 +1,6 @@
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { CrabboxError } from "../errors";
+import { packageRoot } from "../package-root";
 
 export interface CoordinatorOptions {
   port: number;
@@ -26,7 +27,7 @@ export interface RunningCoordinator {
   dispose(): Promise<void>;
 }
 
-const wranglerConfig = fileURLToPath(new URL("../../wrangler.toml", import.meta.url));
+const wranglerConfig = join(packageRoot(), "wrangler.toml");
 
 /**
  * Runs the coordinator Worker (wrangler.toml, main `src/worker/index.ts`) in workerd through

@@ -1,9 +1,10 @@
 import { spawn } from "node:child_process";
 import { mkdirSync, openSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { dirname, join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { CrabboxError } from "../errors";
+import { packageRoot } from "../package-root";
 import { stackLockHolder } from "./lock";
 import { coordinatorPort, stackPaths } from "./paths";
 import { coordinatorHealthy, processAlive, readStackInfo, type StackInfo } from "./stack-file";
@@ -16,7 +17,8 @@ export interface EnsureOptions {
   onStart?: (logFile: string) => void;
 }
 
-const daemonEntry = fileURLToPath(new URL("./daemon.ts", import.meta.url));
+// The daemon is long-lived, so it runs from the sources even when the CLI is the built bundle.
+const daemonEntry = join(packageRoot(), "src", "stack", "daemon.ts");
 /** The stack runs from TypeScript sources, like the CLI itself: through tsx's ESM loader. */
 const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
 

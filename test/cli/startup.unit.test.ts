@@ -2,14 +2,18 @@
  * Agents call `crabbox` many times per task, so every command's start-up counts. Wrangler
  * (with miniflare) and the AWS and Azure SDKs each take hundreds of milliseconds to load;
  * they are imported where a command needs them (`await import(...)`), never on the static
- * import graph of the CLI's entry point.
+ * import graph of any command. The entry point itself loads only routing: each command's
+ * module graph is imported for the first word that names it (src/cli/commands/by-word.ts).
  */
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { commandsByWord, commandsFor } from "../../src/cli/commands/by-word";
+import { commandClasses } from "../../src/cli/commands/index";
 
 const entry = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
+const allCommands = fileURLToPath(new URL("../../src/cli/commands/index.ts", import.meta.url));
 const heavy = ["wrangler", "miniflare", "@aws-sdk/client-ec2", "@azure/arm-compute", "@azure/arm-network"];
 
 /** Static `import … from "x"` / `export … from "x"` specifiers (type-only imports excluded). */
@@ -30,6 +34,10 @@ function resolveLocal(from: string, specifier: string): string | undefined {
 
 /** Packages reachable from `start` through static imports, with one path to each. */
 function staticPackages(start: string): Map<string, string[]> {
+  return staticGraph(start).packages;
+}
+
+function staticGraph(start: string): { packages: Map<string, string[]>; files: Set<string> } {
   const packages = new Map<string, string[]>();
   const seen = new Set<string>([start]);
   const queue: { file: string; path: string[] }[] = [{ file: start, path: [start] }];
@@ -46,16 +54,57 @@ function staticPackages(start: string): Map<string, string[]> {
       }
     }
   }
-  return packages;
+  return { packages, files: seen };
 }
 
 describe("crabbox start-up", () => {
   it("loads neither wrangler nor the cloud SDKs until a command needs them", () => {
-    const packages = staticPackages(entry);
+    const packages = staticPackages(allCommands);
     expect(packages.size).toBeGreaterThan(3);
     const loadedEagerly = heavy
       .filter((name) => [...packages.keys()].some((p) => p === name || p.startsWith(`${name}/`)))
       .map((name) => `${name} via ${(packages.get(name) ?? []).map((f) => f.split("/src/")[1]).join(" → ")}`);
     expect(loadedEagerly).toEqual([]);
+  });
+
+  it("loads only routing and the argument parser before it knows the command", () => {
+    const { packages, files } = staticGraph(entry);
+    // (Clipanion itself comes in through createRequire in src/cli/commands/clipanion.ts.)
+    expect([...packages.keys()]).toEqual([]);
+    // main, errors, routing, the parser wrapper and its context type: a command's graph
+    // landing here (hundreds of files with zod, yaml, ssh2) breaks the start-up budget.
+    expect(files.size).toBeLessThanOrEqual(6);
+  });
+
+  it("answers --version without loading any command", async () => {
+    expect(await commandsFor(["--version"])).toEqual([]);
+  });
+
+  it("finds every command under the first word of each of its paths, and no other", async () => {
+    const words = new Map<string, Set<unknown>>();
+    for (const [word, load] of Object.entries(commandsByWord)) words.set(word, new Set(await load()));
+    const missing: string[] = [];
+    for (const command of commandClasses) {
+      for (const path of command.paths ?? []) {
+        const word = path[0] ?? "";
+        if (!words.get(word)?.has(command)) missing.push(`${path.join(" ")} (${command.name})`);
+      }
+    }
+    expect(missing).toEqual([]);
+    const strays = [...words].flatMap(([word, set]) =>
+      [...set]
+        .filter(
+          (c) =>
+            !commandClasses.includes(c as never) ||
+            !(c as { paths?: string[][] }).paths?.some((p) => p[0] === word),
+        )
+        .map((c) => `${word}: ${(c as { name: string }).name}`),
+    );
+    expect(strays).toEqual([]);
+  });
+
+  it("loads every command for a word it does not know, so help and typos see them all", async () => {
+    expect(await commandsFor(["--help"])).toBe(commandClasses);
+    expect(await commandsFor(["rnu"])).toBe(commandClasses);
   });
 });

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -99,5 +99,20 @@ describe.runIf(opensshAvailable())("crabbox run on a static OpenSSH host", () =>
     expect(r.stderr).toMatch(/sync skipped/);
     const timing = JSON.parse(r.stderr.trim().split("\n").at(-1)!);
     expect(timing).toMatchObject({ provider: "ssh", syncSkipped: true, exitCode: 0 });
+  });
+
+  it("writes the phase timings to the file --timing-json names, as the summary line prints them", async () => {
+    const file = join(mkdtempSync(join(tmpdir(), "crabbox-timing-")), "timing.json");
+    const r = await run(`--timing-json=${file}`, "--", "true");
+    expect(r.code).toBe(0);
+    const timing = JSON.parse(readFileSync(file, "utf8"));
+    const names = ["config", "manifest", "lease", "ready", "sync", "command", "collect", "release"];
+    expect(Object.keys(timing.phases)).toEqual(names);
+    for (const name of names) expect(timing.phases[name]).toBeGreaterThanOrEqual(0);
+    expect(timing.phases.ready).toBeGreaterThan(0);
+    const summary = r.stderr.split("\n").find((l) => l.startsWith("run summary")) ?? "";
+    for (const name of names) expect(summary).toContain(` ${name}=${timing.phases[name]}ms`);
+    // The JSON went to the file, not into the command's stderr.
+    expect(r.stderr).not.toContain('"phases"');
   });
 });

@@ -20,8 +20,9 @@ export abstract class LeaseCreateCommand extends CrabboxCommand {
   });
   target = Option.String("--target", { description: "linux, windows or macos" });
   windowsMode = Option.String("--windows-mode", { description: "normal or wsl2 (target windows)" });
-  timingJson = Option.Boolean("--timing-json", false, {
-    description: "Print phase timings as one JSON line on stderr",
+  timingJson = Option.String("--timing-json", {
+    tolerateBoolean: true,
+    description: "Phase timings as one JSON line on stderr, or --timing-json=<file> to write them there",
   });
 
   protected override flagLayer(): ConfigLayer {

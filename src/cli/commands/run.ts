@@ -58,7 +58,9 @@ export class RunCommand extends LeaseCreateCommand {
     }
     if (this.syncOnly && this.noSync)
       throw new CrabboxError("usage", "--sync-only and --no-sync contradict each other");
+    const configStarted = Date.now();
     const config = this.loadConfig();
+    const configMs = Date.now() - configStarted;
     const junit =
       this.junit !== undefined
         ? this.junit
@@ -81,6 +83,7 @@ export class RunCommand extends LeaseCreateCommand {
         stdout: this.context.stdout,
         stderr: this.context.stderr,
         progress: this.progress(),
+        configMs,
       },
       {
         argv: this.command,

@@ -1,6 +1,7 @@
 import { CrabboxError } from "../../errors";
 import { kv, printJson } from "../output/print";
 import { printTiming } from "../output/timing";
+import { PhaseClock } from "../run/phase-clock";
 import { acquireTarget } from "../run/target";
 import { collectTelemetry } from "../telemetry";
 import { jsonOption } from "./base";
@@ -30,7 +31,10 @@ export class WarmupCommand extends LeaseCreateCommand {
     }
     const started = Date.now();
     const config = this.loadConfig();
-    const progress = this.progress();
+    const configMs = Date.now() - started;
+    const clock = new PhaseClock();
+    const progress = clock.watch(this.progress());
+    const acquireStarted = Date.now();
     const target = await acquireTarget({
       config,
       env: this.env,
@@ -39,6 +43,8 @@ export class WarmupCommand extends LeaseCreateCommand {
       keep: this.keep,
       sampler: (session) => collectTelemetry(session),
     });
+    const acquired = Date.now();
+    const readyAt = clock.first("waiting for ssh", acquireStarted) ?? acquired;
     progress.done();
     const { connection, lease } = target;
     const ssh = `${connection.user}@${connection.host}:${target.session.port}`;
@@ -61,18 +67,35 @@ export class WarmupCommand extends LeaseCreateCommand {
           `reuse it: crabbox run --id ${connection.slug} -- <command>; release it: crabbox stop ${connection.slug}`,
         );
     }
+    const releaseStarted = Date.now();
     await target.finish(this.keep);
     if (this.timingJson) {
-      printTiming(this.context.stderr, {
-        provider: connection.provider,
-        leaseId: connection.leaseID,
-        slug: connection.slug,
-        syncMs: 0,
-        syncSkipped: false,
-        commandMs: 0,
-        totalMs: Date.now() - started,
-        exitCode: 0,
-      });
+      const phases = {
+        config: configMs,
+        manifest: 0,
+        lease: readyAt - acquireStarted,
+        ready: acquired - readyAt,
+        sync: 0,
+        command: 0,
+        collect: 0,
+        release: Date.now() - releaseStarted,
+      };
+      printTiming(
+        this.context.stderr,
+        {
+          provider: connection.provider,
+          leaseId: connection.leaseID,
+          slug: connection.slug,
+          leaseMs: phases.lease,
+          syncMs: 0,
+          syncSkipped: false,
+          commandMs: 0,
+          totalMs: Date.now() - started,
+          exitCode: 0,
+          phases,
+        },
+        this.timingJson,
+      );
     }
     return 0;
   }

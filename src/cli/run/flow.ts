@@ -3,13 +3,14 @@ import type { ArtifactEntry, TelemetryInput, TestResultSummary } from "../../api
 import { CrabboxError, isCrabboxError } from "../../errors";
 import { formatDuration, type ResolvedConfig } from "../config";
 import { humanBytes, type Progress } from "../output/progress";
-import { printTiming } from "../output/timing";
+import { phaseSummary, printTiming, type TimingPhases } from "../output/timing";
 import { interruptibleCommand } from "../ssh/interruptible";
 import { powershellEncodedCommand, powershellQuoteWord, shellQuoteWord } from "../ssh/quote";
 import { buildManifest, type Manifest, syncToRemote } from "../sync";
 import { gitSyncStep } from "../sync/git/run-step";
 import { collectTelemetry } from "../telemetry";
 import { type ArtifactOptions, artifactStep, localRunId, wantsArtifacts } from "./artifacts-step";
+import { PhaseClock } from "./phase-clock";
 import { RunRecorder } from "./recorder";
 import { allowedEnv, buildRemoteCommand } from "./remote-command";
 import { collectJUnit } from "./results";
@@ -26,7 +27,8 @@ export interface RunOptions {
   noSync: boolean;
   syncOnly: boolean;
   junit: string[];
-  timingJson: boolean;
+  /** true: one JSON line on stderr; a path: written to that file. */
+  timingJson?: boolean | string;
   forceSyncLarge: boolean;
   allowMassDeletions: boolean;
   artifacts?: ArtifactOptions;
@@ -41,6 +43,8 @@ export interface RunIO {
   stdout: Writable;
   stderr: Writable;
   progress: Progress;
+  /** How long loading the configuration took before the flow started. */
+  configMs?: number;
 }
 
 /** Builds the manifest before anything is leased: a repo that cannot sync costs nothing. */
@@ -74,13 +78,38 @@ export async function prepareManifest(
  */
 export async function runFlow(io: RunIO, options: RunOptions): Promise<number> {
   const started = Date.now();
-  const { config, env, signal, progress } = io;
-  const manifest = options.noSync ? undefined : await prepareManifest(io, options);
+  const clock = new PhaseClock();
+  const { config, env, signal } = io;
+  const progress = clock.watch(io.progress);
+  const phases: TimingPhases = {
+    config: io.configMs ?? 0,
+    manifest: 0,
+    lease: 0,
+    ready: 0,
+    sync: 0,
+    command: 0,
+    collect: 0,
+    release: 0,
+  };
+  let syncPhases: { name: string; ms: number }[] | undefined;
+  const manifestBuilt = options.noSync
+    ? Promise.resolve(undefined)
+    : prepareManifest({ ...io, progress }, options).then((m) => {
+        phases.manifest = Date.now() - started;
+        return m;
+      });
+  // A new lease waits for the manifest: a repo that cannot sync leases nothing. A held lease
+  // (`--id`) costs nothing to look up, so the manifest is built while the lease is found and
+  // SSH connects; a manifest error then fails the run like any error after acquiring.
+  if (!options.id) await manifestBuilt;
+  else manifestBuilt.catch(() => {}); // awaited below; this only keeps an early failure handled
 
   const recorder = new RunRecorder((m) => progress.warn(m));
   let syncMs = 0;
   let commandMs = 0;
   let syncSkipped = false;
+  /** The sync mode (git or directory) for the summary line; "none" with --no-sync. */
+  let syncMode = "none";
   let exitCode = 1;
   let results: TestResultSummary | undefined;
   let artifacts: ArtifactEntry[] = [];
@@ -88,6 +117,7 @@ export async function runFlow(io: RunIO, options: RunOptions): Promise<number> {
   let verdict: string | undefined;
   const telemetry: { start?: TelemetryInput; end?: TelemetryInput } = {};
 
+  const acquireStarted = Date.now();
   const target = await acquireTarget({
     config,
     env,
@@ -100,8 +130,14 @@ export async function runFlow(io: RunIO, options: RunOptions): Promise<number> {
     sampler: (session) => collectTelemetry(session),
   });
   const { connection } = target;
+  const acquired = Date.now();
+  const readyAt = clock.first("waiting for ssh", acquireStarted) ?? acquired;
+  phases.lease = readyAt - acquireStarted;
+  phases.ready = acquired - readyAt;
   let interrupted = false;
   try {
+    const manifest = await manifestBuilt;
+    if (manifest) syncMode = manifest.mode;
     if (recorder.enabled) progress.info(`recording run ${recorder.runID}`);
     const linux = connection.target === "linux";
     if (linux && recorder.enabled) telemetry.start = await collectTelemetry(target.session);
@@ -131,6 +167,8 @@ export async function runFlow(io: RunIO, options: RunOptions): Promise<number> {
       });
       await gitStep?.after(target.session);
       syncMs = Date.now() - syncStarted;
+      phases.sync = syncMs;
+      syncPhases = clock.steps("sync ", syncStarted, Date.now());
       syncSkipped = result.skipped;
       const what = result.skipped
         ? "no changes, sync skipped"
@@ -184,6 +222,8 @@ export async function runFlow(io: RunIO, options: RunOptions): Promise<number> {
         },
       });
       hold.end();
+      const commandEnded = Date.now();
+      phases.command = commandEnded - commandStarted;
       recorder.flushOutput();
       if (linux && recorder.enabled && !signal.aborted)
         telemetry.end = await collectTelemetry(target.session);
@@ -219,6 +259,7 @@ export async function runFlow(io: RunIO, options: RunOptions): Promise<number> {
           progress.warn(`could not read test results: ${(error as Error).message}`);
         }
       }
+      phases.collect = Date.now() - commandEnded;
     }
   } catch (error) {
     interrupted = signal.aborted;
@@ -244,6 +285,7 @@ export async function runFlow(io: RunIO, options: RunOptions): Promise<number> {
     });
   }
   progress.done();
+  const releaseStarted = Date.now();
   // Release first, so that the run's final record includes the lease.released event.
   await target.finish(options.keep);
   await recorder.finish({
@@ -254,21 +296,29 @@ export async function runFlow(io: RunIO, options: RunOptions): Promise<number> {
     ...(artifacts.length ? { artifacts } : {}),
     ...(telemetry.start || telemetry.end ? { telemetry } : {}),
   });
+  phases.release = Date.now() - releaseStarted;
   const totalMs = Date.now() - started;
   io.stderr.write(
-    `run summary sync=${formatDuration(syncMs)} command=${formatDuration(commandMs)} total=${formatDuration(totalMs)} sync_skipped=${syncSkipped} sync_mode=${manifest?.mode ?? "none"} exit=${exitCode}\n`,
+    `run summary sync=${formatDuration(syncMs)} command=${formatDuration(commandMs)} total=${formatDuration(totalMs)} sync_skipped=${syncSkipped} sync_mode=${syncMode} exit=${exitCode} ${phaseSummary(phases)}\n`,
   );
   if (options.timingJson) {
-    printTiming(io.stderr, {
-      provider: connection.provider,
-      leaseId: connection.leaseID,
-      slug: connection.slug,
-      syncMs,
-      syncSkipped,
-      commandMs,
-      totalMs,
-      exitCode,
-    });
+    printTiming(
+      io.stderr,
+      {
+        provider: connection.provider,
+        leaseId: connection.leaseID,
+        slug: connection.slug,
+        leaseMs: phases.lease,
+        syncMs,
+        syncSkipped,
+        ...(syncPhases?.length ? { syncPhases } : {}),
+        commandMs,
+        totalMs,
+        exitCode,
+        phases,
+      },
+      options.timingJson,
+    );
   }
   if (target.acquired && options.keep) {
     io.stderr.write(

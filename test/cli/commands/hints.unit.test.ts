@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
+import { commandClasses } from "../../../src/cli/commands";
 import { buildCli } from "../../../src/cli/main";
 
 /**
@@ -90,7 +91,7 @@ function quotedCommands(): { file: string; argv: string[]; text: string }[] {
 }
 
 describe("hints that name a command or flag", () => {
-  const cli = buildCli();
+  const cli = buildCli(commandClasses);
   const context = {
     stdin: process.stdin,
     stdout: process.stdout,
