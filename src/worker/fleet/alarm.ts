@@ -7,6 +7,7 @@ import { dueDeletes, endedWithUnknownMachine, nextDue, nextUnknownMachineCheck }
 import type { OrphanSweep } from "./orphan-sweep";
 import type { Provisioner } from "./provisioning";
 import type { RestartRecovery } from "./restart-recovery";
+import type { RunSweep } from "./run-sweep";
 
 /** Work items handled per alarm run; the alarm re-arms at once when more is due. */
 const batch = 50;
@@ -33,6 +34,7 @@ export class AlarmScheduler {
     private readonly cleanup: MachineCleanup,
     private readonly orphans?: OrphanSweep,
     private readonly recovery?: RestartRecovery,
+    private readonly runs?: RunSweep,
   ) {}
 
   /** The earliest due time, in Fleet-clock ms, or undefined when nothing is pending. */
@@ -50,6 +52,7 @@ export class AlarmScheduler {
     const sweep = this.orphans?.nextDue();
     const times = [
       this.recovery?.nextDue(),
+      this.runs?.nextDue(),
       due.expiry,
       due.provisioningDeadline,
       due.deleteRetry,
@@ -107,6 +110,7 @@ export class AlarmScheduler {
         console.warn(`fleet alarm: expiring ${lease.id} failed: ${(error as Error).message}`);
       }
     }
+    this.runs?.run(requestId);
     for (const lease of leasesProvisioningPastDeadline(this.deps.sql, now, batch)) {
       await this.provisioner.reconcile(lease, requestId);
     }
