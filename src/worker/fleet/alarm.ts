@@ -3,7 +3,13 @@ import { leasesDueForExpiry, leasesProvisioningPastDeadline } from "../../projec
 import type { MachineCleanup } from "./cleanup";
 import { fleetClock } from "./clock";
 import { type FleetDeps, systemMeta } from "./deps";
-import { dueDeletes, endedWithUnknownMachine, nextDue, nextUnknownMachineCheck } from "./lease-queries";
+import {
+  dueDeletes,
+  endedWithUnknownMachine,
+  keptPastTtl,
+  nextDue,
+  nextUnknownMachineCheck,
+} from "./lease-queries";
 import type { OrphanSweep } from "./orphan-sweep";
 import type { Provisioner } from "./provisioning";
 import type { RestartRecovery } from "./restart-recovery";
@@ -51,6 +57,7 @@ export class AlarmScheduler {
         : Math.max(pendingCheck, this.deps.storage.kv.get<number>(lateMachineRetryKey) ?? 0);
     const sweep = this.orphans?.nextDue();
     const times = [
+      due.keptTtlEnd,
       this.recovery?.nextDue(),
       this.runs?.nextDue(),
       due.expiry,
@@ -111,6 +118,23 @@ export class AlarmScheduler {
       }
     }
     this.runs?.run(requestId);
+    // `keep` spares a machine from its lease's release, not from its TTL (docs/api.md).
+    for (const lease of keptPastTtl(this.deps.sql, now, batch)) {
+      try {
+        const result = this.deps.store.execute({
+          stream: leaseStream(lease.id),
+          decider: leaseDecider,
+          command: { type: "RequestMachineDelete", reason: "kept_ttl" },
+          now,
+          meta: systemMeta(requestId),
+        });
+        if (result.state.machineState === "delete_requested") deletes.add(lease.id);
+      } catch (error) {
+        console.warn(
+          `fleet alarm: ending the kept machine of ${lease.id} failed: ${(error as Error).message}`,
+        );
+      }
+    }
     for (const lease of leasesProvisioningPastDeadline(this.deps.sql, now, batch)) {
       await this.provisioner.reconcile(lease, requestId);
     }
