@@ -160,6 +160,8 @@ export const machineDeleteReasonSchema = z.enum([
   "provisioning_failed",
   "lease_ended_before_provisioned",
   "admin",
+  /** A machine kept after its lease's release, deleted at the lease's TTL end all the same. */
+  "kept_ttl",
 ]);
 export const machineDeleteRequestedSchema = z.object({
   cloudID: z.string().min(1),

@@ -37,7 +37,7 @@ export type LeaseCommand =
   | { type: "ChangeShare"; users: Record<string, ShareRole>; org?: ShareRole; changedBy: string }
   | { type: "Release"; delete?: boolean; releasedBy: string }
   | { type: "Expire" }
-  | { type: "RequestMachineDelete"; reason: "admin" }
+  | { type: "RequestMachineDelete"; reason: "admin" | "kept_ttl" }
   | { type: "RecordMachineDeleted"; cloudID: string; alreadyGone: boolean }
   | { type: "RecordMachineDeleteFailed"; cloudID: string; message: string; nextAttemptAt: number }
   | { type: "AdoptMachine"; machine: MachineData };
@@ -78,7 +78,7 @@ function sameMachine(state: LeaseState, machine: MachineData): boolean {
 
 function deleteRequestedFor(
   state: LeaseState,
-  reason: "released" | "expired" | "lease_ended_before_provisioned" | "admin",
+  reason: "released" | "expired" | "lease_ended_before_provisioned" | "admin" | "kept_ttl",
   cloudID = state.cloudID,
 ): LeaseEvent[] {
   if (!cloudID) return [];

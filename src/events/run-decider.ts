@@ -53,7 +53,12 @@ export type RunCommand =
   | { type: "StartRun"; run: RunStartedData }
   | { type: "AppendRunEvent"; event: RunEventInput }
   | { type: "RecordRunTelemetry"; sample: TelemetrySample }
-  | { type: "FinishRun"; finish: RunFinishInput };
+  | { type: "FinishRun"; finish: RunFinishInput }
+  /**
+   * The coordinator ends a run its client can no longer finish: its lease ended, or neither
+   * the run nor its lease showed a sign of life for a long time. `reason` says which.
+   */
+  | { type: "AbandonRun"; reason: string };
 
 export function runStream(runID: string): string {
   return `run:${runID}`;
@@ -112,8 +117,32 @@ function finiteOrUndefined(value: number | undefined): number | undefined {
   return value !== undefined && Number.isFinite(value) && value >= 0 ? value : undefined;
 }
 
+/** Exit code of a run the coordinator ended: no command status exists for it. */
+export const abandonedExitCode = -1;
+
 export function decideRun(command: RunCommand, state: RunState, now: number): RunEvent[] {
   switch (command.type) {
+    case "AbandonRun": {
+      mustBeOpen(state, "end");
+      const seq = state.eventCount + 1;
+      return [
+        {
+          type: "RunEventAppended",
+          data: boundRunEvent({ type: "run.abandoned", phase: "failed", message: command.reason }, seq),
+        },
+        {
+          type: "RunFinished",
+          data: {
+            seq: seq + 1,
+            exitCode: abandonedExitCode,
+            state: state.state === "interrupted" ? "interrupted" : "failed",
+            durationMs: Math.max(0, now - state.startedAt),
+            logBytes: 0,
+            logTruncated: false,
+          },
+        },
+      ];
+    }
     case "StartRun":
       if (state.exists)
         throw new CrabboxError("illegal_transition", `run ${state.id} already started`, { runID: state.id });
@@ -190,8 +219,8 @@ export function evolveRun(state: RunState, event: EvolvableEvent<RunEvent>): Run
       if (d.windowsMode) next.windowsMode = d.windowsMode;
       if (d.class) next.class = d.class;
       if (d.serverType) next.serverType = d.serverType;
-      if (d.type === "run.failed" || d.type === "run.interrupted") {
-        next.state = d.type === "run.failed" ? "failed" : "interrupted";
+      if (d.type === "run.failed" || d.type === "run.abandoned" || d.type === "run.interrupted") {
+        next.state = d.type === "run.interrupted" ? "interrupted" : "failed";
         next.phase = next.state;
         next.endedAt = at;
       }

@@ -10,8 +10,6 @@ export interface CoordinatorOptions {
   vars: Record<string, string>;
   /** Tokens and secrets, bound as `secret_text`: wrangler shows them as "(hidden)" in its logs. */
   secrets?: Record<string, string>;
-  /** Where wrangler writes its debug logs: a directory of ours (0700), not `~/.config/.wrangler`. */
-  logDir?: string;
   logLevel?: "none" | "error" | "warn" | "info" | "log" | "debug";
   /** Give up (and clean up) when workerd has not started by then; default 60 s. */
   startTimeoutMs?: number;
@@ -38,8 +36,6 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Run
   // Miniflare would otherwise fetch the `Request.cf` fixture from the internet on every start.
   process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= "false";
   process.env.WRANGLER_SEND_METRICS ??= "false";
-  // Read once, when wrangler is loaded: its debug log lives in the stack's state directory.
-  if (options.logDir) process.env.WRANGLER_LOG_PATH ??= options.logDir;
   // Wrangler (with miniflare) takes about half a second to load: only the commands that start
   // the local stack pay for it, not every `crabbox` invocation that imports this module.
   const { unstable_startWorker } = await import("wrangler");

@@ -3,7 +3,14 @@
  * until SIGTERM/SIGINT (`crabbox dev stop`), logging to the file its stdout is bound to.
  */
 import { isCrabboxError } from "../errors";
+import { stackPaths } from "./paths";
 import { type RunningStack, runStack } from "./run-stack";
+
+// Wrangler reads this once, when it is loaded: its debug log goes to the state directory
+// (0700), not `~/.config/.wrangler/logs`. Only here, in the stack's own process: a stack run
+// inside another process (tests, `crabbox dev`) must not point that process's wrangler at a
+// directory that may go away. Secrets are bound hidden either way (coordinator.ts).
+process.env.WRANGLER_LOG_PATH ??= stackPaths().wranglerLogDir;
 
 const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
 

@@ -83,7 +83,6 @@ export async function runStack(options: RunStackOptions = {}): Promise<RunningSt
       port,
       persistDir: paths.coordinatorDir,
       logLevel: (env.CRABBOX_STACK_LOG_LEVEL as "warn" | undefined) ?? "warn",
-      logDir: paths.wranglerLogDir,
       vars: {
         CRABBOX_DEFAULT_PROVIDER: "local",
         CRABBOX_LOCAL_HOST_URL: hostUrl,

@@ -53,6 +53,7 @@ import { Provisioner } from "./fleet/provisioning";
 import { RestartRecovery } from "./fleet/restart-recovery";
 import { asRpc, type Caller, type RpcResult } from "./fleet/rpc";
 import { RunService } from "./fleet/run-service";
+import { RunSweep } from "./fleet/run-sweep";
 import { usageReport } from "./fleet/usage-report";
 import { WebhookDispatcher } from "./fleet/webhooks/dispatcher";
 import { WebhookService } from "./fleet/webhooks/service";
@@ -97,6 +98,7 @@ export class FleetDurableObject extends DurableObject<Env> {
       ),
       recovery,
       new WebhookDispatcher(this.deps),
+      new RunSweep(this.deps, this.deps.settings.runSilenceMs),
     );
     // Creates that were in flight in a previous incarnation have no one to finish them: the
     // first alarm after start reconciles them (fleet/restart-recovery.ts). Arming it here means
@@ -172,7 +174,12 @@ export class FleetDurableObject extends DurableObject<Env> {
   // Runs
 
   createRun(caller: Caller, body: RunCreateRequest): Promise<RpcResult<RunRecord>> {
-    return asRpc(() => this.runs.create(caller, body));
+    return asRpc(async () => {
+      const run = await this.runs.create(caller, body);
+      // A run its client never finishes is ended by the alarm (fleet/run-sweep.ts): arm it.
+      await this.scheduler.schedule();
+      return run;
+    });
   }
 
   listRuns(caller: Caller, query: RunListQuery): Promise<RpcResult<RunRecord[]>> {

@@ -66,7 +66,7 @@ interface Lease {
   state: string;
 }
 
-async function activeLease(): Promise<Lease> {
+async function activeLease(extra: Record<string, unknown> = {}): Promise<Lease> {
   const leaseID = newLeaseId();
   const created = await api("POST", "/v1/leases", {
     leaseID,
@@ -74,6 +74,7 @@ async function activeLease(): Promise<Lease> {
     sshPublicKey: generateEd25519KeyPair().public,
     ttlSeconds: 1800,
     idleTimeoutSeconds: 900,
+    ...extra,
   });
   expect([200, 201, 202], JSON.stringify(created.body)).toContain(created.status);
   return until("the lease to become active", 20_000, async () => {
@@ -111,7 +112,7 @@ afterAll(async () => {
 
 describe("the portal in Chromium", () => {
   it("logs in with GitHub, follows a lease to its trail, releases it, finds the run and its log, and audits the log", async () => {
-    const [first, second] = await Promise.all([activeLease(), activeLease()]);
+    const [first, second] = await Promise.all([activeLease({ keep: true }), activeLease()]);
     if (!first || !second) throw new Error("leases were not created");
     for (const load1 of [0.4, 1.2, 0.9]) {
       const beat = await api("POST", `/v1/leases/${first.id}/heartbeat`, {
@@ -193,6 +194,10 @@ describe("the portal in Chromium", () => {
     expect(await page.getByRole("link", { name: "Release…" }).count()).toBe(0);
     await shot(page, "05-lease-released");
     expect((await api("GET", `/v1/leases/${first.id}`)).body.lease.state).toBe("released");
+    // A `keep` lease released from the portal gives its machine back (it was left "kept").
+    await until("the portal's release to delete the kept lease's machine", 30_000, async () =>
+      (await api("GET", `/v1/leases/${first.id}`)).body.lease.machineState === "deleted" ? true : undefined,
+    );
 
     // Runs → run detail → full log; the markup in the log and command stays text.
     await page.getByRole("link", { name: "Runs", exact: true }).click();

@@ -1,6 +1,9 @@
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { Cli } from "../../src/cli/commands/clipanion";
@@ -91,6 +94,24 @@ describe("crabbox dev, dev status and dev stop", () => {
       () => "refused",
     );
     expect(after).toBe("refused");
+  });
+
+  it("dev stopped by SIGTERM says it stops the local stack (no lease to release) and exits 0", async () => {
+    const bin = fileURLToPath(new URL("../../bin/crabbox.js", import.meta.url));
+    const child = spawn(process.execPath, [bin, "dev", "--port", String(ctx.port)], {
+      env: ctx.env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdout.on("data", () => {});
+    await until("the stack to announce itself", 120_000, () => stderr.includes("press Ctrl-C to stop"));
+    child.kill("SIGTERM");
+    const [code] = await once(child, "exit");
+    expect(stderr).toMatch(/SIGTERM received; stopping the local stack \(again to force\)/);
+    expect(stderr).not.toMatch(/releasing|remote command/);
+    // Stopping is how `dev` ends: a clean stop is a success (as with Ctrl-C above).
+    expect(code, stderr).toBe(0);
   });
 
   it("a background stack starts once even when raced, is reused, points the user config at itself, shows in dev status and stops with dev stop", async () => {

@@ -42,6 +42,7 @@ export async function sshCIDRsFor(
 async function publicIPv4(): Promise<string> {
   const response = await fetch("https://checkip.amazonaws.com/", { signal: AbortSignal.timeout(5000) });
   const text = (await response.text()).trim();
-  if (!response.ok || !/^\d{1,3}(\.\d{1,3}){3}$/.test(text)) throw new Error("no address");
+  if (!response.ok || !/^\d{1,3}(\.\d{1,3}){3}$/.test(text))
+    throw new CrabboxError("provider_error", "checkip.amazonaws.com did not answer with an IPv4 address");
   return text;
 }

@@ -4,6 +4,7 @@
  * changed) and lists files modified on the machine since the last sync; the apply deletes,
  * extracts one tar stream and swaps the new state in with an atomic rename.
  */
+import { CrabboxError } from "../../errors";
 import { shellQuoteWord as q } from "../ssh/quote";
 import { STATE_DIR } from "./excludes";
 import { STATE_HEADER, stateHeaderLine } from "./state";
@@ -79,7 +80,11 @@ export function parseSnapshot(output: Buffer): ParsedSnapshot {
   const newline = text.indexOf("\n");
   const firstLine = newline === -1 ? text : text.slice(0, newline);
   const match = /^crabbox-sync (none|known|full)(?: (.*))?$/.exec(firstLine);
-  if (!match) throw new Error(`unexpected snapshot answer: ${JSON.stringify(firstLine.slice(0, 80))}`);
+  if (!match)
+    throw new CrabboxError(
+      "sync_failed",
+      `unexpected snapshot answer from the machine: ${JSON.stringify(firstLine.slice(0, 80))}; is its shell printing a banner? (check with \`crabbox ssh <lease> -- true\`)`,
+    );
   const status = match[1] as SnapshotStatus;
   const marker = text.indexOf(DRIFT_MARKER, newline);
   const body = marker === -1 ? text.slice(newline + 1) : text.slice(newline + 1, marker);

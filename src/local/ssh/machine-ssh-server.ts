@@ -2,6 +2,7 @@ import type { ChildProcess } from "node:child_process";
 import { timingSafeEqual } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import ssh2, { type Connection, type ParsedKey } from "ssh2";
+import { CrabboxError } from "../../errors";
 import { handleSession, type MachineShell, signalGroup } from "./session";
 
 // ssh2 is CommonJS: Node's ESM loader cannot see its named exports, so read them off the default.
@@ -27,9 +28,11 @@ export class MachineSshServer {
 
   constructor(options: MachineSshServerOptions) {
     const parsed = utils.parseKey(options.authorizedKey);
-    if (parsed instanceof Error) throw new Error(`sshPublicKey: ${parsed.message}`);
+    if (parsed instanceof Error)
+      throw new CrabboxError("invalid_request", `sshPublicKey: ${parsed.message}`, { field: "sshPublicKey" });
     const key = Array.isArray(parsed) ? parsed[0] : parsed;
-    if (!key) throw new Error("sshPublicKey: no key found");
+    if (!key)
+      throw new CrabboxError("invalid_request", "sshPublicKey: no key found", { field: "sshPublicKey" });
     this.allowed = key;
     const allowedBlob = key.getPublicSSH();
     this.server = new Server({ hostKeys: [options.hostKey] }, (client) => {

@@ -3,10 +3,17 @@ import { leasesDueForExpiry, leasesProvisioningPastDeadline } from "../../projec
 import type { MachineCleanup } from "./cleanup";
 import { fleetClock } from "./clock";
 import { type FleetDeps, systemMeta } from "./deps";
-import { dueDeletes, endedWithUnknownMachine, nextDue, nextUnknownMachineCheck } from "./lease-queries";
+import {
+  dueDeletes,
+  endedWithUnknownMachine,
+  keptPastTtl,
+  nextDue,
+  nextUnknownMachineCheck,
+} from "./lease-queries";
 import type { OrphanSweep } from "./orphan-sweep";
 import type { Provisioner } from "./provisioning";
 import type { RestartRecovery } from "./restart-recovery";
+import type { RunSweep } from "./run-sweep";
 import type { WebhookDispatcher } from "./webhooks/dispatcher";
 
 /** Work items handled per alarm run; the alarm re-arms at once when more is due. */
@@ -35,6 +42,7 @@ export class AlarmScheduler {
     private readonly orphans?: OrphanSweep,
     private readonly recovery?: RestartRecovery,
     private readonly webhooks?: WebhookDispatcher,
+    private readonly runs?: RunSweep,
   ) {}
 
   /** The earliest due time, in Fleet-clock ms, or undefined when nothing is pending. */
@@ -51,7 +59,9 @@ export class AlarmScheduler {
         : Math.max(pendingCheck, this.deps.storage.kv.get<number>(lateMachineRetryKey) ?? 0);
     const sweep = this.orphans?.nextDue();
     const times = [
+      due.keptTtlEnd,
       this.recovery?.nextDue(),
+      this.runs?.nextDue(),
       due.expiry,
       due.provisioningDeadline,
       due.deleteRetry,
@@ -108,6 +118,24 @@ export class AlarmScheduler {
         if (result.state.machineState === "delete_requested") deletes.add(lease.id);
       } catch (error) {
         console.warn(`fleet alarm: expiring ${lease.id} failed: ${(error as Error).message}`);
+      }
+    }
+    this.runs?.run(requestId);
+    // `keep` spares a machine from its lease's release, not from its TTL (docs/api.md).
+    for (const lease of keptPastTtl(this.deps.sql, now, batch)) {
+      try {
+        const result = this.deps.store.execute({
+          stream: leaseStream(lease.id),
+          decider: leaseDecider,
+          command: { type: "RequestMachineDelete", reason: "kept_ttl" },
+          now,
+          meta: systemMeta(requestId),
+        });
+        if (result.state.machineState === "delete_requested") deletes.add(lease.id);
+      } catch (error) {
+        console.warn(
+          `fleet alarm: ending the kept machine of ${lease.id} failed: ${(error as Error).message}`,
+        );
       }
     }
     for (const lease of leasesProvisioningPastDeadline(this.deps.sql, now, batch)) {

@@ -151,6 +151,19 @@ export function dueDeletes(sql: SqlStorage, now: number, stalledBefore: number, 
   ];
 }
 
+/** The TTL end of a lease, in SQL: `created_at + ttl_seconds` (ms). */
+const ttlEnd = "created_at + ttl_seconds * 1000";
+
+/** Machines kept after their lease's release whose TTL is over: bounded all the same. */
+export function keptPastTtl(sql: SqlStorage, now: number, limit: number): LeaseState[] {
+  return leaseRows(
+    sql,
+    `SELECT * FROM leases WHERE machine_state = 'kept' AND ${ttlEnd} <= ? ORDER BY ${ttlEnd} LIMIT ?`,
+    now,
+    limit,
+  );
+}
+
 function minimum(sql: SqlStorage, query: string): number | undefined {
   const value = sql.exec<{ at: number | null }>(query).toArray()[0]?.at;
   return typeof value === "number" ? value : undefined;
@@ -158,6 +171,8 @@ function minimum(sql: SqlStorage, query: string): number | undefined {
 
 export interface NextDue {
   expiry?: number;
+  /** The earliest TTL end of a machine kept after its lease's release. */
+  keptTtlEnd?: number;
   provisioningDeadline?: number;
   deleteRetry?: number;
   /** `updated_at` of the oldest unanswered delete request. */
@@ -179,6 +194,8 @@ export function nextDue(sql: SqlStorage): NextDue {
     sql,
     "SELECT MIN(updated_at) AS at FROM leases WHERE machine_state = 'delete_requested'",
   );
+  const kept = minimum(sql, `SELECT MIN(${ttlEnd}) AS at FROM leases WHERE machine_state = 'kept'`);
+  if (kept !== undefined) due.keptTtlEnd = kept;
   if (expiry !== undefined) due.expiry = expiry;
   if (provisioning !== undefined) due.provisioningDeadline = provisioning;
   if (retry !== undefined) due.deleteRetry = retry;

@@ -13,6 +13,8 @@ export interface FleetSettings {
   /** First delete retry delay; doubles per failed attempt up to `deleteRetryMaxMs`. */
   deleteRetryBaseMs: number;
   deleteRetryMaxMs: number;
+  /** A running run with no run event and no heartbeat on its lease for this long is ended. */
+  runSilenceMs: number;
   orphanSweep: OrphanSweepSettings;
 }
 
@@ -33,6 +35,7 @@ export function fleetSettings(env: Record<string, unknown>): FleetSettings {
     providerCallTimeoutMs: msSetting(env, "CRABBOX_PROVIDER_CALL_TIMEOUT_MS", 60_000),
     deleteRetryBaseMs: msSetting(env, "CRABBOX_DELETE_RETRY_BASE_MS", 30_000),
     deleteRetryMaxMs: msSetting(env, "CRABBOX_DELETE_RETRY_MAX_MS", 30 * 60_000),
+    runSilenceMs: msSetting(env, "CRABBOX_RUN_SILENCE_MS", 30 * 60_000),
     orphanSweep: {
       intervalMs: msSetting(env, "CRABBOX_ORPHAN_SWEEP_INTERVAL_MS", 3_600_000),
       graceMs: msSetting(env, "CRABBOX_ORPHAN_SWEEP_GRACE_MS", 15 * 60_000),

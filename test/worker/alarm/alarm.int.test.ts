@@ -65,6 +65,25 @@ describe("the alarm", () => {
     expect(after.endedAt).toBe(expired.endedAt);
   });
 
+  it("deletes the machine kept by a keep lease's release at the lease's TTL end, with the trail in the log", async () => {
+    const who = uniqueOwner();
+    const created = await createLease(who, { ttlSeconds: 600, idleTimeoutSeconds: 300, keep: true });
+    const released = await api(who, "POST", `/v1/leases/${created.id}/release`, {});
+    expect(released.body.lease).toMatchObject({ state: "released", machineState: "kept" });
+    await later(300_000);
+    expect(fakes.local.machineForLease(created.id)).toBeDefined();
+    await later(301_000);
+    expect((await api(who, "GET", `/v1/leases/${created.id}`)).body.lease.machineState).toBe("deleted");
+    expect(fakes.local.machineForLease(created.id)).toBeUndefined();
+    expect(await leaseEventTypes(who, created.id)).toEqual([
+      "LeaseRequested",
+      "MachineProvisioned",
+      "Released",
+      "MachineDeleteRequested",
+      "MachineDeleted",
+    ]);
+  });
+
   it("expires at the TTL even when heartbeats keep coming", async () => {
     const who = uniqueOwner();
     const created = await createLease(who, { ttlSeconds: 100, idleTimeoutSeconds: 60 });

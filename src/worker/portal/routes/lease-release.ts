@@ -36,7 +36,8 @@ export async function portalLeaseReleaseConfirm(_request: Request, ctx: PortalCo
 /** `POST /portal/leases/{id}/release` (same origin): releases through the log, then back to the lease (303). */
 export async function portalLeaseRelease(_request: Request, ctx: PortalContext): Promise<Response> {
   const lease = await manageableLease(ctx);
-  // "owner" mode serves every manager (owner, manage share, admin); delete defaults to !keep.
-  unwrap(await portalFleet(ctx.env).releaseLease(ctx.caller, lease.id, {}, "owner"));
+  // "owner" mode serves every manager (owner, manage share, admin). A release from the portal
+  // gives the machine back too, `keep` or not: it left "Machine: kept" running (issue 13).
+  unwrap(await portalFleet(ctx.env).releaseLease(ctx.caller, lease.id, { delete: true }, "owner"));
   return redirect(`${leaseHref(lease)}?released=1`, 303);
 }
