@@ -43,6 +43,9 @@ export class RunCommand extends LeaseCreateCommand {
   artifactDir = Option.String("--artifact-dir", {
     description: "Where artifacts land (default .crabbox/artifacts/<run-id> at the repo root)",
   });
+  failOnTestFailures = Option.Boolean("--fail-on-test-failures", false, {
+    description: "Exit 1 when the JUnit reports hold failures or errors, even if the command exited 0",
+  });
   command = Option.Rest({ name: "command" });
 
   async execute(): Promise<number> {
@@ -90,6 +93,7 @@ export class RunCommand extends LeaseCreateCommand {
         forceSyncLarge: this.forceSyncLarge,
         allowMassDeletions: this.allowMassDeletions,
         artifacts,
+        failOnTestFailures: this.failOnTestFailures || config.results.failOnFailures,
       },
     );
   }
