@@ -148,6 +148,29 @@ describe("run features against the local stack", () => {
     expect(shown[3]).toMatch(/^results .*tests=3 failures=1 errors=1/);
   });
 
+  it("forwards variables named with --env and PREFIX_*, whose values never reach the event log or run record", async () => {
+    const value = `v${Date.now().toString(36)}sekrit`;
+    env = { ...env, CRAB_TOKEN_ONE: value, CRAB_EXTRA_TWO: `${value}2`, NOT_FORWARDED: value };
+    const r = await shOnLease(
+      `test "\${#CRAB_TOKEN_ONE}" = ${value.length} && test -n "$CRAB_EXTRA_TWO" && test -z "$NOT_FORWARDED" && echo forwarded-ok`,
+      "--env",
+      "CRAB_TOKEN_ONE",
+      "--env",
+      "CRAB_EXTRA_*",
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("forwarded-ok");
+    const runID = runIdOf(r.stderr);
+    const record = (await cli("logs", runID, "--json")).stdout;
+    const events = (await cli("events", runID, "--json")).stdout;
+    const log = (await cli("admin", "events", "--stream", `run:${runID}`, "--json")).stdout;
+    expect(JSON.parse(log).events.length).toBeGreaterThan(1);
+    for (const text of [record, events, log, r.stderr]) expect(text).not.toContain(value);
+    const bad = await cli("run", "--env", "A=B", "--", "true");
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--env "A=B" must be a variable name');
+  });
+
   it("refuses an artifact glob that leaves the checkout before leasing anything", async () => {
     const r = await cli("run", "--artifact", "../secrets/*", "--", "true");
     expect(r.code).toBe(2);

@@ -46,6 +46,10 @@ export class RunCommand extends LeaseCreateCommand {
   failOnTestFailures = Option.Boolean("--fail-on-test-failures", false, {
     description: "Exit 1 when the JUnit reports hold failures or errors, even if the command exited 0",
   });
+  envNames = Option.Array("--env", [], {
+    description:
+      "Forward this local variable (a name, or PREFIX_*) to the command (repeatable; adds to env.allow)",
+  });
   command = Option.Rest({ name: "command" });
 
   async execute(): Promise<number> {
@@ -65,6 +69,15 @@ export class RunCommand extends LeaseCreateCommand {
             .map((s) => s.trim())
             .filter(Boolean)
         : config.results.junit;
+    for (const name of this.envNames) {
+      if (!/^[A-Za-z_][A-Za-z0-9_]*\*?$/.test(name))
+        throw new CrabboxError(
+          "usage",
+          `--env "${name}" must be a variable name or a PREFIX_* pattern (values are read from this environment)`,
+          { field: "env" },
+        );
+    }
+    if (this.envNames.length) config.env.allow = [...new Set([...config.env.allow, ...this.envNames])];
     const artifacts = artifactOptions(config, {
       artifact: this.artifact,
       requireArtifact: this.requireArtifact,
