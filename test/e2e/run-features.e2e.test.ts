@@ -123,6 +123,54 @@ describe("run features against the local stack", () => {
     expect(missing.stderr).toContain("no such file or directory on the machine");
   });
 
+  it("fails a passing command whose JUnit has failures under --fail-on-test-failures, and lists failures first", async () => {
+    const junit =
+      '<testsuite name="gate" tests="3" failures="1" errors="1"><testcase name="ok"/><testcase name="red"><failure message="expected 1">x</failure></testcase><testcase name="boom"><error message="thrown"/></testcase></testsuite>';
+    const script = `mkdir -p reports && printf '%s' '${junit}' > reports/junit.xml`;
+    const plain = await shOnLease(script, "--junit", "reports/*.xml");
+    expect(plain.code, plain.stderr).toBe(0);
+    const gated = await shOnLease(script, "--junit", "reports/*.xml", "--fail-on-test-failures");
+    expect(gated.code, gated.stderr).toBe(1);
+    expect(gated.stderr).toContain(
+      "crabbox: test reports hold 1 failures and 1 errors (--fail-on-test-failures)",
+    );
+    const runID = runIdOf(gated.stderr);
+    const { run } = JSON.parse((await cli("logs", runID, "--json")).stdout);
+    expect(run).toMatchObject({
+      state: "failed",
+      exitCode: 1,
+      results: { tests: 3, failures: 1, errors: 1 },
+    });
+    const shown = (await cli("results", runID)).stdout.split("\n");
+    expect(shown[0]).toBe("failed:");
+    expect(shown[1]).toContain("failure red — expected 1");
+    expect(shown[2]).toContain("error boom — thrown");
+    expect(shown[3]).toMatch(/^results .*tests=3 failures=1 errors=1/);
+  });
+
+  it("forwards variables named with --env and PREFIX_*, whose values never reach the event log or run record", async () => {
+    const value = `v${Date.now().toString(36)}sekrit`;
+    env = { ...env, CRAB_TOKEN_ONE: value, CRAB_EXTRA_TWO: `${value}2`, NOT_FORWARDED: value };
+    const r = await shOnLease(
+      `test "\${#CRAB_TOKEN_ONE}" = ${value.length} && test -n "$CRAB_EXTRA_TWO" && test -z "$NOT_FORWARDED" && echo forwarded-ok`,
+      "--env",
+      "CRAB_TOKEN_ONE",
+      "--env",
+      "CRAB_EXTRA_*",
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("forwarded-ok");
+    const runID = runIdOf(r.stderr);
+    const record = (await cli("logs", runID, "--json")).stdout;
+    const events = (await cli("events", runID, "--json")).stdout;
+    const log = (await cli("admin", "events", "--stream", `run:${runID}`, "--json")).stdout;
+    expect(JSON.parse(log).events.length).toBeGreaterThan(1);
+    for (const text of [record, events, log, r.stderr]) expect(text).not.toContain(value);
+    const bad = await cli("run", "--env", "A=B", "--", "true");
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--env "A=B" must be a variable name');
+  });
+
   it("refuses an artifact glob that leaves the checkout before leasing anything", async () => {
     const r = await cli("run", "--artifact", "../secrets/*", "--", "true");
     expect(r.code).toBe(2);

@@ -22,9 +22,7 @@ export class ResultsCommand extends CrabboxCommand {
       this.out(`no test results recorded for ${runID} (pass --junit <glob> to crabbox run)`);
       return 0;
     }
-    this.out(
-      `results ${kv({ format: r.format, files: r.files.length, suites: r.suites, tests: r.tests, failures: r.failures, errors: r.errors, skipped: r.skipped, time: `${r.timeSeconds}s` })}`,
-    );
+    // Failed tests first: they are what an agent or a person reads the results for.
     if (r.failed.length) {
       this.out("failed:");
       for (const f of r.failed) {
@@ -33,6 +31,9 @@ export class ResultsCommand extends CrabboxCommand {
         this.out(`  ${f.file || f.suite || "-"} ${f.kind} ${name}${first ? ` — ${first}` : ""}`);
       }
     }
+    this.out(
+      `results ${kv({ format: r.format, files: r.files.length, suites: r.suites, tests: r.tests, failures: r.failures, errors: r.errors, skipped: r.skipped, time: `${r.timeSeconds}s` })}`,
+    );
     return 0;
   }
 }

@@ -47,6 +47,13 @@ export class RunCommand extends LeaseCreateCommand {
   syncRoot = Option.String("--sync-root", {
     description: "Sync this directory instead of the repository around the current one (sync.root)",
   });
+  failOnTestFailures = Option.Boolean("--fail-on-test-failures", false, {
+    description: "Exit 1 when the JUnit reports hold failures or errors, even if the command exited 0",
+  });
+  envNames = Option.Array("--env", [], {
+    description:
+      "Forward this local variable (a name, or PREFIX_*) to the command (repeatable; adds to env.allow)",
+  });
   command = Option.Rest({ name: "command" });
 
   async execute(): Promise<number> {
@@ -68,6 +75,15 @@ export class RunCommand extends LeaseCreateCommand {
             .map((s) => s.trim())
             .filter(Boolean)
         : config.results.junit;
+    for (const name of this.envNames) {
+      if (!/^[A-Za-z_][A-Za-z0-9_]*\*?$/.test(name))
+        throw new CrabboxError(
+          "usage",
+          `--env "${name}" must be a variable name or a PREFIX_* pattern (values are read from this environment)`,
+          { field: "env" },
+        );
+    }
+    if (this.envNames.length) config.env.allow = [...new Set([...config.env.allow, ...this.envNames])];
     const artifacts = artifactOptions(config, {
       artifact: this.artifact,
       requireArtifact: this.requireArtifact,
@@ -97,6 +113,7 @@ export class RunCommand extends LeaseCreateCommand {
         forceSyncLarge: this.forceSyncLarge,
         allowMassDeletions: this.allowMassDeletions,
         artifacts,
+        failOnTestFailures: this.failOnTestFailures || config.results.failOnFailures,
       },
     );
   }

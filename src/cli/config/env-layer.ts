@@ -93,7 +93,12 @@ export function envLayer(env: Env): ConfigLayer {
     }),
   );
   const junit = csv(env.CRABBOX_RESULTS_JUNIT);
-  if (junit) layer.results = { junit };
+  const failOnFailures = bool(env.CRABBOX_RESULTS_FAIL_ON_FAILURES);
+  if (junit || failOnFailures !== undefined)
+    layer.results = {
+      ...(junit ? { junit } : {}),
+      ...(failOnFailures !== undefined ? { failOnFailures } : {}),
+    };
   set(
     "static",
     defined({

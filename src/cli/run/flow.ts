@@ -15,6 +15,7 @@ import { RunRecorder } from "./recorder";
 import { allowedEnv, buildRemoteCommand } from "./remote-command";
 import { collectJUnit } from "./results";
 import { acquireTarget } from "./target";
+import { testGate } from "./test-gate";
 import { remoteWorkdir } from "./workdir";
 
 type Env = Record<string, string | undefined>;
@@ -32,6 +33,8 @@ export interface RunOptions {
   forceSyncLarge: boolean;
   allowMassDeletions: boolean;
   artifacts?: ArtifactOptions;
+  /** `--fail-on-test-failures`: failing reports fail a command that exited 0 (docs/cli.md). */
+  failOnTestFailures?: boolean;
 }
 
 export interface RunIO {
@@ -257,6 +260,11 @@ export async function runFlow(io: RunIO, options: RunOptions): Promise<number> {
           }
         } catch (error) {
           progress.warn(`could not read test results: ${(error as Error).message}`);
+        }
+        const gate = testGate(results, exitCode, options.failOnTestFailures ?? false);
+        if (gate) {
+          exitCode = gate.exitCode;
+          verdict ??= gate.message;
         }
       }
       phases.collect = Date.now() - commandEnded;
