@@ -1,9 +1,11 @@
 /** The schema of the Fleet DO, in order. Files live in `migrations/`; never edit an applied one, add a new one. */
 import eventLog from "../../migrations/0001_event_log.sql";
 import projections from "../../migrations/0002_projections.sql";
+import hashChain from "../../migrations/0003_hash_chain.sql";
 import type { Migration } from "./migrate";
 
 export const migrations: readonly Migration[] = [
   { id: 1, name: "0001_event_log", sql: eventLog },
   { id: 2, name: "0002_projections", sql: projections },
+  { id: 3, name: "0003_hash_chain", sql: hashChain },
 ];

@@ -20,7 +20,7 @@ it("applies every migration at first start, in order, and nothing at the next st
     expect(applied(state.storage.sql)).toEqual(first);
     expect(applyMigrations(state.storage, migrations, Date.now())).toEqual({
       applied: [],
-      alreadyApplied: [1, 2],
+      alreadyApplied: migrations.map((m) => m.id),
     });
   });
 });
@@ -30,14 +30,14 @@ it("applies an added migration exactly once", async () => {
     const added = [
       ...migrations,
       {
-        id: 3,
-        name: "0003_lease_notes",
+        id: 90,
+        name: "0090_lease_notes",
         sql: "CREATE TABLE lease_notes (lease_id TEXT PRIMARY KEY, note TEXT NOT NULL);",
       },
     ];
-    expect(applyMigrations(state.storage, added, 1).applied).toEqual([3]);
+    expect(applyMigrations(state.storage, added, 1).applied).toEqual([90]);
     expect(applyMigrations(state.storage, added, 2).applied).toEqual([]);
-    expect(applied(state.storage.sql).at(-1)).toEqual({ id: 3, name: "0003_lease_notes", applied_at: 1 });
+    expect(applied(state.storage.sql).at(-1)).toEqual({ id: 90, name: "0090_lease_notes", applied_at: 1 });
     state.storage.sql.exec("INSERT INTO lease_notes VALUES ('cbx_abcdef123456', 'hi')");
   });
 });
@@ -46,15 +46,15 @@ it("rolls back every statement of a batch when one migration fails", async () =>
   await runInDurableObject(fleet(), (_, state) => {
     const broken = [
       ...migrations,
-      { id: 3, name: "0003_ok", sql: "CREATE TABLE good_table (x INTEGER);" },
-      { id: 4, name: "0004_broken", sql: "CREATE TABLE half (x INTEGER); THIS IS NOT SQL;" },
+      { id: 90, name: "0090_ok", sql: "CREATE TABLE good_table (x INTEGER);" },
+      { id: 91, name: "0091_broken", sql: "CREATE TABLE half (x INTEGER); THIS IS NOT SQL;" },
     ];
     expect(() => applyMigrations(state.storage, broken, 1)).toThrow();
     const tables = state.storage.sql
       .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE name IN ('good_table', 'half')")
       .toArray();
     expect(tables).toEqual([]);
-    expect(applied(state.storage.sql).map((m) => m.id)).toEqual([1, 2]);
+    expect(applied(state.storage.sql).map((m) => m.id)).toEqual(migrations.map((m) => m.id));
   });
 });
 

@@ -1,8 +1,10 @@
 import { AdminDeleteCommand } from "./admin/delete";
 import { AdminEventsCommand } from "./admin/events";
+import { AdminExportCommand } from "./admin/export";
 import { AdminLeasesCommand } from "./admin/leases";
 import { AdminReleaseCommand } from "./admin/release";
 import { AdminReplayCommand } from "./admin/replay";
+import { AdminVerifyExportCommand } from "./admin/verify-export";
 import { AttachCommand } from "./attach";
 import { CleanupCommand } from "./cleanup";
 import type { CommandClass } from "./clipanion";
@@ -60,6 +62,8 @@ export const commandClasses: CommandClass<CrabboxContext>[] = [
   AdminDeleteCommand,
   AdminEventsCommand,
   AdminReplayCommand,
+  AdminExportCommand,
+  AdminVerifyExportCommand,
   DoctorCommand,
   ...devCommands,
 ];
