@@ -14,6 +14,8 @@ export interface FleetSettings {
   deleteRetryBaseMs: number;
   deleteRetryMaxMs: number;
   orphanSweep: OrphanSweepSettings;
+  /** Dedupe records older than this are pruned by the alarm; a pruned key is a new request. */
+  dedupeRetentionMs: number;
 }
 
 /** The alarm's orphan sweep (`orphan-sweep.ts`). */
@@ -33,6 +35,7 @@ export function fleetSettings(env: Record<string, unknown>): FleetSettings {
     providerCallTimeoutMs: msSetting(env, "CRABBOX_PROVIDER_CALL_TIMEOUT_MS", 60_000),
     deleteRetryBaseMs: msSetting(env, "CRABBOX_DELETE_RETRY_BASE_MS", 30_000),
     deleteRetryMaxMs: msSetting(env, "CRABBOX_DELETE_RETRY_MAX_MS", 30 * 60_000),
+    dedupeRetentionMs: msSetting(env, "CRABBOX_DEDUPE_RETENTION_MS", 7 * 86_400_000),
     orphanSweep: {
       intervalMs: msSetting(env, "CRABBOX_ORPHAN_SWEEP_INTERVAL_MS", 3_600_000),
       graceMs: msSetting(env, "CRABBOX_ORPHAN_SWEEP_GRACE_MS", 15 * 60_000),
