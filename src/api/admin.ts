@@ -35,7 +35,7 @@ export const AdminLeaseListQuery = z.object({
 export type AdminLeaseListQuery = z.infer<typeof AdminLeaseListQuery>;
 
 /** A time bound: ISO-8601 or unix milliseconds; read as unix ms. */
-const timeBound = z.union([
+export const timeBound = z.union([
   z.coerce.number().int().nonnegative(),
   z.iso.datetime({ offset: true }).transform((value) => Date.parse(value)),
 ]);
@@ -70,6 +70,8 @@ export const LogEvent = z.object({
   data: z.unknown(),
   meta: z.unknown(),
   at: isoTimestamp,
+  /** The event's link in the hash chain (docs/event-log.md); absent on per-lease trails. */
+  hash: z.string().optional(),
 });
 export type LogEvent = z.infer<typeof LogEvent>;
 

@@ -2,10 +2,14 @@
 import eventLog from "../../migrations/0001_event_log.sql";
 import projections from "../../migrations/0002_projections.sql";
 import runArtifacts from "../../migrations/0003_run_artifacts.sql";
+import hashChain from "../../migrations/0004_hash_chain.sql";
+import pruneCommands from "../../migrations/0005_prune_commands.sql";
 import type { Migration } from "./migrate";
 
 export const migrations: readonly Migration[] = [
   { id: 1, name: "0001_event_log", sql: eventLog },
   { id: 2, name: "0002_projections", sql: projections },
   { id: 3, name: "0003_run_artifacts", sql: runArtifacts },
+  { id: 4, name: "0004_hash_chain", sql: hashChain },
+  { id: 5, name: "0005_prune_commands", sql: pruneCommands },
 ];

@@ -17,7 +17,9 @@ import { CrabboxError, type ErrorCode, isCrabboxError } from "../errors";
 import { inlineProjections } from "../projections/inline";
 import { liveTables, type Projection } from "../projections/projection";
 import { currentSchema, type EventType, upcast, validateForWrite } from "./catalogue";
+import { repairChain } from "./chain-repair";
 import { eventIdFactory } from "./event-ids";
+import { eventHash, genesisHash } from "./hash-chain";
 import type { Decider, EventDraft, EventMeta, EvolvableEvent, Json, RecordedEvent } from "./types";
 
 /** Attachment parts stay far below the 2 MB row limit. */
@@ -114,6 +116,7 @@ interface EventRow extends Record<string, SqlStorageValue> {
   dedupe_key: string | null;
   owner: string | null;
   at: number;
+  hash: string | null;
 }
 
 interface CommandRow extends Record<string, SqlStorageValue> {
@@ -266,6 +269,31 @@ export class EventStore {
       .join("");
   }
 
+  /**
+   * The last event's seq and hash (genesis for an empty log): what the next event chains to.
+   * Rows without a hash (written before the chain, or by a test's raw insert) are hashed first.
+   */
+  chainHead(): { seq: number; hash: string } {
+    const row = this.sql
+      .exec<{ seq: number; hash: string | null }>("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1")
+      .toArray()[0];
+    if (!row) return { seq: 0, hash: genesisHash };
+    if (row.hash === null) return { seq: row.seq, hash: repairChain(this.sql) };
+    return { seq: row.seq, hash: row.hash };
+  }
+
+  /** The chain hash of each of these events (those still in the live log). */
+  hashesOf(seqs: readonly number[]): Map<number, string> {
+    const hashes = new Map<number, string>();
+    if (seqs.length === 0) return hashes;
+    const rows = this.sql.exec<{ seq: number; hash: string | null }>(
+      `SELECT seq, hash FROM events WHERE seq IN (${seqs.map(() => "?").join(",")})`,
+      ...seqs,
+    );
+    for (const row of rows) if (row.hash !== null) hashes.set(row.seq, row.hash);
+    return hashes;
+  }
+
   /** Position of the last event, 0 for an empty log. */
   head(): number {
     return this.sql.exec<{ seq: number | null }>("SELECT MAX(seq) AS seq FROM events").one().seq ?? 0;
@@ -345,6 +373,7 @@ export class EventStore {
     // 5. Insert, project, bump the stream, remember the outcome.
     const recorded: RecordedEvent[] = [];
     let version = loaded.version;
+    let head = drafts.length > 0 ? this.chainHead() : { seq: 0, hash: genesisHash };
     const meta = JSON.stringify(input.meta);
     drafts.forEach((draft, index) => {
       const data = validateForWrite(draft.type, draft.data);
@@ -358,22 +387,38 @@ export class EventStore {
       const owner = decider.ownerOf(evolved);
       const schema = currentSchema(draft.type as EventType);
       const key = index === 0 ? (dedupeKey ?? null) : null;
-      const seq = this.sql
-        .exec<{ seq: number }>(
-          `INSERT INTO events (id, stream, version, type, schema, data, meta, dedupe_key, owner, at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
-          id,
-          stream,
-          version,
-          draft.type,
-          schema,
-          JSON.stringify(data),
-          meta,
-          key,
-          owner,
-          input.now,
-        )
-        .one().seq;
+      // seq is set explicitly (one past the head, never reused) because the hash covers it.
+      const seq = head.seq + 1;
+      const hash = eventHash(head.hash, {
+        seq,
+        id,
+        stream,
+        version,
+        type: draft.type,
+        schema,
+        data,
+        meta: input.meta,
+        dedupeKey: key,
+        owner,
+        at: input.now,
+      });
+      this.sql.exec(
+        `INSERT INTO events (seq, id, stream, version, type, schema, data, meta, dedupe_key, owner, at, hash)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        seq,
+        id,
+        stream,
+        version,
+        draft.type,
+        schema,
+        JSON.stringify(data),
+        meta,
+        key,
+        owner,
+        input.now,
+        hash,
+      );
+      head = { seq, hash };
       this.faultAt(`event-inserted:${index}`);
       if (draft.attachment !== undefined) {
         chunkUtf8(draft.attachment, attachmentPartBytes).forEach((body, part) => {

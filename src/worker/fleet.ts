@@ -8,6 +8,7 @@ import type {
   ReplayReport,
   StreamEventsQuery,
 } from "../api/admin";
+import type { ExportPage, ExportQuery } from "../api/export";
 import type {
   HeartbeatRequest,
   LeaseListQuery,
@@ -84,6 +85,8 @@ export class FleetDurableObject extends DurableObject<Env> {
     // No request may see a half-migrated schema; a throw here resets the object.
     void ctx.blockConcurrencyWhile(async () => {
       applyMigrations(ctx.storage, migrations, Date.now());
+      // Hashes rows written before the chain existed (docs/event-log.md, "Hash chain").
+      this.store.chainHead();
     });
     this.deps = fleetDeps(ctx.storage, this.store, env as unknown as Record<string, unknown>);
     this.cleanup = new MachineCleanup(this.deps);
@@ -226,6 +229,10 @@ export class FleetDurableObject extends DurableObject<Env> {
 
   adminEvents(caller: Caller, query: AdminEventsQuery): Promise<RpcResult<EventsPage>> {
     return asRpc(() => this.admin.events(caller, query));
+  }
+
+  adminExport(caller: Caller, query: ExportQuery): Promise<RpcResult<ExportPage>> {
+    return asRpc(() => this.admin.export(caller, query));
   }
 
   replay(caller: Caller): Promise<RpcResult<ReplayReport>> {

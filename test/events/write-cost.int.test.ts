@@ -60,6 +60,7 @@ describe("what a heartbeat writes", () => {
 
       expect(counting.take()).toEqual({
         "SELECT version, snapshot,": 0,
+        "SELECT seq, hash": 0,
         "INSERT INTO events": 6,
         "UPDATE leases SET": 2,
         "INSERT OR REPLACE": 1,

@@ -1,8 +1,10 @@
 import { AdminDeleteCommand } from "./admin/delete";
 import { AdminEventsCommand } from "./admin/events";
+import { AdminExportCommand } from "./admin/export";
 import { AdminLeasesCommand } from "./admin/leases";
 import { AdminReleaseCommand } from "./admin/release";
 import { AdminReplayCommand } from "./admin/replay";
+import { AdminVerifyExportCommand } from "./admin/verify-export";
 import { ArtifactsCommand } from "./artifacts";
 import { AttachCommand } from "./attach";
 import { CleanupCommand } from "./cleanup";
@@ -64,6 +66,8 @@ export const commandClasses: CommandClass<CrabboxContext>[] = [
   AdminDeleteCommand,
   AdminEventsCommand,
   AdminReplayCommand,
+  AdminExportCommand,
+  AdminVerifyExportCommand,
   DoctorCommand,
   ...devCommands,
 ];

@@ -21,6 +21,7 @@ import {
   UsageResponse,
   WhoamiResponse,
 } from "../../api";
+import { ExportPage } from "../../api/export";
 import type { ResolvedConfig } from "../config";
 import { Transport, type TransportOptions } from "./transport";
 
@@ -243,6 +244,10 @@ export class CoordinatorClient {
 
   adminEvents(query: Query = {}) {
     return this.transport.request("GET", "/v1/admin/events", { schema: EventsPage, query });
+  }
+
+  adminExport(query: Query = {}) {
+    return this.transport.request("GET", "/v1/admin/export", { schema: ExportPage, query });
   }
 
   adminReplay() {

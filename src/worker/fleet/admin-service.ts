@@ -6,7 +6,9 @@ import type {
   PoolResponse,
   ReplayReport,
 } from "../../api/admin";
+import type { ExportPage, ExportQuery } from "../../api/export";
 import { CrabboxError } from "../../errors";
+import { readExportPage } from "../../events/export-read";
 import { verifyProjections } from "../../projections/verify";
 import { type ProviderName, providerNames } from "../../providers/provider";
 import { requireAdmin } from "./admin-gate";
@@ -72,10 +74,27 @@ export class AdminService {
       ...(query.since !== undefined ? { since: query.since } : {}),
       ...(query.until !== undefined ? { until: query.until } : {}),
     });
+    const hashes = this.deps.store.hashesOf(page.events.map((e) => e.seq));
     return {
-      events: page.events.map(toLogEvent),
+      events: page.events.map((e) => ({
+        ...toLogEvent(e),
+        ...(hashes.has(e.seq) ? { hash: hashes.get(e.seq) } : {}),
+      })),
       ...(page.nextAfter !== null ? { next: page.nextAfter } : {}),
     };
+  }
+
+  /** The log as stored with its hash chain, for `crabbox admin export` (docs/event-log.md). */
+  export(caller: Caller, query: ExportQuery): ExportPage {
+    requireAdmin(caller.identity);
+    const head = this.deps.store.chainHead();
+    const page = readExportPage(this.deps.sql, {
+      after: query.after,
+      limit: query.limit,
+      ...(query.since !== undefined ? { since: query.since } : {}),
+      ...(query.until !== undefined ? { until: query.until } : {}),
+    });
+    return { entries: page.entries, ...(page.next !== null ? { next: page.next } : {}), head };
   }
 
   replay(caller: Caller): ReplayReport {

@@ -1,5 +1,6 @@
 import { leaseDecider, leaseStream } from "../../events/lease-decider";
 import { leasesDueForExpiry, leasesProvisioningPastDeadline } from "../../projections/leases-queries";
+import { nextPruneDue, pruneBatch, pruneCommands } from "./archive/prune-commands";
 import type { MachineCleanup } from "./cleanup";
 import { fleetClock } from "./clock";
 import { type FleetDeps, systemMeta } from "./deps";
@@ -58,6 +59,7 @@ export class AlarmScheduler {
         ? undefined
         : Math.max(pendingCheck, this.deps.storage.kv.get<number>(lateMachineRetryKey) ?? 0);
     const sweep = this.orphans?.nextDue();
+    const prune = nextPruneDue(this.deps.sql, this.deps.settings.dedupeRetentionMs);
     const times = [
       due.keptTtlEnd,
       this.recovery?.nextDue(),
@@ -69,6 +71,7 @@ export class AlarmScheduler {
       lateCheck,
       sweep,
       this.webhooks?.nextDue(),
+      prune,
     ].filter((t): t is number => t !== undefined);
     return times.length ? Math.min(...times) : undefined;
   }
@@ -162,6 +165,8 @@ export class AlarmScheduler {
     await Promise.all([...deletes].map((leaseID) => this.cleanup.deleteMachine(leaseID, requestId)));
     await this.orphans?.runIfDue(requestId);
     await this.webhooks?.runIfDue();
+    // Retention (docs/event-log.md): one bounded batch per run; a full batch re-arms at once.
+    pruneCommands(this.deps.sql, now, this.deps.settings.dedupeRetentionMs, pruneBatch);
     await this.schedule();
   }
 }

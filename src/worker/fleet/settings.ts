@@ -16,6 +16,8 @@ export interface FleetSettings {
   /** A running run with no run event and no heartbeat on its lease for this long is ended. */
   runSilenceMs: number;
   orphanSweep: OrphanSweepSettings;
+  /** Dedupe records older than this are pruned by the alarm; a pruned key is a new request. */
+  dedupeRetentionMs: number;
 }
 
 /** The alarm's orphan sweep (`orphan-sweep.ts`). */
@@ -36,6 +38,7 @@ export function fleetSettings(env: Record<string, unknown>): FleetSettings {
     deleteRetryBaseMs: msSetting(env, "CRABBOX_DELETE_RETRY_BASE_MS", 30_000),
     deleteRetryMaxMs: msSetting(env, "CRABBOX_DELETE_RETRY_MAX_MS", 30 * 60_000),
     runSilenceMs: msSetting(env, "CRABBOX_RUN_SILENCE_MS", 30 * 60_000),
+    dedupeRetentionMs: msSetting(env, "CRABBOX_DEDUPE_RETENTION_MS", 7 * 86_400_000),
     orphanSweep: {
       intervalMs: msSetting(env, "CRABBOX_ORPHAN_SWEEP_INTERVAL_MS", 3_600_000),
       graceMs: msSetting(env, "CRABBOX_ORPHAN_SWEEP_GRACE_MS", 15 * 60_000),

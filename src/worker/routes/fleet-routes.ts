@@ -1,5 +1,6 @@
 import type { CrabboxRouter } from "../router";
 import { adminEvents } from "./admin/events";
+import { adminExport } from "./admin/export";
 import { adminDeleteLease } from "./admin/lease-delete";
 import { adminReleaseLease } from "./admin/lease-release";
 import { adminListLeases } from "./admin/leases-list";
@@ -59,6 +60,7 @@ export function registerFleetRoutes(router: CrabboxRouter): void {
   router.post("/v1/admin/leases/:id/release", adminReleaseLease);
   router.post("/v1/admin/leases/:id/delete", adminDeleteLease);
   router.get("/v1/admin/events", adminEvents);
+  router.get("/v1/admin/export", adminExport);
   router.post("/v1/admin/replay", adminReplay);
   router.get("/v1/admin/orphans", adminOrphans);
 }

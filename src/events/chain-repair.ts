@@ -1,0 +1,53 @@
+/**
+ * Hashes the events that have no hash yet (rows written before migration 0004, see
+ * docs/event-log.md "Hash chain"), in seq order, chaining from the last hashed event before
+ * them. Runs at DO start-up and, defensively, when the store finds the head unhashed.
+ */
+import { eventHash, genesisHash } from "./hash-chain";
+
+interface UnhashedRow extends Record<string, SqlStorageValue> {
+  seq: number;
+  id: string;
+  stream: string;
+  version: number;
+  type: string;
+  schema: number;
+  data: string;
+  meta: string;
+  dedupe_key: string | null;
+  owner: string | null;
+  at: number;
+}
+
+/** Returns the head's hash after the repair (genesis for an empty log). */
+export function repairChain(sql: SqlStorage): string {
+  const first = sql
+    .exec<{ seq: number | null }>("SELECT MIN(seq) AS seq FROM events WHERE hash IS NULL")
+    .one().seq;
+  if (first === null) {
+    const head = sql.exec<{ hash: string }>("SELECT hash FROM events ORDER BY seq DESC LIMIT 1").toArray()[0];
+    return head?.hash ?? genesisHash;
+  }
+  let prev =
+    sql
+      .exec<{ hash: string }>("SELECT hash FROM events WHERE seq < ? ORDER BY seq DESC LIMIT 1", first)
+      .toArray()[0]?.hash ?? genesisHash;
+  const rows = sql.exec<UnhashedRow>("SELECT * FROM events WHERE seq >= ? ORDER BY seq", first).toArray();
+  for (const row of rows) {
+    prev = eventHash(prev, {
+      seq: row.seq,
+      id: row.id,
+      stream: row.stream,
+      version: row.version,
+      type: row.type,
+      schema: row.schema,
+      data: JSON.parse(row.data),
+      meta: JSON.parse(row.meta),
+      dedupeKey: row.dedupe_key,
+      owner: row.owner,
+      at: row.at,
+    });
+    sql.exec("UPDATE events SET hash = ? WHERE seq = ?", prev, row.seq);
+  }
+  return prev;
+}

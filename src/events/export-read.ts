@@ -1,0 +1,102 @@
+/**
+ * Reads the log as stored, with its hash chain, for `GET /v1/admin/export`
+ * (docs/event-log.md, "Export format"). Contiguous by seq: no filters but a time window, so
+ * every entry's `prevHash` is the hash of the entry before it.
+ */
+import type { ExportEntry } from "../api/export";
+import { genesisHash } from "./hash-chain";
+
+interface StoredRow extends Record<string, SqlStorageValue> {
+  seq: number;
+  id: string;
+  stream: string;
+  version: number;
+  type: string;
+  schema: number;
+  data: string;
+  meta: string;
+  dedupe_key: string | null;
+  owner: string | null;
+  at: number;
+  hash: string;
+}
+
+export interface ExportWindow {
+  after: number;
+  limit: number;
+  since?: number;
+  until?: number;
+}
+
+export function toExportEntry(row: StoredRow, prevHash: string): ExportEntry {
+  return {
+    seq: row.seq,
+    id: row.id,
+    stream: row.stream,
+    version: row.version,
+    type: row.type,
+    schema: row.schema,
+    data: JSON.parse(row.data),
+    meta: JSON.parse(row.meta),
+    dedupeKey: row.dedupe_key,
+    owner: row.owner,
+    at: row.at,
+    prevHash,
+    hash: row.hash,
+  };
+}
+
+/** The hash of the newest live event before `seq` (genesis when there is none). */
+export function hashBefore(sql: SqlStorage, seq: number): { seq: number; hash: string } {
+  const row = sql
+    .exec<{ seq: number; hash: string }>(
+      "SELECT seq, hash FROM events WHERE seq < ? ORDER BY seq DESC LIMIT 1",
+      seq,
+    )
+    .toArray()[0];
+  return row ?? { seq: 0, hash: genesisHash };
+}
+
+/** Seq of the first event at or after `at` (through the `at` index); null when none. */
+function firstSeqAtOrAfter(sql: SqlStorage, at: number): number | null {
+  const row = sql
+    .exec<{ seq: number }>("SELECT seq FROM events WHERE at >= ? ORDER BY at, seq LIMIT 1", at)
+    .toArray()[0];
+  return row ? row.seq : null;
+}
+
+/** Live rows of the window in seq order, one more than `limit` to tell whether a page follows. */
+export function readExportRows(sql: SqlStorage, window: ExportWindow): StoredRow[] {
+  let after = window.after;
+  if (window.since !== undefined) {
+    const first = firstSeqAtOrAfter(sql, window.since);
+    if (first === null) return [];
+    after = Math.max(after, first - 1);
+  }
+  let before = Number.MAX_SAFE_INTEGER;
+  if (window.until !== undefined) before = firstSeqAtOrAfter(sql, window.until) ?? before;
+  return sql
+    .exec<StoredRow>(
+      "SELECT * FROM events WHERE seq > ? AND seq < ? ORDER BY seq LIMIT ?",
+      after,
+      before,
+      window.limit + 1,
+    )
+    .toArray();
+}
+
+/** One page of the export; entries chain to each other and the first to the event before it. */
+export function readExportPage(
+  sql: SqlStorage,
+  window: ExportWindow,
+): { entries: ExportEntry[]; next: number | null } {
+  const rows = readExportRows(sql, window);
+  const page = rows.slice(0, window.limit);
+  const entries: ExportEntry[] = [];
+  let prev = page[0] ? hashBefore(sql, page[0].seq).hash : genesisHash;
+  for (const row of page) {
+    entries.push(toExportEntry(row, prev));
+    prev = row.hash;
+  }
+  return { entries, next: rows.length > window.limit ? (page[page.length - 1]?.seq ?? null) : null };
+}
