@@ -22,6 +22,7 @@ import {
   HealthResponse,
   WhoamiResponse,
 } from "../auth";
+import { ExportPage, ExportQuery } from "../export";
 import {
   HeartbeatRequest,
   LeaseEnvelope,
@@ -348,6 +349,15 @@ export const operations: readonly Operation[] = [
     access: "admin",
     query: AdminEventsQuery,
     responses: { 200: EventsPage },
+  },
+  {
+    method: "get",
+    path: "/v1/admin/export",
+    summary: "The log as stored, with its hash chain, for an offline audit",
+    tag: "admin",
+    access: "admin",
+    query: ExportQuery,
+    responses: { 200: ExportPage },
   },
   {
     method: "post",

@@ -44,12 +44,14 @@ export const commandsByWord: Record<string, () => Promise<Commands>> = {
   cp: async () => [(await import("./cp")).CpCommand],
   usage: async () => [(await import("./usage")).UsageCommand],
   admin: async () => {
-    const [leases, release, del, events, replay] = await Promise.all([
+    const [leases, release, del, events, replay, exportLog, verifyExport] = await Promise.all([
       import("./admin/leases"),
       import("./admin/release"),
       import("./admin/delete"),
       import("./admin/events"),
       import("./admin/replay"),
+      import("./admin/export"),
+      import("./admin/verify-export"),
     ]);
     return [
       leases.AdminLeasesCommand,
@@ -57,6 +59,8 @@ export const commandsByWord: Record<string, () => Promise<Commands>> = {
       del.AdminDeleteCommand,
       events.AdminEventsCommand,
       replay.AdminReplayCommand,
+      exportLog.AdminExportCommand,
+      verifyExport.AdminVerifyExportCommand,
     ];
   },
   doctor: async () => [(await import("./doctor")).DoctorCommand],
