@@ -4,6 +4,7 @@ import projections from "../../migrations/0002_projections.sql";
 import runArtifacts from "../../migrations/0003_run_artifacts.sql";
 import hashChain from "../../migrations/0004_hash_chain.sql";
 import pruneCommands from "../../migrations/0005_prune_commands.sql";
+import webhooks from "../../migrations/0006_webhooks.sql";
 import type { Migration } from "./migrate";
 
 export const migrations: readonly Migration[] = [
@@ -12,4 +13,5 @@ export const migrations: readonly Migration[] = [
   { id: 3, name: "0003_run_artifacts", sql: runArtifacts },
   { id: 4, name: "0004_hash_chain", sql: hashChain },
   { id: 5, name: "0005_prune_commands", sql: pruneCommands },
+  { id: 6, name: "0006_webhooks", sql: webhooks },
 ];

@@ -22,5 +22,12 @@ export async function isolatedEnv(extra: Record<string, string> = {}) {
     CRABBOX_PORT: String(port),
     ...extra,
   });
-  return { root, port, env, cleanup: () => rm(root, { recursive: true, force: true }) };
+  // A stopped stack's workerd may still flush a log file into the state directory while it is
+  // removed (ENOTEMPTY); rm's own retries cover exactly that race.
+  return {
+    root,
+    port,
+    env,
+    cleanup: () => rm(root, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 }),
+  };
 }

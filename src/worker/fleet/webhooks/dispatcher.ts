@@ -20,7 +20,7 @@ import { toLogEvent } from "../events-page";
 import { assertDeliverable } from "./address";
 import { retryDelayMs, type WebhookSettings, webhookSettings } from "./settings";
 import { webhookHeaders } from "./signature";
-import { type DeliveryRow, type EndpointRow, endpointRow, endpointRows, ensureWebhookTables } from "./tables";
+import { type DeliveryRow, type EndpointRow, endpointRow, endpointRows } from "./tables";
 
 /** Log events read per endpoint per enqueue step. */
 const pageSize = 500;
@@ -40,7 +40,6 @@ const streamHeads = `
 
 export class WebhookDispatcher {
   private running: Promise<void> | undefined;
-  private ready = false;
 
   constructor(
     private readonly deps: FleetDeps,
@@ -52,10 +51,6 @@ export class WebhookDispatcher {
   }
 
   private get sql(): SqlStorage {
-    if (!this.ready) {
-      ensureWebhookTables(this.deps.sql);
-      this.ready = true;
-    }
     return this.deps.sql;
   }
 

@@ -19,14 +19,7 @@ import type { Caller } from "../rpc";
 import { assertDeliverable } from "./address";
 import { webhookSettings } from "./settings";
 import { newWebhookSecret } from "./signature";
-import {
-  type DeliveryRow,
-  endpointRow,
-  endpointRows,
-  ensureWebhookTables,
-  toWebhookDelivery,
-  toWebhookRecord,
-} from "./tables";
+import { type DeliveryRow, endpointRow, endpointRows, toWebhookDelivery, toWebhookRecord } from "./tables";
 
 /** Deliveries a read of one endpoint lists, newest first. */
 const deliveryPage = 100;
@@ -39,7 +32,6 @@ export class WebhookService {
   ) {}
 
   private get sql(): SqlStorage {
-    ensureWebhookTables(this.deps.sql);
     return this.deps.sql;
   }
 

@@ -2,42 +2,9 @@
  * Webhook endpoints and deliveries, kept in the Fleet's SQLite beside the log, never in it:
  * an endpoint row holds its signing secret, and the log must never hold a secret. The events
  * themselves are read from the log; a delivery row records one event's way to one endpoint.
+ * The tables come from migrations/0006_webhooks.sql.
  */
 import type { WebhookDelivery, WebhookRecord } from "../../../api/webhooks";
-
-const schema = `
-CREATE TABLE IF NOT EXISTS webhook_endpoints (
-  id TEXT PRIMARY KEY,
-  url TEXT NOT NULL,
-  event_types TEXT NOT NULL,
-  description TEXT,
-  secret TEXT NOT NULL,
-  created_at INTEGER NOT NULL,
-  created_by TEXT NOT NULL,
-  cursor INTEGER NOT NULL,
-  dedupe_key TEXT UNIQUE,
-  fingerprint TEXT
-);
-CREATE TABLE IF NOT EXISTS webhook_deliveries (
-  endpoint_id TEXT NOT NULL,
-  event_seq INTEGER NOT NULL,
-  id TEXT NOT NULL,
-  event_type TEXT NOT NULL,
-  stream TEXT NOT NULL,
-  state TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'failed')),
-  attempts INTEGER NOT NULL,
-  next_attempt_at INTEGER,
-  last_status INTEGER,
-  last_error TEXT,
-  last_attempt_at INTEGER,
-  delivered_at INTEGER,
-  PRIMARY KEY (endpoint_id, event_seq)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS webhook_deliveries_pending
-  ON webhook_deliveries (endpoint_id, stream, event_seq) WHERE state = 'pending';
-CREATE INDEX IF NOT EXISTS webhook_deliveries_due
-  ON webhook_deliveries (next_attempt_at) WHERE state = 'pending';
-`;
 
 export interface EndpointRow extends Record<string, SqlStorageValue> {
   id: string;
@@ -65,10 +32,6 @@ export interface DeliveryRow extends Record<string, SqlStorageValue> {
   last_error: string | null;
   last_attempt_at: number | null;
   delivered_at: number | null;
-}
-
-export function ensureWebhookTables(sql: SqlStorage): void {
-  sql.exec(schema);
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
