@@ -4,20 +4,7 @@
  * them. Runs at DO start-up and, defensively, when the store finds the head unhashed.
  */
 import { eventHash, genesisHash } from "./hash-chain";
-
-interface UnhashedRow extends Record<string, SqlStorageValue> {
-  seq: number;
-  id: string;
-  stream: string;
-  version: number;
-  type: string;
-  schema: number;
-  data: string;
-  meta: string;
-  dedupe_key: string | null;
-  owner: string | null;
-  at: number;
-}
+import type { EventRow } from "./store";
 
 /** Returns the head's hash after the repair (genesis for an empty log). */
 export function repairChain(sql: SqlStorage): string {
@@ -32,7 +19,7 @@ export function repairChain(sql: SqlStorage): string {
     sql
       .exec<{ hash: string }>("SELECT hash FROM events WHERE seq < ? ORDER BY seq DESC LIMIT 1", first)
       .toArray()[0]?.hash ?? genesisHash;
-  const rows = sql.exec<UnhashedRow>("SELECT * FROM events WHERE seq >= ? ORDER BY seq", first).toArray();
+  const rows = sql.exec<EventRow>("SELECT * FROM events WHERE seq >= ? ORDER BY seq", first).toArray();
   for (const row of rows) {
     prev = eventHash(prev, {
       seq: row.seq,

@@ -5,21 +5,10 @@
  */
 import type { ExportEntry } from "../api/export";
 import { genesisHash } from "./hash-chain";
+import type { EventRow } from "./store";
 
-interface StoredRow extends Record<string, SqlStorageValue> {
-  seq: number;
-  id: string;
-  stream: string;
-  version: number;
-  type: string;
-  schema: number;
-  data: string;
-  meta: string;
-  dedupe_key: string | null;
-  owner: string | null;
-  at: number;
-  hash: string;
-}
+/** An exported row: the chain is repaired at start-up, so every row has its hash. */
+type StoredRow = EventRow & { hash: string };
 
 export interface ExportWindow {
   after: number;

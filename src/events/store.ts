@@ -104,7 +104,8 @@ export interface ReadAllPage {
   nextAfter: number | null;
 }
 
-interface EventRow extends Record<string, SqlStorageValue> {
+/** A row of `events` as stored (migrations 0001 and 0004); `hash` is null only before the chain repair. */
+export interface EventRow extends Record<string, SqlStorageValue> {
   seq: number;
   id: string;
   stream: string;
