@@ -7,6 +7,8 @@
 export const errorCodes = {
   // client mistakes
   invalid_request: { http: 400, exit: 2 },
+  /** The body is not UTF-8 JSON (invalid UTF-8 bytes or unparsable JSON). */
+  invalid_json: { http: 400, exit: 2 },
   body_too_large: { http: 413, exit: 2 },
   unsupported: { http: 400, exit: 2 },
   usage: { http: 400, exit: 2 },

@@ -1,6 +1,7 @@
 /**
  * The coordinator's request pipeline, in this order for every matched route:
- *   1. body size limit (declared Content-Length refused with 413 before anything is read);
+ *   1. body size limit (declared Content-Length refused with 413 before anything is read, a
+ *      streamed body counted while it is read and refused at the cap);
  *   2. identity (authenticated routes only; 401 without a valid bearer token);
  *   3. the route handler;
  *   4. error mapping: `CrabboxError` → its status and `{"error","message",...details}`,
@@ -14,7 +15,7 @@ import { CrabboxError } from "../errors";
 import { resolveIdentity } from "./auth/identity";
 import type { PublicRequestContext, RequestContext } from "./context";
 import type { Env } from "./env";
-import { assertDeclaredLength, defaultMaxBodyBytes, setBodyLimit } from "./http/body";
+import { defaultMaxBodyBytes, readBodyBytes, setBodyLimit } from "./http/body";
 import { errorResponse } from "./http/errors";
 import { idempotencyKeyOf } from "./http/idempotency";
 import { json } from "./http/json";
@@ -118,10 +119,14 @@ export function buildRouter(registrars: readonly RouteRegistrar[] = defaultRegis
 
   function add(method: Method, path: string, serve: Serve, options: RouteOptions = {}) {
     const maxBodyBytes = options.maxBodyBytes ?? defaultMaxBodyBytes;
-    itty[method](path, (request: IRequest, base: Base) => {
+    itty[method](path, async (request: IRequest, base: Base) => {
       const raw = request as unknown as Request;
-      assertDeclaredLength(raw, maxBodyBytes);
       setBodyLimit(raw, maxBodyBytes);
+      // Every matched route drains its body under the cap before anything else, whether the
+      // handler reads it or not: a streamed body past the cap is a 413 on every route, never
+      // a dropped connection or a runtime error (docs/api.md, "Bounds").
+      // GET and HEAD carry no body in the fetch API (workerd hands them an empty stream).
+      if (raw.method !== "GET" && raw.method !== "HEAD") await readBodyBytes(raw, maxBodyBytes);
       return serve(raw, request.params, base);
     });
   }
@@ -146,6 +151,12 @@ export function buildRouter(registrars: readonly RouteRegistrar[] = defaultRegis
       let response: Response;
       try {
         const routed: Response | undefined = await itty.fetch(request as unknown as IRequest, base);
+        if (!routed) {
+          // Nothing will read this body: let the runtime drop it rather than buffer it.
+          if (request.method !== "GET" && request.method !== "HEAD") {
+            await request.body?.cancel().catch(() => undefined);
+          }
+        }
         response = routed ?? json(404, { error: "not_found", message: "no such route" });
       } catch (error) {
         response = errorResponse(error, base.requestId);

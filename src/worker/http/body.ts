@@ -3,7 +3,7 @@
  * parsing validated by a wire schema.
  */
 import type { z } from "zod";
-import { CrabboxError, type ErrorCode } from "../../errors";
+import { CrabboxError, type ErrorCode, isCrabboxError } from "../../errors";
 import { validationError } from "./validation";
 
 /** Default cap for JSON bodies; the run `finish` route raises it for log chunks. */
@@ -37,17 +37,24 @@ export function assertDeclaredLength(request: Request, maxBytes: number): void {
   if (length > maxBytes) throw tooLarge(maxBytes);
 }
 
-/** Reads the body as UTF-8, stopping (and refusing) as soon as it passes the cap. */
-export async function readBodyText(request: Request, maxBytes = bodyLimitOf(request)): Promise<string> {
+const bufferedBodies = new WeakMap<Request, Promise<Uint8Array>>();
+
+/**
+ * Reads the whole body, counting bytes as they arrive and stopping at the cap (413), whether
+ * or not a Content-Length was declared: a chunked body is bounded the same way. Memoised per
+ * request so the router can drain every route's body up front and handlers read it after.
+ */
+export function readBodyBytes(request: Request, maxBytes = bodyLimitOf(request)): Promise<Uint8Array> {
+  const known = bufferedBodies.get(request);
+  if (known) return known;
+  const reading = drain(request, maxBytes);
+  bufferedBodies.set(request, reading);
+  return reading;
+}
+
+async function drain(request: Request, maxBytes: number): Promise<Uint8Array> {
   assertDeclaredLength(request, maxBytes);
-  if (!request.body) return "";
-  // A declared length within the cap bounds the body (the runtime's HTTP layer enforces it),
-  // so it is read in one call; only an undeclared (chunked) body is counted chunk by chunk.
-  if (request.headers.has("content-length")) {
-    const text = await request.text();
-    if (text.length > maxBytes) throw tooLarge(maxBytes);
-    return text;
-  }
+  if (!request.body) return new Uint8Array(0);
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
@@ -56,7 +63,7 @@ export async function readBodyText(request: Request, maxBytes = bodyLimitOf(requ
     if (done) break;
     total += value.byteLength;
     if (total > maxBytes) {
-      await reader.cancel();
+      await reader.cancel().catch(() => undefined);
       throw tooLarge(maxBytes);
     }
     chunks.push(value);
@@ -67,7 +74,20 @@ export async function readBodyText(request: Request, maxBytes = bodyLimitOf(requ
     bytes.set(chunk, offset);
     offset += chunk.byteLength;
   }
-  return new TextDecoder().decode(bytes);
+  return bytes;
+}
+
+/**
+ * Reads the body as UTF-8. Bytes that are not UTF-8 are refused (`invalid_json`) rather than
+ * replaced with U+FFFD: a replaced body is not what the client sent (docs/api.md, "Bounds").
+ */
+export async function readBodyText(request: Request, maxBytes = bodyLimitOf(request)): Promise<string> {
+  const bytes = await readBodyBytes(request, maxBytes);
+  try {
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    throw new CrabboxError("invalid_json", "request body is not valid UTF-8", { field: "body" });
+  }
 }
 
 export interface ParseJsonOptions {
@@ -83,7 +103,16 @@ export async function parseJson<S extends z.ZodType>(
   schema: S,
   options: ParseJsonOptions = {},
 ): Promise<z.infer<S>> {
-  const text = await readBodyText(request);
+  let text: string;
+  try {
+    text = await readBodyText(request);
+  } catch (error) {
+    // A route with its own error code (e.g. `invalid_poll`) answers bad bytes with it too.
+    if (options.code && isCrabboxError(error) && error.code === "invalid_json") {
+      throw new CrabboxError(options.code, error.message, { field: "body" });
+    }
+    throw error;
+  }
   let value: unknown;
   if (text.trim() === "") {
     if (!options.optional) {
@@ -97,7 +126,7 @@ export async function parseJson<S extends z.ZodType>(
       value = JSON.parse(text);
     } catch (error) {
       const reason = error instanceof Error ? error.message : "unparsable";
-      throw new CrabboxError(options.code ?? "invalid_request", `request body is not valid JSON: ${reason}`, {
+      throw new CrabboxError(options.code ?? "invalid_json", `request body is not valid JSON: ${reason}`, {
         field: "body",
       });
     }

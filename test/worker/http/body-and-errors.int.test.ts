@@ -87,7 +87,7 @@ describe("request bodies", () => {
     const res = await post("/t/leases", '{"sshPublicKey": ');
     expect(res.status).toBe(400);
     const body = (await res.json()) as { error: string; message: string; field: string };
-    expect(body).toMatchObject({ error: "invalid_request", field: "body" });
+    expect(body).toMatchObject({ error: "invalid_json", field: "body" });
     expect(body.message).toMatch(/not valid JSON/);
   });
 
