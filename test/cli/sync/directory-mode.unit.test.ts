@@ -1,5 +1,14 @@
 import { execFileSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -143,31 +152,43 @@ describe("buildManifest outside Git (directory mode)", () => {
       chmodSync(repo.root, 0o755);
       const cache = mkdtempSync(join(tmpdir(), "crabbox-cache-"));
       chmodSync(cache, 0o777);
-      const script = [
-        `const { buildManifest } = await import(${JSON.stringify(join(process.cwd(), "src/cli/sync/manifest.ts"))});`,
-        `process.env.CRABBOX_CACHE_DIR = ${JSON.stringify(cache)};`,
-        `try { await buildManifest(${JSON.stringify(repo.root)}); console.log("no error"); }`,
-        "catch (error) { console.log(error.message); }",
-      ].join("\n");
+      // `nobody` may not reach this checkout or its node_modules (a clean clone under a 0700
+      // temp dir): bundle the manifest code and copy Node into a directory it can read.
+      const runner = mkdtempSync(join(tmpdir(), "crabbox-nobody-"));
+      extra.push(runner, cache);
+      chmodSync(runner, 0o755);
+      const { buildSync } = await import("esbuild");
+      buildSync({
+        entryPoints: [join(process.cwd(), "src/cli/sync/manifest.ts")],
+        bundle: true,
+        platform: "node",
+        format: "esm",
+        outfile: join(runner, "manifest.mjs"),
+        logLevel: "silent",
+      });
+      copyFileSync(process.execPath, join(runner, "node"));
+      chmodSync(join(runner, "node"), 0o755);
+      writeFileSync(
+        join(runner, "run.mjs"),
+        [
+          `process.env.CRABBOX_CACHE_DIR = ${JSON.stringify(cache)};`,
+          'const { buildManifest } = await import("./manifest.mjs");',
+          `try { await buildManifest(${JSON.stringify(repo.root)}); console.log("no error"); }`,
+          "catch (error) { console.log(error.message); }",
+        ].join("\n"),
+        { mode: 0o644 },
+      );
       const out = execFileSync(
         "setpriv",
         [
           "--reuid=nobody",
           "--regid=nogroup",
           "--clear-groups",
-          process.execPath,
-          "--import",
-          "tsx",
-          "--input-type=module",
-          "-e",
-          script,
+          join(runner, "node"),
+          join(runner, "run.mjs"),
         ],
-        {
-          encoding: "utf8",
-          env: { ...process.env, HOME: cache, TSX_TSCONFIG_PATH: join(process.cwd(), "tsconfig.json") },
-        },
+        { encoding: "utf8", cwd: runner, env: { ...process.env, HOME: cache } },
       );
-      rmSync(cache, { recursive: true, force: true });
       expect(out).toMatch(/cannot read 2 path\(s\) to sync: closed\/, locked\.txt \(EACCES\)/);
     } finally {
       chmodSync(join(repo.root, "closed"), 0o755);
