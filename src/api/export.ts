@@ -4,7 +4,7 @@
  * (docs/event-log.md, "Export format"). `crabbox admin export` writes these entries as NDJSON.
  */
 import { z } from "zod";
-import { timeBound } from "./admin";
+import { LogEvent, timeBound } from "./admin";
 import { afterParam, limitParam } from "./shared";
 
 export const ExportQuery = z.object({
@@ -18,15 +18,7 @@ export type ExportQuery = z.infer<typeof ExportQuery>;
 const hash = z.string().regex(/^[0-9a-f]{64}$/, "must be 64 lowercase hex digits");
 
 /** One event line of an export: the hashed fields, then `prevHash` and `hash`. */
-export const ExportEntry = z.object({
-  seq: z.number().int().positive(),
-  id: z.string(),
-  stream: z.string(),
-  version: z.number().int().positive(),
-  type: z.string(),
-  schema: z.number().int().positive(),
-  data: z.unknown(),
-  meta: z.unknown(),
+export const ExportEntry = LogEvent.omit({ at: true, hash: true }).extend({
   dedupeKey: z.string().nullable(),
   owner: z.string().nullable(),
   /** Unix ms, as hashed. */

@@ -4,7 +4,7 @@
  * them. Runs at DO start-up and, defensively, when the store finds the head unhashed.
  */
 import { eventHash, genesisHash } from "./hash-chain";
-import type { EventRow } from "./store";
+import { type EventRow, hashBefore, storedFields } from "./stored-row";
 
 /** Returns the head's hash after the repair (genesis for an empty log). */
 export function repairChain(sql: SqlStorage): string {
@@ -15,25 +15,10 @@ export function repairChain(sql: SqlStorage): string {
     const head = sql.exec<{ hash: string }>("SELECT hash FROM events ORDER BY seq DESC LIMIT 1").toArray()[0];
     return head?.hash ?? genesisHash;
   }
-  let prev =
-    sql
-      .exec<{ hash: string }>("SELECT hash FROM events WHERE seq < ? ORDER BY seq DESC LIMIT 1", first)
-      .toArray()[0]?.hash ?? genesisHash;
+  let prev = hashBefore(sql, first).hash;
   const rows = sql.exec<EventRow>("SELECT * FROM events WHERE seq >= ? ORDER BY seq", first).toArray();
   for (const row of rows) {
-    prev = eventHash(prev, {
-      seq: row.seq,
-      id: row.id,
-      stream: row.stream,
-      version: row.version,
-      type: row.type,
-      schema: row.schema,
-      data: JSON.parse(row.data),
-      meta: JSON.parse(row.meta),
-      dedupeKey: row.dedupe_key,
-      owner: row.owner,
-      at: row.at,
-    });
+    prev = eventHash(prev, storedFields(row));
     sql.exec("UPDATE events SET hash = ? WHERE seq = ?", prev, row.seq);
   }
   return prev;

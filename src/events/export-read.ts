@@ -5,7 +5,7 @@
  */
 import type { ExportEntry } from "../api/export";
 import { genesisHash } from "./hash-chain";
-import type { EventRow } from "./store";
+import { type EventRow, hashBefore, storedFields } from "./stored-row";
 
 /** An exported row: the chain is repaired at start-up, so every row has its hash. */
 type StoredRow = EventRow & { hash: string };
@@ -18,32 +18,7 @@ export interface ExportWindow {
 }
 
 export function toExportEntry(row: StoredRow, prevHash: string): ExportEntry {
-  return {
-    seq: row.seq,
-    id: row.id,
-    stream: row.stream,
-    version: row.version,
-    type: row.type,
-    schema: row.schema,
-    data: JSON.parse(row.data),
-    meta: JSON.parse(row.meta),
-    dedupeKey: row.dedupe_key,
-    owner: row.owner,
-    at: row.at,
-    prevHash,
-    hash: row.hash,
-  };
-}
-
-/** The hash of the newest live event before `seq` (genesis when there is none). */
-export function hashBefore(sql: SqlStorage, seq: number): { seq: number; hash: string } {
-  const row = sql
-    .exec<{ seq: number; hash: string }>(
-      "SELECT seq, hash FROM events WHERE seq < ? ORDER BY seq DESC LIMIT 1",
-      seq,
-    )
-    .toArray()[0];
-  return row ?? { seq: 0, hash: genesisHash };
+  return { ...storedFields(row), prevHash, hash: row.hash };
 }
 
 /** Seq of the first event at or after `at` (through the `at` index); null when none. */

@@ -20,6 +20,7 @@ import { currentSchema, type EventType, upcast, validateForWrite } from "./catal
 import { repairChain } from "./chain-repair";
 import { eventIdFactory } from "./event-ids";
 import { eventHash, genesisHash } from "./hash-chain";
+import { type EventRow, storedFields } from "./stored-row";
 import type { Decider, EventDraft, EventMeta, EvolvableEvent, Json, RecordedEvent } from "./types";
 
 /** Attachment parts stay far below the 2 MB row limit. */
@@ -102,22 +103,6 @@ export interface ReadAllPage {
   events: RecordedEvent[];
   /** Pass as `after` for the next page; null when this page was the last. */
   nextAfter: number | null;
-}
-
-/** A row of `events` as stored (migrations 0001 and 0004); `hash` is null only before the chain repair. */
-export interface EventRow extends Record<string, SqlStorageValue> {
-  seq: number;
-  id: string;
-  stream: string;
-  version: number;
-  type: string;
-  schema: number;
-  data: string;
-  meta: string;
-  dedupe_key: string | null;
-  owner: string | null;
-  at: number;
-  hash: string | null;
 }
 
 interface CommandRow extends Record<string, SqlStorageValue> {
@@ -390,7 +375,7 @@ export class EventStore {
       const key = index === 0 ? (dedupeKey ?? null) : null;
       // seq is set explicitly (one past the head, never reused) because the hash covers it.
       const seq = head.seq + 1;
-      const hash = eventHash(head.hash, {
+      const event: RecordedEvent = {
         seq,
         id,
         stream,
@@ -402,7 +387,8 @@ export class EventStore {
         dedupeKey: key,
         owner,
         at: input.now,
-      });
+      };
+      const hash = eventHash(head.hash, event);
       this.sql.exec(
         `INSERT INTO events (seq, id, stream, version, type, schema, data, meta, dedupe_key, owner, at, hash)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -427,19 +413,6 @@ export class EventStore {
         });
         this.faultAt(`attachment-inserted:${index}`);
       }
-      const event: RecordedEvent = {
-        seq,
-        id,
-        stream,
-        version,
-        type: draft.type,
-        schema,
-        data,
-        meta: input.meta,
-        dedupeKey: key,
-        owner,
-        at: input.now,
-      };
       for (const projection of this.projections) {
         if (!projection.handles.has(event.type)) continue;
         projection.apply(this.sql, event, liveTables, { before: state, after: evolved });
@@ -517,17 +490,6 @@ export class EventStore {
 }
 
 function toRecorded(row: EventRow): RecordedEvent {
-  return {
-    seq: row.seq,
-    id: row.id,
-    stream: row.stream,
-    version: row.version,
-    type: row.type,
-    schema: row.schema,
-    data: upcast(row.type, row.schema, JSON.parse(row.data)),
-    meta: JSON.parse(row.meta) as EventMeta,
-    dedupeKey: row.dedupe_key,
-    owner: row.owner,
-    at: row.at,
-  };
+  const stored = storedFields(row);
+  return { ...stored, data: upcast(row.type, row.schema, stored.data), meta: stored.meta as EventMeta };
 }
