@@ -66,13 +66,6 @@ export const boundedIsoTimestamp = z
   )
   .describe("ISO-8601 UTC timestamp, e.g. 2026-11-28T12:00:00.000Z");
 
-/** Unix milliseconds in the same range. */
-export const boundedUnixMs = z
-  .number()
-  .int()
-  .min(bounds.earliestMs, "must not be before 2000")
-  .max(bounds.latestMs, "must be before 2100");
-
 /** Key types a lease's SSH public key may have (the ones OpenSSH's sshd accepts by default). */
 export const sshKeyTypes = [
   "ssh-ed25519",

@@ -51,7 +51,3 @@ export function chainInput(prevHash: string, fields: ChainedFields): string {
 export function eventHash(prevHash: string, fields: ChainedFields): string {
   return createHash("sha256").update(chainInput(prevHash, fields), "utf8").digest("hex");
 }
-
-export function isChainHash(value: unknown): value is string {
-  return typeof value === "string" && /^[0-9a-f]{64}$/.test(value);
-}
