@@ -8,13 +8,13 @@ import { interruptibleCommand } from "../ssh/interruptible";
 import { powershellEncodedCommand, powershellQuoteWord, shellQuoteWord } from "../ssh/quote";
 import { buildManifest, type Manifest, syncToRemote } from "../sync";
 import { gitSyncStep } from "../sync/git/run-step";
+import { acquire } from "../target";
 import { collectTelemetry } from "../telemetry";
 import { type ArtifactOptions, artifactStep, localRunId, wantsArtifacts } from "./artifacts-step";
 import { PhaseClock } from "./phase-clock";
 import { RunRecorder } from "./recorder";
 import { allowedEnv, buildRemoteCommand } from "./remote-command";
 import { collectJUnit } from "./results";
-import { acquireTarget } from "./target";
 import { testGate } from "./test-gate";
 import { remoteWorkdir } from "./workdir";
 
@@ -121,7 +121,7 @@ export async function runFlow(io: RunIO, options: RunOptions): Promise<number> {
   const telemetry: { start?: TelemetryInput; end?: TelemetryInput } = {};
 
   const acquireStarted = Date.now();
-  const target = await acquireTarget({
+  const target = await acquire({
     config,
     env,
     signal,
