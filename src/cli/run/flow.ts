@@ -13,7 +13,6 @@ import { RunRecorder } from "./recorder";
 import { remoteWorkdir } from "./workdir";
 
 export type { RunIO, RunOptions } from "./flow-types";
-export { prepareManifest } from "./phase-sync";
 
 /** The run record's final body: what a failed run measured, or everything a finished one produced. */
 function finalRecord(

@@ -4,7 +4,6 @@
  * warmup) never branch on where the machine came from.
  */
 import { acquireBrokered } from "./brokered";
-import { acquireDirect } from "./direct-cloud";
 import { targetSource } from "./source";
 import { acquireStaticHost } from "./static-host";
 import type { AcquireOptions, AcquireStrategy, ActiveTarget, TargetSource } from "./types";
@@ -13,7 +12,9 @@ export type { AcquireOptions, ActiveTarget, TargetSource } from "./types";
 
 const strategies: Record<TargetSource, AcquireStrategy> = {
   static: acquireStaticHost,
-  direct: acquireDirect,
+  // Direct mode's graph (the cloud providers' SDKs) loads only when a command uses it
+  // (docs/cli.md, "Start-up").
+  direct: async (options) => (await import("./direct-cloud")).acquireDirect(options),
   brokered: acquireBrokered,
 };
 
