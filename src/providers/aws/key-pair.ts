@@ -12,14 +12,15 @@ import type { MachineSpec } from "../provider";
 import { errorCodeOf } from "./errors";
 import { companionLabels, tagsOf, tagValue } from "./tags";
 
+/** Imports (or reuses) the lease's key; returns its name and key pair id. */
 export async function ensureLeaseKey(
   client: EC2Client,
   spec: MachineSpec,
   signal?: AbortSignal,
-): Promise<string> {
+): Promise<{ name: string; id?: string }> {
   const keyName = providerKeyForLease(spec.leaseID);
   try {
-    await client.send(
+    const imported = await client.send(
       new ImportKeyPairCommand({
         KeyName: keyName,
         PublicKeyMaterial: new TextEncoder().encode(spec.sshPublicKey.trim()),
@@ -27,7 +28,7 @@ export async function ensureLeaseKey(
       }),
       { abortSignal: signal },
     );
-    return keyName;
+    return { name: keyName, id: imported.KeyPairId };
   } catch (error) {
     if (errorCodeOf(error) !== "InvalidKeyPair.Duplicate") throw error;
   }
@@ -41,7 +42,7 @@ export async function ensureLeaseKey(
   if (keyMaterial(existing.KeyPairs?.[0]?.PublicKey ?? "") !== keyMaterial(spec.sshPublicKey)) {
     throw new CrabboxError("provider_error", `AWS key pair ${keyName} exists with a different public key`);
   }
-  return keyName;
+  return { name: keyName, id: existing.KeyPairs?.[0]?.KeyPairId };
 }
 
 export async function deleteLeaseKey(client: EC2Client, leaseID: string): Promise<void> {
