@@ -315,8 +315,8 @@ export class FakeEc2 {
       return errorXML(400, "InvalidKeyPair.Duplicate", `The keypair '${name}' already exists.`);
     }
     const material = atob(p.get("PublicKeyMaterial") ?? "");
-    if (!/^ssh-(ed25519|rsa) /.test(material))
-      return errorXML(400, "InvalidKey.Format", "Key is not in valid OpenSSH public key format");
+    if (!importableKey(material))
+      return errorXML(400, "InvalidKeyPair.Format", "Key is not in valid OpenSSH public key format");
     const key: FakeKeyPair = {
       region,
       name,
@@ -789,6 +789,41 @@ function page<T>(
     items: all.slice(start, end),
     next: end < all.length ? x("nextToken", btoa(`${action}:${end}`)) : "",
   };
+}
+
+/**
+ * Whether EC2 would import this OpenSSH public key line. ImportKeyPair takes RSA (1024, 2048
+ * or 4096 bits) and ED25519 keys, not ECDSA, and answers `InvalidKeyPair.Format` otherwise
+ * (docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ImportKeyPair.html; UserGuide
+ * create-key-pairs.html, "Supported key types"). The blob is SSH wire format (RFC 4253
+ * §6.6): the key type again, then ed25519's 32-byte key or RSA's exponent and modulus.
+ * Written apart from crabbox's own parser on purpose: the fake must not share its bugs.
+ */
+function importableKey(line: string): boolean {
+  const [type, blob] = line.trim().split(/\s+/);
+  if ((type !== "ssh-ed25519" && type !== "ssh-rsa") || !blob || !/^[A-Za-z0-9+/]+={0,2}$/.test(blob))
+    return false;
+  let bytes: Uint8Array;
+  try {
+    bytes = Uint8Array.from(atob(blob), (c) => c.charCodeAt(0));
+  } catch {
+    return false;
+  }
+  const fields: Uint8Array[] = [];
+  for (let at = 0; at < bytes.length; ) {
+    if (at + 4 > bytes.length) return false;
+    const length =
+      ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0;
+    if (at + 4 + length > bytes.length) return false;
+    fields.push(bytes.subarray(at + 4, at + 4 + length));
+    at += 4 + length;
+  }
+  if (new TextDecoder().decode(fields[0]) !== type) return false;
+  if (type === "ssh-ed25519") return fields.length === 2 && fields[1]!.length === 32;
+  const modulus = fields[2];
+  if (fields.length !== 3 || !modulus) return false;
+  const significant = modulus[0] === 0 ? modulus.subarray(1) : modulus;
+  return [1024, 2048, 4096].includes(significant.length * 8);
 }
 
 /** `Prefix.1`, `Prefix.2`, … */

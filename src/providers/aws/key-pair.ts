@@ -30,7 +30,17 @@ export async function ensureLeaseKey(
     );
     return { name: keyName, id: imported.KeyPairId };
   } catch (error) {
-    if (errorCodeOf(error) !== "InvalidKeyPair.Duplicate") throw error;
+    const code = errorCodeOf(error);
+    // EC2 imports only RSA (1024/2048/4096) and ED25519 keys whose blob parses
+    // (docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ImportKeyPair.html).
+    if (code === "InvalidKeyPair.Format" || code === "InvalidKey.Format") {
+      throw new CrabboxError(
+        "invalid_request",
+        "sshPublicKey: EC2 rejected the key (it imports only complete RSA 1024/2048/4096 or ED25519 OpenSSH public keys)",
+        { field: "sshPublicKey", provider: "aws" },
+      );
+    }
+    if (code !== "InvalidKeyPair.Duplicate") throw error;
   }
   // Imported by an earlier create of this lease: reuse it only if it is the same key.
   const existing = await client.send(
