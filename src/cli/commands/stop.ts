@@ -1,6 +1,6 @@
 import { CrabboxError } from "../../errors";
 import { isStaticProvider } from "../config";
-import { usesDirectMode } from "../direct/acquire";
+import { usesDirectMode } from "../direct/mode";
 import { releaseDirectLease } from "../direct/release";
 import { deleteLeaseKey } from "../keys/store";
 import { printJson } from "../output/print";

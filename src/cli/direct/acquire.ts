@@ -24,22 +24,7 @@ import { sshCIDRsFor } from "./ssh-cidrs";
 
 type Env = Record<string, string | undefined>;
 
-/**
- * Direct mode applies to cloud providers when no coordinator is configured, or when asked
- * for explicitly (`--direct`); with a coordinator configured it is never chosen silently.
- */
-export function usesDirectMode(config: ResolvedConfig): boolean {
-  const cloud = ["hetzner", "aws", "azure"].includes(config.provider);
-  if (config.direct && !cloud) {
-    throw new CrabboxError(
-      "usage",
-      `direct mode needs a cloud provider (--provider hetzner, aws or azure); provider is ${config.provider}`,
-      { field: "provider" },
-    );
-  }
-  if (!cloud) return false;
-  return config.direct || config.broker.url === "";
-}
+export { usesDirectMode } from "./mode";
 
 export function directSpec(
   config: ResolvedConfig,

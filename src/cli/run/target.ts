@@ -1,9 +1,10 @@
 import type { LeaseRecord } from "../../api";
 import { CrabboxError } from "../../errors";
-import { ensureLocalStack, isLocalStackUrl } from "../../stack";
+import { ensureLocalStack } from "../../stack/ensure";
+import { isLocalStackUrl } from "../../stack/local-url";
 import { hasCoordinator, isStaticProvider, type ResolvedConfig } from "../config";
 import { CoordinatorClient } from "../coordinator/client";
-import { acquireDirectTarget, usesDirectMode } from "../direct/acquire";
+import { usesDirectMode } from "../direct/mode";
 import type { Progress } from "../output/progress";
 import type { SshSession } from "../ssh/connect";
 import { staticConnection } from "../static/target";
@@ -136,7 +137,8 @@ export async function acquireTarget(options: AcquireOptions): Promise<ActiveTarg
     return active;
   }
 
-  if (usesDirectMode(config)) return acquireDirectTarget(options);
+  // Direct mode's graph (the cloud providers) loads only when a command uses it (docs/cli.md, "Start-up").
+  if (usesDirectMode(config)) return (await import("../direct/acquire")).acquireDirectTarget(options);
 
   const client = await coordinatorFor(config, env, progress);
   recorder?.attach(client);
