@@ -81,7 +81,10 @@ function makeRepo(files) {
   for (let i = 0; i < files; i++) {
     const dir = join(root, "src", `d${Math.floor(i / 25)}`);
     if (i % 25 === 0) mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, `f${i}.ts`), `// file ${i}\n${"export const value = 42;\n".repeat(20 + (i % 60))}`);
+    writeFileSync(
+      join(dir, `f${i}.ts`),
+      `// file ${i}\n${"export const value = 42;\n".repeat(20 + (i % 60))}`,
+    );
   }
   git(root, "init", "-q");
   git(root, "add", "-A");
@@ -101,7 +104,8 @@ const load = () =>
   loadavg()
     .map((l) => l.toFixed(2))
     .join(" ");
-const verdict = (ratio, target) => `${ratio.toFixed(2)}x (target <= ${target}x: ${ratio <= target ? "met" : "NOT met"})`;
+const verdict = (ratio, target) =>
+  `${ratio.toFixed(2)}x (target <= ${target}x: ${ratio <= target ? "met" : "NOT met"})`;
 
 let slug;
 const results = [];
@@ -119,7 +123,9 @@ try {
   const startRatio = median(crabboxStart) / median(nodeStart);
   console.log("\nstart-up");
   console.log(`  node -e 0            ${fmt(median(nodeStart))}`);
-  console.log(`  crabbox --version    ${fmt(median(crabboxStart))}   ${verdict(startRatio, TARGETS.startup)}`);
+  console.log(
+    `  crabbox --version    ${fmt(median(crabboxStart))}   ${verdict(startRatio, TARGETS.startup)}`,
+  );
   results.push(["crabbox --version / node -e 0", startRatio, TARGETS.startup]);
 
   // 2. The stack and one held lease, through the CLI.
@@ -185,7 +191,8 @@ try {
         `  crabbox phases (median ms): ${phaseNames.map((p) => `${p}=${median(phases.map((x) => x.phases[p]))}`).join(" ")} total=${median(phases.map((x) => x.totalMs))}`,
       );
       if (sshTarget) results.push([`${repo.name} ${scenario}: crabbox / bare ssh`, c / s, sshTarget]);
-      if (repo.files === 3000) results.push([`${repo.name} ${scenario}: crabbox / rsync+ssh`, c / r, TARGETS.vsRsync]);
+      if (repo.files === 3000)
+        results.push([`${repo.name} ${scenario}: crabbox / rsync+ssh`, c / r, TARGETS.vsRsync]);
     }
   }
 } finally {

@@ -55,7 +55,9 @@ process.exitCode = await main(process.argv.slice(2));
 function enableCompileCacheIn(env) {
   if (env.CRABBOX_COMPILE_CACHE === "0" || !module.enableCompileCache) return;
   const home = env.HOME || env.USERPROFILE;
-  const cache = env.CRABBOX_CACHE_DIR || (env.XDG_CACHE_HOME ? `${env.XDG_CACHE_HOME}/crabbox` : home && `${home}/.cache/crabbox`);
+  const cache =
+    env.CRABBOX_CACHE_DIR ||
+    (env.XDG_CACHE_HOME ? `${env.XDG_CACHE_HOME}/crabbox` : home && `${home}/.cache/crabbox`);
   if (cache) module.enableCompileCache(`${cache}/compile-cache`);
 }
 

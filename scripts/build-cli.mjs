@@ -45,13 +45,13 @@ const zodForCli = {
     );
     b.onLoad({ filter: /.*/, namespace: "zod-cli" }, () => ({
       resolveDir: `${root}node_modules/zod/v4/classic`,
-      contents: [
-        'import * as z from "./zod-cli-external";',
-        "export { z, z as default };",
-      ].join("\n"),
+      contents: ['import * as z from "./zod-cli-external";', "export { z, z as default };"].join("\n"),
       loader: "js",
     }));
-    b.onResolve({ filter: /^\.\/zod-cli-external$/ }, () => ({ path: "external", namespace: "zod-cli-external" }));
+    b.onResolve({ filter: /^\.\/zod-cli-external$/ }, () => ({
+      path: "external",
+      namespace: "zod-cli-external",
+    }));
     b.onLoad({ filter: /.*/, namespace: "zod-cli-external" }, () => ({
       resolveDir: `${root}node_modules/zod/v4/classic`,
       contents: [

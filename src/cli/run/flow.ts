@@ -15,6 +15,7 @@ import { RunRecorder } from "./recorder";
 import { allowedEnv, buildRemoteCommand } from "./remote-command";
 import { collectJUnit } from "./results";
 import { acquireTarget } from "./target";
+import { endSampleWorthIt } from "./telemetry-samples";
 import { testGate } from "./test-gate";
 import { remoteWorkdir } from "./workdir";
 
@@ -119,6 +120,7 @@ export async function runFlow(io: RunIO, options: RunOptions): Promise<number> {
   /** Why the run failed although the command exited 0 (artifacts), printed instead of its status. */
   let verdict: string | undefined;
   const telemetry: { start?: TelemetryInput; end?: TelemetryInput } = {};
+  let startSample: Promise<TelemetryInput | undefined> | undefined;
 
   const acquireStarted = Date.now();
   const target = await acquireTarget({
@@ -141,9 +143,11 @@ export async function runFlow(io: RunIO, options: RunOptions): Promise<number> {
   try {
     const manifest = await manifestBuilt;
     if (manifest) syncMode = manifest.mode;
-    if (recorder.enabled) progress.info(`recording run ${recorder.runID}`);
+    const recorded = await recorder.ready();
+    if (recorded) progress.info(`recording run ${recorder.runID}`);
     const linux = connection.target === "linux";
-    if (linux && recorder.enabled) telemetry.start = await collectTelemetry(target.session);
+    // Sampled on its own channel while the sync runs; awaited before the record is finished.
+    startSample = linux && recorded ? collectTelemetry(target.session).catch(() => undefined) : undefined;
     const workdir = remoteWorkdir(connection, io.repoRoot);
 
     if (manifest) {
@@ -228,7 +232,7 @@ export async function runFlow(io: RunIO, options: RunOptions): Promise<number> {
       const commandEnded = Date.now();
       phases.command = commandEnded - commandStarted;
       recorder.flushOutput();
-      if (linux && recorder.enabled && !signal.aborted)
+      if (linux && recorded && !signal.aborted && endSampleWorthIt(commandEnded - commandStarted))
         telemetry.end = await collectTelemetry(target.session);
       commandMs = Date.now() - commandStarted;
       interrupted = Boolean(result.aborted) || signal.aborted;
@@ -277,6 +281,7 @@ export async function runFlow(io: RunIO, options: RunOptions): Promise<number> {
         : { type: "run.failed", phase: "failed", message: (error as Error).message },
     );
     progress.done();
+    telemetry.start = await startSample;
     await target.finish(options.keep);
     await recorder.finish({
       exitCode: interrupted ? 130 : isCrabboxError(error) ? error.exitCode : 1,
@@ -294,6 +299,7 @@ export async function runFlow(io: RunIO, options: RunOptions): Promise<number> {
   }
   progress.done();
   const releaseStarted = Date.now();
+  telemetry.start = await startSample;
   // Release first, so that the run's final record includes the lease.released event.
   await target.finish(options.keep);
   await recorder.finish({

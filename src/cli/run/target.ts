@@ -178,7 +178,8 @@ export async function acquireTarget(options: AcquireOptions): Promise<ActiveTarg
           );
         }
         if (options.command) {
-          await recorder?.start({
+          // Not awaited: the record is created while SSH connects (RunRecorder.start).
+          void recorder?.start({
             leaseID: lease.id,
             provider: lease.provider,
             target: lease.target,
