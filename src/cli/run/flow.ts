@@ -10,6 +10,7 @@ import { buildManifest, type Manifest, syncToRemote } from "../sync";
 import { gitSyncStep } from "../sync/git/run-step";
 import { collectTelemetry } from "../telemetry";
 import { type ArtifactOptions, artifactStep, localRunId, wantsArtifacts } from "./artifacts-step";
+import { bothSettled } from "./overlap";
 import { PhaseClock } from "./phase-clock";
 import { RunRecorder } from "./recorder";
 import { allowedEnv, buildRemoteCommand } from "./remote-command";
@@ -163,15 +164,19 @@ export async function runFlow(io: RunIO, options: RunOptions): Promise<number> {
         allowMassDeletions: options.allowMassDeletions || config.sync.allowMassDeletions,
         progress,
       });
-      await gitStep?.before(target.session);
-      const result = await syncToRemote(target.session, manifest, {
-        workRoot: workdir,
-        os: connection.target === "windows" ? "windows" : connection.target === "macos" ? "macos" : "linux",
-        allowMassDelete: options.allowMassDeletions || config.sync.allowMassDeletions,
-        onProgress: (bytes, files, phase) =>
-          progress.phase(`sync ${phase}`, `${files} files ${humanBytes(bytes)}`),
-        reconnect: () => target.reconnect(),
-      });
+      // The seed only touches the machine's .git, which the file sync excludes: the two run on
+      // separate channels at once instead of one round trip after the other (docs/sync.md).
+      const [, result] = await bothSettled(
+        gitStep ? gitStep.before(target.session) : Promise.resolve(),
+        syncToRemote(target.session, manifest, {
+          workRoot: workdir,
+          os: connection.target === "windows" ? "windows" : connection.target === "macos" ? "macos" : "linux",
+          allowMassDelete: options.allowMassDeletions || config.sync.allowMassDeletions,
+          onProgress: (bytes, files, phase) =>
+            progress.phase(`sync ${phase}`, `${files} files ${humanBytes(bytes)}`),
+          reconnect: () => target.reconnect(),
+        }),
+      );
       await gitStep?.after(target.session);
       syncMs = Date.now() - syncStarted;
       phases.sync = syncMs;

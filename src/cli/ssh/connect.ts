@@ -2,12 +2,20 @@
  * The SSH client of the CLI (ssh2, no system `ssh` needed): connect with a private key, pin the
  * host key, run commands with live output and exit status, forward Ctrl-C, open a pty shell.
  */
+import { createRequire } from "node:module";
 import type { Readable, Writable } from "node:stream";
-import { Client, type ClientChannel, type ConnectConfig } from "ssh2";
+import type { ClientChannel, ConnectConfig, Client as Ssh2Client } from "ssh2";
 import { CrabboxError, isCrabboxError } from "../../errors";
 import { interruptibleCommand } from "./interruptible";
 import { type HostKeyPolicy, hostAlias, hostKeyFingerprint, verifyHostKey } from "./known-hosts";
 import { shellEnvPrefix } from "./quote";
+
+/**
+ * ssh2's index also loads its SSH server, HTTP agents and key generator at start-up; the
+ * client needs none of them, and every `crabbox run` loads this (docs/cli.md, "Start-up").
+ */
+const Client: typeof Ssh2Client = createRequire(import.meta.url)("ssh2/lib/client.js");
+type Client = Ssh2Client;
 
 export interface ConnectOptions {
   host: string;
