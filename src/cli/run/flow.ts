@@ -12,6 +12,7 @@ import { collectTelemetry } from "../telemetry";
 import { type ArtifactOptions, artifactStep, localRunId, wantsArtifacts } from "./artifacts-step";
 import { bothSettled } from "./overlap";
 import { PhaseClock } from "./phase-clock";
+import { finishUnacquired } from "./record-failure";
 import { RunRecorder } from "./recorder";
 import { allowedEnv, buildRemoteCommand } from "./remote-command";
 import { collectJUnit } from "./results";
@@ -134,6 +135,10 @@ export async function runFlow(io: RunIO, options: RunOptions): Promise<number> {
     recorder,
     command: options.argv,
     sampler: (session) => collectTelemetry(session),
+  }).catch(async (error: unknown) => {
+    // A record created before the machine was reachable still ends in a terminal state.
+    await finishUnacquired(recorder, error, signal);
+    throw error;
   });
   const { connection } = target;
   const acquired = Date.now();
