@@ -130,7 +130,17 @@ try {
 
   // 2. The stack and one held lease, through the CLI.
   const repos = [makeRepo(200), makeRepo(3000)];
-  const warmup = crabbox(["warmup", "--idle-timeout", "60m", "--ttl", "2h"], repos[0].root);
+  // On a loaded machine the stack can take longer than the CLI's 90 s wait to answer; it goes
+  // on starting in the background, so the next warmup finds it.
+  let warmup;
+  for (let attempt = 1; !warmup; attempt++) {
+    try {
+      warmup = crabbox(["warmup", "--idle-timeout", "60m", "--ttl", "2h"], repos[0].root);
+    } catch (error) {
+      if (attempt === 3 || !/did not answer/.test(error.message)) throw error;
+      console.log(`warmup attempt ${attempt}: the stack is still starting; waiting again`);
+    }
+  }
   slug = /crabbox run --id (\S+)/.exec(warmup.stdout + warmup.stderr)?.[1];
   if (!slug) throw new Error(`no slug in the warmup output:\n${warmup.stderr}`);
   const sshLine = crabbox(["ssh", "--print", slug], repos[0].root).stdout.trim().split(/\s+/);
