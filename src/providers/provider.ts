@@ -5,8 +5,10 @@
  * records the intent in the event log before `create` and the outcome after it.
  */
 
-export const providerNames = ["local", "hetzner", "aws", "azure"] as const;
-export type ProviderName = (typeof providerNames)[number];
+import type { ProviderName } from "./names";
+
+// The list lives in names.ts (no imports) so the CLI can name providers without this module's users.
+export { type ProviderName, providerNames } from "./names";
 
 export type Target = "linux" | "windows";
 export type Market = "spot" | "on-demand";

@@ -82,7 +82,7 @@ describe("crabbox start-up", () => {
     const offPath = [...files]
       .map((f) => f.split("/src/")[1] ?? f)
       .filter((f) =>
-        /^(local\/(machine-host|http\/|ssh\/)|providers\/(hetzner|aws|azure)\/|stack\/run-stack|cli\/direct\/acquire)/.test(
+        /^(local\/(machine-host|http\/|ssh\/)|providers\/(hetzner|aws|azure)\/|stack\/run-stack|cli\/target\/direct-cloud)/.test(
           f,
         ),
       );

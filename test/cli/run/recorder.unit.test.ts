@@ -1,7 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { finishUnacquired } from "../../../src/cli/run/record-failure";
 import { chunkUtf8, RunRecorder, TailBuffer } from "../../../src/cli/run/recorder";
-import { CrabboxError } from "../../../src/errors";
 
 describe("run log helpers", () => {
   it("chunks on UTF-8 boundaries without losing or splitting characters", () => {
@@ -102,60 +100,5 @@ describe("run recorder", () => {
     expect(await recorder.ready()).toBe(false);
     expect(calls).toEqual([]);
     expect(warnings).toEqual([expect.stringContaining("creating the run record failed (coordinator down)")]);
-  });
-});
-
-describe("a run that never got its machine", () => {
-  it("ends its record with run.failed and the error's exit code", async () => {
-    const calls: string[] = [];
-    const recorder = new RunRecorder(() => {});
-    recorder.attach({
-      async createRun() {
-        return { id: "run_000000000002" };
-      },
-      async appendRunEvent(_runID: string, event: { type: string; message?: string }) {
-        calls.push(`${event.type}: ${event.message}`);
-      },
-      async finishRun(_runID: string, body: { exitCode: number }) {
-        calls.push(`finish ${body.exitCode}`);
-      },
-    } as never);
-    void recorder.start({
-      provider: "local",
-      target: "linux",
-      class: "c",
-      serverType: "",
-      command: ["true"],
-    });
-    const error = new CrabboxError("timeout", "machine not ready in 120 s");
-    await finishUnacquired(recorder, error, new AbortController().signal);
-    expect(calls).toEqual(["run.failed: machine not ready in 120 s", `finish ${error.exitCode}`]);
-  });
-
-  it("ends it as interrupted with exit 130 after Ctrl-C", async () => {
-    const calls: string[] = [];
-    const recorder = new RunRecorder(() => {});
-    recorder.attach({
-      async createRun() {
-        return { id: "run_000000000003" };
-      },
-      async appendRunEvent(_runID: string, event: { type: string }) {
-        calls.push(event.type);
-      },
-      async finishRun(_runID: string, body: { exitCode: number }) {
-        calls.push(`finish ${body.exitCode}`);
-      },
-    } as never);
-    void recorder.start({
-      provider: "local",
-      target: "linux",
-      class: "c",
-      serverType: "",
-      command: ["true"],
-    });
-    const controller = new AbortController();
-    controller.abort();
-    await finishUnacquired(recorder, new Error("cancelled"), controller.signal);
-    expect(calls).toEqual(["run.interrupted", "finish 130"]);
   });
 });
