@@ -13,7 +13,7 @@ import type {
 import { CrabboxError } from "../../../errors";
 import { fingerprint } from "../../../events/fingerprint";
 import type { Json } from "../../../events/types";
-import { requireAdmin } from "../admin-gate";
+import { requireAdmin } from "../admin/gate";
 import type { FleetDeps } from "../deps";
 import type { Caller } from "../rpc";
 import { assertDeliverable } from "./address";
