@@ -3,6 +3,7 @@ import { CrabboxError } from "../errors";
 import { applyMigrations } from "../events/migrate";
 import { migrations } from "../events/migrations";
 import { EventStore } from "../events/store";
+import { inlineProjections } from "../projections/inline";
 import type { Env } from "./env";
 import { AlarmScheduler } from "./fleet/alarm";
 import { fleetDeps } from "./fleet/deps";
@@ -42,7 +43,7 @@ export class FleetDurableObject extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.store = new EventStore(ctx.storage);
+    this.store = new EventStore(ctx.storage, { projections: inlineProjections });
     // No request may see a half-migrated schema; a throw here resets the object.
     void ctx.blockConcurrencyWhile(async () => {
       applyMigrations(ctx.storage, migrations, Date.now());

@@ -79,21 +79,16 @@ export async function handle(deps: UseCaseDeps, caller: Caller, body: LeaseReque
   return answer(deps, leaseID, work, 201);
 }
 
-export function createDedupeKey(leaseID: string): string {
+function createDedupeKey(leaseID: string): string {
   return `lease-create:${leaseID}`;
 }
 
 /** A create under a `leaseID` the log already knows: the same lease, or a conflict. */
 function replay(deps: UseCaseDeps, leaseID: string, fp: string): Promise<CreatedLease> | undefined {
-  const known = deps.sql
-    .exec<{ fingerprint: string }>(
-      "SELECT fingerprint FROM commands WHERE dedupe_key = ?",
-      createDedupeKey(leaseID),
-    )
-    .toArray()[0];
+  const known = deps.store.recall(createDedupeKey(leaseID), fp);
   const lease = getLease(deps.sql, leaseID);
-  if (!known && !lease) return undefined;
-  if (!known || known.fingerprint !== fp || !lease) {
+  if (known.kind === "unknown" && !lease) return undefined;
+  if (known.kind === "unknown" || known.kind === "different" || !lease) {
     throw new CrabboxError("lease_id_conflict", `lease ${leaseID} already exists for a different request`, {
       leaseID,
     });

@@ -41,14 +41,12 @@ export async function handle(
       guard: (lease: LeaseState) => {
         if (!lease.exists || !canSeeLease(lease, caller.identity)) throw leaseNotFound();
       },
-      ...(dedupe
-        ? { ...dedupe, result: (state: LeaseState) => leaseRecord(deps, state, false) as never }
-        : {}),
+      // The hot path: the lease without its telemetry ring (`GET /v1/leases/{id}` has it).
+      result: (state: LeaseState) => leaseRecord(deps, state, false),
+      ...dedupe,
     }),
   );
-  if (result.status === "deduplicated") return result.outcome.result as unknown as LeaseRecord;
   // A shorter idle timeout can bring the expiry forward; otherwise the alarm stays where it is.
-  await deps.scheduler.scheduleNoLaterThan(result.state.expiresAt);
-  // The hot path: the lease without its telemetry ring (`GET /v1/leases/{id}` has it).
-  return leaseRecord(deps, result.state, false);
+  if (result.status !== "deduplicated") await deps.scheduler.scheduleNoLaterThan(result.state.expiresAt);
+  return result.outcome.result;
 }

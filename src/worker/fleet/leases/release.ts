@@ -43,15 +43,17 @@ export async function handle(
     command,
     now: deps.now(),
     meta: callerMeta(caller),
-    ...(dedupe ? { ...dedupe, result: (state: LeaseState) => leaseRecord(deps, state) as never } : {}),
+    ...(dedupe ? { ...dedupe, result: (state: LeaseState) => leaseRecord(deps, state) } : {}),
   });
-  if (result.status === "deduplicated") return result.outcome.result as unknown as LeaseRecord;
+  const remembered = dedupe ? result.outcome.result : undefined;
+  if (result.status === "deduplicated" && remembered) return remembered;
   const retryNow = mode === "admin-delete" && result.state.machineState === "delete_failed";
   if (result.state.machineState === "delete_requested" || retryNow) {
     await deps.cleanup.deleteMachine(lease.id, caller.requestId);
   }
   await deps.scheduler.schedule();
-  if (dedupe) return result.outcome.result as unknown as LeaseRecord;
+  // Under a key the answer is the one remembered; without one, the lease after its clean-up.
+  if (remembered) return remembered;
   const after = getLease(deps.sql, lease.id);
   return leaseRecord(deps, after ?? result.state);
 }

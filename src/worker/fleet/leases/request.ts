@@ -1,6 +1,7 @@
 import type { LeaseRequest } from "../../../api/leases";
 import { CrabboxError } from "../../../errors";
 import type { LeaseRequestedData } from "../../../events/catalogue";
+import { fingerprint } from "../../../events/fingerprint";
 import type { Market, ProviderName, Target } from "../../../providers/provider";
 import { defaultProviderName } from "../../../providers/registry";
 import type { FleetSettings } from "../settings";
@@ -180,29 +181,12 @@ export function normalizeLeaseRequest(
   return normalized;
 }
 
-/** Sorted-key JSON: the same request always serialises the same way. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  if (value !== null && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
-  }
-  return JSON.stringify(value);
-}
-
-export async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
 /** The create's fingerprint: the normalised request plus who asked for it. */
 export function leaseRequestFingerprint(
   request: NormalizedLeaseRequest,
   caller: { owner: string; org: string },
 ): Promise<string> {
-  return sha256Hex(canonicalJson({ request, owner: caller.owner, org: caller.org }));
+  return fingerprint({ request, owner: caller.owner, org: caller.org });
 }
 
 export interface RequestedDataInput {

@@ -36,8 +36,8 @@ export async function executeRunCommand<T>(
     command,
     now: deps.now(),
     meta: callerMeta(caller),
-    ...(dedupe ? { ...dedupe, result: (state: RunState) => respond(state) as never } : {}),
+    result: respond,
+    ...dedupe,
   });
-  if (dedupe) return result.outcome.result as unknown as T;
-  return respond(result.state);
+  return result.outcome.result;
 }
