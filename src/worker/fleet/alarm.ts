@@ -1,15 +1,16 @@
 import { leaseDecider, leaseStream } from "../../events/lease-decider";
-import { leasesDueForExpiry, leasesProvisioningPastDeadline } from "../../projections/leases-queries";
-import { nextPruneDue, pruneBatch, pruneCommands } from "./archive/prune-commands";
-import { fleetClock } from "./clock";
-import { type FleetDeps, systemMeta } from "./deps";
 import {
   dueDeletes,
   endedWithUnknownMachine,
   keptPastTtl,
+  leasesDueForExpiry,
+  leasesProvisioningPastDeadline,
   nextDue,
   nextUnknownMachineCheck,
-} from "./lease-queries";
+} from "../../projections/leases-queries";
+import { nextPruneDue, pruneBatch, pruneCommands } from "./archive/prune-commands";
+import { fleetClock } from "./clock";
+import { type FleetDeps, systemMeta } from "./deps";
 import type { MachineCleanup } from "./machines/cleanup";
 import type { OrphanSweep } from "./machines/orphan-sweep";
 import type { Provisioner } from "./machines/provisioning";

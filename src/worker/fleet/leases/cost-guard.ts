@@ -7,9 +7,9 @@ import {
   runtimeEstimateUSD,
 } from "../../../domain/cost";
 import { isLeaseLive } from "../../../events/lease-state";
+import { costRelevantLeases } from "../../../projections/leases-queries";
 import type { Identity } from "../../context";
 import type { FleetDeps } from "../deps";
-import { costRelevantLeases } from "../lease-queries";
 
 /** Refuses a create whose reservation would break a configured monthly spending limit. */
 export function enforceCostLimits(

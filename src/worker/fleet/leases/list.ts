@@ -1,7 +1,7 @@
 import { LeaseListQuery, type LeaseRecord } from "../../../api/leases";
 import type { LeaseState } from "../../../events/lease-state";
+import { listLeasesNewestFirst, liveSharedLeases, ownLeases } from "../../../projections/leases-queries";
 import type { FleetDeps } from "../deps";
-import { listLeasesNewestFirst, liveSharedLeases, ownLeases } from "../lease-queries";
 import type { Caller } from "../rpc";
 import { canSeeLease } from "../scoping";
 import { leaseRecord } from "./resolve";

@@ -2,10 +2,9 @@ import type { LeaseRecord } from "../../../api/leases";
 import { isLeaseId, normalizeSlug } from "../../../domain/ids";
 import { CrabboxError } from "../../../errors";
 import type { LeaseState } from "../../../events/lease-state";
-import { getLease, leaseRecordWithHistory } from "../../../projections/leases-queries";
+import { getLease, leaseRecordWithHistory, liveLeasesBySlug } from "../../../projections/leases-queries";
 import { toLeaseRecord } from "../../../projections/records";
 import type { FleetDeps } from "../deps";
-import { liveLeasesBySlug } from "../lease-queries";
 import type { Caller } from "../rpc";
 import { canManageLease, canSeeLease } from "../scoping";
 
