@@ -1,5 +1,5 @@
-import { normalizeSlug, slugForLeaseId, slugWithCollisionSuffix } from "../../domain/ids";
-import { CrabboxError } from "../../errors";
+import { normalizeSlug, slugForLeaseId, slugWithCollisionSuffix } from "../../../domain/ids";
+import { CrabboxError } from "../../../errors";
 
 /**
  * Slug allocation (reference §7.2). A slug collides only with a live lease of the same owner

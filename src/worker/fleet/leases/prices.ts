@@ -1,8 +1,8 @@
-import { maxEstimatedUSD } from "../../domain/cost";
-import { parsePriceOverrides, resolveHourlyPrice } from "../../domain/pricing";
-import type { Provider } from "../../providers/provider";
-import { withDeadline } from "./deadline";
-import type { FleetDeps } from "./deps";
+import { maxEstimatedUSD } from "../../../domain/cost";
+import { parsePriceOverrides, resolveHourlyPrice } from "../../../domain/pricing";
+import type { Provider } from "../../../providers/provider";
+import { withDeadline } from "../deadline";
+import type { FleetDeps } from "../deps";
 
 /**
  * Hourly price of a server type: the operator's overrides, the provider's live price (looked

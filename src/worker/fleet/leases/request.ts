@@ -1,7 +1,10 @@
-import type { LeaseRequest } from "../../api/leases";
-import { CrabboxError } from "../../errors";
-import type { Market, ProviderName, Target } from "../../providers/provider";
-import { defaultProviderName } from "../../providers/registry";
+import type { LeaseRequest } from "../../../api/leases";
+import { CrabboxError } from "../../../errors";
+import type { LeaseRequestedData } from "../../../events/catalogue";
+import { fingerprint } from "../../../events/fingerprint";
+import type { Market, ProviderName, Target } from "../../../providers/provider";
+import { defaultProviderName } from "../../../providers/registry";
+import type { FleetSettings } from "../settings";
 
 /**
  * Turns a `POST /v1/leases` body into the one normalised request the coordinator records in
@@ -178,27 +181,61 @@ export function normalizeLeaseRequest(
   return normalized;
 }
 
-/** Sorted-key JSON: the same request always serialises the same way. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  if (value !== null && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
-  }
-  return JSON.stringify(value);
-}
-
-export async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
 /** The create's fingerprint: the normalised request plus who asked for it. */
 export function leaseRequestFingerprint(
   request: NormalizedLeaseRequest,
   caller: { owner: string; org: string },
 ): Promise<string> {
-  return sha256Hex(canonicalJson({ request, owner: caller.owner, org: caller.org }));
+  return fingerprint({ request, owner: caller.owner, org: caller.org });
+}
+
+export interface RequestedDataInput {
+  leaseID: string;
+  slug: string;
+  request: NormalizedLeaseRequest;
+  identity: { owner: string; org: string };
+  hourly: number;
+  maxUSD: number;
+  now: number;
+  settings: Pick<FleetSettings, "providerCreateTimeoutMs" | "reconcileGraceMs">;
+}
+
+/** The `LeaseRequested` payload: the normalised request with its slug, owner, price and deadline. */
+export function requestedData(input: RequestedDataInput): LeaseRequestedData {
+  const { leaseID, slug, request, identity, hourly, maxUSD, now, settings } = input;
+  const data: LeaseRequestedData = {
+    leaseID,
+    slug,
+    owner: identity.owner,
+    org: identity.org,
+    provider: request.provider,
+    target: request.target,
+    desktop: request.desktop,
+    browser: request.browser,
+    code: request.code,
+    profile: request.profile,
+    class: request.class,
+    requestedServerType: request.serverType,
+    serverTypeExplicit: request.serverTypeExplicit,
+    providerOptions: {
+      ...(request.image ? { image: request.image } : {}),
+      ...(request.sshCIDRs?.length ? { sshCIDRs: request.sshCIDRs } : {}),
+    },
+    providerKey: request.providerKey,
+    sshUser: request.sshUser,
+    sshPort: String(request.sshPort),
+    sshFallbackPorts: request.sshFallbackPorts.map(String),
+    sshPublicKey: request.sshPublicKey,
+    workRoot: request.workRoot,
+    keep: request.keep,
+    ttlSeconds: request.ttlSeconds,
+    idleTimeoutSeconds: request.idleTimeoutSeconds,
+    estimatedHourlyUSD: hourly,
+    maxEstimatedUSD: maxUSD,
+    provisioningDeadlineAt: now + settings.providerCreateTimeoutMs + settings.reconcileGraceMs,
+    market: request.market,
+  };
+  if (request.windowsMode) data.windowsMode = request.windowsMode;
+  if (request.region) data.region = request.region;
+  return data;
 }

@@ -1,5 +1,5 @@
-import { getLease } from "../../projections/leases-queries";
-import type { FleetDeps } from "./deps";
+import { getLease } from "../../../projections/leases-queries";
+import type { FleetDeps } from "../deps";
 import type { Provisioner } from "./provisioning";
 
 /**

@@ -1,48 +1,24 @@
-import type { z } from "zod";
-import type {
-  OrphanEntry,
-  OrphanInventory,
-  OrphanReason,
-  OrphanSweepState,
-  OrphansResponse,
-} from "../../api/admin";
-import { isLeaseId } from "../../domain/ids";
-import type { orphanDeletedSchema, orphanDetectedSchema } from "../../events/catalogue";
-import { fleetStream } from "../../events/fleet-decider";
-import { leaseDecider, leaseStream } from "../../events/lease-decider";
-import { isLeaseLive, type LeaseState } from "../../events/lease-state";
-import type { RecordedEvent } from "../../events/types";
-import { getLease } from "../../projections/leases-queries";
-import {
-  type LeaseView,
-  type OrphanSnapshot,
-  orphanKey,
-  orphanReason,
-  proofOfCreation,
-} from "../../providers/orphans";
-import { type ProviderMachine, type ProviderName, providerNames } from "../../providers/provider";
-import { requireAdmin } from "./admin-gate";
-import { withDeadline } from "./deadline";
-import { type FleetDeps, safeProviderMessage } from "./deps";
-import { toLogEvent } from "./events-page";
+import type { OrphanEntry, OrphanInventory, OrphansResponse } from "../../../api/admin";
+import { isLeaseId } from "../../../domain/ids";
+import { fleetStream } from "../../../events/fleet-decider";
+import { leaseDecider, leaseStream } from "../../../events/lease-decider";
+import type { LeaseState } from "../../../events/lease-state";
+import type { RecordedEvent } from "../../../events/types";
+import { getLease } from "../../../projections/leases-queries";
+import { type OrphanSnapshot, orphanKey } from "../../../providers/orphans";
+import { type ProviderMachine, type ProviderName, providerNames } from "../../../providers/provider";
+import { requireAdmin } from "../admin/gate";
+import { withDeadline } from "../deadline";
+import { type FleetDeps, safeProviderMessage } from "../deps";
+import { toLogEvent } from "../events-page";
+import type { Caller } from "../rpc";
 import { leaseFacts, nextSweepAt, sweepSnapshot } from "./orphan-sweep";
-import type { Caller } from "./rpc";
+import { classify, type Deleted, type Detected, lastSeq, type Recorded, sweepView } from "./orphan-view";
 
 /** Latest lease-stream events shown per machine (a long-lived lease has thousands of heartbeats). */
 const leaseTrailLength = 20;
 /** Orphans the sweep deleted that are still listed, newest first. */
 const deletedShown = 50;
-
-type Detected = RecordedEvent<"OrphanDetected", z.infer<typeof orphanDetectedSchema>>;
-type Deleted = RecordedEvent<"OrphanDeleted", z.infer<typeof orphanDeletedSchema>>;
-
-/** What the `fleet` stream says about one machine. */
-interface Recorded {
-  detected: Detected;
-  /** Set when the latest detection was closed by a deletion. */
-  deleted?: Deleted;
-  events: RecordedEvent[];
-}
 
 interface Inventory {
   machines: Map<string, ProviderMachine>;
@@ -241,67 +217,4 @@ export class OrphanReport {
     const events = [...leaseEvents, ...fleetEvents].sort((a, b) => a.seq - b.seq).map(toLogEvent);
     return { events, omitted };
   }
-}
-
-/** Why the machine is listed; undefined when a live lease owns it. */
-function classify(
-  machine: ProviderMachine,
-  view: LeaseView,
-  lease: LeaseState | undefined,
-): OrphanReason | undefined {
-  const candidate = orphanReason(machine, view);
-  if (candidate) return candidate;
-  if (lease && isLeaseLive(lease.state)) return undefined;
-  if (machine.labels.keep === "true" || lease?.machineState === "kept") return "kept";
-  // Ended, with its machine's deletion still carried out by the lease's own retries.
-  return lease ? "lease_delete_pending" : undefined;
-}
-
-const sweepCandidates: ReadonlySet<OrphanReason> = new Set([
-  "missing_lease_label",
-  "unknown_lease",
-  "lease_ended",
-]);
-
-function eventRef(event: RecordedEvent) {
-  return { eventID: event.id, seq: event.seq, at: new Date(event.at).toISOString() };
-}
-
-function sweepView(
-  machine: ProviderMachine,
-  inInventory: boolean,
-  reason: OrphanReason,
-  found: Recorded | undefined,
-  snapshot: OrphanSnapshot | undefined,
-  view: LeaseView,
-  deleteEnabled: boolean,
-): OrphanEntry["sweep"] {
-  const candidate = sweepCandidates.has(reason);
-  const firstSeen = candidate ? snapshot?.firstSeen[orphanKey(machine.provider, machine.cloudID)] : undefined;
-  const state: OrphanSweepState =
-    found && !found.deleted
-      ? "detected"
-      : found?.deleted && !inInventory
-        ? "deleted"
-        : firstSeen !== undefined
-          ? "first_seen"
-          : candidate
-            ? "pending"
-            : "skipped";
-  const proof = candidate ? proofOfCreation(machine, view) : undefined;
-  return {
-    state,
-    ...(firstSeen !== undefined ? { firstSeenAt: new Date(firstSeen).toISOString() } : {}),
-    ...(found ? { detected: eventRef(found.detected) } : {}),
-    ...(found?.deleted
-      ? { deleted: { ...eventRef(found.deleted), alreadyGone: found.deleted.data.alreadyGone } }
-      : {}),
-    ...(proof ? { proof: proof.proof } : {}),
-    ...(candidate && !proof ? { reportOnly: "no_proof" as const } : {}),
-    ...(candidate && proof && !deleteEnabled ? { reportOnly: "delete_disabled" as const } : {}),
-  };
-}
-
-function lastSeq(found: Recorded): number {
-  return found.events.at(-1)?.seq ?? 0;
 }

@@ -1,9 +1,9 @@
-import type { LeaseCommand } from "../../events/lease-decider";
-import { getLease } from "../../projections/leases-queries";
-import { withDeadline } from "./deadline";
-import type { FleetDeps } from "./deps";
-import { executeLeaseCommand, safeProviderMessage, systemMeta } from "./deps";
-import { deleteRetryDelay } from "./settings";
+import type { LeaseCommand } from "../../../events/lease-decider";
+import { getLease } from "../../../projections/leases-queries";
+import { withDeadline } from "../deadline";
+import type { FleetDeps } from "../deps";
+import { executeLeaseCommand, safeProviderMessage, systemMeta } from "../deps";
+import { deleteRetryDelay } from "../settings";
 
 /**
  * Machine clean-up: carries out a `MachineDeleteRequested` the log already holds. The outcome

@@ -1,16 +1,16 @@
-import { type FleetCommand, fleetDecider, fleetStream } from "../../events/fleet-decider";
-import { isLeaseLive, type LeaseState } from "../../events/lease-state";
-import { getLease } from "../../projections/leases-queries";
+import { type FleetCommand, fleetDecider, fleetStream } from "../../../events/fleet-decider";
+import { isLeaseLive, type LeaseState } from "../../../events/lease-state";
+import { getLease } from "../../../projections/leases-queries";
 import {
   decideOrphans,
   type LeaseView,
   type OrphanSnapshot,
   orphanKey,
   type ProviderInventory,
-} from "../../providers/orphans";
-import { type Provider, type ProviderName, providerNames } from "../../providers/provider";
-import { withDeadline } from "./deadline";
-import { type FleetDeps, systemMeta } from "./deps";
+} from "../../../providers/orphans";
+import { type Provider, type ProviderName, providerNames } from "../../../providers/provider";
+import { withDeadline } from "../deadline";
+import { type FleetDeps, systemMeta } from "../deps";
 
 const nextSweepKey = "fleet:orphan-sweep-next";
 const snapshotKey = (provider: ProviderName) => `fleet:orphan-snapshot:${provider}`;

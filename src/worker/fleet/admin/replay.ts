@@ -1,0 +1,25 @@
+import { z } from "zod";
+import type { ReplayReport } from "../../../api/admin";
+import { verifyProjections } from "../../../projections/verify";
+import type { FleetDeps } from "../deps";
+import type { Caller } from "../rpc";
+import { requireAdmin } from "./gate";
+
+/** `POST /v1/admin/replay`: rebuilds the projections from the log and reports any difference. */
+export const input = z.object({});
+
+export function handle(deps: FleetDeps, caller: Caller, _input: z.infer<typeof input>): ReplayReport {
+  requireAdmin(caller.identity);
+  const report = verifyProjections(deps.storage);
+  return {
+    ok: report.ok,
+    events: report.eventsReplayed,
+    differences: report.differences.map((d) => ({
+      table: d.table,
+      key: Object.values(d.key).map(String).join("/"),
+      kind: d.live === null ? "missing_live" : d.rebuilt === null ? "missing_rebuilt" : "different",
+      ...(d.live ? { live: d.live } : {}),
+      ...(d.rebuilt ? { rebuilt: d.rebuilt } : {}),
+    })),
+  };
+}
