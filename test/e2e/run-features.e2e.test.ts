@@ -148,6 +148,24 @@ describe("run features against the local stack", () => {
     expect(shown[3]).toMatch(/^results .*tests=3 failures=1 errors=1/);
   });
 
+  it("finds reports the command wrote in the usual places with --results-auto, and not older ones", async () => {
+    const suite = (name: string) =>
+      `<testsuite name="${name}"><testcase name="a"/><testcase name="b"><failure message="red"/></testcase></testsuite>`;
+    const first = await shOnLease(
+      `mkdir -p build/test-results && printf '%s' '${suite("old")}' > build/test-results/TEST-old.xml && touch -d '1 minute ago' build/test-results/TEST-old.xml`,
+    );
+    expect(first.code, first.stderr).toBe(0);
+    const r = await shOnLease(
+      `mkdir -p web target/surefire-reports && printf '%s' '${suite("web")}' > web/app.junit.xml && printf '%s' '${suite("java")}' > target/surefire-reports/TEST-java.xml`,
+      "--results-auto",
+      "--fail-on-test-failures",
+    );
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toContain("test results files=2 tests=4 failures=2");
+    const { run } = JSON.parse((await cli("logs", runIdOf(r.stderr), "--json")).stdout);
+    expect(run.results.files.sort()).toEqual(["target/surefire-reports/TEST-java.xml", "web/app.junit.xml"]);
+  });
+
   it("forwards variables named with --env and PREFIX_*, whose values never reach the event log or run record", async () => {
     const value = `v${Date.now().toString(36)}sekrit`;
     env = { ...env, CRAB_TOKEN_ONE: value, CRAB_EXTRA_TWO: `${value}2`, NOT_FORWARDED: value };

@@ -243,7 +243,11 @@ export function resolveLayer(
       availabilityZones: layer.capacity?.availabilityZones ?? [],
       hints: layer.capacity?.hints ?? true,
     },
-    results: { junit: layer.results?.junit ?? [], failOnFailures: layer.results?.failOnFailures ?? false },
+    results: {
+      junit: layer.results?.junit ?? [],
+      auto: layer.results?.auto ?? false,
+      failOnFailures: layer.results?.failOnFailures ?? false,
+    },
     artifacts: {
       globs: layer.artifacts?.globs ?? [],
       required: layer.artifacts?.required ?? [],

@@ -43,7 +43,7 @@ export interface ResolvedConfig {
     availabilityZones: string[];
     hints: boolean;
   };
-  results: { junit: string[]; failOnFailures: boolean };
+  results: { junit: string[]; auto: boolean; failOnFailures: boolean };
   artifacts: { globs: string[]; required: string[]; dir: string };
   static: {
     id: string;

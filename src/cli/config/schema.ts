@@ -65,7 +65,10 @@ export const layerSchema = z
       })
       .partial()
       .strict(),
-    results: z.object({ junit: stringList, failOnFailures: z.boolean() }).partial().strict(),
+    results: z
+      .object({ junit: stringList, auto: z.boolean(), failOnFailures: z.boolean() })
+      .partial()
+      .strict(),
     /** Files copied back after `run` (docs/cli.md "Artifacts"): globs, required globs, local dir. */
     artifacts: z.object({ globs: stringList, required: stringList, dir: z.string() }).partial().strict(),
     static: z

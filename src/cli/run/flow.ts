@@ -14,6 +14,7 @@ import { PhaseClock } from "./phase-clock";
 import { RunRecorder } from "./recorder";
 import { allowedEnv, buildRemoteCommand } from "./remote-command";
 import { collectJUnit } from "./results";
+import { markResultsStartCommand } from "./results-auto";
 import { acquireTarget } from "./target";
 import { testGate } from "./test-gate";
 import { remoteWorkdir } from "./workdir";
@@ -35,6 +36,8 @@ export interface RunOptions {
   artifacts?: ArtifactOptions;
   /** `--fail-on-test-failures`: failing reports fail a command that exited 0 (docs/cli.md). */
   failOnTestFailures?: boolean;
+  /** `--results-auto`: also read the reports the command wrote in the usual places (results-auto.ts). */
+  resultsAuto?: boolean;
 }
 
 export interface RunIO {
@@ -207,6 +210,8 @@ export async function runFlow(io: RunIO, options: RunOptions): Promise<number> {
       progress.info(`running on ${connection.host}: ${options.argv.join(" ")}`);
       progress.done();
       recorder.event({ type: "command.started", phase: "command", message: options.argv.join(" ") });
+      const auto = Boolean(options.resultsAuto) && connection.target !== "windows";
+      if (auto) await target.session.exec(markResultsStartCommand(workdir));
       const commandStarted = Date.now();
       // The stop-watchdog of the wrapped command holds stdin: it stays open until the command
       // ends, and its EOF (Ctrl-C closes the channel) stops the remote process group.
@@ -252,7 +257,10 @@ export async function runFlow(io: RunIO, options: RunOptions): Promise<number> {
       }
       if (!interrupted) {
         try {
-          results = await collectJUnit(target.session, workdir, options.junit);
+          results = await collectJUnit(target.session, workdir, options.junit, {
+            auto,
+            warn: (m) => progress.warn(m),
+          });
           if (results) {
             progress.info(
               `test results files=${results.files.length} tests=${results.tests} failures=${results.failures} errors=${results.errors} skipped=${results.skipped}`,
