@@ -189,6 +189,48 @@ describe("run features against the local stack", () => {
     expect(bad.stderr).toContain('--env "A=B" must be a variable name');
   });
 
+  it("runs a job from .crabbox.yaml: setup then command on one lease, its env, JUnit and artifacts, then releases it", async () => {
+    repo.write(
+      ".crabbox.yaml",
+      [
+        "jobs:",
+        "  check:",
+        "    description: setup, then the tests",
+        "    ttl: 20m",
+        "    env: { allow: [JOB_FLAVOUR] }",
+        "    setup: mkdir -p build && echo built > build/ready.txt",
+        "    command: >-",
+        '      test "$(cat build/ready.txt)" = built && echo "flavour=$JOB_FLAVOUR" &&',
+        '      mkdir -p out && printf \'%s\' \'<testsuite name="job"><testcase name="one"/><testcase name="two"/></testsuite>\' > out/junit.xml',
+        "    junit: [out/junit.xml]",
+        "    artifactGlobs: [build/*.txt]",
+        "",
+      ].join("\n"),
+    );
+    env = { ...env, JOB_FLAVOUR: "salted" };
+    const listed = await cli("job", "--list");
+    expect(listed.stdout).toContain("check  class=- stop=auto");
+    const r = await cli("job", "check");
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("flavour=salted");
+    const leaseID = /job check: lease ([\w-]+)/.exec(r.stderr)?.[1];
+    expect(leaseID).toBeTruthy();
+    const runs = [...r.stderr.matchAll(/recording run (run_[a-f0-9]+)/g)].map((m) => m[1]!);
+    expect(runs).toHaveLength(2);
+    const [setup, command] = await Promise.all(
+      runs.map(async (id) => JSON.parse((await cli("logs", id, "--json")).stdout).run),
+    );
+    expect(setup.leaseID).toBe(command.leaseID);
+    expect(command).toMatchObject({ state: "succeeded", results: { tests: 2, failures: 0 } });
+    expect(command.artifacts.map((a: { path: string }) => a.path)).toEqual(["build/ready.txt"]);
+    // stop: auto releases the lease the job created
+    const lease = JSON.parse((await cli("inspect", command.leaseID, "--json")).stdout);
+    expect(lease.state).toBe("released");
+    const stale = await cli("job", "check", "--ttl", "soon");
+    expect(stale.code).toBe(2);
+    expect(stale.stderr).toContain('ttl: "soon" is not a duration');
+  });
+
   it("refuses an artifact glob that leaves the checkout before leasing anything", async () => {
     const r = await cli("run", "--artifact", "../secrets/*", "--", "true");
     expect(r.code).toBe(2);

@@ -21,6 +21,7 @@ import { HeartbeatCommand } from "./heartbeat";
 import { HistoryCommand } from "./history";
 import { InitCommand } from "./init";
 import { InspectCommand } from "./inspect";
+import { JobCommand } from "./job";
 import { ListCommand } from "./list";
 import { LoginCommand } from "./login";
 import { LogoutCommand } from "./logout";
@@ -59,6 +60,7 @@ export const commandClasses: CommandClass<CrabboxContext>[] = [
   EventsCommand,
   AttachCommand,
   ResultsCommand,
+  JobCommand,
   ArtifactsCommand,
   UsageCommand,
   AdminLeasesCommand,

@@ -1,5 +1,9 @@
+import type { JobSpec } from "./jobs-schema";
+
 /** The effective configuration after layering; every field has a value. */
 export interface ResolvedConfig {
+  /** `jobs:` from the config files, by name (docs/cli.md "Jobs"). */
+  jobs: Record<string, JobSpec>;
   /** `local` (zero config), `hetzner`, `aws`, `azure`, or `ssh` (static host). */
   provider: string;
   /** True when the provider came from a layer, not from the defaults. */

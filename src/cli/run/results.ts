@@ -22,13 +22,13 @@ export interface CollectOptions {
 }
 
 /** Refuses a `--junit` glob that could leave the workdir or inject shell syntax. */
-export function assertJUnitGlobs(globs: readonly string[]): void {
+export function assertJUnitGlobs(globs: readonly string[], field = "--junit"): void {
   for (const glob of globs) {
     if (!safeGlob.test(glob) || glob.startsWith("/") || glob.split("/").includes("..")) {
       throw new CrabboxError(
-        "usage",
-        `--junit "${glob}" must be a relative glob of letters, digits, _ . / * ? [ ] { } , - only`,
-        { field: "junit" },
+        field.startsWith("-") ? "usage" : "config",
+        `${field} "${glob}" must be a relative glob of letters, digits, _ . / * ? [ ] { } , - only`,
+        { field: field.replace(/^-+/, "") },
       );
     }
   }
