@@ -43,6 +43,7 @@ export const commandsByWord: Record<string, () => Promise<Commands>> = {
   artifacts: async () => [(await import("./artifacts")).ArtifactsCommand],
   cp: async () => [(await import("./cp")).CpCommand],
   job: async () => [(await import("./job")).JobCommand],
+  shard: async () => [(await import("./shard")).ShardCommand],
   usage: async () => [(await import("./usage")).UsageCommand],
   admin: async () => {
     const [leases, release, del, events, replay, exportLog, verifyExport] = await Promise.all([

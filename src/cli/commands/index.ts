@@ -28,6 +28,7 @@ import { LogoutCommand } from "./logout";
 import { LogsCommand } from "./logs";
 import { ResultsCommand } from "./results";
 import { RunCommand } from "./run";
+import { ShardCommand } from "./shard";
 import { SshCommand } from "./ssh";
 import { StatusCommand } from "./status";
 import { StopCommand } from "./stop";
@@ -61,6 +62,7 @@ export const commandClasses: CommandClass<CrabboxContext>[] = [
   AttachCommand,
   ResultsCommand,
   JobCommand,
+  ShardCommand,
   ArtifactsCommand,
   UsageCommand,
   AdminLeasesCommand,

@@ -1,5 +1,5 @@
 import { PassThrough, type Writable } from "node:stream";
-import type { ArtifactEntry, TelemetryInput, TestResultSummary } from "../../api";
+import type { ArtifactEntry, RunShard, TelemetryInput, TestResultSummary } from "../../api";
 import { CrabboxError, isCrabboxError } from "../../errors";
 import { formatDuration, type ResolvedConfig } from "../config";
 import { humanBytes, type Progress } from "../output/progress";
@@ -38,6 +38,8 @@ export interface RunOptions {
   failOnTestFailures?: boolean;
   /** `--results-auto`: also read the reports the command wrote in the usual places (results-auto.ts). */
   resultsAuto?: boolean;
+  /** This run is one shard of `crabbox shard`: its run record names the group (src/cli/shard). */
+  shard?: RunShard;
 }
 
 export interface RunIO {
@@ -110,7 +112,7 @@ export async function runFlow(io: RunIO, options: RunOptions): Promise<number> {
   if (!options.id) await manifestBuilt;
   else manifestBuilt.catch(() => {}); // awaited below; this only keeps an early failure handled
 
-  const recorder = new RunRecorder((m) => progress.warn(m));
+  const recorder = new RunRecorder((m) => progress.warn(m), options.shard);
   let syncMs = 0;
   let commandMs = 0;
   let syncSkipped = false;

@@ -83,6 +83,7 @@ export class RunService {
       owner: caller.identity.owner,
       org: caller.identity.org,
       command: body.command ?? [],
+      ...(body.shard ? { shard: body.shard } : {}),
       ...((lease?.windowsMode ?? body.windowsMode)
         ? { windowsMode: lease?.windowsMode ?? body.windowsMode }
         : {}),
@@ -108,6 +109,7 @@ export class RunService {
       org: identity.admin ? query.org : identity.org,
       leaseID: query.leaseID || undefined,
       state: query.state || undefined,
+      shardGroup: query.shardGroup || undefined,
       limit: query.limit,
     }).map(toRunRecord);
   }
