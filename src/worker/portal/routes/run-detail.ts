@@ -10,11 +10,15 @@ export async function portalRunDetail(_request: Request, ctx: PortalContext): Pr
   const fleet = portalFleet(ctx.env);
   const id = ctx.params.id ?? "";
   const run = unwrap(await fleet.getRun(ctx.caller, id));
-  const [events, log] = await Promise.all([
+  const [events, log, group] = await Promise.all([
     fleet.runEvents(ctx.caller, run.id, { after: 0, limit: 500 }).then(unwrap),
     fleet.runLog(ctx.caller, run.id).then(unwrap),
+    // The other shards of its `crabbox shard` group (at most 256), shown with it.
+    run.shard
+      ? fleet.listRuns(ctx.caller, { shardGroup: run.shard.group, limit: 256 }).then(unwrap)
+      : Promise.resolve([]),
   ]);
-  const body = runDetailBody(run, events, log, ctx.now);
+  const body = runDetailBody(run, events, log, ctx.now, group);
   return htmlResponse(
     200,
     page({ title: `Run ${run.id}`, nonce: ctx.nonce, identity: ctx.identity, active: "runs", body }),
