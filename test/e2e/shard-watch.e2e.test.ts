@@ -112,6 +112,37 @@ describe("shard and watch against the local stack", () => {
     expect(leaseStates).toEqual(["released", "released", "released", "released"]);
   });
 
+  it("reruns on two edits, stopping the run in progress each time, and releases its lease on Ctrl-C", async () => {
+    const live = liveCli(
+      ["watch", "--debounce", "100ms", "--", "sh", "-c", 'echo "seen $(cat src/keep.txt)"; sleep 600'],
+      { env, cwd: repo.root },
+    );
+    await live.until((text) => text.includes("seen keep"));
+    repo.write("src/keep.txt", "edit one\n");
+    await live.until((text) => text.includes("seen edit one"));
+    repo.write("src/keep.txt", "edit two\n");
+    await live.until((text) => text.includes("seen edit two"));
+    live.abort();
+    const code = await live.done;
+    expect(code, live.text()).toBe(0);
+    const text = live.text();
+    expect(text).toContain("watch run=1 stopped: files changed");
+    expect(text).toContain("watch run=2 stopped: files changed");
+    expect(text).toMatch(/watch run=3 changes=\d+/);
+    expect(text).toContain("watch interrupted runs=3");
+    // artifacts and state under .crabbox/, and git's own writes, never trigger a run
+    expect(text).not.toContain("watch run=4");
+    const leaseID = /watch root=.* lease=(cbx_[a-f0-9]+)/.exec(text)![1]!;
+    const lease = JSON.parse((await cli("inspect", leaseID, "--json")).stdout);
+    expect(lease.state).toBe("released");
+    const runs = JSON.parse((await cli("history", "--lease", lease.id, "--json")).stdout).runs;
+    expect(runs.map((r: { state: string }) => r.state)).toEqual([
+      "interrupted",
+      "interrupted",
+      "interrupted",
+    ]);
+  });
+
   it("stops every shard on Ctrl-C mid-way and releases all four leases", async () => {
     const live = liveCli(
       ["shard", "--count", "4", "--", "sh", "-c", 'echo "waiting $CRABBOX_SHARD_INDEX"; sleep 600'],

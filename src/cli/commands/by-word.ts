@@ -44,6 +44,7 @@ export const commandsByWord: Record<string, () => Promise<Commands>> = {
   cp: async () => [(await import("./cp")).CpCommand],
   job: async () => [(await import("./job")).JobCommand],
   shard: async () => [(await import("./shard")).ShardCommand],
+  watch: async () => [(await import("./watch")).WatchCommand],
   usage: async () => [(await import("./usage")).UsageCommand],
   admin: async () => {
     const [leases, release, del, events, replay, exportLog, verifyExport] = await Promise.all([

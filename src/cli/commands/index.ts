@@ -35,6 +35,7 @@ import { StopCommand } from "./stop";
 import { SyncPlanCommand } from "./sync-plan";
 import { UsageCommand } from "./usage";
 import { WarmupCommand } from "./warmup";
+import { WatchCommand } from "./watch";
 import { WhoamiCommand } from "./whoami";
 
 export const commandClasses: CommandClass<CrabboxContext>[] = [
@@ -63,6 +64,7 @@ export const commandClasses: CommandClass<CrabboxContext>[] = [
   ResultsCommand,
   JobCommand,
   ShardCommand,
+  WatchCommand,
   ArtifactsCommand,
   UsageCommand,
   AdminLeasesCommand,
