@@ -6,7 +6,7 @@
 import type { ResolvedConfig } from "../config";
 import type { Progress } from "../output/progress";
 import { releaseLease } from "../run/lease";
-import { type ActiveTarget, acquireTarget } from "../run/target";
+import { type ActiveTarget, acquire } from "../target";
 
 type Env = Record<string, string | undefined>;
 
@@ -30,7 +30,7 @@ export async function holdLease(input: {
   progress: Progress;
   id?: string;
 }): Promise<HeldLease> {
-  const target: ActiveTarget = await acquireTarget({
+  const target: ActiveTarget = await acquire({
     config: input.config,
     env: input.env,
     signal: input.signal,

@@ -7,7 +7,8 @@
 
 import { holdLease } from "../held/held-lease";
 import { type ArtifactOptions, wantsArtifacts } from "../run/artifacts-step";
-import { prepareManifest, type RunIO, type RunOptions, runFlow } from "../run/flow";
+import { type RunIO, type RunOptions, runFlow } from "../run/flow";
+import { prepareManifest } from "../run/phase-sync";
 import type { JobPlan } from "./job-plan";
 import { releasesLease } from "./stop-policy";
 

@@ -5,6 +5,12 @@
  * and VCS trees, and keeps the files that open with a `<testsuite`/`<testsuites` element.
  */
 import { shellQuoteWord } from "../ssh/quote";
+import type { RunContext } from "./flow-types";
+
+/** Whether this run looks for reports by name; native Windows machines are skipped (docs/cli.md). */
+export function resultsAuto(ctx: Pick<RunContext, "options" | "target">): boolean {
+  return Boolean(ctx.options.resultsAuto) && ctx.target.connection.target !== "windows";
+}
 
 /** The marker, inside `.crabbox/` (never synced, never listed as an artifact). */
 export const resultsStartMarker = ".crabbox/results-start";
