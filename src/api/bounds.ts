@@ -19,6 +19,8 @@ export const bounds = {
   commandArg: 4096,
   /** Entries of a run's command. */
   commandArgs: 256,
+  /** Shards of one `crabbox shard` group. */
+  shards: 256,
   /** Entries of any other list (regions, ports, tags, CIDRs, share users, files). */
   listEntries: 64,
   /** A run event's message or data, a failure message (16 KiB, as the reference truncates). */

@@ -14,6 +14,20 @@ const optionalLeaseId = z.union([z.literal(""), leaseIdField]).optional();
 /** One argv entry: bounded, but control characters are allowed (scripts carry newlines). */
 const commandArg = boundedString(bounds.commandArg);
 
+/**
+ * A run that is one shard of `crabbox shard` (docs/cli.md "Shards"): the group every shard of one
+ * invocation shares, and this shard's 1-based index of the total. Bounded: a group is a short
+ * word, at most 256 shards.
+ */
+export const RunShard = z
+  .object({
+    group: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1-64 letters, digits, _ or -"),
+    index: z.number().int().min(1).max(bounds.shards),
+    total: z.number().int().min(1).max(bounds.shards),
+  })
+  .refine((shard) => shard.index <= shard.total, { message: "index must be at most total", path: ["index"] });
+export type RunShard = z.infer<typeof RunShard>;
+
 export const RunCreateRequest = z.object({
   leaseID: optionalLeaseId,
   provider: identifierString().optional(),
@@ -22,6 +36,7 @@ export const RunCreateRequest = z.object({
   class: identifierString().optional(),
   serverType: identifierString().optional(),
   command: nullAsAbsent(boundedArray(commandArg, bounds.commandArgs)),
+  shard: RunShard.optional(),
 });
 export type RunCreateRequest = z.infer<typeof RunCreateRequest>;
 
@@ -98,6 +113,7 @@ export const RunRecord = z.object({
   logTruncated: z.boolean().optional(),
   results: TestResultSummary.optional(),
   artifacts: z.array(ArtifactEntry).optional(),
+  shard: z.object({ group: z.string(), index: z.number(), total: z.number() }).optional(),
   telemetry: RunTelemetry.optional(),
   startedAt: isoTimestamp,
   lastEventAt: isoTimestamp.optional(),
@@ -117,6 +133,8 @@ export const RunListQuery = z.object({
   owner: identifierString().optional(),
   org: identifierString().optional(),
   state: RunState.optional(),
+  /** Only the shards of this `crabbox shard` group. */
+  shardGroup: identifierString(64).optional(),
   limit: limitParam(50, 500),
 });
 export type RunListQuery = z.infer<typeof RunListQuery>;

@@ -207,6 +207,11 @@ export function evolveRun(state: RunState, event: EvolvableEvent<RunEvent>): Run
         eventCount: 1,
       };
       if (d.windowsMode !== undefined) next.windowsMode = d.windowsMode;
+      if (d.shard) {
+        next.shardGroup = d.shard.group;
+        next.shardIndex = d.shard.index;
+        next.shardTotal = d.shard.total;
+      }
       return next;
     }
     case "RunEventAppended": {

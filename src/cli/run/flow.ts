@@ -65,7 +65,7 @@ export async function runFlow(io: RunIO, options: RunOptions): Promise<number> {
   if (!options.id) await manifestBuilt;
   else manifestBuilt.catch(() => {}); // awaited below; this only keeps an early failure handled
 
-  const recorder = new RunRecorder((m) => progress.warn(m));
+  const recorder = new RunRecorder((m) => progress.warn(m), options.shard);
   let startSample: Promise<TelemetryInput | undefined> | undefined;
   let target: ActiveTarget | undefined;
   let failed = false;

@@ -3,6 +3,7 @@ import { interruptibleCommand } from "../ssh/interruptible";
 import { collectTelemetry } from "../telemetry";
 import type { RunContext, RunOutcome } from "./flow-types";
 import { allowedEnv, buildRemoteCommand } from "./remote-command";
+import { markResultsStartCommand, resultsAuto } from "./results-auto";
 import { endSampleWorthIt } from "./telemetry-samples";
 
 /**
@@ -24,6 +25,7 @@ export async function executePhase(ctx: RunContext, outcome: RunOutcome): Promis
   progress.info(`running on ${connection.host}: ${options.argv.join(" ")}`);
   progress.done();
   recorder.event({ type: "command.started", phase: "command", message: options.argv.join(" ") });
+  if (resultsAuto(ctx)) await target.session.exec(markResultsStartCommand(workdir));
   const commandStarted = Date.now();
   // The stop-watchdog of the wrapped command holds stdin: it stays open until the command
   // ends, and its EOF (Ctrl-C closes the channel) stops the remote process group.

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { RunEventInput, RunFinishRequest, TelemetryInput } from "../../api";
+import type { RunEventInput, RunFinishRequest, RunShard, TelemetryInput } from "../../api";
 import type { CoordinatorClient } from "../coordinator/client";
 import { settleWithin } from "../time/settle-within";
 
@@ -73,7 +73,11 @@ export class RunRecorder {
 
   private client: CoordinatorClient | undefined;
 
-  constructor(private readonly warn: (message: string) => void) {}
+  constructor(
+    private readonly warn: (message: string) => void,
+    /** Sent with the run's start when the run is one shard of `crabbox shard`. */
+    private readonly shard?: RunShard,
+  ) {}
 
   /** Records through this coordinator (static hosts have none, and record nothing). */
   attach(client: CoordinatorClient): void {
@@ -108,7 +112,7 @@ export class RunRecorder {
     this.starting = true;
     this.started = (async () => {
       try {
-        const run = await client.createRun(body, randomUUID());
+        const run = await client.createRun({ ...body, ...(this.shard ? { shard: this.shard } : {}) }, randomUUID());
         this.runID = run.id;
       } catch (error) {
         this.disabled = true;

@@ -34,6 +34,7 @@ export async function handle(deps: UseCaseDeps, caller: Caller, body: RunCreateR
     owner: caller.identity.owner,
     org: caller.identity.org,
     command: body.command ?? [],
+    ...(body.shard ? { shard: body.shard } : {}),
     ...((lease?.windowsMode ?? body.windowsMode)
       ? { windowsMode: lease?.windowsMode ?? body.windowsMode }
       : {}),

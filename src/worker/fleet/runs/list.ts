@@ -14,6 +14,7 @@ export function handle(deps: FleetDeps, caller: Caller, query: RunListQuery): Ru
     org: identity.admin ? query.org : identity.org,
     leaseID: query.leaseID || undefined,
     state: query.state || undefined,
+    shardGroup: query.shardGroup || undefined,
     limit: query.limit,
   }).map(toRunRecord);
 }
