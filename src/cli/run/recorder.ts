@@ -112,7 +112,10 @@ export class RunRecorder {
     this.starting = true;
     this.started = (async () => {
       try {
-        const run = await client.createRun({ ...body, ...(this.shard ? { shard: this.shard } : {}) }, randomUUID());
+        const run = await client.createRun(
+          { ...body, ...(this.shard ? { shard: this.shard } : {}) },
+          randomUUID(),
+        );
         this.runID = run.id;
       } catch (error) {
         this.disabled = true;

@@ -38,8 +38,11 @@ describe("--results-auto on the machine", () => {
     w.write("reports/results.xml", "<html>not a report</html>");
     w.write("reports/custom.xml", report("explicit"));
     const warnings: string[] = [];
-    const summary = parseCollected(w.sh(collectScript(w.root, ["reports/*.xml", "junit.xml"], true)), (m) =>
-      warnings.push(m), junit);
+    const summary = parseCollected(
+      w.sh(collectScript(w.root, ["reports/*.xml", "junit.xml"], true)),
+      (m) => warnings.push(m),
+      junit,
+    );
     expect(summary?.files.sort()).toEqual([
       "junit.xml",
       "py/results.xml",
