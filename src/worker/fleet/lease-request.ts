@@ -1,5 +1,6 @@
 import type { LeaseRequest } from "../../api/leases";
 import { CrabboxError } from "../../errors";
+import { assertClassOffered } from "../../providers/class-names";
 import type { Market, ProviderName, Target } from "../../providers/provider";
 import { defaultProviderName } from "../../providers/registry";
 
@@ -139,6 +140,7 @@ export function normalizeLeaseRequest(
   assertTargetOffered(provider, os);
   const machineClass = body.class?.trim() || leaseDefaults.class;
   const requestedType = body.serverType?.trim();
+  assertClassOffered(provider, os, machineClass, requestedType);
   const requestedSlug = body.slug ?? body.requestedSlug;
   const region = regionFor(provider, body);
   const image = provider === "azure" ? body.azureImage?.trim() : body.image?.trim();
