@@ -160,4 +160,24 @@ describe("crabbox dev, dev status and dev stop", () => {
     expect(await again.done).toBe(0);
     expect(again.stdout()).toContain("local stack: not running");
   });
+
+  it("dev portal prints a one-time link that signs a browser into the local portal as admin, once", async () => {
+    const { url } = (await ensureLocalStack({ env: ctx.env })) ?? { url: "" };
+    const printed = runDev(["dev", "portal", "--json"], ctx.env);
+    expect(await printed.done, printed.stderr()).toBe(0);
+    const link = JSON.parse(printed.stdout()) as { url: string; expiresAt: string };
+    expect(link.url.startsWith(`${url}/portal/local-login?code=local_`)).toBe(true);
+    expect(printed.stdout()).not.toMatch(/cbxadmin_|cbxshared_/);
+
+    const opened = await fetch(link.url, { redirect: "manual" });
+    expect(opened.status).toBe(302);
+    const cookie = (opened.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+    expect(cookie).toMatch(/^__Host-crabbox_session=cbxs_/);
+    const admin = await fetch(`${url}/portal/admin/leases`, { headers: { cookie }, redirect: "manual" });
+    expect(admin.status).toBe(200);
+
+    const reused = await fetch(link.url, { redirect: "manual" });
+    expect(reused.status).toBe(400);
+    expect(reused.headers.get("set-cookie")).toBeNull();
+  });
 });
