@@ -19,7 +19,11 @@ function rows(heading: string): Map<string, string[]> {
   const found = new Map<string, string[]>();
   for (const line of doc.slice(start, end === -1 ? undefined : end).split("\n")) {
     const match = /^\| `([a-zA-Z_]+)` \|(.*)\|$/.exec(line);
-    if (match) found.set(match[1]!, match[2]!.split("|").map((cell) => cell.trim()));
+    if (match)
+      found.set(
+        match[1]!,
+        match[2]!.split("|").map((cell) => cell.trim()),
+      );
   }
   return found;
 }
