@@ -4,12 +4,12 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { parse } from "yaml";
 import { Cli } from "../../src/cli/commands/clipanion";
 import type { CrabboxContext } from "../../src/cli/commands/context";
 import { devCommands } from "../../src/cli/commands/dev";
-import { ensureLocalStack, stopLocalStack } from "../../src/stack";
+import { ensureLocalStack, runStack, stopLocalStack } from "../../src/stack";
 import { processAlive, readStackInfo } from "../../src/stack/stack-file";
 import { isolatedEnv } from "./support";
 
@@ -162,7 +162,10 @@ describe("crabbox dev, dev status and dev stop", () => {
   });
 
   it("dev portal prints a one-time link that signs a browser into the local portal as admin, once", async () => {
-    const { url } = (await ensureLocalStack({ env: ctx.env })) ?? { url: "" };
+    // In this process, as `crabbox dev` runs it: the stack file names a live pid and a healthy URL.
+    const stack = await runStack({ env: ctx.env, writeUserConfig: false });
+    onTestFinished(() => stack.stop());
+    const { url } = stack.info;
     const printed = runDev(["dev", "portal", "--json"], ctx.env);
     expect(await printed.done, printed.stderr()).toBe(0);
     const link = JSON.parse(printed.stdout()) as { url: string; expiresAt: string };
