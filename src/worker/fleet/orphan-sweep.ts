@@ -120,7 +120,8 @@ export class OrphanSweep {
     const asked = new Set<string>();
     for (const machine of inventory.machines) {
       const leaseID = machine.labels.lease;
-      if (!leaseID || asked.has(leaseID)) continue;
+      // A companion (NIC, IP, disk, group, key) is no machine to adopt; the decision below handles it.
+      if (machine.kind || !leaseID || asked.has(leaseID)) continue;
       const lease = getLease(this.deps.sql, leaseID);
       if (!lease || lease.provider !== inventory.provider || isLeaseLive(lease.state)) continue;
       if (lease.cloudID || lease.machineState !== "none") continue;

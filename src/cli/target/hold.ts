@@ -1,9 +1,10 @@
 import type { LeaseRecord } from "../../api";
 import type { CoordinatorClient } from "../coordinator/client";
 import type { Progress } from "../output/progress";
+import { type MachineConnection, waitReady } from "../run/connection";
 import type { SshSession } from "../ssh/connect";
-import { type MachineConnection, waitReady } from "./connection";
-import type { ActiveTarget } from "./target";
+import { BOOTSTRAP_TIMEOUT_MS, RECONNECT_TIMEOUT_MS, REUSED_READY_TIMEOUT_MS } from "./timeouts";
+import type { ActiveTarget } from "./types";
 
 /** What a brokered or direct lease registers while it is being made ready. */
 export interface TargetHold {
@@ -53,7 +54,7 @@ export async function holdTarget(
     async ready(connection, leased) {
       progress.phase("waiting for ssh", `${connection.host}:${connection.ports[0]}`);
       session = await waitReady(connection, {
-        timeoutMs: acquired ? (options.readyTimeoutMs ?? 20 * 60_000) : 2 * 60_000,
+        timeoutMs: acquired ? (options.readyTimeoutMs ?? BOOTSTRAP_TIMEOUT_MS) : REUSED_READY_TIMEOUT_MS,
         signal,
         phase: acquired ? "bootstrap" : "ready-check",
         onWaiting: (m) => progress.phase("waiting for ssh", m),
@@ -65,7 +66,11 @@ export async function holdTarget(
         acquired,
         async reconnect() {
           session?.close();
-          session = await waitReady(connection, { timeoutMs: 2 * 60_000, signal, phase: "reconnect" });
+          session = await waitReady(connection, {
+            timeoutMs: RECONNECT_TIMEOUT_MS,
+            signal,
+            phase: "reconnect",
+          });
           active.session = session;
           return session;
         },

@@ -4,9 +4,9 @@ import { join } from "node:path";
 import { normalizeSlug } from "../../domain/ids";
 import { CrabboxError } from "../../errors";
 import { type ResolvedConfig, userConfigDir } from "../config";
-import { type MachineConnection, staticReadyCommand } from "../run/connection";
-
-type Env = Record<string, string | undefined>;
+import { type MachineConnection, staticReadyCommand, waitReady } from "../run/connection";
+import { RECONNECT_TIMEOUT_MS, STATIC_READY_TIMEOUT_MS } from "./timeouts";
+import type { AcquireOptions, ActiveTarget, Env } from "./types";
 
 function expandHome(path: string, env: Env): string {
   return path.startsWith("~/") ? join(env.HOME || homedir(), path.slice(2)) : path;
@@ -54,4 +54,38 @@ export function staticConnection(config: ResolvedConfig, env: Env): MachineConne
     hostKeyAlias: s.port === 22 ? s.host : `[${s.host}]:${s.port}`,
     readyCommand: staticReadyCommand,
   };
+}
+
+/** Waits for the static host over SSH. Nothing is leased, so `finish` only closes the session. */
+export async function acquireStaticHost(options: AcquireOptions): Promise<ActiveTarget> {
+  const { config, env, signal, progress } = options;
+  const connection = staticConnection(config, env);
+  progress.info(
+    `using static host ${connection.user}@${connection.host}:${connection.ports[0]} (never created or deleted by crabbox)`,
+  );
+  progress.phase("waiting for ssh", connection.host);
+  const session = await waitReady(connection, {
+    timeoutMs: options.readyTimeoutMs ?? STATIC_READY_TIMEOUT_MS,
+    signal,
+    phase: "ready-check",
+    onWaiting: (m) => progress.info(m),
+  });
+  const active: ActiveTarget = {
+    connection,
+    session,
+    acquired: false,
+    async reconnect() {
+      active.session.close();
+      active.session = await waitReady(connection, {
+        timeoutMs: RECONNECT_TIMEOUT_MS,
+        signal,
+        phase: "reconnect",
+      });
+      return active.session;
+    },
+    async finish() {
+      active.session.close();
+    },
+  };
+  return active;
 }
