@@ -34,6 +34,8 @@ export interface Env {
   /** Cloudflare Access: both set → a verified Access JWT e-mail becomes the bearer caller's owner. */
   CRABBOX_ACCESS_TEAM_DOMAIN?: string;
   CRABBOX_ACCESS_AUD?: string;
+  /** Set to `1` only by the local stack: its portal offers one-time sign-in links (docs/portal.md). */
+  CRABBOX_LOCAL_PORTAL_LOGIN?: string;
   [variable: string]: unknown;
 }
 

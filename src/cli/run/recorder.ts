@@ -1,5 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { RunEventInput, RunFinishRequest, RunShard, TelemetryInput } from "../../api";
+import { bounds } from "../../api/bounds";
+import { boundResults } from "../../domain/results";
+import { truncateUtf8 } from "../../domain/utf8";
 import type { CoordinatorClient } from "../coordinator/client";
 import { settleWithin } from "../time/settle-within";
 
@@ -139,8 +142,13 @@ export class RunRecorder {
     return Boolean(this.client && !this.disabled && (this.runID || this.starting));
   }
 
-  event(event: RunEventInput): void {
+  event(input: RunEventInput): void {
     if (!this.recording || this.pending >= 32) return;
+    // The coordinator refuses a message or data past its bound (docs/api.md, "Bounds"): a
+    // `command.started` message carries the whole argv, which may be longer.
+    const event = { ...input };
+    if (event.message !== undefined) event.message = truncateUtf8(event.message, bounds.message);
+    if (event.data !== undefined) event.data = truncateUtf8(event.data, bounds.message);
     this.pending++;
     const key = randomUUID();
     this.queue = this.queue.then(async () => {
@@ -219,6 +227,8 @@ export class RunRecorder {
         this.runID,
         {
           ...body,
+          // More files or failures than the coordinator keeps are cut here, not refused there.
+          ...(body.results ? { results: boundResults(body.results) } : {}),
           log: chunks.length <= 1 ? text : chunks.at(-1)!,
           logChunks: chunks,
           logTruncated: this.log.truncated,

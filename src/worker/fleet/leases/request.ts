@@ -2,6 +2,7 @@ import type { LeaseRequest } from "../../../api/leases";
 import { CrabboxError } from "../../../errors";
 import type { LeaseRequestedData } from "../../../events/catalogue";
 import { fingerprint } from "../../../events/fingerprint";
+import { assertClassOffered } from "../../../providers/class-names";
 import type { Market, ProviderName, Target } from "../../../providers/provider";
 import { defaultProviderName } from "../../../providers/registry";
 import type { FleetSettings } from "../settings";
@@ -142,6 +143,7 @@ export function normalizeLeaseRequest(
   assertTargetOffered(provider, os);
   const machineClass = body.class?.trim() || leaseDefaults.class;
   const requestedType = body.serverType?.trim();
+  assertClassOffered(provider, os, machineClass, requestedType);
   const requestedSlug = body.slug ?? body.requestedSlug;
   const region = regionFor(provider, body);
   const image = provider === "azure" ? body.azureImage?.trim() : body.image?.trim();
