@@ -5,6 +5,7 @@ import runArtifacts from "../../migrations/0003_run_artifacts.sql";
 import hashChain from "../../migrations/0004_hash_chain.sql";
 import pruneCommands from "../../migrations/0005_prune_commands.sql";
 import webhooks from "../../migrations/0006_webhooks.sql";
+import archive from "../../migrations/0007_archive.sql";
 import type { Migration } from "./migrate";
 
 export const migrations: readonly Migration[] = [
@@ -14,4 +15,5 @@ export const migrations: readonly Migration[] = [
   { id: 4, name: "0004_hash_chain", sql: hashChain },
   { id: 5, name: "0005_prune_commands", sql: pruneCommands },
   { id: 6, name: "0006_webhooks", sql: webhooks },
+  { id: 7, name: "0007_archive", sql: archive },
 ];

@@ -1,6 +1,6 @@
 import { leaseDecider, leaseStream } from "../../events/lease-decider";
 import { leasesDueForExpiry, leasesProvisioningPastDeadline } from "../../projections/leases-queries";
-import { nextPruneDue, pruneBatch, pruneCommands } from "./archive/prune-commands";
+import { retentionDue, runRetention } from "./archive/retention";
 import type { MachineCleanup } from "./cleanup";
 import { fleetClock } from "./clock";
 import { type FleetDeps, systemMeta } from "./deps";
@@ -59,7 +59,7 @@ export class AlarmScheduler {
         ? undefined
         : Math.max(pendingCheck, this.deps.storage.kv.get<number>(lateMachineRetryKey) ?? 0);
     const sweep = this.orphans?.nextDue();
-    const prune = nextPruneDue(this.deps.sql, this.deps.settings.dedupeRetentionMs);
+    const retention = retentionDue(this.deps);
     const times = [
       due.keptTtlEnd,
       this.recovery?.nextDue(),
@@ -71,7 +71,7 @@ export class AlarmScheduler {
       lateCheck,
       sweep,
       this.webhooks?.nextDue(),
-      prune,
+      retention,
     ].filter((t): t is number => t !== undefined);
     return times.length ? Math.min(...times) : undefined;
   }
@@ -166,7 +166,7 @@ export class AlarmScheduler {
     await this.orphans?.runIfDue(requestId);
     await this.webhooks?.runIfDue();
     // Retention (docs/event-log.md): one bounded batch per run; a full batch re-arms at once.
-    pruneCommands(this.deps.sql, now, this.deps.settings.dedupeRetentionMs, pruneBatch);
+    await runRetention(this.deps, now);
     await this.schedule();
   }
 }
