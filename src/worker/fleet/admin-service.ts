@@ -8,13 +8,13 @@ import type {
 } from "../../api/admin";
 import type { ExportPage, ExportQuery } from "../../api/export";
 import { CrabboxError } from "../../errors";
-import { readExportPage } from "../../events/export-read";
-import { verifyProjections } from "../../projections/verify";
 import { type ProviderName, providerNames } from "../../providers/provider";
 import { requireAdmin } from "./admin-gate";
+import { eventsPageAcrossArchive } from "./archive/archive-events";
+import { readExportPageAcrossArchive } from "./archive/archive-export";
+import { replayAcrossArchive } from "./archive/archive-replay";
 import { withDeadline } from "./deadline";
 import type { FleetDeps } from "./deps";
-import { toLogEvent } from "./events-page";
 import type { Caller } from "./rpc";
 
 /** Admin-only views: the providers' inventory, the whole event log, and the replay audit. */
@@ -63,32 +63,17 @@ export class AdminService {
     return { machines };
   }
 
-  events(caller: Caller, query: AdminEventsQuery): EventsPage {
+  /** The log, live and archived, paged (docs/event-log.md, "Archive"). */
+  events(caller: Caller, query: AdminEventsQuery): Promise<EventsPage> {
     requireAdmin(caller.identity);
-    const page = this.deps.store.readAll({
-      after: query.after,
-      limit: query.limit,
-      ...(query.stream ? { stream: query.stream } : {}),
-      ...(query.type ? { type: query.type } : {}),
-      ...(query.owner ? { owner: query.owner } : {}),
-      ...(query.since !== undefined ? { since: query.since } : {}),
-      ...(query.until !== undefined ? { until: query.until } : {}),
-    });
-    const hashes = this.deps.store.hashesOf(page.events.map((e) => e.seq));
-    return {
-      events: page.events.map((e) => ({
-        ...toLogEvent(e),
-        ...(hashes.has(e.seq) ? { hash: hashes.get(e.seq) } : {}),
-      })),
-      ...(page.nextAfter !== null ? { next: page.nextAfter } : {}),
-    };
+    return eventsPageAcrossArchive(this.deps, query);
   }
 
-  /** The log as stored with its hash chain, for `crabbox admin export` (docs/event-log.md). */
-  export(caller: Caller, query: ExportQuery): ExportPage {
+  /** The log as stored with its hash chain, archive included, for `crabbox admin export` (docs/event-log.md). */
+  async export(caller: Caller, query: ExportQuery): Promise<ExportPage> {
     requireAdmin(caller.identity);
     const head = this.deps.store.chainHead();
-    const page = readExportPage(this.deps.sql, {
+    const page = await readExportPageAcrossArchive(this.deps, {
       after: query.after,
       limit: query.limit,
       ...(query.since !== undefined ? { since: query.since } : {}),
@@ -97,9 +82,9 @@ export class AdminService {
     return { entries: page.entries, ...(page.next !== null ? { next: page.next } : {}), head };
   }
 
-  replay(caller: Caller): ReplayReport {
+  async replay(caller: Caller): Promise<ReplayReport> {
     requireAdmin(caller.identity);
-    const report = verifyProjections(this.deps.storage);
+    const report = await replayAcrossArchive(this.deps);
     return {
       ok: report.ok,
       events: report.eventsReplayed,

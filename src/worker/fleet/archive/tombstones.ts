@@ -21,7 +21,7 @@ export interface Tombstone {
   rowsAgedAt: number | null;
 }
 
-interface TombstoneRow extends Record<string, SqlStorageValue> {
+export interface TombstoneRow extends Record<string, SqlStorageValue> {
   stream: string;
   first_version: number;
   last_version: number;
@@ -37,7 +37,7 @@ interface TombstoneRow extends Record<string, SqlStorageValue> {
   rows_aged_at: number | null;
 }
 
-function fromRow(row: TombstoneRow): Tombstone {
+export function tombstoneFromRow(row: TombstoneRow): Tombstone {
   return {
     stream: row.stream,
     firstVersion: row.first_version,
@@ -83,7 +83,7 @@ export function tombstonesOverlapping(sql: SqlStorage, from: number, to: number)
       to,
     )
     .toArray()
-    .map(fromRow);
+    .map(tombstoneFromRow);
 }
 
 /** A stream's objects in version order (empty when none of it is archived). */
@@ -91,12 +91,15 @@ export function tombstonesOfStream(sql: SqlStorage, stream: string): Tombstone[]
   return sql
     .exec<TombstoneRow>("SELECT * FROM archive_tombstones WHERE stream = ? ORDER BY first_version", stream)
     .toArray()
-    .map(fromRow);
+    .map(tombstoneFromRow);
 }
 
 /** Every object, in first-seq order (replay reads the whole archive). */
 export function allTombstones(sql: SqlStorage): Tombstone[] {
-  return sql.exec<TombstoneRow>("SELECT * FROM archive_tombstones ORDER BY first_seq").toArray().map(fromRow);
+  return sql
+    .exec<TombstoneRow>("SELECT * FROM archive_tombstones ORDER BY first_seq")
+    .toArray()
+    .map(tombstoneFromRow);
 }
 
 /** The highest version archived of `stream`, 0 when none. */
