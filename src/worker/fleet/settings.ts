@@ -20,6 +20,8 @@ export interface FleetSettings {
   dedupeRetentionMs: number;
   /** A lease or run stream ended (and idle) this long moves to the R2 archive. */
   archiveAfterMs: number;
+  /** After an archive step could not archive what was due (R2 down, only the log's head left). */
+  archiveRetryMs: number;
   /** Lease and run rows of archived streams stay this long after their last event (history, portal). */
   historyRetentionMs: number;
 }
@@ -44,6 +46,7 @@ export function fleetSettings(env: Record<string, unknown>): FleetSettings {
     runSilenceMs: msSetting(env, "CRABBOX_RUN_SILENCE_MS", 30 * 60_000),
     dedupeRetentionMs: msSetting(env, "CRABBOX_DEDUPE_RETENTION_MS", 7 * 86_400_000),
     archiveAfterMs: msSetting(env, "CRABBOX_ARCHIVE_AFTER_MS", 7 * 86_400_000),
+    archiveRetryMs: msSetting(env, "CRABBOX_ARCHIVE_RETRY_MS", 5 * 60_000),
     historyRetentionMs: msSetting(env, "CRABBOX_HISTORY_RETENTION_MS", 90 * 86_400_000),
     orphanSweep: {
       intervalMs: msSetting(env, "CRABBOX_ORPHAN_SWEEP_INTERVAL_MS", 3_600_000),

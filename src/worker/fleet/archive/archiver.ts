@@ -20,8 +20,6 @@ import { archivedThrough, insertTombstone } from "./tombstones";
 
 /** Events per object and per alarm step: one short read, one short delete transaction. */
 export const maxEventsPerObject = 2_000;
-/** After a step could not archive (R2 down, or only the head is left): not tried before this. */
-const retryGapMs = 5 * 60_000;
 const retryKey = "fleet:archive-retry-at";
 /** Storage key of the late-machine check (alarm.ts): an ended lease with no machine known waits for it. */
 const lateMachineCheckKey = "fleet:late-machine-checked-until";
@@ -97,12 +95,12 @@ export async function archiveStep(deps: FleetDeps, now: number): Promise<Archive
       if (archived > 0) done.objects += 1;
     }
   } catch (error) {
-    deps.storage.kv.put(retryKey, now + retryGapMs);
+    deps.storage.kv.put(retryKey, now + deps.settings.archiveRetryMs);
     console.warn(`fleet archive: ${(error as Error).message}`);
     return done;
   }
   // Due streams but nothing archived: only the log's head is left (see the module comment).
-  if (due.length > 0 && done.objects === 0) deps.storage.kv.put(retryKey, now + retryGapMs);
+  if (due.length > 0 && done.objects === 0) deps.storage.kv.put(retryKey, now + deps.settings.archiveRetryMs);
   return done;
 }
 
