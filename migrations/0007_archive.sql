@@ -23,7 +23,7 @@ CREATE TABLE archive_tombstones (
 -- Export and replay find the objects overlapping a seq range through these.
 CREATE INDEX archive_tombstones_by_last_seq ON archive_tombstones (last_seq);
 CREATE INDEX archive_tombstones_by_first_seq ON archive_tombstones (first_seq);
--- The archiver picks idle streams oldest first.
-CREATE INDEX streams_by_updated_at ON streams (updated_at);
+-- No index on streams.updated_at: it would add a written row to every append (a heartbeat's
+-- write cost, docs/event-log.md); the archiver scans `streams`, which archiving keeps small.
 -- Streams whose projection rows are still inside the history window, oldest end first.
 CREATE INDEX archive_tombstones_to_age ON archive_tombstones (last_at) WHERE final = 1 AND rows_aged_at IS NULL;

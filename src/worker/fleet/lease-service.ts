@@ -25,6 +25,7 @@ import { isLeaseLive, type LeaseState } from "../../events/lease-state";
 import { getLease, leaseRecordWithHistory } from "../../projections/leases-queries";
 import { eventSample, toLeaseRecord } from "../../projections/records";
 import type { AlarmScheduler } from "./alarm";
+import { readStreamAcrossArchive } from "./archive/stream-trail";
 import type { MachineCleanup } from "./cleanup";
 import { callerMeta, executeLeaseCommand, type FleetDeps } from "./deps";
 import { toLogEvent } from "./events-page";
@@ -296,12 +297,17 @@ export class LeaseService {
       .map((lease) => this.record(lease, false));
   }
 
-  events(caller: Caller, ref: string, query: StreamEventsQuery): EventsPage {
+  async events(caller: Caller, ref: string, query: StreamEventsQuery): Promise<EventsPage> {
     const lease = this.resolve(ref, caller);
     if (!canManageLease(lease, caller.identity)) {
       throw new CrabboxError("forbidden", "lease manage access required");
     }
-    const events = this.deps.store.readStream(leaseStream(lease.id), query.after, query.limit + 1);
+    const events = await readStreamAcrossArchive(
+      this.deps,
+      leaseStream(lease.id),
+      query.after,
+      query.limit + 1,
+    );
     const page = events.slice(0, query.limit);
     const last = page.at(-1);
     return {

@@ -85,6 +85,8 @@ describe("the log across the archive", () => {
     });
     const before = await exportAll();
     const liveTrail = await eventsAll(`&stream=${stream}`);
+    const ownerTrail = await api(who, "GET", `/v1/leases/${ended.id}/events`);
+    expect(ownerTrail.status).toBe(200);
 
     await runAlarm();
     const tombstones = await runInDurableObject(fleetStub(), (_: FleetDurableObject, state) =>
@@ -107,6 +109,11 @@ describe("the log across the archive", () => {
     expect(archivedTrail.every((e) => e.archivedIn === tombstones[0]?.objectKey)).toBe(true);
     const heartbeat = archivedTrail.find((e) => e.type === "Heartbeat");
     expect(heartbeat?.data.telemetry.capturedAt).toBe(Date.parse(telemetry.capturedAt));
+    // The owner's lease trail reads the archive too, while the lease is inside the history window.
+    const archivedOwnerTrail = await api(who, "GET", `/v1/leases/${ended.id}/events`);
+    expect(archivedOwnerTrail.body).toEqual(ownerTrail.body);
+    const paged = await api(who, "GET", `/v1/leases/${ended.id}/events?limit=2&after=2`);
+    expect(paged.body.events.map((e: { version: number }) => e.version)).toEqual([3, 4]);
     const everything = await eventsAll("");
     expect(everything.map((e) => e.seq)).toEqual(after.map((e) => e.seq));
 
