@@ -2,7 +2,7 @@
  * Lease wire shapes (reference coordinator.md §3.1–§3.7, §4.1), shared by the Worker and the CLI.
  */
 import { z } from "zod";
-import { providerNames } from "../providers/provider";
+import { providerNames } from "../providers/names";
 import { boundedArray, bounds, identifierString, sshPublicKeyString } from "./bounds";
 import { isoTimestamp, leaseIdField, limitParam, nullAsAbsent, portField, shareRole } from "./shared";
 import { TelemetryInput, TelemetrySample } from "./telemetry";

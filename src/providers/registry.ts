@@ -2,7 +2,8 @@ import { CrabboxError } from "../errors";
 import { awsProviderFromEnv } from "./aws/from-env";
 import { hetznerProviderFromEnv } from "./hetzner/from-env";
 import { LocalProvider } from "./local";
-import { type Provider, type ProviderName, providerNames } from "./provider";
+import { isProviderName, type ProviderName } from "./names";
+import type { Provider } from "./provider";
 
 /**
  * Builds the provider a lease names, from the coordinator's environment. The coordinator
@@ -20,10 +21,6 @@ let testFactory: ProviderFactory | undefined;
 
 export function installTestProviders(factory: ProviderFactory | undefined): void {
   testFactory = factory;
-}
-
-export function isProviderName(value: string): value is ProviderName {
-  return (providerNames as readonly string[]).includes(value);
 }
 
 export function defaultProviderName(env: ProviderEnv): ProviderName {

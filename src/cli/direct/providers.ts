@@ -5,17 +5,11 @@
  */
 import { CrabboxError } from "../../errors";
 import { hetznerProviderFromEnv } from "../../providers/hetzner/from-env";
+import { cloudProviderNames, inWords } from "../../providers/names";
 import type { Provider } from "../../providers/provider";
 import { extraTrust } from "./trust";
 
 type Env = Record<string, string | undefined>;
-
-export const directProviderNames = ["hetzner", "aws", "azure"] as const;
-export type DirectProviderName = (typeof directProviderNames)[number];
-
-export function isDirectProviderName(name: string): name is DirectProviderName {
-  return (directProviderNames as readonly string[]).includes(name);
-}
 
 function set(env: Env, name: string): boolean {
   return typeof env[name] === "string" && env[name]!.trim() !== "";
@@ -57,7 +51,7 @@ export async function directProvider(name: string, env: Env): Promise<Provider> 
     default:
       throw new CrabboxError(
         "usage",
-        `direct mode needs a cloud provider (hetzner, aws or azure), not "${name}"`,
+        `direct mode needs a cloud provider (${inWords(cloudProviderNames)}), not "${name}"`,
         { field: "provider" },
       );
   }

@@ -2,7 +2,6 @@ import type { TestResultSummary } from "../../api";
 import { CrabboxError } from "../../errors";
 import type { SshSession } from "../ssh/connect";
 import { shellQuoteWord } from "../ssh/quote";
-import { addJUnitFile, emptySummary } from "./junit";
 
 const marker = "__CRABBOX_RESULT_FILE__:";
 const safeGlob = /^[A-Za-z0-9_./*?[\]{},@+-]+$/;
@@ -29,6 +28,8 @@ export async function collectJUnit(
   const chunks: Buffer[] = [];
   await session.exec(script, { onStdout: (c) => chunks.push(c) });
   const text = Buffer.concat(chunks).toString("utf8");
+  // The XML parser loads only for runs that collect reports (docs/cli.md, "Start-up").
+  const { addJUnitFile, emptySummary } = await import("./junit");
   const summary = emptySummary();
   const parts = text.split(`\n${marker}`).slice(1);
   for (const part of parts) {

@@ -1,19 +1,20 @@
 import { leaseDecider, leaseStream } from "../../events/lease-decider";
-import { leasesDueForExpiry, leasesProvisioningPastDeadline } from "../../projections/leases-queries";
-import { retentionDue, runRetention } from "./archive/retention";
-import type { MachineCleanup } from "./cleanup";
-import { fleetClock } from "./clock";
-import { type FleetDeps, systemMeta } from "./deps";
 import {
   dueDeletes,
   endedWithUnknownMachine,
   keptPastTtl,
+  leasesDueForExpiry,
+  leasesProvisioningPastDeadline,
   nextDue,
   nextUnknownMachineCheck,
-} from "./lease-queries";
-import type { OrphanSweep } from "./orphan-sweep";
-import type { Provisioner } from "./provisioning";
-import type { RestartRecovery } from "./restart-recovery";
+} from "../../projections/leases-queries";
+import { retentionDue, runRetention } from "./archive/retention";
+import { fleetClock } from "./clock";
+import { type FleetDeps, systemMeta } from "./deps";
+import type { MachineCleanup } from "./machines/cleanup";
+import type { OrphanSweep } from "./machines/orphan-sweep";
+import type { Provisioner } from "./machines/provisioning";
+import type { RestartRecovery } from "./machines/restart-recovery";
 import type { RunSweep } from "./run-sweep";
 import type { WebhookDispatcher } from "./webhooks/dispatcher";
 

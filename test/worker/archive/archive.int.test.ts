@@ -5,6 +5,7 @@ import { leaseDecider } from "../../../src/events/lease-decider";
 import { decodeObject, sha256Hex } from "../../../src/worker/fleet/archive/archive-object";
 import { archiveStep, archiveTestFaults } from "../../../src/worker/fleet/archive/archiver";
 import { tombstonesOfStream } from "../../../src/worker/fleet/archive/tombstones";
+import { fleetDeps } from "../../../src/worker/fleet/deps";
 import { userMeta } from "../../events/fixtures";
 import { countEvents, day, endedLease, liveLease, newLeaseID } from "./support";
 
@@ -25,7 +26,10 @@ describe("archiving ended streams to R2", () => {
       const before = fleetDO.store.readStream(ended);
       expect(before).toHaveLength(8);
 
-      const result = await archiveStep(fleetDO.deps, now);
+      const result = await archiveStep(
+        fleetDeps(state.storage, fleetDO.store, env as unknown as Record<string, unknown>),
+        now,
+      );
       expect(result).toEqual({ objects: 1, events: 8 });
       expect(countEvents(state.storage.sql, ended)).toBe(0);
       expect(countEvents(state.storage.sql, live)).toBe(2);
@@ -74,7 +78,12 @@ describe("archiving ended streams to R2", () => {
       archiveTestFaults.at = (step) => {
         if (step === "put-done") throw new Error("crash after the put");
       };
-      expect(await archiveStep(fleetDO.deps, now)).toEqual({ objects: 0, events: 0 });
+      expect(
+        await archiveStep(
+          fleetDeps(state.storage, fleetDO.store, env as unknown as Record<string, unknown>),
+          now,
+        ),
+      ).toEqual({ objects: 0, events: 0 });
       expect(countEvents(state.storage.sql, ended)).toBe(8);
       expect(tombstonesOfStream(state.storage.sql, ended)).toHaveLength(0);
       const listed = await bucket().list({ prefix: `events/v1/${ended.replace(":", "/")}/` });
@@ -83,18 +92,33 @@ describe("archiving ended streams to R2", () => {
       archiveTestFaults.at = (step) => {
         if (step === "deleted") throw new Error("crash inside the delete transaction");
       };
-      expect(await archiveStep(fleetDO.deps, now + tenMinutes)).toEqual({ objects: 0, events: 0 });
+      expect(
+        await archiveStep(
+          fleetDeps(state.storage, fleetDO.store, env as unknown as Record<string, unknown>),
+          now + tenMinutes,
+        ),
+      ).toEqual({ objects: 0, events: 0 });
       expect(countEvents(state.storage.sql, ended)).toBe(8);
       expect(tombstonesOfStream(state.storage.sql, ended)).toHaveLength(0);
 
       archiveTestFaults.at = undefined;
-      expect(await archiveStep(fleetDO.deps, now + 2 * tenMinutes)).toEqual({ objects: 1, events: 8 });
+      expect(
+        await archiveStep(
+          fleetDeps(state.storage, fleetDO.store, env as unknown as Record<string, unknown>),
+          now + 2 * tenMinutes,
+        ),
+      ).toEqual({ objects: 1, events: 8 });
       expect(countEvents(state.storage.sql, ended)).toBe(0);
       expect(tombstonesOfStream(state.storage.sql, ended)).toHaveLength(1);
       const again = await bucket().list({ prefix: `events/v1/${ended.replace(":", "/")}/` });
       expect(again.objects).toHaveLength(1);
       // Nothing is left to do: a further step archives nothing.
-      expect(await archiveStep(fleetDO.deps, now + 3 * tenMinutes)).toEqual({ objects: 0, events: 0 });
+      expect(
+        await archiveStep(
+          fleetDeps(state.storage, fleetDO.store, env as unknown as Record<string, unknown>),
+          now + 3 * tenMinutes,
+        ),
+      ).toEqual({ objects: 0, events: 0 });
     });
   });
 
@@ -102,7 +126,12 @@ describe("archiving ended streams to R2", () => {
     await runInDurableObject(fleet(), async (fleetDO, state) => {
       const now = Date.now();
       const recent = endedLease(fleetDO.store, newLeaseID(), now - 2 * day);
-      expect(await archiveStep(fleetDO.deps, now)).toEqual({ objects: 0, events: 0 });
+      expect(
+        await archiveStep(
+          fleetDeps(state.storage, fleetDO.store, env as unknown as Record<string, unknown>),
+          now,
+        ),
+      ).toEqual({ objects: 0, events: 0 });
       expect(countEvents(state.storage.sql, recent)).toBe(8);
 
       // Ended long ago but holding the head: all but the newest event go; the stream row stays.

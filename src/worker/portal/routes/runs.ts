@@ -1,7 +1,6 @@
 import { RunState } from "../../../api/runs";
-import { unwrap } from "../../fleet/rpc";
+import { callFleet } from "../../fleet/call";
 import type { PortalContext } from "../context";
-import { portalFleet } from "../fleet";
 import { html } from "../html";
 import { page } from "../layout";
 import { option, runTable } from "../pages/parts";
@@ -13,14 +12,12 @@ export async function portalRuns(_request: Request, ctx: PortalContext): Promise
   const state = RunState.safeParse(params.get("state") || undefined);
   const lease = params.get("lease")?.trim() || undefined;
   const owner = ctx.identity.admin ? params.get("owner")?.trim() || undefined : undefined;
-  const runs = unwrap(
-    await portalFleet(ctx.env).listRuns(ctx.caller, {
-      limit: 200,
-      ...(state.success && state.data ? { state: state.data } : {}),
-      ...(lease ? { leaseID: lease } : {}),
-      ...(owner ? { owner } : {}),
-    }),
-  );
+  const runs = await callFleet(ctx.env, ctx.caller, "runs.list", {
+    limit: 200,
+    ...(state.success && state.data ? { state: state.data } : {}),
+    ...(lease ? { leaseID: lease } : {}),
+    ...(owner ? { owner } : {}),
+  });
   const selected = state.success ? state.data : undefined;
   const body = html`<h1>Runs</h1>
 <form class="filters" method="get" action="/portal/runs" aria-label="Filter runs">
