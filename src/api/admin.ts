@@ -73,6 +73,8 @@ export const LogEvent = z.object({
   at: isoTimestamp,
   /** The event's link in the hash chain (docs/event-log.md); absent on per-lease trails. */
   hash: z.string().optional(),
+  /** Set when the event was read back from the archive: the R2 object key it lives in. */
+  archivedIn: z.string().optional(),
 });
 export type LogEvent = z.infer<typeof LogEvent>;
 

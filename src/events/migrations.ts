@@ -6,6 +6,7 @@ import hashChain from "../../migrations/0004_hash_chain.sql";
 import pruneCommands from "../../migrations/0005_prune_commands.sql";
 import webhooks from "../../migrations/0006_webhooks.sql";
 import runShards from "../../migrations/0007_run_shards.sql";
+import archive from "../../migrations/0008_archive.sql";
 import type { Migration } from "./migrate";
 
 export const migrations: readonly Migration[] = [
@@ -16,4 +17,5 @@ export const migrations: readonly Migration[] = [
   { id: 5, name: "0005_prune_commands", sql: pruneCommands },
   { id: 6, name: "0006_webhooks", sql: webhooks },
   { id: 7, name: "0007_run_shards", sql: runShards },
+  { id: 8, name: "0008_archive", sql: archive },
 ];

@@ -136,7 +136,19 @@ export class EventStore {
     const row = this.sql
       .exec<StreamRow>("SELECT version, snapshot, snapshot_schema FROM streams WHERE stream = ?", stream)
       .toArray()[0];
-    if (!row) return { state: decider.initialState(), version: 0 };
+    if (!row) {
+      if (this.isArchived(stream)) {
+        throw new CrabboxError(
+          "illegal_transition",
+          `stream ${stream} ended and is archived; it takes no more events`,
+          {
+            stream,
+            archived: true,
+          },
+        );
+      }
+      return { state: decider.initialState(), version: 0 };
+    }
     if (row.snapshot_schema === decider.snapshotSchema)
       return { state: JSON.parse(row.snapshot) as S, version: row.version };
     // The state shape changed since the snapshot was written: fold the stream from the start.
@@ -145,6 +157,15 @@ export class EventStore {
     for (const event of this.readStream(stream))
       state = decider.evolve(state, event as unknown as EvolvableEvent<E>);
     return { state, version: row.version };
+  }
+
+  /** True when the stream's last event moved to the archive (docs/event-log.md, "Archive"). */
+  private isArchived(stream: string): boolean {
+    return (
+      this.sql
+        .exec("SELECT 1 FROM archive_tombstones WHERE stream = ? AND final = 1 LIMIT 1", stream)
+        .toArray().length > 0
+    );
   }
 
   /** A stream's events after `afterVersion`, in order. */

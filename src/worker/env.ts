@@ -6,6 +6,8 @@ import type { FleetDurableObject } from "./fleet";
  */
 export interface Env {
   FLEET: DurableObjectNamespace<FleetDurableObject>;
+  /** R2 bucket of the event archive (docs/event-log.md, "Archive"); unbound: nothing is archived. */
+  ARCHIVE?: R2Bucket;
   /** Admin bearer token: every lease, admin routes. */
   CRABBOX_ADMIN_TOKEN?: string;
   /** Shared operator bearer token: non-admin; callers name owner/org with headers. */

@@ -1,16 +1,20 @@
 import { z } from "zod";
 import type { ReplayReport } from "../../../api/admin";
-import { verifyProjections } from "../../../projections/verify";
+import { replayAcrossArchive } from "../archive/archive-replay";
 import type { FleetDeps } from "../deps";
 import type { Caller } from "../rpc";
 import { requireAdmin } from "./gate";
 
-/** `POST /v1/admin/replay`: rebuilds the projections from the log and reports any difference. */
+/** `POST /v1/admin/replay`: rebuilds the projections from the archive and the live log and reports any difference. */
 export const input = z.object({});
 
-export function handle(deps: FleetDeps, caller: Caller, _input: z.infer<typeof input>): ReplayReport {
+export async function handle(
+  deps: FleetDeps,
+  caller: Caller,
+  _input: z.infer<typeof input>,
+): Promise<ReplayReport> {
   requireAdmin(caller.identity);
-  const report = verifyProjections(deps.storage);
+  const report = await replayAcrossArchive(deps);
   return {
     ok: report.ok,
     events: report.eventsReplayed,
