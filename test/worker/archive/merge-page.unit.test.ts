@@ -42,7 +42,9 @@ describe("merging live and archived pages", () => {
         (archivedFlags, limit, window) => {
           const live: number[] = [];
           const archived: number[] = [];
-          archivedFlags.forEach((isArchived, i) => (isArchived ? archived : live).push(i + 1));
+          archivedFlags.forEach((isArchived, i) => {
+            (isArchived ? archived : live).push(i + 1);
+          });
           expect(pageAll(live, archived, limit, window)).toEqual(archivedFlags.map((_, i) => i + 1));
         },
       ),
