@@ -8,6 +8,7 @@
  */
 import { reset } from "cloudflare:test";
 import { installTestProviders } from "../../src/providers/registry";
+import { archiveTestFaults } from "../../src/worker/fleet/archive/archiver";
 import { fleetClock } from "../../src/worker/fleet/clock";
 import { testEnvOverrides } from "../../src/worker/fleet/deps";
 
@@ -15,3 +16,4 @@ await reset();
 fleetClock.offsetMs = 0;
 for (const name of Object.keys(testEnvOverrides)) delete testEnvOverrides[name];
 installTestProviders(undefined);
+archiveTestFaults.at = undefined;

@@ -1,5 +1,5 @@
 import type { Writable } from "node:stream";
-import type { ArtifactEntry, TelemetryInput, TestResultSummary } from "../../api";
+import type { ArtifactEntry, RunShard, TelemetryInput, TestResultSummary } from "../../api";
 import type { ResolvedConfig } from "../config";
 import type { Progress } from "../output/progress";
 import type { TimingPhases } from "../output/timing";
@@ -26,6 +26,10 @@ export interface RunOptions {
   artifacts?: ArtifactOptions;
   /** `--fail-on-test-failures`: failing reports fail a command that exited 0 (docs/cli.md). */
   failOnTestFailures?: boolean;
+  /** `--results-auto`: also read the reports the command wrote in the usual places (results-auto.ts). */
+  resultsAuto?: boolean;
+  /** This run is one shard of `crabbox shard`: its run record names the group (src/cli/shard). */
+  shard?: RunShard;
 }
 
 /** Where a run happens and where its output goes: the caller's environment, not the run's. */

@@ -1,4 +1,4 @@
-import type { RunFinishRequest } from "../../api";
+import type { RunFinishRequest, TelemetryInput } from "../../api";
 import { isCrabboxError } from "../../errors";
 import { type ActiveTarget, acquire } from "../target";
 import { collectTelemetry } from "../telemetry";
@@ -65,7 +65,8 @@ export async function runFlow(io: RunIO, options: RunOptions): Promise<number> {
   if (!options.id) await manifestBuilt;
   else manifestBuilt.catch(() => {}); // awaited below; this only keeps an early failure handled
 
-  const recorder = new RunRecorder((m) => progress.warn(m));
+  const recorder = new RunRecorder((m) => progress.warn(m), options.shard);
+  let startSample: Promise<TelemetryInput | undefined> | undefined;
   let target: ActiveTarget | undefined;
   let failed = false;
   try {
@@ -88,9 +89,11 @@ export async function runFlow(io: RunIO, options: RunOptions): Promise<number> {
 
     const manifest = await manifestBuilt;
     if (manifest) outcome.syncMode = manifest.mode;
-    if (recorder.enabled) progress.info(`recording run ${recorder.runID}`);
-    if (target.connection.target === "linux" && recorder.enabled)
-      outcome.telemetry.start = await collectTelemetry(target.session);
+    const recorded = await recorder.ready();
+    if (recorded) progress.info(`recording run ${recorder.runID}`);
+    // Sampled on its own channel while the sync runs; awaited before the record is finished.
+    if (target.connection.target === "linux" && recorded)
+      startSample = collectTelemetry(target.session).catch(() => undefined);
     const workdir = remoteWorkdir(target.connection, io.repoRoot);
     const ctx: RunContext = { io: watched, options, target, recorder, clock, workdir };
 
@@ -123,6 +126,7 @@ export async function runFlow(io: RunIO, options: RunOptions): Promise<number> {
   } finally {
     progress.done();
     const releaseStarted = Date.now();
+    if (startSample) outcome.telemetry.start = await startSample;
     // Release first, so that the run's final record includes the lease.released event.
     await target?.finish(options.keep);
     await recorder.finish(finalRecord(outcome, failed));

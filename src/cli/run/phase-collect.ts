@@ -1,6 +1,7 @@
 import { artifactStep, localRunId, wantsArtifacts } from "./artifacts-step";
 import type { RunContext, RunOutcome } from "./flow-types";
 import { collectJUnit } from "./results";
+import { resultsAuto } from "./results-auto";
 import { testGate } from "./test-gate";
 
 /**
@@ -34,7 +35,10 @@ export async function collectPhase(
   }
   if (!outcome.interrupted) {
     try {
-      outcome.results = await collectJUnit(target.session, workdir, options.junit);
+      outcome.results = await collectJUnit(target.session, workdir, options.junit, {
+        auto: resultsAuto(ctx),
+        warn: (m) => progress.warn(m),
+      });
       const results = outcome.results;
       if (results) {
         progress.info(

@@ -3,6 +3,8 @@ import { interruptibleCommand } from "../ssh/interruptible";
 import { collectTelemetry } from "../telemetry";
 import type { RunContext, RunOutcome } from "./flow-types";
 import { allowedEnv, buildRemoteCommand } from "./remote-command";
+import { markResultsStartCommand, resultsAuto } from "./results-auto";
+import { endSampleWorthIt } from "./telemetry-samples";
 
 /**
  * Execute: runs the command in the workdir with its output streamed to the caller (and the
@@ -23,6 +25,7 @@ export async function executePhase(ctx: RunContext, outcome: RunOutcome): Promis
   progress.info(`running on ${connection.host}: ${options.argv.join(" ")}`);
   progress.done();
   recorder.event({ type: "command.started", phase: "command", message: options.argv.join(" ") });
+  if (resultsAuto(ctx)) await target.session.exec(markResultsStartCommand(workdir));
   const commandStarted = Date.now();
   // The stop-watchdog of the wrapped command holds stdin: it stays open until the command
   // ends, and its EOF (Ctrl-C closes the channel) stops the remote process group.
@@ -44,7 +47,12 @@ export async function executePhase(ctx: RunContext, outcome: RunOutcome): Promis
   const commandEnded = Date.now();
   outcome.phases.command = commandEnded - commandStarted;
   recorder.flushOutput();
-  if (connection.target === "linux" && recorder.enabled && !signal.aborted)
+  if (
+    connection.target === "linux" &&
+    recorder.enabled &&
+    !signal.aborted &&
+    endSampleWorthIt(commandEnded - commandStarted)
+  )
     outcome.telemetry.end = await collectTelemetry(target.session);
   outcome.commandMs = Date.now() - commandStarted;
   outcome.interrupted = Boolean(result.aborted) || signal.aborted;

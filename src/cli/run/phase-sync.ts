@@ -4,6 +4,7 @@ import { powershellEncodedCommand, powershellQuoteWord, shellQuoteWord } from ".
 import { buildManifest, type Manifest, syncToRemote } from "../sync";
 import { gitSyncStep } from "../sync/git/run-step";
 import type { RunContext, RunIO, RunOptions, RunOutcome } from "./flow-types";
+import { bothSettled } from "./overlap";
 
 /** Builds the manifest before anything is leased: a repo that cannot sync costs nothing. */
 export async function prepareManifest(
@@ -59,15 +60,19 @@ export async function syncPhase(ctx: RunContext, outcome: RunOutcome, manifest: 
     allowMassDeletions: options.allowMassDeletions || config.sync.allowMassDeletions,
     progress,
   });
-  await gitStep?.before(target.session);
-  const result = await syncToRemote(target.session, manifest, {
-    workRoot: workdir,
-    os: connection.target === "windows" ? "windows" : connection.target === "macos" ? "macos" : "linux",
-    allowMassDelete: options.allowMassDeletions || config.sync.allowMassDeletions,
-    onProgress: (bytes, files, phase) =>
-      progress.phase(`sync ${phase}`, `${files} files ${humanBytes(bytes)}`),
-    reconnect: () => target.reconnect(),
-  });
+  // The seed only touches the machine's .git, which the file sync excludes: the two run on
+  // separate channels at once instead of one round trip after the other (docs/sync.md).
+  const [, result] = await bothSettled(
+    gitStep ? gitStep.before(target.session) : Promise.resolve(),
+    syncToRemote(target.session, manifest, {
+      workRoot: workdir,
+      os: connection.target === "windows" ? "windows" : connection.target === "macos" ? "macos" : "linux",
+      allowMassDelete: options.allowMassDeletions || config.sync.allowMassDeletions,
+      onProgress: (bytes, files, phase) =>
+        progress.phase(`sync ${phase}`, `${files} files ${humanBytes(bytes)}`),
+      reconnect: () => target.reconnect(),
+    }),
+  );
   await gitStep?.after(target.session);
   outcome.syncMs = Date.now() - syncStarted;
   outcome.phases.sync = outcome.syncMs;

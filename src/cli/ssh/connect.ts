@@ -2,13 +2,21 @@
  * The SSH client of the CLI (ssh2, no system `ssh` needed): connect with a private key, pin the
  * host key, run commands with live output and exit status, forward Ctrl-C, open a pty shell.
  */
-import { Client, type ConnectConfig } from "ssh2";
+import { createRequire } from "node:module";
+import type { ConnectConfig, Client as Ssh2Client } from "ssh2";
 import { CrabboxError, isCrabboxError } from "../../errors";
 import { type HostKeyPolicy, hostAlias, hostKeyFingerprint, verifyHostKey } from "./known-hosts";
 import { createSession } from "./session";
 import type { SshSession } from "./session-types";
 
 export type { ExecOptions, ExecResult, ShellOptions, SshSession } from "./session-types";
+
+/**
+ * ssh2's index also loads its SSH server, HTTP agents and key generator at start-up; the
+ * client needs none of them, and every `crabbox run` loads this (docs/cli.md, "Start-up").
+ */
+const Client: typeof Ssh2Client = createRequire(import.meta.url)("ssh2/lib/client.js");
+type Client = Ssh2Client;
 
 export interface ConnectOptions {
   host: string;

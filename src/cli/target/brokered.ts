@@ -53,7 +53,8 @@ export async function acquireBrokered(options: AcquireOptions): Promise<ActiveTa
           );
         }
         if (options.command) {
-          await recorder?.start({
+          // Not awaited: the record is created while SSH connects (RunRecorder.start).
+          void recorder?.start({
             leaseID: lease.id,
             provider: lease.provider,
             target: lease.target,

@@ -1,6 +1,8 @@
 import { CrabboxError } from "../../errors";
 import { inWords, isCloudProvider, providerNames } from "../../providers/names";
-import { ensureLocalStack, isLocalStackUrl } from "../../stack";
+// Not the stack's index: it also exports the daemon and the machine host (docs/cli.md, "Start-up").
+import { ensureLocalStack } from "../../stack/ensure";
+import { isLocalStackUrl } from "../../stack/local-url";
 import { hasCoordinator, type ResolvedConfig } from "../config";
 import { CoordinatorClient } from "../coordinator/client";
 import type { Progress } from "../output/progress";
