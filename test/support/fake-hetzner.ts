@@ -495,8 +495,8 @@ function actionJSON(action: FakeAction) {
 }
 
 type Term = (labels: Record<string, string>) => boolean;
-const labelKey = String.raw`(?:[a-z0-9A-Z.-]+/)?[a-z0-9A-Z](?:[a-z0-9A-Z._-]*[a-z0-9A-Z])?`;
-const labelValue = String.raw`(?:[a-z0-9A-Z](?:[a-z0-9A-Z._-]*[a-z0-9A-Z])?)?`;
+const labelKey = `(?:[a-z0-9A-Z.-]+/)?[a-z0-9A-Z](?:[a-z0-9A-Z._-]*[a-z0-9A-Z])?`;
+const labelValue = `(?:[a-z0-9A-Z](?:[a-z0-9A-Z._-]*[a-z0-9A-Z])?)?`;
 const equality = new RegExp(`^(${labelKey})\\s*(==|=|!=)\\s*(${labelValue})$`);
 const setTerm = new RegExp(`^(${labelKey})\\s+(in|notin)\\s+\\(([^()]*)\\)$`);
 const presence = new RegExp(`^(!?)(${labelKey})$`);
