@@ -7,6 +7,10 @@ import { defineConfig } from "vitest/config";
 //  - e2e:     the whole stack (coordinator in workerd + local machines + CLI) from Node
 export default defineConfig({
   test: {
+    // vitest's default is one worker fewer than the cores, so on a 2-core CI machine the whole
+    // suite ran on one worker, file after file. Two keep both cores busy; the e2e files spend
+    // much of their time waiting on sshd, workerd and tar in other processes.
+    maxWorkers: 2,
     projects: [
       {
         test: {
