@@ -218,8 +218,13 @@ describe("host keys", () => {
 describe("waitForReady", () => {
   it("skips a dead port, waits for the readiness command and returns the port that worked", async () => {
     const flag = join(server.dir, `ready-${Date.now()}`);
-    setTimeout(() => writeFileSync(flag, ""), 1200);
     const progress: string[] = [];
+    // The machine becomes ready only once a readiness check has failed on the live port: a
+    // timer here raced the connection on a busy machine, and the first check already passed.
+    const onProgress = (p: { port: number; stage: string }) => {
+      progress.push(`${p.port}:${p.stage}`);
+      if (p.port === server.port && p.stage === "ready-check") writeFileSync(flag, "");
+    };
     const port = await waitForReady(
       {
         host: server.host,
@@ -230,7 +235,7 @@ describe("waitForReady", () => {
         hostKeyPolicy: "accept-any",
         readyCommand: `test -f ${shellQuote([flag])}`,
       },
-      { timeoutMs: 20_000, onProgress: (p) => progress.push(`${p.port}:${p.stage}`) },
+      { timeoutMs: 20_000, onProgress },
     );
     expect(port).toBe(server.port);
     expect(progress).toContain("1:connect");
