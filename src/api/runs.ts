@@ -1,5 +1,5 @@
 /**
- * Run wire shapes (reference coordinator.md §3.8, §4.2–§4.5), shared by the Worker and the CLI.
+ * Run wire shapes (docs/api.md#runs), shared by the Worker and the CLI.
  * Size bounds (16 KiB messages, 8 MiB log tail, result caps) are applied by the coordinator,
  * which truncates rather than refuses, as the reference does.
  */
@@ -41,7 +41,7 @@ export type TestFailure = z.infer<typeof TestFailure>;
 
 const count = z.number().int().nonnegative();
 
-/** JUnit summary (§4.4); Go clients send `null` for empty slices. */
+/** JUnit summary (docs/api.md#runs); Go clients send `null` for empty slices. */
 export const TestResultSummary = z.object({
   format: z.literal("junit").default("junit"),
   files: nullAsAbsent(z.array(z.string())).transform((value) => value ?? []),
@@ -121,7 +121,7 @@ export const RunListQuery = z.object({
 });
 export type RunListQuery = z.infer<typeof RunListQuery>;
 
-/** `POST /v1/runs/{id}/events` body (§4.3). */
+/** `POST /v1/runs/{id}/events` body (docs/api.md#runs). */
 export const RunEventInput = z.object({
   type: identifierString().optional(),
   phase: identifierString().optional(),

@@ -20,7 +20,7 @@ import type {
 import { initialRunState, mergeTelemetryRing, type RunState, runLogCapBytes } from "./run-state";
 import type { Decider, EvolvableEvent } from "./types";
 
-/** A progress event as a client sends it (coordinator.md §4.3); the decider bounds it. */
+/** A progress event as a client sends it (docs/api.md#runs); the decider bounds it. */
 export interface RunEventInput {
   type?: string;
   phase?: string;

@@ -29,7 +29,7 @@ import { canSeeLease, canSeeRun } from "./scoping";
 const runNotFound = () => new CrabboxError("not_found", "run not found");
 
 /**
- * Run records (reference §3.8, §4.2–4.5): created by the CLI around a command, with progress
+ * Run records (docs/api.md#runs): created by the CLI around a command, with progress
  * events (per-run seq), telemetry, and a finish carrying the log tail and test results. No
  * sharing: a run is visible to its owner (same owner and org) and to admins; anyone else gets
  * 404, never 403, so run IDs do not leak.
