@@ -52,7 +52,8 @@ for (const dir of ["src", "test"]) {
       if (!anchors) problems.push(`${file}: ${doc} does not exist`);
       else if (!anchors.has(match[2])) problems.push(`${file}: ${doc} has no heading #${match[2]}`);
     }
-    if (/reference (coordinator\.md )?§/.test(text)) problems.push(`${file}: cites the reference's § numbers`);
+    if (/reference (coordinator\.md )?§/.test(text))
+      problems.push(`${file}: cites the reference's § numbers`);
   }
 }
 if (problems.length > 0) {
