@@ -5,6 +5,7 @@
 import type { Readable, Writable } from "node:stream";
 import { Client, type ClientChannel, type ConnectConfig } from "ssh2";
 import { CrabboxError, isCrabboxError } from "../../errors";
+import { sleepOrWake } from "../../time/sleep";
 import { interruptibleCommand } from "./interruptible";
 import { type HostKeyPolicy, hostAlias, hostKeyFingerprint, verifyHostKey } from "./known-hosts";
 import { shellEnvPrefix } from "./quote";
@@ -132,23 +133,10 @@ export async function connectSsh(options: ConnectOptions): Promise<SshSession> {
       return await connectOnce(options);
     } catch (error) {
       if (attempt >= attempts || !isTransient(error) || options.signal?.aborted) throw error;
-      await sleep(delay, options.signal);
+      await sleepOrWake(delay, options.signal);
       delay = Math.min(delay * 2, 5000);
     }
   }
-}
-
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-    signal?.addEventListener("abort", done, { once: true });
-  });
 }
 
 function connectOnce(options: ConnectOptions): Promise<SshSession> {
