@@ -7,7 +7,8 @@ bash scripts/setup.sh
 export PATH="$PWD/node_modules/.bin:$PATH"
 echo "test: node $(node --version)" >&2
 tsc -p tsconfig.json --noEmit
-biome check .
+# biome (with noImportCycles), knip (unused files, exports, dependencies), doc links.
+npm run --silent lint
 mkdir -p test-artifacts
 status=0
 vitest run --reporter=default --reporter=json --outputFile.json=test-artifacts/vitest.json "$@" || status=$?

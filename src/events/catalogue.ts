@@ -354,7 +354,6 @@ export type RunEvent =
   | Draft<"RunTelemetryRecorded">
   | Draft<"RunFinished">;
 export type FleetEvent = Draft<"OrphanDetected"> | Draft<"OrphanDeleted">;
-export type AnyEvent = LeaseEvent | RunEvent | FleetEvent;
 
 export function isEventType(type: string): type is EventType {
   return Object.hasOwn(catalogue, type);

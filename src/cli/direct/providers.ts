@@ -10,13 +10,6 @@ import { extraTrust } from "./trust";
 
 type Env = Record<string, string | undefined>;
 
-export const directProviderNames = ["hetzner", "aws", "azure"] as const;
-export type DirectProviderName = (typeof directProviderNames)[number];
-
-export function isDirectProviderName(name: string): name is DirectProviderName {
-  return (directProviderNames as readonly string[]).includes(name);
-}
-
 function set(env: Env, name: string): boolean {
   return typeof env[name] === "string" && env[name]!.trim() !== "";
 }

@@ -93,8 +93,6 @@ async function capture(
   return { exitCode: result.exitCode, stdout: Buffer.concat(out), stderr: stderr.trim() };
 }
 
-export { defaultCacheDir } from "./cache-dir";
-
 function stateCachePath(session: SshSession, workRoot: string): string {
   const key = createHash("sha256")
     .update(`${session.host}\0${session.port}\0${workRoot}`)
