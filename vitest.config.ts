@@ -10,6 +10,20 @@ import { defineConfig } from "vitest/config";
 //  - e2e:     the whole stack (coordinator in workerd + local machines + CLI) from Node
 export default defineConfig({
   test: {
+    // `npm run coverage` (not `npm test`: it costs more wall time than the suite can spare, see
+    // README "Coverage"). Istanbul, because workerd cannot report V8 coverage; the report merges
+    // the unit, node and workerd layers. e2e runs the Worker in a separate workerd process and
+    // the CLI as a child process, neither of which reports back, so it adds nothing here.
+    coverage: {
+      provider: "istanbul",
+      include: ["src/events/**", "src/projections/**", "src/worker/**", "src/providers/**"],
+      exclude: [
+        // Declarations only: nothing to execute.
+        "**/*.d.ts",
+      ],
+      reporter: ["text-summary", "html", "json-summary"],
+      reportsDirectory: "test-artifacts/coverage",
+    },
     projects: [
       {
         test: {
