@@ -32,6 +32,9 @@ export default defineConfig({
           // `*.int.prop.test.ts` also ends in `.prop.test.ts`: those run in workerd only.
           exclude: ["**/node_modules/**", "test/property/**/*.int.prop.test.ts"],
           environment: "node",
+          // One worker runs many files: spawning a fresh one per file cost ~0.8 s each (vitest's
+          // own report), about two minutes of the suite. Unit files share no mutable state.
+          isolate: false,
           // A busy CI machine runs these beside workerd and the e2e stack; a wall-clock
           // budget of 5 s per test measures the machine, not the code. Tests wait on
           // states and events, and these limits only catch a real hang.
@@ -63,6 +66,11 @@ export default defineConfig({
           // passes the 1 MiB that workerd accepts on the pool's WebSocket and the runtime dies
           // with every file in it. Fetched one by one, each module stays under the cap.
           fsModuleCache: false,
+          // Isolated, every file started its own workerd and fetched the Worker's graph again
+          // (about ten minutes of a clean-clone run). One reused runner does that once; the setup
+          // file gives each file a fresh Fleet instead (every Durable Object deleted, seams reset).
+          isolate: false,
+          setupFiles: ["test/support/fresh-durable-objects.setup.ts"],
           // The first workerd file pays for loading the whole Worker graph module by module
           // (over 5 s on a 2-core machine, quiet or not), so the default 5 s timeout failed it
           // on every clean clone. Generous limits catch hangs without timing the machine.
@@ -82,7 +90,9 @@ export default defineConfig({
           environment: "node",
           testTimeout: 120_000,
           hookTimeout: 120_000,
-          fileParallelism: false,
+          // Each e2e file has its own ports (free-port), state, config and home directories, so
+          // files run side by side and beside the other layers instead of one by one afterwards
+          // (one by one, they were a third of a clean-clone run with a core idle).
         },
       },
     ],

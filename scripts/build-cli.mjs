@@ -15,7 +15,7 @@ const temp = `${outdir}.tmp-${process.pid}`;
 const pkg = JSON.parse(readFileSync(`${root}package.json`, "utf8"));
 // Clipanion (the argument parser every command needs, dozens of small CommonJS files) goes into
 // the bundle; every other package is loaded from node_modules when a command imports it.
-const bundled = ["clipanion"];
+const bundled = ["clipanion", "zod", "yaml", "ignore", "tar-stream", "@xmldom/xmldom", "ulid"];
 const external = Object.keys({ ...pkg.dependencies, ...pkg.devDependencies })
   .filter((name) => !bundled.includes(name))
   .flatMap((name) => [name, `${name}/*`]);
@@ -26,6 +26,46 @@ const clipanionImport = {
     b.onLoad({ filter: /src\/cli\/commands\/clipanion\.ts$/ }, () => ({
       contents: 'export { Builtins, Cli, Command, Option } from "clipanion";',
       loader: "ts",
+    }));
+  },
+};
+
+/**
+ * `import { z } from "zod"` is one namespace of all of Zod 4 (~750 KB bundled with its 40-odd
+ * locales, JSON Schema conversion and compiler), which every command would parse at start-up.
+ * The CLI gets the same `z` minus those parts; English messages stay (schemas.js registers
+ * them). A `z.<name>` the CLI uses that is missing here fails the build (esbuild's warning on
+ * an undefined import is raised to an error below).
+ */
+const zodForCli = {
+  name: "zod-for-cli",
+  setup(b) {
+    b.onResolve({ filter: /^zod$/ }, (args) =>
+      args.importer.includes("/node_modules/") ? undefined : { path: "zod-cli", namespace: "zod-cli" },
+    );
+    b.onLoad({ filter: /.*/, namespace: "zod-cli" }, () => ({
+      resolveDir: `${root}node_modules/zod/v4/classic`,
+      contents: ['import * as z from "./zod-cli-external";', "export { z, z as default };"].join("\n"),
+      loader: "js",
+    }));
+    b.onResolve({ filter: /^\.\/zod-cli-external$/ }, () => ({
+      path: "external",
+      namespace: "zod-cli-external",
+    }));
+    b.onLoad({ filter: /.*/, namespace: "zod-cli-external" }, () => ({
+      resolveDir: `${root}node_modules/zod/v4/classic`,
+      contents: [
+        'export * from "./schemas.js";',
+        'export * from "./checks.js";',
+        'export * from "./errors.js";',
+        'export * from "./parse.js";',
+        'export * from "./compat.js";',
+        'export { globalRegistry, registry, config, NEVER, util, treeifyError, prettifyError, formatError, flattenError } from "../core/index.js";',
+        'export { input, output } from "./in-out.js";',
+        'export * as iso from "./iso.js";',
+        'export * as coerce from "./coerce.js";',
+      ].join("\n"),
+      loader: "js",
     }));
   },
 };
@@ -41,7 +81,8 @@ await build({
   platform: "node",
   target: "node22.12",
   external,
-  plugins: [clipanionImport],
+  plugins: [clipanionImport, zodForCli],
+  logOverride: { "import-is-undefined": "error" },
   // Bundled CommonJS (Clipanion) calls require() for Node built-ins; ES modules have none.
   banner: {
     js: 'import { createRequire as __crabboxRequire } from "node:module"; const require = __crabboxRequire(import.meta.url);',

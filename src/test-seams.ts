@@ -44,6 +44,14 @@ export const testSeams = {
     installed.providers = undefined;
     installed.env = {};
   },
+  /**
+   * Everything back to production's, the clock too: only between workerd test files, when
+   * every Durable Object is deleted as well, so no object sees its time go backwards.
+   */
+  resetForNextFile(): void {
+    testSeams.reset();
+    installed.clockOffsetMs = 0;
+  },
 };
 
 /** The provider a test installed for `name`, if any and if `env` is in test mode. */

@@ -3,6 +3,7 @@
  * pages and the replay report (docs/api.md#endpoints).
  */
 import { z } from "zod";
+import { identifierString } from "./bounds";
 import { LeaseState, ProviderName } from "./leases";
 import { afterParam, isoTimestamp, limitParam } from "./shared";
 
@@ -28,8 +29,8 @@ export type PoolResponse = z.infer<typeof PoolResponse>;
 /** `GET /v1/admin/leases` query (createdAt descending). */
 export const AdminLeaseListQuery = z.object({
   state: LeaseState.optional(),
-  owner: z.string().optional(),
-  org: z.string().optional(),
+  owner: identifierString().optional(),
+  org: identifierString().optional(),
   limit: limitParam(100, 500),
 });
 export type AdminLeaseListQuery = z.infer<typeof AdminLeaseListQuery>;
@@ -51,9 +52,9 @@ export type StreamEventsQuery = z.infer<typeof StreamEventsQuery>;
 export const AdminEventsQuery = z.object({
   after: afterParam,
   limit: limitParam(500, 500),
-  stream: z.string().min(1).optional(),
-  type: z.string().min(1).optional(),
-  owner: z.string().min(1).optional(),
+  stream: identifierString().min(1).optional(),
+  type: identifierString().min(1).optional(),
+  owner: identifierString().min(1).optional(),
   since: timeBound.optional(),
   until: timeBound.optional(),
 });
@@ -72,6 +73,8 @@ export const LogEvent = z.object({
   at: isoTimestamp,
   /** The event's link in the hash chain (docs/event-log.md); absent on per-lease trails. */
   hash: z.string().optional(),
+  /** Set when the event was read back from the archive: the R2 object key it lives in. */
+  archivedIn: z.string().optional(),
 });
 export type LogEvent = z.infer<typeof LogEvent>;
 

@@ -19,10 +19,27 @@ export const bounds = {
   commandArg: 4096,
   /** Entries of a run's command. */
   commandArgs: 256,
+  /** Shards of one `crabbox shard` group. */
+  shards: 256,
   /** Entries of any other list (regions, ports, tags, CIDRs, share users, files). */
   listEntries: 64,
   /** A run event's message or data, a failure message (16 KiB, as the reference truncates). */
   message: 16 * 1024,
+  /** A finished run's log tail (`log`), in characters: the CLI keeps the last 8 MiB. */
+  log: 8 * 1024 * 1024,
+  /** One entry of `logChunks`: the CLI cuts the tail into 64 KiB pieces. */
+  logChunk: 64 * 1024,
+  /** Entries of `logChunks` (8 MiB in 64 KiB pieces is 128; room for pieces cut short). */
+  logChunks: 256,
+  /** JUnit result files and failures a finished run lists, and the length of each string. */
+  resultFiles: 50,
+  resultFailures: 100,
+  resultString: 4096,
+  /** Telemetry samples one finish may carry (the run keeps a ring of 60). */
+  telemetrySamples: 60,
+  /** Artifacts a finished run lists, and the length of each path. */
+  artifacts: 256,
+  artifactPath: 1024,
   /** Earliest and latest accepted timestamps (unix ms): 2000-01-01 and 2100-01-01 UTC. */
   earliestMs: Date.UTC(2000, 0, 1),
   latestMs: Date.UTC(2100, 0, 1),

@@ -2,7 +2,7 @@
  * Lease wire shapes (docs/api.md#endpoints, docs/api.md#lease-create), shared by the Worker and the CLI.
  */
 import { z } from "zod";
-import { providerNames } from "../providers/provider";
+import { providerNames } from "../providers/names";
 import { boundedArray, bounds, identifierString, sshPublicKeyString } from "./bounds";
 import { isoTimestamp, leaseIdField, limitParam, nullAsAbsent, portField, shareRole } from "./shared";
 import { TelemetryInput, TelemetrySample } from "./telemetry";

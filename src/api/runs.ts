@@ -1,7 +1,7 @@
 /**
  * Run wire shapes (docs/api.md#runs), shared by the Worker and the CLI.
- * Size bounds (16 KiB messages, 8 MiB log tail, result caps) are applied by the coordinator,
- * which truncates rather than refuses, as the reference does.
+ * Every string and list a client sends is bounded by `src/api/bounds.ts` and refused past its
+ * bound (400 naming the field); the CLI cuts what it sends to fit (docs/api.md, "Bounds").
  */
 import { z } from "zod";
 import { boundedArray, boundedString, bounds, identifierString } from "./bounds";
@@ -14,6 +14,20 @@ const optionalLeaseId = z.union([z.literal(""), leaseIdField]).optional();
 /** One argv entry: bounded, but control characters are allowed (scripts carry newlines). */
 const commandArg = boundedString(bounds.commandArg);
 
+/**
+ * A run that is one shard of `crabbox shard` (docs/cli.md "Shards"): the group every shard of one
+ * invocation shares, and this shard's 1-based index of the total. Bounded: a group is a short
+ * word, at most 256 shards.
+ */
+export const RunShard = z
+  .object({
+    group: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1-64 letters, digits, _ or -"),
+    index: z.number().int().min(1).max(bounds.shards),
+    total: z.number().int().min(1).max(bounds.shards),
+  })
+  .refine((shard) => shard.index <= shard.total, { message: "index must be at most total", path: ["index"] });
+export type RunShard = z.infer<typeof RunShard>;
+
 export const RunCreateRequest = z.object({
   leaseID: optionalLeaseId,
   provider: identifierString().optional(),
@@ -22,19 +36,22 @@ export const RunCreateRequest = z.object({
   class: identifierString().optional(),
   serverType: identifierString().optional(),
   command: nullAsAbsent(boundedArray(commandArg, bounds.commandArgs)),
+  shard: RunShard.optional(),
 });
 export type RunCreateRequest = z.infer<typeof RunCreateRequest>;
 
 export const RunState = z.enum(["running", "succeeded", "failed", "interrupted"]);
 export type RunState = z.infer<typeof RunState>;
 
+const resultString = boundedString(bounds.resultString);
+
 export const TestFailure = z.object({
-  suite: z.string(),
-  name: z.string(),
-  classname: z.string().optional(),
-  file: z.string().optional(),
-  message: z.string().optional(),
-  type: z.string().optional(),
+  suite: resultString,
+  name: resultString,
+  classname: resultString.optional(),
+  file: resultString.optional(),
+  message: resultString.optional(),
+  type: resultString.optional(),
   kind: z.enum(["failure", "error"]),
 });
 export type TestFailure = z.infer<typeof TestFailure>;
@@ -44,14 +61,14 @@ const count = z.number().int().nonnegative();
 /** JUnit summary (docs/api.md#runs); Go clients send `null` for empty slices. */
 export const TestResultSummary = z.object({
   format: z.literal("junit").default("junit"),
-  files: nullAsAbsent(z.array(z.string())).transform((value) => value ?? []),
+  files: nullAsAbsent(boundedArray(resultString, bounds.resultFiles)).transform((value) => value ?? []),
   suites: count.default(0),
   tests: count.default(0),
   failures: count.default(0),
   errors: count.default(0),
   skipped: count.default(0),
   timeSeconds: z.number().nonnegative().default(0),
-  failed: nullAsAbsent(z.array(TestFailure)).transform((value) => value ?? []),
+  failed: nullAsAbsent(boundedArray(TestFailure, bounds.resultFailures)).transform((value) => value ?? []),
 });
 export type TestResultSummary = z.infer<typeof TestResultSummary>;
 
@@ -66,7 +83,7 @@ export type ArtifactEntry = z.infer<typeof ArtifactEntry>;
 export const RunTelemetryInput = z.object({
   start: nullAsAbsent(TelemetryInput),
   end: nullAsAbsent(TelemetryInput),
-  samples: nullAsAbsent(z.array(TelemetryInput)),
+  samples: nullAsAbsent(boundedArray(TelemetryInput, bounds.telemetrySamples)),
 });
 
 export const RunTelemetry = z.object({
@@ -98,6 +115,7 @@ export const RunRecord = z.object({
   logTruncated: z.boolean().optional(),
   results: TestResultSummary.optional(),
   artifacts: z.array(ArtifactEntry).optional(),
+  shard: z.object({ group: z.string(), index: z.number(), total: z.number() }).optional(),
   telemetry: RunTelemetry.optional(),
   startedAt: isoTimestamp,
   lastEventAt: isoTimestamp.optional(),
@@ -117,6 +135,8 @@ export const RunListQuery = z.object({
   owner: identifierString().optional(),
   org: identifierString().optional(),
   state: RunState.optional(),
+  /** Only the shards of this `crabbox shard` group. */
+  shardGroup: identifierString(64).optional(),
   limit: limitParam(50, 500),
 });
 export type RunListQuery = z.infer<typeof RunListQuery>;
@@ -126,8 +146,8 @@ export const RunEventInput = z.object({
   type: identifierString().optional(),
   phase: identifierString().optional(),
   stream: z.enum(["stdout", "stderr"]).optional(),
-  message: z.string().optional(),
-  data: z.string().optional(),
+  message: boundedString(bounds.message).optional(),
+  data: boundedString(bounds.message).optional(),
   leaseID: optionalLeaseId,
   slug: identifierString().optional(),
   provider: identifierString().optional(),
@@ -182,12 +202,12 @@ export const RunFinishRequest = z.object({
   exitCode: z.number().optional(),
   syncMs: z.number().nonnegative().optional(),
   commandMs: z.number().nonnegative().optional(),
-  log: z.string().optional(),
-  logChunks: nullAsAbsent(z.array(z.string())),
+  log: boundedString(bounds.log).optional(),
+  logChunks: nullAsAbsent(boundedArray(boundedString(bounds.logChunk), bounds.logChunks)),
   logTruncated: z.boolean().optional(),
   results: nullAsAbsent(TestResultSummary),
   /** Malformed entries are dropped and the list is cut to 256 (src/domain/artifacts.ts). */
-  artifacts: nullAsAbsent(z.array(z.unknown())),
+  artifacts: nullAsAbsent(boundedArray(z.unknown(), bounds.artifacts)),
   telemetry: nullAsAbsent(RunTelemetryInput),
 });
 export type RunFinishRequest = z.infer<typeof RunFinishRequest>;

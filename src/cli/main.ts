@@ -212,8 +212,17 @@ export async function main(argv: string[], io: MainIO = {}): Promise<number> {
 
 /**
  * As a process, the command is over once `main` returns: an SSH server that never answers
- * our disconnect must not keep the terminal waiting. The grace lets stdout drain.
+ * our disconnect must not keep the terminal waiting. It exits as soon as stdout and stderr
+ * have taken everything written (a fixed grace cost every warm run half a second; docs/sync.md,
+ * "Inner loop"), and after 500 ms whatever happens.
  */
 function exitSoon(): void {
   setTimeout(() => process.exit(), 500).unref();
+  let pending = 2;
+  const flushed = () => {
+    pending--;
+    if (pending === 0) setImmediate(() => process.exit());
+  };
+  process.stdout.write("", flushed);
+  process.stderr.write("", flushed);
 }

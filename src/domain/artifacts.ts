@@ -4,6 +4,7 @@
  * a record: at most 256 entries, paths cut to 1 KiB. The files themselves never leave the
  * user's computer; the coordinator only keeps this list.
  */
+import { bounds } from "../api/bounds";
 import { truncateUtf8 } from "./utf8";
 
 export interface ArtifactEntry {
@@ -14,7 +15,7 @@ export interface ArtifactEntry {
   sha256: string;
 }
 
-export const artifactBounds = { entries: 256, pathBytes: 1024 } as const;
+export const artifactBounds = { entries: bounds.artifacts, pathBytes: bounds.artifactPath } as const;
 
 const sha256Hex = /^[0-9a-f]{64}$/;
 

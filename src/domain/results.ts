@@ -3,6 +3,7 @@
  * enormous test suite cannot bloat a run record: at most 50 files, 100 failures and 4 KiB
  * per string. Go clients send `null` for empty slices; those read as empty lists.
  */
+import { bounds } from "../api/bounds";
 import { truncateUtf8 } from "./utf8";
 
 export interface TestFailure {
@@ -27,7 +28,11 @@ export interface TestResultSummary {
   failed: TestFailure[];
 }
 
-export const resultBounds = { files: 50, failed: 100, stringBytes: 4096 } as const;
+export const resultBounds = {
+  files: bounds.resultFiles,
+  failed: bounds.resultFailures,
+  stringBytes: bounds.resultString,
+} as const;
 
 function boundedString(value: unknown): string | undefined {
   if (typeof value !== "string") return undefined;

@@ -3,6 +3,7 @@
  * coordinator keeps only sane, bounded numbers: clients are not trusted to send sensible
  * values, and these samples land in the event log and in the portal.
  */
+import { bounds } from "../api/bounds";
 
 export interface TelemetrySample {
   capturedAt: string;
@@ -19,7 +20,7 @@ export interface TelemetrySample {
   uptimeSeconds?: number;
 }
 
-export const telemetryRingSize = 60;
+export const telemetryRingSize = bounds.telemetrySamples;
 const maxSourceLength = 32;
 const maxLoad = 10_000;
 const maxPercent = 100;

@@ -194,6 +194,14 @@ export const runStartedSchema = z.object({
   owner: text,
   org: text,
   command: boundedArray(boundedString(bounds.commandArg), bounds.commandArgs),
+  /** Optional, so runs started before shards existed stay valid as they are (docs/cli.md "Shards"). */
+  shard: z
+    .object({
+      group: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+      index: z.number().int().min(1).max(bounds.shards),
+      total: z.number().int().min(1).max(bounds.shards),
+    })
+    .optional(),
 });
 export type RunStartedData = z.infer<typeof runStartedSchema>;
 

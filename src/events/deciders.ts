@@ -2,11 +2,12 @@
 import { fleetDecider, fleetStream } from "./fleet-decider";
 import { leaseDecider } from "./lease-decider";
 import { runDecider } from "./run-decider";
-import type { Decider, EventDraft } from "./types";
+import type { StreamDecider } from "./store-types";
+import type { EventDraft } from "./types";
 
-export function deciderForStream(stream: string): Decider<unknown, unknown, EventDraft> | undefined {
-  if (stream.startsWith("lease:")) return leaseDecider as Decider<unknown, unknown, EventDraft>;
-  if (stream.startsWith("run:")) return runDecider as Decider<unknown, unknown, EventDraft>;
-  if (stream === fleetStream) return fleetDecider as Decider<unknown, unknown, EventDraft>;
+export function deciderForStream(stream: string): StreamDecider<unknown, unknown, EventDraft> | undefined {
+  if (stream.startsWith("lease:")) return leaseDecider as StreamDecider<unknown, unknown, EventDraft>;
+  if (stream.startsWith("run:")) return runDecider as StreamDecider<unknown, unknown, EventDraft>;
+  if (stream === fleetStream) return fleetDecider as StreamDecider<unknown, unknown, EventDraft>;
   return undefined;
 }

@@ -4,8 +4,7 @@
  * every entry's `prevHash` is the hash of the entry before it.
  */
 import type { ExportEntry } from "../api/export";
-import { genesisHash } from "./hash-chain";
-import { type EventRow, hashBefore, storedFields } from "./stored-row";
+import { type EventRow, storedFields } from "./stored-row";
 
 /** An exported row: the chain is repaired at start-up, so every row has its hash. */
 type StoredRow = EventRow & { hash: string };
@@ -47,20 +46,4 @@ export function readExportRows(sql: SqlStorage, window: ExportWindow): StoredRow
       window.limit + 1,
     )
     .toArray();
-}
-
-/** One page of the export; entries chain to each other and the first to the event before it. */
-export function readExportPage(
-  sql: SqlStorage,
-  window: ExportWindow,
-): { entries: ExportEntry[]; next: number | null } {
-  const rows = readExportRows(sql, window);
-  const page = rows.slice(0, window.limit);
-  const entries: ExportEntry[] = [];
-  let prev = page[0] ? hashBefore(sql, page[0].seq).hash : genesisHash;
-  for (const row of page) {
-    entries.push(toExportEntry(row, prev));
-    prev = row.hash;
-  }
-  return { entries, next: rows.length > window.limit ? (page[page.length - 1]?.seq ?? null) : null };
 }

@@ -5,7 +5,8 @@
  */
 import { CrabboxError } from "../errors";
 import type { FleetEvent } from "./catalogue";
-import type { Decider, EvolvableEvent } from "./types";
+import type { StreamDecider } from "./store-types";
+import type { EvolvableEvent } from "./types";
 
 export const fleetStream = "fleet";
 
@@ -62,7 +63,7 @@ export function evolveFleet(state: FleetState, event: EvolvableEvent<FleetEvent>
   }
 }
 
-export const fleetDecider: Decider<FleetState, FleetCommand, FleetEvent> = {
+export const fleetDecider: StreamDecider<FleetState, FleetCommand, FleetEvent> = {
   kind: "fleet",
   snapshotSchema: 1,
   initialState: () => ({ openOrphans: {} }),

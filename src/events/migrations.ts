@@ -5,6 +5,8 @@ import runArtifacts from "../../migrations/0003_run_artifacts.sql";
 import hashChain from "../../migrations/0004_hash_chain.sql";
 import pruneCommands from "../../migrations/0005_prune_commands.sql";
 import webhooks from "../../migrations/0006_webhooks.sql";
+import runShards from "../../migrations/0007_run_shards.sql";
+import archive from "../../migrations/0008_archive.sql";
 import type { Migration } from "./migrate";
 
 export const migrations: readonly Migration[] = [
@@ -14,4 +16,6 @@ export const migrations: readonly Migration[] = [
   { id: 4, name: "0004_hash_chain", sql: hashChain },
   { id: 5, name: "0005_prune_commands", sql: pruneCommands },
   { id: 6, name: "0006_webhooks", sql: webhooks },
+  { id: 7, name: "0007_run_shards", sql: runShards },
+  { id: 8, name: "0008_archive", sql: archive },
 ];

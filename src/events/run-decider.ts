@@ -18,7 +18,8 @@ import type {
   TestResults,
 } from "./catalogue";
 import { initialRunState, mergeTelemetryRing, type RunState, runLogCapBytes } from "./run-state";
-import type { Decider, EvolvableEvent } from "./types";
+import type { StreamDecider } from "./store-types";
+import type { EvolvableEvent } from "./types";
 
 /** A progress event as a client sends it (docs/api.md#runs); the decider bounds it. */
 export interface RunEventInput {
@@ -206,6 +207,11 @@ export function evolveRun(state: RunState, event: EvolvableEvent<RunEvent>): Run
         eventCount: 1,
       };
       if (d.windowsMode !== undefined) next.windowsMode = d.windowsMode;
+      if (d.shard) {
+        next.shardGroup = d.shard.group;
+        next.shardIndex = d.shard.index;
+        next.shardTotal = d.shard.total;
+      }
       return next;
     }
     case "RunEventAppended": {
@@ -264,7 +270,7 @@ export function evolveRun(state: RunState, event: EvolvableEvent<RunEvent>): Run
   }
 }
 
-export const runDecider: Decider<RunState, RunCommand, RunEvent> = {
+export const runDecider: StreamDecider<RunState, RunCommand, RunEvent> = {
   kind: "run",
   snapshotSchema: 1,
   initialState: initialRunState,

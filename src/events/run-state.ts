@@ -37,6 +37,10 @@ export interface RunState {
   results?: TestResults;
   /** Files the CLI copied back, as listed in the finish (bounded, src/domain/artifacts.ts). */
   artifacts?: ArtifactEntry[];
+  /** The `crabbox shard` group this run is a shard of, and its place in it. */
+  shardGroup?: string;
+  shardIndex?: number;
+  shardTotal?: number;
   telemetry: RunTelemetry;
   startedAt: number;
   lastEventAt: number;

@@ -65,13 +65,17 @@ export interface RecordedEvent<T extends string = string, D = unknown> {
  * already satisfied (an idempotent no-op).
  */
 export interface Decider<S, C, E extends EventDraft> {
+  initialState(): S;
+  decide(command: C, state: S, now: number): E[];
+  evolve(state: S, event: EvolvableEvent<E>): S;
+}
+
+/** How the store keeps the streams of one aggregate: their name, snapshot shape and owner. */
+export interface StreamDescriptor<S> {
   /** Stream prefix, e.g. `lease` for `lease:<id>`. */
   readonly kind: string;
   /** Bump when the state shape changes: stored snapshots with another number are ignored. */
   readonly snapshotSchema: number;
-  initialState(): S;
-  decide(command: C, state: S, now: number): E[];
-  evolve(state: S, event: EvolvableEvent<E>): S;
   /** The owner recorded on the stream's events, for audit filters. */
   ownerOf(state: S): string | null;
 }

@@ -110,6 +110,8 @@ export function toRunRecord(run: RunState): RunRecord {
   if (run.durationMs !== undefined) record.durationMs = run.durationMs;
   if (run.results !== undefined) record.results = run.results;
   if (run.artifacts !== undefined) record.artifacts = run.artifacts;
+  if (run.shardGroup !== undefined && run.shardIndex !== undefined && run.shardTotal !== undefined)
+    record.shard = { group: run.shardGroup, index: run.shardIndex, total: run.shardTotal };
   const telemetry: NonNullable<RunRecord["telemetry"]> = {};
   if (run.telemetry.start) telemetry.start = wireSample(run.telemetry.start);
   if (run.telemetry.end) telemetry.end = wireSample(run.telemetry.end);

@@ -15,6 +15,7 @@ export interface RunListQuery {
   org?: string;
   leaseID?: string;
   state?: string;
+  shardGroup?: string;
   /** Only runs started strictly before this time (paging cursor, unix ms). */
   startedBefore?: number;
   limit: number;
@@ -29,6 +30,7 @@ export function listRuns(sql: SqlStorage, query: RunListQuery): RunState[] {
     ["org", query.org],
     ["lease_id", query.leaseID],
     ["state", query.state],
+    ["shard_group", query.shardGroup],
   ] as const) {
     if (value !== undefined) {
       where.push(`${column} = ?`);

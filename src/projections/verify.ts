@@ -55,21 +55,34 @@ export function replayLog(
   projections: readonly Projection[],
   table: TableName,
   observe?: (event: RecordedEvent) => void,
+  archived: readonly RecordedEvent[] = [],
 ): number {
   const replayers = projections.map(
     (p) => p.createReplayer?.(sql, table) ?? eventByEventReplayer(p, sql, table),
   );
   let after = 0;
   let count = 0;
+  // Archived events (read back from R2, seq order) are folded in between the live rows.
+  let nextArchived = 0;
+  const applyArchivedBefore = (seq: number) => {
+    for (; nextArchived < archived.length && (archived[nextArchived]?.seq ?? 0) < seq; nextArchived++) {
+      const event = archived[nextArchived] as RecordedEvent;
+      for (const replayer of replayers) replayer.apply(event);
+      observe?.(event);
+      count++;
+    }
+  };
   for (;;) {
     const rows = sql
       .exec<Row>("SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?", after, replayBatch)
       .toArray();
     if (rows.length === 0) {
+      applyArchivedBefore(Number.POSITIVE_INFINITY);
       for (const replayer of replayers) replayer.flush();
       return count;
     }
     for (const row of rows) {
+      applyArchivedBefore(Number(row.seq));
       const event: RecordedEvent = {
         seq: Number(row.seq),
         id: String(row.id),
@@ -127,7 +140,16 @@ function rowsOnlyIn(sql: SqlStorage, a: string, b: string, limit: number): Row[]
 
 export function verifyProjections(
   storage: DurableObjectStorage,
-  options: { projections?: readonly Projection[]; maxDifferences?: number } = {},
+  options: {
+    projections?: readonly Projection[];
+    maxDifferences?: number;
+    /** Events read back from the archive, in seq order (docs/event-log.md, "Archive"). */
+    archived?: readonly RecordedEvent[];
+    /** Streams whose stream row left with their last archived event: no snapshot to compare. */
+    archivedStreams?: ReadonlySet<string>;
+    /** Applies to the rebuilt tables what retention did to the live ones (aged rows). */
+    afterReplay?: (sql: SqlStorage, table: TableName) => void;
+  } = {},
 ): VerifyReport {
   const projections = options.projections ?? inlineProjections;
   const maxDifferences = options.maxDifferences ?? 100;
@@ -138,12 +160,20 @@ export function verifyProjections(
     try {
       // Fold every stream alongside, to audit the snapshots deciders load their state from.
       const folded = new Map<string, { version: number; state: unknown }>();
-      const eventsReplayed = replayLog(sql, projections, shadow, (event) => {
-        const decider = deciderForStream(event.stream);
-        const current = folded.get(event.stream) ?? { version: 0, state: decider?.initialState() ?? null };
-        const state = decider ? decider.evolve(current.state, event as EvolvableEvent) : null;
-        folded.set(event.stream, { version: current.version + 1, state });
-      });
+      const eventsReplayed = replayLog(
+        sql,
+        projections,
+        shadow,
+        (event) => {
+          const decider = deciderForStream(event.stream);
+          const current = folded.get(event.stream) ?? { version: 0, state: decider?.initialState() ?? null };
+          const state = decider ? decider.evolve(current.state, event as EvolvableEvent) : null;
+          folded.set(event.stream, { version: current.version + 1, state });
+        },
+        options.archived,
+      );
+      options.afterReplay?.(sql, shadow);
+      for (const stream of options.archivedStreams ?? []) folded.delete(stream);
       const report: VerifyReport = {
         ok: true,
         eventsReplayed,

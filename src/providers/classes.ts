@@ -2,10 +2,14 @@
  * Machine classes (`standard`, `fast`, `large`, `beast`) → ordered server types per provider
  * and target. The first entry is the preferred type; the rest are tried in order when the
  * cloud refuses one for capacity or quota. Each provider owns its table; Azure's lives in
- * `azure/classes.ts`. An unknown class is taken as a literal server type.
+ * `azure/classes.ts`. A class a provider does not have is refused (400 naming `class`, with the
+ * provider's classes); a literal server type goes in `serverType` (`--type`), docs/api.md.
  */
 
 export type ClassTable = Readonly<Record<string, readonly string[]>>;
+
+/** The class names every provider offers (the local provider records them as labels). */
+export const machineClassNames = ["standard", "fast", "large", "beast"] as const;
 
 export const hetznerClasses: ClassTable = {
   standard: ["ccx33", "cpx62", "cx53"],

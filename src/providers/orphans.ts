@@ -150,17 +150,22 @@ export function decideOrphans(
   };
 }
 
-/** The log's own lease stream must name this exact cloud id on this provider. */
+/**
+ * The log's own lease stream must name this exact cloud id on this provider; for a companion
+ * (a NIC, IP, disk, security group or key pair found without its machine) it must name the
+ * machine the companion was made for, and a companion that names no machine is never proven.
+ */
 export function proofOfCreation(machine: ProviderMachine, view: LeaseView): OrphanDeletion | undefined {
   const leaseID = machine.labels.lease ?? "";
   const facts = leasePattern.test(leaseID) ? view(leaseID) : undefined;
-  if (!facts || facts.provider !== machine.provider || !facts.cloudIDs.includes(machine.cloudID))
+  const owner = machine.kind === undefined ? machine.cloudID : machine.ownerCloudID;
+  if (!facts || !owner || facts.provider !== machine.provider || !facts.cloudIDs.includes(owner))
     return undefined;
   return {
     provider: machine.provider,
     cloudID: machine.cloudID,
     ...(machine.region ? { region: machine.region } : {}),
     leaseID,
-    proof: { stream: `lease:${leaseID}`, cloudID: machine.cloudID },
+    proof: { stream: `lease:${leaseID}`, cloudID: owner },
   };
 }

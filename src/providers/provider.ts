@@ -5,8 +5,10 @@
  * records the intent in the event log before `create` and the outcome after it.
  */
 
-export const providerNames = ["local", "hetzner", "aws", "azure"] as const;
-export type ProviderName = (typeof providerNames)[number];
+import type { ProviderName } from "./names";
+
+// The list lives in names.ts (no imports) so the CLI can name providers without this module's users.
+export { type ProviderName, providerNames } from "./names";
 
 export type Target = "linux" | "windows";
 export type Market = "spot" | "on-demand";
@@ -65,9 +67,23 @@ export interface ProvisionedMachine {
   attempts: ProvisionAttempt[];
 }
 
+/**
+ * A machine's per-lease companion found without its machine (a crash or a failed clean-up
+ * left it): Azure NICs, public IPs and OS disks, AWS security groups and key pairs.
+ */
+export type CompanionKind = "nic" | "public_ip" | "os_disk" | "security_group" | "key_pair";
+
 export interface ProviderMachine {
   provider: ProviderName;
+  /** For a companion, an id `delete` recognises as that one resource (see each provider). */
   cloudID: string;
+  /** Absent for a machine. */
+  kind?: CompanionKind;
+  /**
+   * For a companion: the cloud id of the machine it was made for, when its name or tags say
+   * so. The orphan sweep's proof of ownership is that lease's stream naming this machine.
+   */
+  ownerCloudID?: string;
   name: string;
   status: string;
   serverType: string;

@@ -3,7 +3,8 @@ import { testProvider } from "../test-seams";
 import { awsProviderFromEnv } from "./aws/from-env";
 import { hetznerProviderFromEnv } from "./hetzner/from-env";
 import { LocalProvider } from "./local";
-import { type Provider, type ProviderName, providerNames } from "./provider";
+import { isProviderName, type ProviderName } from "./names";
+import type { Provider } from "./provider";
 
 /**
  * Builds the provider a lease names, from the coordinator's environment. The coordinator
@@ -15,10 +16,6 @@ import { type Provider, type ProviderName, providerNames } from "./provider";
  */
 
 export type ProviderEnv = Record<string, unknown>;
-
-export function isProviderName(value: string): value is ProviderName {
-  return (providerNames as readonly string[]).includes(value);
-}
 
 export function defaultProviderName(env: ProviderEnv): ProviderName {
   const configured = String(env.CRABBOX_DEFAULT_PROVIDER ?? "").trim();

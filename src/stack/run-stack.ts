@@ -86,6 +86,8 @@ export async function runStack(options: RunStackOptions = {}): Promise<RunningSt
       vars: {
         CRABBOX_DEFAULT_PROVIDER: "local",
         CRABBOX_LOCAL_HOST_URL: hostUrl,
+        // Only this stack binds it: one-time portal sign-in links (docs/portal.md, "Local sign-in").
+        CRABBOX_LOCAL_PORTAL_LOGIN: "1",
         ...passThrough(env, passThroughVars),
       },
       secrets: {

@@ -6,6 +6,8 @@ import type { FleetDurableObject } from "./fleet";
  */
 export interface Env {
   FLEET: DurableObjectNamespace<FleetDurableObject>;
+  /** R2 bucket of the event archive (docs/event-log.md, "Archive"); unbound: nothing is archived. */
+  ARCHIVE?: R2Bucket;
   /** Admin bearer token: every lease, admin routes. */
   CRABBOX_ADMIN_TOKEN?: string;
   /** Shared operator bearer token: non-admin; callers name owner/org with headers. */
@@ -34,6 +36,8 @@ export interface Env {
   /** Cloudflare Access: both set → a verified Access JWT e-mail becomes the bearer caller's owner. */
   CRABBOX_ACCESS_TEAM_DOMAIN?: string;
   CRABBOX_ACCESS_AUD?: string;
+  /** Set to `1` only by the local stack: its portal offers one-time sign-in links (docs/portal.md). */
+  CRABBOX_LOCAL_PORTAL_LOGIN?: string;
   [variable: string]: unknown;
 }
 

@@ -76,6 +76,23 @@ describe("crabbox start-up", () => {
     expect(files.size).toBeLessThanOrEqual(6);
   });
 
+  it("keeps the local stack's machine host, direct mode's providers and the JUnit parser off `run`'s static graph", () => {
+    const run = fileURLToPath(new URL("../../src/cli/commands/run.ts", import.meta.url));
+    const { packages, files } = staticGraph(run);
+    const offPath = [...files]
+      .map((f) => f.split("/src/")[1] ?? f)
+      .filter((f) =>
+        /^(local\/(machine-host|http\/|ssh\/)|providers\/(hetzner|aws|azure)\/|stack\/run-stack|cli\/target\/direct-cloud)/.test(
+          f,
+        ),
+      );
+    expect(offPath).toEqual([]);
+    expect([...packages.keys()].filter((p) => p.startsWith("@xmldom/"))).toEqual([]);
+    // A warm `run --id` loads this many source files; the machine host, the providers and the
+    // stack's daemon code together were ~60 more (docs/cli.md, "Start-up").
+    expect(files.size).toBeLessThanOrEqual(140);
+  });
+
   it("answers --version without loading any command", async () => {
     expect(await commandsFor(["--version"])).toEqual([]);
   });

@@ -68,6 +68,21 @@ describe("crabbox against the local stack", () => {
   const shOnLease = (script: string, ...flags: string[]) =>
     cli("run", "--id", slug, ...flags, "--", "sh", "-c", script);
 
+  for (const command of [
+    ["warmup", "--class", "nonsense"],
+    ["run", "--class", "nonsense", "--", "true"],
+  ]) {
+    it(`refuses \`crabbox ${command.join(" ")}\` naming the provider's classes and the flag`, async () => {
+      const r = await cli(...command);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain("class nonsense is not a class of provider local");
+      expect(r.stderr).toContain("standard, fast, large, beast");
+      expect(r.stderr).toContain("--class <class>");
+      expect(r.stderr).toContain("--type <server type>");
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    });
+  }
+
   it("warms up a lease that status reports ready", async () => {
     const r = await cli("warmup", "--json");
     expect(r.code, r.stderr).toBe(0);

@@ -148,6 +148,24 @@ describe("run features against the local stack", () => {
     expect(shown[3]).toMatch(/^results .*tests=3 failures=1 errors=1/);
   });
 
+  it("finds reports the command wrote in the usual places with --results-auto, and not older ones", async () => {
+    const suite = (name: string) =>
+      `<testsuite name="${name}"><testcase name="a"/><testcase name="b"><failure message="red"/></testcase></testsuite>`;
+    const first = await shOnLease(
+      `mkdir -p build/test-results && printf '%s' '${suite("old")}' > build/test-results/TEST-old.xml && touch -d '1 minute ago' build/test-results/TEST-old.xml`,
+    );
+    expect(first.code, first.stderr).toBe(0);
+    const r = await shOnLease(
+      `mkdir -p web target/surefire-reports && printf '%s' '${suite("web")}' > web/app.junit.xml && printf '%s' '${suite("java")}' > target/surefire-reports/TEST-java.xml`,
+      "--results-auto",
+      "--fail-on-test-failures",
+    );
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toContain("test results files=2 tests=4 failures=2");
+    const { run } = JSON.parse((await cli("logs", runIdOf(r.stderr), "--json")).stdout);
+    expect(run.results.files.sort()).toEqual(["target/surefire-reports/TEST-java.xml", "web/app.junit.xml"]);
+  });
+
   it("forwards variables named with --env and PREFIX_*, whose values never reach the event log or run record", async () => {
     const value = `v${Date.now().toString(36)}sekrit`;
     env = { ...env, CRAB_TOKEN_ONE: value, CRAB_EXTRA_TWO: `${value}2`, NOT_FORWARDED: value };
@@ -169,6 +187,48 @@ describe("run features against the local stack", () => {
     const bad = await cli("run", "--env", "A=B", "--", "true");
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--env "A=B" must be a variable name');
+  });
+
+  it("runs a job from .crabbox.yaml: setup then command on one lease, its env, JUnit and artifacts, then releases it", async () => {
+    repo.write(
+      ".crabbox.yaml",
+      [
+        "jobs:",
+        "  check:",
+        "    description: setup, then the tests",
+        "    ttl: 20m",
+        "    env: { allow: [JOB_FLAVOUR] }",
+        "    setup: mkdir -p build && echo built > build/ready.txt",
+        "    command: >-",
+        '      test "$(cat build/ready.txt)" = built && echo "flavour=$JOB_FLAVOUR" &&',
+        '      mkdir -p out && printf \'%s\' \'<testsuite name="job"><testcase name="one"/><testcase name="two"/></testsuite>\' > out/junit.xml',
+        "    junit: [out/junit.xml]",
+        "    artifactGlobs: [build/*.txt]",
+        "",
+      ].join("\n"),
+    );
+    env = { ...env, JOB_FLAVOUR: "salted" };
+    const listed = await cli("job", "--list");
+    expect(listed.stdout).toContain("check  class=- stop=auto");
+    const r = await cli("job", "check");
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("flavour=salted");
+    const leaseID = /job check: lease ([\w-]+)/.exec(r.stderr)?.[1];
+    expect(leaseID).toBeTruthy();
+    const runs = [...r.stderr.matchAll(/recording run (run_[a-f0-9]+)/g)].map((m) => m[1]!);
+    expect(runs).toHaveLength(2);
+    const [setup, command] = await Promise.all(
+      runs.map(async (id) => JSON.parse((await cli("logs", id, "--json")).stdout).run),
+    );
+    expect(setup.leaseID).toBe(command.leaseID);
+    expect(command).toMatchObject({ state: "succeeded", results: { tests: 2, failures: 0 } });
+    expect(command.artifacts.map((a: { path: string }) => a.path)).toEqual(["build/ready.txt"]);
+    // stop: auto releases the lease the job created
+    const lease = JSON.parse((await cli("inspect", command.leaseID, "--json")).stdout);
+    expect(lease.state).toBe("released");
+    const stale = await cli("job", "check", "--ttl", "soon");
+    expect(stale.code).toBe(2);
+    expect(stale.stderr).toContain('ttl: "soon" is not a duration');
   });
 
   it("refuses an artifact glob that leaves the checkout before leasing anything", async () => {

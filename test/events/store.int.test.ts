@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import type { LeaseCommand } from "../../src/events/lease-decider";
 import { leaseDecider, leaseStream } from "../../src/events/lease-decider";
 import { EventStore } from "../../src/events/store";
+import { inlineProjections } from "../../src/projections/inline";
 import { leaseRequest, machine, sample, systemMeta, t0, userMeta } from "./fixtures";
 
 const fleet = () => env.FLEET.get(env.FLEET.idFromName(`store-${crypto.randomUUID()}`));
@@ -141,7 +142,11 @@ describe("long streams", () => {
         },
         transactionSync: <T>(closure: () => T) => state.storage.transactionSync(closure),
       } as unknown as DurableObjectStorage;
-      const result = exec(new EventStore(counting), { type: "Heartbeat", telemetry: sample(t0 + 3) }, t0 + 3);
+      const result = exec(
+        new EventStore(counting, { projections: inlineProjections }),
+        { type: "Heartbeat", telemetry: sample(t0 + 3) },
+        t0 + 3,
+      );
       expect(result.version).toBe(10_003);
       const rowsRead = cursors.reduce((sum, c) => sum + c.rowsRead, 0);
       expect(rowsRead).toBeLessThan(20);

@@ -9,6 +9,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { leaseDecider, leaseStream } from "../../src/events/lease-decider";
 import { EventStore } from "../../src/events/store";
+import { inlineProjections } from "../../src/projections/inline";
 import { leaseTelemetryPruneEvery, leaseTelemetryRingSize } from "../../src/projections/lease-telemetry";
 import { leaseRequest, machine, sample, t0, userMeta } from "./fixtures";
 
@@ -49,7 +50,7 @@ describe("what a heartbeat writes", () => {
   it("writes ten rows: the event with its five index entries, the lease row with its expiry entry, the ring sample and the stream row", async () => {
     await runInDurableObject(fleet(), (_fleet, state) => {
       const counting = countingStorage(state.storage);
-      const store = new EventStore(counting.storage);
+      const store = new EventStore(counting.storage, { projections: inlineProjections });
       const execute = (command: Parameters<typeof leaseDecider.decide>[0], now: number) =>
         store.execute({ stream, decider: leaseDecider, command, now, meta: userMeta });
       execute({ type: "RequestLease", lease: leaseRequest() }, t0);
@@ -72,7 +73,7 @@ describe("what a heartbeat writes", () => {
   it(`prunes the telemetry ring only on every ${leaseTelemetryPruneEvery}th event of the stream, deleting what is past ${leaseTelemetryRingSize} samples`, async () => {
     await runInDurableObject(fleet(), (_fleet, state) => {
       const counting = countingStorage(state.storage);
-      const store = new EventStore(counting.storage);
+      const store = new EventStore(counting.storage, { projections: inlineProjections });
       const execute = (command: Parameters<typeof leaseDecider.decide>[0], now: number) =>
         store.execute({ stream, decider: leaseDecider, command, now, meta: userMeta });
       execute({ type: "RequestLease", lease: leaseRequest({ ttlSeconds: 86_400 }) }, t0);

@@ -111,6 +111,25 @@ describe("the portal template", () => {
     expect(out).toContain("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;");
   });
 
+  it("shows a shard run's group, linked, with the group's runs by index", () => {
+    const shard = (index: number, state: RunRecord["state"]) => ({
+      ...run,
+      id: `run_00000000000${index}`,
+      state,
+      shard: { group: "shg_0123456789ab", index, total: 3 },
+    });
+    const group = [shard(3, "succeeded"), shard(1, "failed"), shard(2, "succeeded")];
+    const out = runDetailBody(group[1]!, [], "", now, group).toString();
+    expect(out).toContain("<h2>Shard 1 of 3</h2>");
+    expect(out).toContain('href="/portal/runs?shard=shg_0123456789ab"');
+    expect(out).toContain("3 of 3 runs recorded, 1 not succeeded.");
+    const order = ["run_000000000001", "run_000000000002", "run_000000000003"].map((id) =>
+      out.indexOf(`<code>${id}</code></a> <span class="badge"`),
+    );
+    expect(order.every((at, i) => at > 0 && (i === 0 || at > order[i - 1]!))).toBe(true);
+    expect(runDetailBody(run, [], "", now).toString()).not.toContain("data-shard-group");
+  });
+
   it("allows scripts and styles only with the response's nonce", () => {
     const csp = contentSecurityPolicy("abc");
     expect(csp).toContain("default-src 'none'");

@@ -5,12 +5,13 @@ import { type LeaseCommand, leaseDecider, leaseStream } from "../../src/events/l
 import { runDecider, runStream } from "../../src/events/run-decider";
 import type { EventStore } from "../../src/events/store";
 import {
-  findLiveLeasesBySlug,
+  dueDeletes,
   leasesDueForExpiry,
   leasesProvisioningPastDeadline,
-  listLeases,
-  machinesDueForDelete,
-  nextLeaseDueAt,
+  listLeasesNewestFirst,
+  liveLeasesBySlug,
+  nextDue,
+  slugTaken,
 } from "../../src/projections/leases-queries";
 import { listRuns } from "../../src/projections/runs-queries";
 import { usageSummary } from "../../src/projections/usage-queries";
@@ -109,40 +110,39 @@ function fleetOfFour(store: EventStore): void {
 }
 
 describe("lease queries", () => {
-  it("resolve a slug among live leases of one owner and org only", async () => {
-    await runInDurableObject(fleet(), (fleetDO, state) => {
-      fleetOfFour(fleetDO.store);
-      const found = findLiveLeasesBySlug(state.storage.sql, "blue-prawn", "peter@example.com", "openclaw");
-      expect(found.map((l) => l.id)).toEqual(["cbx_00000000000a"]);
-      expect(findLiveLeasesBySlug(state.storage.sql, "blue-prawn", "friend@example.com", "other")).toEqual(
-        [],
-      );
-    });
-  });
-
-  it("list newest first with filters and a creation-time cursor", async () => {
+  it("resolve a slug among live leases, and know which owner and org hold it", async () => {
     await runInDurableObject(fleet(), (fleetDO, state) => {
       fleetOfFour(fleetDO.store);
       const sql = state.storage.sql;
-      expect(listLeases(sql, { limit: 10 }).map((l) => l.id)).toEqual([
+      // c (friend's blue-prawn) is released: only a is live under that slug.
+      expect(liveLeasesBySlug(sql, "blue-prawn", t0 + 10_000).map((l) => l.id)).toEqual(["cbx_00000000000a"]);
+      expect(slugTaken(sql, "peter@example.com", "openclaw", "blue-prawn", t0 + 10_000)).toBe(true);
+      expect(slugTaken(sql, "friend@example.com", "other", "blue-prawn", t0 + 10_000)).toBe(false);
+    });
+  });
+
+  it("list newest first with filters, the limit applied after the caller's own check", async () => {
+    await runInDurableObject(fleet(), (fleetDO, state) => {
+      fleetOfFour(fleetDO.store);
+      const sql = state.storage.sql;
+      const all = () => true;
+      expect(listLeasesNewestFirst(sql, {}, all, 10).map((l) => l.id)).toEqual([
         "cbx_00000000000d",
         "cbx_00000000000c",
         "cbx_00000000000b",
         "cbx_00000000000a",
       ]);
-      expect(listLeases(sql, { limit: 2 }).map((l) => l.id)).toEqual([
-        "cbx_00000000000d",
+      // Pages of one: the walk goes on past rejected rows until the limit is met.
+      const notD = (l: { id: string }) => l.id !== "cbx_00000000000d";
+      expect(listLeasesNewestFirst(sql, {}, notD, 2, 1).map((l) => l.id)).toEqual([
         "cbx_00000000000c",
-      ]);
-      expect(listLeases(sql, { limit: 2, createdBefore: t0 + 3_000 }).map((l) => l.id)).toEqual([
         "cbx_00000000000b",
-        "cbx_00000000000a",
       ]);
-      expect(listLeases(sql, { limit: 10, state: "released" }).map((l) => l.id)).toEqual([
+      expect(listLeasesNewestFirst(sql, { state: "released" }, all, 10).map((l) => l.id)).toEqual([
         "cbx_00000000000c",
       ]);
       expect(
-        listLeases(sql, { limit: 10, owner: "friend@example.com", org: "other" }).map((l) => l.id),
+        listLeasesNewestFirst(sql, { owner: "friend@example.com", org: "other" }, all, 10).map((l) => l.id),
       ).toEqual(["cbx_00000000000c"]);
     });
   });
@@ -154,10 +154,10 @@ describe("lease queries", () => {
       expect(leasesDueForExpiry(sql, t0 + 65_000).map((l) => l.id)).toEqual(["cbx_00000000000d"]);
       expect(leasesProvisioningPastDeadline(sql, t0 + 59_999)).toEqual([]);
       expect(leasesProvisioningPastDeadline(sql, t0 + 60_000).map((l) => l.id)).toEqual(["cbx_00000000000b"]);
-      expect(machinesDueForDelete(sql, t0 + 3_699_999)).toEqual([]);
-      expect(machinesDueForDelete(sql, t0 + 3_700_000).map((l) => l.id)).toEqual(["cbx_00000000000c"]);
+      expect(dueDeletes(sql, t0 + 3_699_999, 0, 16)).toEqual([]);
+      expect(dueDeletes(sql, t0 + 3_700_000, 0, 16).map((l) => l.id)).toEqual(["cbx_00000000000c"]);
       // b's provisioning deadline (t0 + 60 s) comes before d's expiry (t0 + 65 s).
-      expect(nextLeaseDueAt(sql)).toBe(t0 + 60_000);
+      expect(nextDue(sql)).toMatchObject({ provisioningDeadline: t0 + 60_000, expiry: t0 + 65_000 });
       lease(
         fleetDO.store,
         "cbx_00000000000b",
@@ -169,7 +169,8 @@ describe("lease queries", () => {
         },
         t0 + 7_000,
       );
-      expect(nextLeaseDueAt(sql)).toBe(t0 + 65_000);
+      expect(nextDue(sql).provisioningDeadline).toBeUndefined();
+      expect(nextDue(sql).expiry).toBe(t0 + 65_000);
     });
   });
 });

@@ -9,6 +9,7 @@ import fc from "fast-check";
 import { expect, it } from "vitest";
 import { canonicalJson } from "../../src/events/fingerprint";
 import { EventStore } from "../../src/events/store";
+import { inlineProjections } from "../../src/projections/inline";
 import { verifyProjections } from "../../src/projections/verify";
 import { t0 } from "../events/fixtures";
 import { applyHistory, dump, freshFleet, history, runStep } from "./store-support";
@@ -30,6 +31,7 @@ it("a crash at any step of an append leaves nothing behind", async () => {
             // 1. Count the steps this command goes through, then throw at the last to roll it back.
             const steps: string[] = [];
             const probe = new EventStore(state.storage, {
+              projections: inlineProjections,
               faultAt: (name) => {
                 steps.push(name);
                 if (name === "outcome-recorded" || name === "rejection-recorded")
@@ -43,6 +45,7 @@ it("a crash at any step of an append leaves nothing behind", async () => {
             const at = (picks[i] ?? 0) % steps.length;
             let count = 0;
             const faulty = new EventStore(state.storage, {
+              projections: inlineProjections,
               faultAt: (name) => {
                 if (count++ === at) throw new InjectedCrash(name);
               },

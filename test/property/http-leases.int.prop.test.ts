@@ -198,7 +198,7 @@ describe("the lease API under random interleavings", () => {
         }
         world.fake.delay("create", 0);
         // Let any provider call still in flight settle before time runs out.
-        await new Promise((r) => setTimeout(r, 80));
+        await world.fake.settled();
         await drain(world);
       }),
       { numRuns: 40, endOnFailure: true },

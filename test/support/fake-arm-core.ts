@@ -100,6 +100,12 @@ export interface FakeArmOptions {
   lroMs?: number;
   /** Items per page of a list; every list pages through `nextLink` (default 2). */
   pageSize?: number;
+  /**
+   * How long a NIC stays reserved for the VM whose create failed: ARM says 180 s, compressed
+   * here to 80 ms by default, in proportion to the test harness's delete budget (6 passes 20 ms
+   * apart, as the real 13 passes 15 s apart outlast 180 s).
+   */
+  nicReservationMs?: number;
 }
 
 const typeSegments: Array<[string, ArmResourceType]> = [
@@ -155,6 +161,16 @@ export class FakeArm {
   private readonly lroPolls: number;
   private readonly lroMs: number;
   private readonly pageSize: number;
+  private readonly nicReservationMs: number;
+  /**
+   * NIC key → the VM it is reserved for, and until when. After a VM create fails, ARM keeps
+   * its NIC reserved: deleting the NIC or attaching it to another VM answers 400
+   * `NicReservedForAnotherVm` ("Nic(s) in request is reserved for another Virtual Machine for
+   * 180 seconds. Please provide another nic(s) or retry after 180 seconds. Reserved VM: …",
+   * as reported in github.com/gardenlinux/gardenlinux/issues/4133 and
+   * github.com/Azure/karpenter-provider-azure/issues/92).
+   */
+  private readonly nicReservations = new Map<string, { vm: string; until: number }>();
 
   constructor(options: FakeArmOptions = {}) {
     this.subscriptionId = options.subscriptionId ?? "00000000-0000-4000-8000-000000000001";
@@ -164,6 +180,28 @@ export class FakeArm {
     this.lroPolls = options.lroPolls ?? 1;
     this.lroMs = options.lroMs ?? 2000;
     this.pageSize = options.pageSize ?? 2;
+    this.nicReservationMs = options.nicReservationMs ?? 80;
+  }
+
+  private reservedNic(nicKey: string, forVm: string): FakeResponse | undefined {
+    const reservation = this.nicReservations.get(nicKey);
+    if (!reservation || Date.now() >= reservation.until || reservation.vm === forVm) return undefined;
+    return armError(
+      400,
+      "NicReservedForAnotherVm",
+      `Nic(s) in request is reserved for another Virtual Machine for 180 seconds. Please provide another ` +
+        `nic(s) or retry after 180 seconds. Reserved VM: ${reservation.vm}`,
+    );
+  }
+
+  private reserveNics(vm: StoredResource): void {
+    const nics = (vm.body.properties as ArmDocument)?.networkProfile?.networkInterfaces ?? [];
+    for (const nicRef of nics) {
+      this.nicReservations.set(String(nicRef.id).toLowerCase(), {
+        vm: vm.id.toLowerCase(),
+        until: Date.now() + this.nicReservationMs,
+      });
+    }
   }
 
   inject(rule: FaultRule): void {
@@ -187,6 +225,7 @@ export class FakeArm {
     this.operations.clear();
     this.rules.length = 0;
     this.requests.length = 0;
+    this.nicReservations.clear();
   }
 
   rgPath(rg: string): string {
@@ -537,6 +576,7 @@ export class FakeArm {
         const props = current.body.properties as Record<string, unknown>;
         if (failure) {
           props.provisioningState = "Failed";
+          if (type === "virtualMachine") this.reserveNics(current);
           return {
             status: "Failed",
             error: { code: failure.code, message: failure.message ?? failure.code },
@@ -631,6 +671,8 @@ export class FakeArm {
         if (!nic) return armError(400, "InvalidResourceReference", "NIC referenced by the VM was not found");
         const nicElsewhere = elsewhere(nic, "the network interface");
         if (nicElsewhere) return nicElsewhere;
+        const reserved = this.reservedNic(nic.id.toLowerCase(), key);
+        if (reserved) return reserved;
         const owner = (nic.body.properties as ArmDocument)?.virtualMachine?.id as string | undefined;
         if (owner && owner.toLowerCase() !== key) {
           return armError(400, "NicInUse", "The network interface is in use by another virtual machine.");
@@ -715,6 +757,8 @@ export class FakeArm {
   private deleteBlocker(resource: StoredResource): FakeResponse | undefined {
     const all = [...this.resources.values()];
     if (resource.type === "networkInterface") {
+      const reserved = this.reservedNic(resource.id.toLowerCase(), "");
+      if (reserved) return reserved;
       const user = all.find(
         (r) =>
           r.type === "virtualMachine" &&
@@ -767,6 +811,9 @@ export class FakeArm {
       for (const nicRef of props.networkProfile?.networkInterfaces ?? []) {
         const nic = this.resources.get(String(nicRef.id).toLowerCase());
         if (nic) delete (nic.body.properties as ArmDocument).virtualMachine;
+        // The reservation outlives the failed VM: a new VM, even of the same name, is another VM.
+        const reservation = this.nicReservations.get(String(nicRef.id).toLowerCase());
+        if (reservation) reservation.vm = `${reservation.vm}#deleted`;
       }
       const osDisk = props.storageProfile?.osDisk;
       for (const disk of [...this.resources.values()]) {

@@ -25,6 +25,8 @@ export interface FakeInstance {
   userData: string;
   /** Exists (it holds its group) but Describe and Terminate do not see it yet. */
   hidden?: boolean;
+  /** DeleteSecurityGroup calls still refused after it reached `terminated` (its ENI lingers). */
+  groupHold?: number;
 }
 
 export interface FakeKeyPair {
@@ -131,6 +133,13 @@ export class FakeEc2 {
   readonly refusals = new Map<string, string>();
   /** Describes of a new instance before its public IP shows up. */
   ipAfterPolls = 1;
+  /**
+   * DeleteSecurityGroup calls answered DependencyViolation after an instance holding the group
+   * reached `terminated`: EC2 releases the instance's network interface some time later
+   * (docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DeleteSecurityGroup.html:
+   * DependencyViolation while the group is "associated with an instance or network interface").
+   */
+  groupHoldCalls = 2;
   /** The public IP a new instance gets; tests that SSH into "the instance" point it at loopback. */
   addressFor: (n: number) => string = ipFor;
   private deferred: Array<() => unknown> = [];
@@ -162,6 +171,7 @@ export class FakeEc2 {
     this.tokens.clear();
     this.rules = [];
     this.ipAfterPolls = 1;
+    this.groupHoldCalls = 2;
   }
 
   /** What still exists (terminated instances are gone for this purpose). */
@@ -305,8 +315,8 @@ export class FakeEc2 {
       return errorXML(400, "InvalidKeyPair.Duplicate", `The keypair '${name}' already exists.`);
     }
     const material = atob(p.get("PublicKeyMaterial") ?? "");
-    if (!/^ssh-(ed25519|rsa) /.test(material))
-      return errorXML(400, "InvalidKey.Format", "Key is not in valid OpenSSH public key format");
+    if (!importableKey(material))
+      return errorXML(400, "InvalidKeyPair.Format", "Key is not in valid OpenSSH public key format");
     const key: FakeKeyPair = {
       region,
       name,
@@ -323,10 +333,21 @@ export class FakeEc2 {
 
   private describeKeyPairs(region: string, p: URLSearchParams): Response {
     const names = list(p, "KeyName");
+    const ids = list(p, "KeyPairId");
+    const filters = filtersOf(p);
     const keys = [...this.keyPairs.values()].filter(
-      (k) => k.region === region && (names.length === 0 || names.includes(k.name)),
+      (k) =>
+        k.region === region &&
+        (names.length === 0 || names.includes(k.name)) &&
+        (ids.length === 0 || ids.includes(k.id)) &&
+        matches(filters, (name) =>
+          name === "key-name" ? [k.name] : name.startsWith("tag:") ? [k.tags[name.slice(4)] ?? ""] : [],
+        ),
     );
-    const missing = names.find((n) => !keys.some((k) => k.name === n));
+    // A named key or id that does not exist fails the call (API_DescribeKeyPairs.html,
+    // errors-overview.html: InvalidKeyPair.NotFound).
+    const missing =
+      names.find((n) => !keys.some((k) => k.name === n)) ?? ids.find((id) => !keys.some((k) => k.id === id));
     if (missing) return errorXML(400, "InvalidKeyPair.NotFound", `The key pair '${missing}' does not exist`);
     const withKey = p.get("IncludePublicKey") === "true";
     return ok(
@@ -349,8 +370,9 @@ export class FakeEc2 {
   }
 
   private deleteKeyPair(region: string, p: URLSearchParams): Response {
-    // EC2 answers success for a key that does not exist.
-    this.keyPairs.delete(`${region}/${p.get("KeyName") ?? ""}`);
+    // EC2 answers success for a key that does not exist; KeyName or KeyPairId names it.
+    const byId = [...this.keyPairs.values()].find((k) => k.region === region && k.id === p.get("KeyPairId"));
+    this.keyPairs.delete(byId ? `${region}/${byId.name}` : `${region}/${p.get("KeyName") ?? ""}`);
     return ok("DeleteKeyPair", x("return", "true"));
   }
 
@@ -382,7 +404,10 @@ export class FakeEc2 {
   private describeGroups(region: string, p: URLSearchParams): Response {
     const filters = filtersOf(p);
     const ids = list(p, "GroupId");
-    const groups = [...this.groups.values()].filter(
+    const missing = ids.find((id) => this.groups.get(id)?.region !== region);
+    if (missing)
+      return errorXML(400, "InvalidGroup.NotFound", `The security group '${missing}' does not exist`);
+    const all = [...this.groups.values()].filter(
       (g) =>
         g.region === region &&
         (ids.length === 0 || ids.includes(g.id)) &&
@@ -396,23 +421,27 @@ export class FakeEc2 {
                 : [],
         ),
     );
+    const paged = page(p, all, "DescribeSecurityGroups", ids.length > 0 ? "GroupId" : undefined);
+    if (paged instanceof Response) return paged;
+    const groups = paged.items;
     return ok(
       "DescribeSecurityGroups",
-      x(
-        "securityGroupInfo",
-        groups
-          .map((g) =>
-            item(
-              x("ownerId", "123456789012") +
-                x("groupId", g.id) +
-                x("groupName", g.name) +
-                x("groupDescription", g.description) +
-                x("vpcId", g.vpcId) +
-                tagSet(g.tags),
-            ),
-          )
-          .join(""),
-      ),
+      paged.next +
+        x(
+          "securityGroupInfo",
+          groups
+            .map((g) =>
+              item(
+                x("ownerId", "123456789012") +
+                  x("groupId", g.id) +
+                  x("groupName", g.name) +
+                  x("groupDescription", g.description) +
+                  x("vpcId", g.vpcId) +
+                  tagSet(g.tags),
+              ),
+            )
+            .join(""),
+        ),
     );
   }
 
@@ -458,7 +487,10 @@ export class FakeEc2 {
     const group = this.groups.get(p.get("GroupId") ?? "");
     if (!group || group.region !== region)
       return errorXML(400, "InvalidGroup.NotFound", "The security group does not exist");
-    if ([...this.instances.values()].some((i) => i.state !== "terminated" && i.groupIds.includes(group.id))) {
+    const holders = [...this.instances.values()].filter((i) => i.groupIds.includes(group.id));
+    const lingering = holders.filter((i) => i.state === "terminated" && (i.groupHold ?? 0) > 0);
+    if (holders.some((i) => i.state !== "terminated") || lingering.length > 0) {
+      for (const i of lingering) i.groupHold = (i.groupHold ?? 0) - 1;
       return errorXML(400, "DependencyViolation", `resource ${group.id} has a dependent object`);
     }
     this.groups.delete(group.id);
@@ -590,14 +622,12 @@ export class FakeEc2 {
               : [],
         ),
     );
-    for (const i of found) this.advance(i);
-    const max = Number(p.get("MaxResults") ?? 1000);
-    const start = Number(p.get("NextToken") ?? 0);
-    const page = found.slice(start, start + max);
-    const next = start + max < found.length ? x("nextToken", String(start + max)) : "";
+    const paged = page(p, found, "DescribeInstances", ids.length > 0 ? "InstanceId" : undefined);
+    if (paged instanceof Response) return paged;
+    for (const i of paged.items) this.advance(i);
     return ok(
       "DescribeInstances",
-      x("reservationSet", page.map((i) => item(reservationBody(i))).join("")) + next,
+      x("reservationSet", paged.items.map((i) => item(reservationBody(i))).join("")) + paged.next,
     );
   }
 
@@ -611,6 +641,7 @@ export class FakeEc2 {
     } else if (instance.state === "shutting-down") {
       instance.state = "terminated";
       instance.ip = null;
+      instance.groupHold = this.groupHoldCalls;
     }
   }
 
@@ -636,12 +667,18 @@ export class FakeEc2 {
 
   private createTags(region: string, p: URLSearchParams): Response {
     const tags = tagsAt(p, "Tag");
-    for (const id of list(p, "ResourceId")) {
+    // Any taggable resource id: instances, security groups, key pairs (key-…)
+    // (docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateTags.html).
+    const targets = list(p, "ResourceId").map((id) => {
       const instance = this.instances.get(id);
-      if (!instance || instance.region !== region)
-        return errorXML(400, "InvalidID", `The ID '${id}' is not valid`);
-      Object.assign(instance.tags, tags);
-    }
+      if (instance?.region === region) return instance.tags;
+      const group = this.groups.get(id);
+      if (group?.region === region) return group.tags;
+      return [...this.keyPairs.values()].find((k) => k.id === id && k.region === region)?.tags;
+    });
+    const missing = list(p, "ResourceId").find((_, n) => targets[n] === undefined);
+    if (missing) return errorXML(400, "InvalidID", `The ID '${missing}' is not valid`);
+    for (const t of targets) Object.assign(t!, tags);
     return ok("CreateTags", x("return", "true"));
   }
 
@@ -710,6 +747,83 @@ function state(name: FakeInstance["state"]): string {
 
 function ipFor(n: number): string {
   return `198.51.100.${n % 250}`;
+}
+
+/**
+ * MaxResults/NextToken paging as the Describe calls document it (API_DescribeInstances.html,
+ * API_DescribeSecurityGroups.html): MaxResults 5–1000, not allowed together with explicit IDs
+ * (InvalidParameterCombination), NextToken opaque and tied to the call that issued it
+ * (anything else is InvalidParameterValue); without MaxResults every match comes back.
+ */
+function page<T>(
+  p: URLSearchParams,
+  all: T[],
+  action: string,
+  idsParameter: string | undefined,
+): { items: T[]; next: string } | Response {
+  const maxText = p.get("MaxResults");
+  if (maxText !== null && idsParameter) {
+    return errorXML(
+      400,
+      "InvalidParameterCombination",
+      `The parameter ${idsParameter}s cannot be used with the parameter maxResults`,
+    );
+  }
+  const max = maxText === null ? all.length || 1 : Number(maxText);
+  if (!Number.isInteger(max) || (maxText !== null && (max < 5 || max > 1000))) {
+    return errorXML(
+      400,
+      "InvalidParameterValue",
+      `Value ( ${maxText} ) for parameter maxResults is invalid.`,
+    );
+  }
+  const token = p.get("NextToken");
+  let start = 0;
+  if (token) {
+    const m = /^([A-Za-z]+):(\d+)$/.exec(atob(token));
+    if (!m || m[1] !== action) return errorXML(400, "InvalidParameterValue", "Invalid value for NextToken");
+    start = Number(m[2]);
+  }
+  const end = start + max;
+  return {
+    items: all.slice(start, end),
+    next: end < all.length ? x("nextToken", btoa(`${action}:${end}`)) : "",
+  };
+}
+
+/**
+ * Whether EC2 would import this OpenSSH public key line. ImportKeyPair takes RSA (1024, 2048
+ * or 4096 bits) and ED25519 keys, not ECDSA, and answers `InvalidKeyPair.Format` otherwise
+ * (docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ImportKeyPair.html; UserGuide
+ * create-key-pairs.html, "Supported key types"). The blob is SSH wire format (RFC 4253
+ * §6.6): the key type again, then ed25519's 32-byte key or RSA's exponent and modulus.
+ * Written apart from crabbox's own parser on purpose: the fake must not share its bugs.
+ */
+function importableKey(line: string): boolean {
+  const [type, blob] = line.trim().split(/\s+/);
+  if ((type !== "ssh-ed25519" && type !== "ssh-rsa") || !blob || !/^[A-Za-z0-9+/]+={0,2}$/.test(blob))
+    return false;
+  let bytes: Uint8Array;
+  try {
+    bytes = Uint8Array.from(atob(blob), (c) => c.charCodeAt(0));
+  } catch {
+    return false;
+  }
+  const fields: Uint8Array[] = [];
+  for (let at = 0; at < bytes.length; ) {
+    if (at + 4 > bytes.length) return false;
+    const length =
+      ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0;
+    if (at + 4 + length > bytes.length) return false;
+    fields.push(bytes.subarray(at + 4, at + 4 + length));
+    at += 4 + length;
+  }
+  if (new TextDecoder().decode(fields[0]) !== type) return false;
+  if (type === "ssh-ed25519") return fields.length === 2 && fields[1]!.length === 32;
+  const modulus = fields[2];
+  if (fields.length !== 3 || !modulus) return false;
+  const significant = modulus[0] === 0 ? modulus.subarray(1) : modulus;
+  return [1024, 2048, 4096].includes(significant.length * 8);
 }
 
 /** `Prefix.1`, `Prefix.2`, … */

@@ -47,6 +47,8 @@ export class FakeProvider implements Provider {
   private readonly delays = new Map<FakeMethod, number>();
   private readonly gates = new Map<FakeMethod, Gate>();
   private nextId = 1;
+  private inFlight = 0;
+  private readonly settledWaiters: (() => void)[] = [];
 
   constructor(readonly name: ProviderName = "local") {}
 
@@ -82,6 +84,22 @@ export class FakeProvider implements Provider {
     };
     this.gates.set(method, gate);
     return gate.release;
+  }
+
+  /** Resolves once no call is in progress: a test waits on this, not on a guessed delay. */
+  settled(): Promise<void> {
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.settledWaiters.push(resolve));
+  }
+
+  private async track<T>(work: () => Promise<T>): Promise<T> {
+    this.inFlight += 1;
+    try {
+      return await work();
+    } finally {
+      this.inFlight -= 1;
+      if (this.inFlight === 0) for (const resolve of this.settledWaiters.splice(0)) resolve();
+    }
   }
 
   count(method: FakeMethod, leaseID?: string): number {
@@ -125,7 +143,11 @@ export class FakeProvider implements Provider {
     if (failure) throw failure;
   }
 
-  async create(spec: MachineSpec, signal?: AbortSignal): Promise<ProvisionedMachine> {
+  create(spec: MachineSpec, signal?: AbortSignal): Promise<ProvisionedMachine> {
+    return this.track(() => this.createNow(spec, signal));
+  }
+
+  private async createNow(spec: MachineSpec, signal?: AbortSignal): Promise<ProvisionedMachine> {
     await this.enter("create", { leaseID: spec.leaseID }, signal);
     signal?.throwIfAborted();
     // Like every real provider: a second create for the same lease adopts the first machine.
@@ -153,19 +175,25 @@ export class FakeProvider implements Provider {
     };
   }
 
-  async findByLease(leaseID: string): Promise<ProviderMachine[]> {
-    await this.enter("findByLease", { leaseID });
-    return [...this.machines.values()].filter((m) => m.labels.lease === leaseID);
+  findByLease(leaseID: string): Promise<ProviderMachine[]> {
+    return this.track(async () => {
+      await this.enter("findByLease", { leaseID });
+      return [...this.machines.values()].filter((m) => m.labels.lease === leaseID);
+    });
   }
 
-  async list(): Promise<ProviderMachine[]> {
-    await this.enter("list", {});
-    return [...this.machines.values()];
+  list(): Promise<ProviderMachine[]> {
+    return this.track(async () => {
+      await this.enter("list", {});
+      return [...this.machines.values()];
+    });
   }
 
-  async delete(target: DeleteTarget): Promise<DeleteOutcome> {
-    await this.enter("delete", { leaseID: target.leaseID, cloudID: target.cloudID });
-    return this.machines.delete(target.cloudID) ? "deleted" : "already_gone";
+  delete(target: DeleteTarget): Promise<DeleteOutcome> {
+    return this.track(async () => {
+      await this.enter("delete", { leaseID: target.leaseID, cloudID: target.cloudID });
+      return this.machines.delete(target.cloudID) ? "deleted" : "already_gone";
+    });
   }
 
   async hourlyPriceUSD(serverType: string): Promise<number | undefined> {

@@ -122,8 +122,12 @@ export const minuteOrphanSweep = {
  * Puts real provider modules (talking to a fake cloud API) behind the coordinator, with
  * deadlines long enough for their polling.
  */
-export function useRealProviders(providers: Parameters<typeof useFleetProviders>[0]): void {
+export function useRealProviders(
+  providers: Parameters<typeof useFleetProviders>[0],
+  overrides: Record<string, unknown> = {},
+): void {
   useFleetProviders(providers, {
+    ...overrides,
     CRABBOX_PROVISION_WAIT_MS: "5000",
     CRABBOX_PROVIDER_CALL_TIMEOUT_MS: "5000",
   });

@@ -3,8 +3,9 @@ import { providerKeyForLease, slugForLeaseId } from "../../src/domain/ids";
 import { crabboxLabels } from "../../src/providers/labels";
 import type { MachineSpec, ProviderName } from "../../src/providers/provider";
 
+/** A real ed25519 public key (made with ssh-keygen): EC2's ImportKeyPair parses the blob. */
 export const testPublicKey =
-  "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHc0bWlzc2luZ2tleW1hdGVyaWFsZm9ydGVzdHM lease-key";
+  "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGm1SqQzHiUu0lZnVACUAPO/sLaCzUfcXs/w0iPur7hb lease-key";
 
 export function machineSpec(provider: ProviderName, change: Partial<MachineSpec> = {}): MachineSpec {
   const leaseID = change.leaseID ?? "cbx_0123456789ab";

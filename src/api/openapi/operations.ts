@@ -75,6 +75,8 @@ export interface Operation {
   responses: Record<number, Answer>;
 }
 
+const LocalPortalLink = z.object({ url: z.string(), expiresAt: z.string() });
+const ErrorBody = z.looseObject({ error: z.string(), message: z.string() });
 const FleetHealth = z.object({ ok: z.literal(true), fleet: z.string() });
 const OpenApiDocument = z.looseObject({
   openapi: z.string(),
@@ -449,6 +451,22 @@ export const operations: readonly Operation[] = [
     tag: "portal",
     access: "none",
     responses: { 302: "redirect" },
+  },
+  {
+    method: "post",
+    path: "/v1/local/portal-link",
+    summary: "A one-time portal sign-in link (local stack only; 404 elsewhere)",
+    tag: "portal",
+    access: "admin",
+    responses: { 201: LocalPortalLink, 404: ErrorBody },
+  },
+  {
+    method: "get",
+    path: "/portal/local-login",
+    summary: "Open a one-time sign-in link (local stack only; 404 elsewhere)",
+    tag: "portal",
+    access: "none",
+    responses: { 302: "redirect", 400: "html", 404: ErrorBody },
   },
   {
     method: "get",

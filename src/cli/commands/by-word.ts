@@ -42,6 +42,9 @@ export const commandsByWord: Record<string, () => Promise<Commands>> = {
   results: async () => [(await import("./results")).ResultsCommand],
   artifacts: async () => [(await import("./artifacts")).ArtifactsCommand],
   cp: async () => [(await import("./cp")).CpCommand],
+  job: async () => [(await import("./job")).JobCommand],
+  shard: async () => [(await import("./shard")).ShardCommand],
+  watch: async () => [(await import("./watch")).WatchCommand],
   usage: async () => [(await import("./usage")).UsageCommand],
   admin: async () => {
     const [leases, release, del, events, replay, exportLog, verifyExport] = await Promise.all([

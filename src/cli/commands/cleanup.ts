@@ -1,4 +1,5 @@
 import { CrabboxError } from "../../errors";
+import { cloudProviderNames, inWords } from "../../providers/names";
 import { hasCoordinator, isStaticProvider } from "../config";
 import { sweepDirectMachines } from "../direct/cleanup";
 import { directOwner } from "../direct/owner";
@@ -15,7 +16,7 @@ export class CleanupCommand extends CrabboxCommand {
       "With a coordinator configured, its alarm owns expiry and clean-up, so this command refuses unless --direct is given; " +
       "use `crabbox admin leases` and `crabbox admin release <id>` for brokered leases.",
   });
-  provider = Option.String("--provider", { description: "hetzner, aws or azure" });
+  provider = Option.String("--provider", { description: inWords(cloudProviderNames) });
   dryRun = Option.Boolean("--dry-run", false, { description: "Only print what would be deleted" });
   direct = Option.Boolean("--direct", false, {
     description: "Sweep your direct-mode machines even though a coordinator is configured",

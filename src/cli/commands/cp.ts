@@ -2,8 +2,8 @@ import { resolveRemote } from "../cp/scripts";
 import { planCopy } from "../cp/spec";
 import { download, shownPath, upload } from "../cp/transfer";
 import { humanBytes } from "../output/progress";
-import { acquireTarget } from "../run/target";
 import { remoteWorkdir } from "../run/workdir";
+import { acquire } from "../target";
 import { CrabboxCommand } from "./base";
 import { Command, Option } from "./clipanion";
 import { repoRoot } from "./init";
@@ -26,7 +26,7 @@ export class CpCommand extends CrabboxCommand {
     const plan = planCopy(this.source, this.destination);
     const config = this.loadConfig();
     const progress = this.progress();
-    const target = await acquireTarget({
+    const target = await acquire({
       config,
       env: this.env,
       signal: this.context.signal,

@@ -3,7 +3,7 @@ import { existsSync, statSync } from "node:fs";
 import { hasCoordinator, isStaticProvider, type ResolvedConfig, userConfigPath } from "../config";
 import { CoordinatorClient } from "../coordinator/client";
 import { probeReady } from "../run/connection";
-import { staticConnection } from "../static/target";
+import { staticConnection } from "../target/static-host";
 import { CrabboxCommand, providerLayer } from "./base";
 import { Command, Option } from "./clipanion";
 

@@ -21,18 +21,21 @@ import { HeartbeatCommand } from "./heartbeat";
 import { HistoryCommand } from "./history";
 import { InitCommand } from "./init";
 import { InspectCommand } from "./inspect";
+import { JobCommand } from "./job";
 import { ListCommand } from "./list";
 import { LoginCommand } from "./login";
 import { LogoutCommand } from "./logout";
 import { LogsCommand } from "./logs";
 import { ResultsCommand } from "./results";
 import { RunCommand } from "./run";
+import { ShardCommand } from "./shard";
 import { SshCommand } from "./ssh";
 import { StatusCommand } from "./status";
 import { StopCommand } from "./stop";
 import { SyncPlanCommand } from "./sync-plan";
 import { UsageCommand } from "./usage";
 import { WarmupCommand } from "./warmup";
+import { WatchCommand } from "./watch";
 import { WhoamiCommand } from "./whoami";
 
 export const commandClasses: CommandClass<CrabboxContext>[] = [
@@ -59,6 +62,9 @@ export const commandClasses: CommandClass<CrabboxContext>[] = [
   EventsCommand,
   AttachCommand,
   ResultsCommand,
+  JobCommand,
+  ShardCommand,
+  WatchCommand,
   ArtifactsCommand,
   UsageCommand,
   AdminLeasesCommand,

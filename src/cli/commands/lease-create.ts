@@ -1,10 +1,13 @@
+import { providerNames } from "../../providers/names";
 import type { ConfigLayer } from "../config";
 import { CrabboxCommand } from "./base";
 import { Option } from "./clipanion";
 
 /** Flags shared by the commands that lease a machine (`warmup`, `run`): the top config layer. */
 export abstract class LeaseCreateCommand extends CrabboxCommand {
-  provider = Option.String("--provider", { description: "local, hetzner, aws, azure, or ssh (static host)" });
+  provider = Option.String("--provider", {
+    description: `${providerNames.join(", ")}, or ssh (static host)`,
+  });
   direct = Option.Boolean("--direct", false, {
     description: "Provision with local cloud credentials even when a coordinator is configured",
   });

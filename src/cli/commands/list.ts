@@ -3,7 +3,7 @@ import { hasCoordinator, isStaticProvider } from "../config";
 import { CoordinatorClient } from "../coordinator/client";
 import { listDirectRecords } from "../direct/records";
 import { printJson } from "../output/print";
-import { staticConnection } from "../static/target";
+import { staticConnection } from "../target/static-host";
 import { CrabboxCommand, jsonOption, providerLayer } from "./base";
 import { Command, Option } from "./clipanion";
 import { type DirectLeaseView, directLeaseLine, directLeaseView } from "./direct-lease-view";

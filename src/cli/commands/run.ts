@@ -1,6 +1,7 @@
 import { CrabboxError } from "../../errors";
 import { artifactOptions } from "../run/artifacts-step";
 import { runFlow } from "../run/flow";
+import { assertJUnitGlobs } from "../run/results";
 import { resolveSyncRoot } from "../sync/root";
 import { Command, Option } from "./clipanion";
 import { LeaseCreateCommand } from "./lease-create";
@@ -50,6 +51,10 @@ export class RunCommand extends LeaseCreateCommand {
   failOnTestFailures = Option.Boolean("--fail-on-test-failures", false, {
     description: "Exit 1 when the JUnit reports hold failures or errors, even if the command exited 0",
   });
+  resultsAuto = Option.Boolean("--results-auto", false, {
+    description:
+      "Also read JUnit reports the command wrote in the usual places (junit*.xml, TEST-*.xml, results.xml…)",
+  });
   envNames = Option.Array("--env", [], {
     description:
       "Forward this local variable (a name, or PREFIX_*) to the command (repeatable; adds to env.allow)",
@@ -75,6 +80,7 @@ export class RunCommand extends LeaseCreateCommand {
             .map((s) => s.trim())
             .filter(Boolean)
         : config.results.junit;
+    assertJUnitGlobs(junit);
     for (const name of this.envNames) {
       if (!/^[A-Za-z_][A-Za-z0-9_]*\*?$/.test(name))
         throw new CrabboxError(
@@ -114,6 +120,7 @@ export class RunCommand extends LeaseCreateCommand {
         allowMassDeletions: this.allowMassDeletions,
         artifacts,
         failOnTestFailures: this.failOnTestFailures || config.results.failOnFailures,
+        resultsAuto: this.resultsAuto || config.results.auto,
       },
     );
   }

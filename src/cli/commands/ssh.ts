@@ -1,6 +1,6 @@
 import { CrabboxError } from "../../errors";
-import { acquireTarget } from "../run/target";
 import { powershellQuote, shellQuote, shellQuoteWord } from "../ssh/quote";
+import { acquire } from "../target";
 import { CrabboxCommand, providerLayer } from "./base";
 import { Command, Option } from "./clipanion";
 import { idOption } from "./lease-options";
@@ -48,7 +48,7 @@ export class SshCommand extends CrabboxCommand {
       );
     }
     const progress = this.progress();
-    const target = await acquireTarget({
+    const target = await acquire({
       config,
       env: this.env,
       signal: this.context.signal,

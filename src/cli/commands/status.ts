@@ -6,7 +6,7 @@ import { directConnection } from "../direct/connection";
 import { type DirectLeaseRecord, matchDirectRecord } from "../direct/records";
 import { printJson } from "../output/print";
 import { probeReady } from "../run/connection";
-import { staticConnection } from "../static/target";
+import { staticConnection } from "../target/static-host";
 import { CrabboxCommand, jsonOption, providerLayer } from "./base";
 import { Command, Option } from "./clipanion";
 import { directLeaseLine, directLeaseView } from "./direct-lease-view";

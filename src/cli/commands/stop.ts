@@ -1,10 +1,10 @@
 import { CrabboxError } from "../../errors";
 import { isStaticProvider } from "../config";
-import { usesDirectMode } from "../direct/acquire";
 import { releaseDirectLease } from "../direct/release";
 import { deleteLeaseKey } from "../keys/store";
 import { printJson } from "../output/print";
-import { staticConnection } from "../static/target";
+import { usesDirectMode } from "../target/source";
+import { staticConnection } from "../target/static-host";
 import { CrabboxCommand, jsonOption, providerLayer } from "./base";
 import { Command, Option } from "./clipanion";
 

@@ -2,7 +2,7 @@ import { CrabboxError } from "../../errors";
 import { kv, printJson } from "../output/print";
 import { printTiming } from "../output/timing";
 import { PhaseClock } from "../run/phase-clock";
-import { acquireTarget } from "../run/target";
+import { acquire } from "../target";
 import { collectTelemetry } from "../telemetry";
 import { jsonOption } from "./base";
 import { Command, Option } from "./clipanion";
@@ -35,7 +35,7 @@ export class WarmupCommand extends LeaseCreateCommand {
     const clock = new PhaseClock();
     const progress = clock.watch(this.progress());
     const acquireStarted = Date.now();
-    const target = await acquireTarget({
+    const target = await acquire({
       config,
       env: this.env,
       signal: this.context.signal,

@@ -94,9 +94,11 @@ export function envLayer(env: Env): ConfigLayer {
   );
   const junit = csv(env.CRABBOX_RESULTS_JUNIT);
   const failOnFailures = bool(env.CRABBOX_RESULTS_FAIL_ON_FAILURES);
-  if (junit || failOnFailures !== undefined)
+  const auto = bool(env.CRABBOX_RESULTS_AUTO);
+  if (junit || failOnFailures !== undefined || auto !== undefined)
     layer.results = {
       ...(junit ? { junit } : {}),
+      ...(auto !== undefined ? { auto } : {}),
       ...(failOnFailures !== undefined ? { failOnFailures } : {}),
     };
   set(

@@ -151,9 +151,11 @@ export function loadConfig(options: LoadOptions): ResolvedConfig {
 
   const fileLayers: ConfigFile[] = [userFile, ...repoFiles];
   let merged: ConfigLayer = {};
+  const jobs: ResolvedConfig["jobs"] = {};
   for (const file of fileLayers) {
-    const { profiles: _profiles, ...layer } = file;
+    const { profiles: _profiles, jobs: fileJobs, ...layer } = file;
     merged = mergeLayers(merged, layer);
+    Object.assign(jobs, fileJobs);
   }
   const profile = flags.profile ?? env.profile ?? merged.profile ?? defaults.profile;
   for (const file of fileLayers) {
@@ -168,14 +170,14 @@ export function loadConfig(options: LoadOptions): ResolvedConfig {
     });
   }
   merged = mergeLayers(mergeLayers(merged, env), flags);
-  return resolveLayer(merged, profile, { user: userPath, repo: repoPaths });
+  return { ...resolveLayer(merged, profile, { user: userPath, repo: repoPaths }), jobs };
 }
 
 export function resolveLayer(
   layer: ConfigLayer,
   profile: string,
   sources: ResolvedConfig["sources"],
-): ResolvedConfig {
+): Omit<ResolvedConfig, "jobs"> {
   const classes: Record<string, string[]> = {};
   for (const [name, types] of Object.entries(layer.classes ?? {})) {
     classes[name] = Array.isArray(types) ? types : [types];
@@ -243,7 +245,11 @@ export function resolveLayer(
       availabilityZones: layer.capacity?.availabilityZones ?? [],
       hints: layer.capacity?.hints ?? true,
     },
-    results: { junit: layer.results?.junit ?? [], failOnFailures: layer.results?.failOnFailures ?? false },
+    results: {
+      junit: layer.results?.junit ?? [],
+      auto: layer.results?.auto ?? false,
+      failOnFailures: layer.results?.failOnFailures ?? false,
+    },
     artifacts: {
       globs: layer.artifacts?.globs ?? [],
       required: layer.artifacts?.required ?? [],

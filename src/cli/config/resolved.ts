@@ -1,5 +1,9 @@
+import type { JobSpec } from "./jobs-schema";
+
 /** The effective configuration after layering; every field has a value. */
 export interface ResolvedConfig {
+  /** `jobs:` from the config files, by name (docs/cli.md "Jobs"). */
+  jobs: Record<string, JobSpec>;
   /** `local` (zero config), `hetzner`, `aws`, `azure`, or `ssh` (static host). */
   provider: string;
   /** True when the provider came from a layer, not from the defaults. */
@@ -43,7 +47,7 @@ export interface ResolvedConfig {
     availabilityZones: string[];
     hints: boolean;
   };
-  results: { junit: string[]; failOnFailures: boolean };
+  results: { junit: string[]; auto: boolean; failOnFailures: boolean };
   artifacts: { globs: string[]; required: string[]; dir: string };
   static: {
     id: string;

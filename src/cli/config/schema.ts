@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { jobsSchema } from "./jobs-schema";
 
 /**
  * The YAML config file, as written by people. Every key is optional: files are layered
@@ -65,7 +66,10 @@ export const layerSchema = z
       })
       .partial()
       .strict(),
-    results: z.object({ junit: stringList, failOnFailures: z.boolean() }).partial().strict(),
+    results: z
+      .object({ junit: stringList, auto: z.boolean(), failOnFailures: z.boolean() })
+      .partial()
+      .strict(),
     /** Files copied back after `run` (docs/cli.md "Artifacts"): globs, required globs, local dir. */
     artifacts: z.object({ globs: stringList, required: stringList, dir: z.string() }).partial().strict(),
     static: z
@@ -91,6 +95,8 @@ export type ConfigLayer = z.infer<typeof layerSchema>;
 export const fileSchema = layerSchema.extend({
   /** Named overlays selected with `profile:`, `--profile` or `CRABBOX_PROFILE`. */
   profiles: z.record(z.string(), layerSchema).optional(),
+  /** Named runs (`crabbox job <name>`); a later file's job replaces an earlier one of that name. */
+  jobs: jobsSchema.optional(),
 });
 
 export type ConfigFile = z.infer<typeof fileSchema>;

@@ -19,6 +19,12 @@ const hints: Partial<Record<ErrorCode, string>> = {
     "release idle leases (`crabbox list`, `crabbox stop <id>`) or ask an admin to raise the cap",
 };
 
+/** The coordinator names the classes its provider has when a lease asks for another one. */
+function classHint(classes: unknown): string | undefined {
+  if (!Array.isArray(classes) || !classes.every((c) => typeof c === "string")) return undefined;
+  return `the provider's classes are ${classes.join(", ")}: pass \`--class <class>\` with one of them, or \`--type <server type>\` for a literal server type`;
+}
+
 const runNotFoundHint = "check the run ID with `crabbox history` (or `crabbox history --lease <id>`)";
 
 /** A non-2xx answer as a CrabboxError: the coordinator's own code when it sent one we know. */
@@ -31,8 +37,15 @@ export function errorFromResponse(
   let code: ErrorCode = codeForStatus(status);
   let message = bodyText.slice(0, 600).trim();
   let wireCode = "";
+  let fieldHint: string | undefined;
   try {
-    const body = JSON.parse(bodyText) as { error?: unknown; message?: unknown };
+    const body = JSON.parse(bodyText) as {
+      error?: unknown;
+      message?: unknown;
+      field?: unknown;
+      classes?: unknown;
+    };
+    if (body.field === "class") fieldHint = classHint(body.classes);
     if (typeof body.error === "string") {
       wireCode = body.error;
       if (body.error in errorCodes) code = body.error as ErrorCode;
@@ -43,7 +56,8 @@ export function errorFromResponse(
     // plain-text body: keep its head as the message
   }
   // A run is looked up by its ID, which `crabbox history` lists; leases by ID or slug.
-  const hint = code === "not_found" && path.startsWith("/v1/runs") ? runNotFoundHint : hints[code];
+  const hint =
+    fieldHint ?? (code === "not_found" && path.startsWith("/v1/runs") ? runNotFoundHint : hints[code]);
   const text = `coordinator ${method} ${path}: ${message || `http ${status}`} (http ${status}${wireCode ? ` ${wireCode}` : ""})${hint ? `; ${hint}` : ""}`;
   return new CrabboxError(code, text, { status, ...(wireCode ? { wireCode } : {}) });
 }

@@ -47,3 +47,18 @@ export function cleanupDecision(
         : { action: "skip", reason: `expires ${new Date(expiry).toISOString()}` };
   }
 }
+
+/**
+ * A companion (security group, key pair, NIC, IP, disk) the provider lists only when no live
+ * machine of its lease holds it: this user's direct leftovers are deleted, nothing else.
+ */
+export function companionCleanupDecision(
+  labels: Record<string, string>,
+  ownership: Ownership,
+): CleanupDecision {
+  if (!isCrabboxLabelled(labels)) return { action: "skip", reason: "not-crabbox-labelled" };
+  if (labels.direct !== "true") return { action: "skip", reason: "brokered (the coordinator owns it)" };
+  if (labels.owner !== ownership.owner) return { action: "skip", reason: `owner=${labels.owner ?? "none"}` };
+  if (labels.keep === "true") return { action: "skip", reason: "keep=true" };
+  return { action: "delete", reason: "leftover without a live machine" };
+}

@@ -5,7 +5,7 @@
 import type { Writable } from "node:stream";
 import type { Provider } from "../../providers/provider";
 import { deleteLeaseKey } from "../keys/store";
-import { cleanupDecision } from "./cleanup-decision";
+import { cleanupDecision, companionCleanupDecision } from "./cleanup-decision";
 import { removeDirectRecord } from "./records";
 
 type Env = Record<string, string | undefined>;
@@ -27,8 +27,11 @@ export async function sweepDirectMachines(options: {
   const { provider, stdout, stderr } = options;
   const report: CleanupReport = { deleted: [], skipped: [] };
   for (const machine of await provider.list()) {
-    const decision = cleanupDecision(machine.labels, options.nowMs, { owner: options.owner });
-    const what = `server id=${machine.cloudID} name=${machine.name} lease=${machine.labels.lease ?? "-"}`;
+    const ownership = { owner: options.owner };
+    const decision = machine.kind
+      ? companionCleanupDecision(machine.labels, ownership)
+      : cleanupDecision(machine.labels, options.nowMs, ownership);
+    const what = `${machine.kind ?? "server"} id=${machine.cloudID} name=${machine.name} lease=${machine.labels.lease ?? "-"}`;
     if (decision.action === "skip") {
       report.skipped.push(machine.cloudID);
       stderr.write(`skip ${what} reason=${decision.reason}\n`);
@@ -45,8 +48,10 @@ export async function sweepDirectMachines(options: {
       leaseID,
       ...(machine.region ? { region: machine.region } : {}),
     });
-    removeDirectRecord(options.env, leaseID);
-    deleteLeaseKey(options.env, leaseID);
+    if (!machine.kind) {
+      removeDirectRecord(options.env, leaseID);
+      deleteLeaseKey(options.env, leaseID);
+    }
     stdout.write(`deleted ${what} reason=${decision.reason}\n`);
     report.deleted.push(machine.cloudID);
   }

@@ -5,6 +5,7 @@
  */
 import { CrabboxError } from "../../errors";
 import { hetznerProviderFromEnv } from "../../providers/hetzner/from-env";
+import { cloudProviderNames, inWords } from "../../providers/names";
 import type { Provider } from "../../providers/provider";
 import { extraTrust } from "./trust";
 
@@ -50,7 +51,7 @@ export async function directProvider(name: string, env: Env): Promise<Provider> 
     default:
       throw new CrabboxError(
         "usage",
-        `direct mode needs a cloud provider (hetzner, aws or azure), not "${name}"`,
+        `direct mode needs a cloud provider (${inWords(cloudProviderNames)}), not "${name}"`,
         { field: "provider" },
       );
   }

@@ -98,6 +98,10 @@ export async function artifactStep(input: {
     progress.warn(
       `artifacts: ${got.omitted} more matches left on the machine (at most 256 files and 1 GiB per run); narrow the globs`,
     );
+  if (got.listingTruncated)
+    progress.warn(
+      "artifacts: the file listing on the machine passed 8 MiB and was cut; narrow the globs (files past the cut were not considered)",
+    );
   for (const glob of got.missing) progress.warn(`missing required artifact: ${glob}`);
   input.recorder.event({
     type: got.missing.length ? "artifacts.missing" : "artifacts.collected",

@@ -18,7 +18,12 @@ import { shellQuoteWord } from "../ssh/quote";
 import { artifactMatcher, searchRoot } from "./artifact-globs";
 
 /** What one run copies back at most; the run record lists the same entries. */
-export const artifactLimits = { files: artifactBounds.entries, bytes: 1024 * 1024 * 1024 } as const;
+export const artifactLimits = {
+  files: artifactBounds.entries,
+  bytes: 1024 * 1024 * 1024,
+  /** The candidate listing read back from the machine; a tree larger than this is cut (and said). */
+  listingBytes: 8 * 1024 * 1024,
+} as const;
 
 export interface ArtifactRequest {
   /** Normalised globs (artifact-globs.ts); required globs are collected too. */
@@ -34,6 +39,8 @@ export interface ArtifactCollection {
   missing: string[];
   /** Matches left on the machine because of the file or byte bound. */
   omitted: number;
+  /** The candidate listing hit `artifactLimits.listingBytes`: later candidates were never seen. */
+  listingTruncated?: boolean;
 }
 
 /** The POSIX listing script: NUL-separated paths relative to the workdir. */
@@ -64,15 +71,26 @@ export async function collectArtifacts(
   const globs: string[] = [...new Set([...request.globs, ...request.required])];
   if (globs.length === 0) return { entries: [], missing: [], omitted: 0 };
   const listing: Buffer[] = [];
-  const listed = await session.exec(listCommand(workdir, globs), { onStdout: (c) => listing.push(c) });
-  if (listed.exitCode !== 0)
+  let listedBytes = 0;
+  const cut = new AbortController();
+  const listed = await session.exec(listCommand(workdir, globs), {
+    signal: cut.signal,
+    watchdog: false,
+    onStdout: (c) => {
+      if (cut.signal.aborted) return;
+      listing.push(c);
+      listedBytes += c.length;
+      if (listedBytes >= artifactLimits.listingBytes) cut.abort();
+    },
+  });
+  const truncated = cut.signal.aborted;
+  if (listed.exitCode !== 0 && !truncated)
     throw new CrabboxError("ssh_failed", `listing artifacts failed on the machine (exit ${listed.exitCode})`);
   const matchers = globs.map(artifactMatcher);
-  const paths: string[] = Buffer.concat(listing)
-    .toString("utf8")
-    .split("\0")
-    .filter(Boolean)
-    .map(relativeName);
+  const names = Buffer.concat(listing).subarray(0, artifactLimits.listingBytes).toString("utf8").split("\0");
+  // A cut listing ends in a partial name: only NUL-terminated names count.
+  if (truncated || names.at(-1) !== "") names.pop();
+  const paths: string[] = names.filter(Boolean).map(relativeName);
   const candidates: string[] = [
     ...new Set(paths.filter((path) => matchers.some((match) => match(path)))),
   ].sort();
@@ -84,7 +102,7 @@ export async function collectArtifacts(
   const missing = requiredMatchers
     .filter(({ match }) => !entries.some((e) => match(e.path)))
     .map(({ glob }) => glob);
-  return { entries, missing, omitted };
+  return { entries, missing, omitted, ...(truncated ? { listingTruncated: true } : {}) };
 }
 
 async function download(

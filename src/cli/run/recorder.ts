@@ -1,5 +1,8 @@
 import { randomUUID } from "node:crypto";
-import type { RunEventInput, RunFinishRequest, TelemetryInput } from "../../api";
+import type { RunEventInput, RunFinishRequest, RunShard, TelemetryInput } from "../../api";
+import { bounds } from "../../api/bounds";
+import { boundResults } from "../../domain/results";
+import { truncateUtf8 } from "../../domain/utf8";
 import type { CoordinatorClient } from "../coordinator/client";
 import { settleWithin } from "../time/settle-within";
 
@@ -62,6 +65,8 @@ export class RunRecorder {
   private disabled = false;
   private warned = false;
   private queue: Promise<void> = Promise.resolve();
+  private started: Promise<void> = Promise.resolve();
+  private starting = false;
   private pending = 0;
   private outputBytes = 0;
   private outputTruncated = false;
@@ -71,7 +76,11 @@ export class RunRecorder {
 
   private client: CoordinatorClient | undefined;
 
-  constructor(private readonly warn: (message: string) => void) {}
+  constructor(
+    private readonly warn: (message: string) => void,
+    /** Sent with the run's start when the run is one shard of `crabbox shard`. */
+    private readonly shard?: RunShard,
+  ) {}
 
   /** Records through this coordinator (static hosts have none, and record nothing). */
   attach(client: CoordinatorClient): void {
@@ -88,30 +97,63 @@ export class RunRecorder {
     this.warn(`run history: ${what} failed (${(error as Error).message}); the command itself is unaffected`);
   }
 
-  async start(body: {
+  /**
+   * Creates the run record. The request need not be awaited: events, output and telemetry
+   * queue behind it, and `ready()`/`finish()` wait for it, so a reused lease connects over SSH
+   * while the record is being created (docs/sync.md, "Inner loop").
+   */
+  start(body: {
     leaseID?: string;
     provider: string;
     target: string;
     class: string;
     serverType: string;
     command: string[];
-  }) {
-    if (!this.client) return;
-    try {
-      const run = await this.client.createRun(body, randomUUID());
-      this.runID = run.id;
-    } catch (error) {
-      this.disabled = true;
-      this.problem("creating the run record", error);
-    }
+  }): Promise<void> {
+    if (!this.client) return Promise.resolve();
+    const client = this.client;
+    this.starting = true;
+    this.started = (async () => {
+      try {
+        const run = await client.createRun(
+          { ...body, ...(this.shard ? { shard: this.shard } : {}) },
+          randomUUID(),
+        );
+        this.runID = run.id;
+      } catch (error) {
+        this.disabled = true;
+        this.problem("creating the run record", error);
+      } finally {
+        this.starting = false;
+      }
+    })();
+    this.queue = this.started;
+    return this.started;
   }
 
-  event(event: RunEventInput): void {
-    if (!this.enabled || this.pending >= 32) return;
+  /** Whether this run is recorded, once the record's creation settled. */
+  async ready(): Promise<boolean> {
+    await this.started;
+    return this.enabled;
+  }
+
+  /** Recorded, or about to be: what is queued now is sent once the record exists. */
+  private get recording(): boolean {
+    return Boolean(this.client && !this.disabled && (this.runID || this.starting));
+  }
+
+  event(input: RunEventInput): void {
+    if (!this.recording || this.pending >= 32) return;
+    // The coordinator refuses a message or data past its bound (docs/api.md, "Bounds"): a
+    // `command.started` message carries the whole argv, which may be longer.
+    const event = { ...input };
+    if (event.message !== undefined) event.message = truncateUtf8(event.message, bounds.message);
+    if (event.data !== undefined) event.data = truncateUtf8(event.data, bounds.message);
     this.pending++;
     const key = randomUUID();
     this.queue = this.queue.then(async () => {
       try {
+        if (!this.enabled) return;
         await this.client!.appendRunEvent(this.runID, event, key, 5000);
       } catch (error) {
         if ((error as { code?: string }).code === "not_found") this.disabled = true;
@@ -123,17 +165,17 @@ export class RunRecorder {
   }
 
   telemetry(sample: TelemetryInput): void {
-    if (!this.enabled) return;
+    if (!this.recording) return;
     const key = randomUUID();
     this.queue = this.queue.then(() =>
-      this.client!.appendRunTelemetry(this.runID, sample, key).catch(() => {}),
+      this.enabled ? this.client!.appendRunTelemetry(this.runID, sample, key).catch(() => {}) : undefined,
     );
   }
 
   /** Command output: kept for the log tail and mirrored as ≤4 KiB events up to 64 KiB per run. */
   output(stream: "stdout" | "stderr", chunk: Buffer): void {
     this.log.append(chunk);
-    if (!this.enabled || this.outputTruncated) return;
+    if (!this.recording || this.outputTruncated) return;
     this.streamBuffers[stream].push(chunk);
     const buffered = Buffer.concat(this.streamBuffers[stream]);
     if (buffered.length >= outputChunk) this.flushStream(stream);
@@ -174,6 +216,7 @@ export class RunRecorder {
 
   /** Sends the final record; waits at most a few seconds for queued events first. */
   async finish(body: Omit<RunFinishRequest, "log" | "logChunks" | "logTruncated">): Promise<void> {
+    await this.started;
     if (!this.enabled) return;
     this.flushOutput();
     await settleWithin(this.queue, 3000);
@@ -184,6 +227,8 @@ export class RunRecorder {
         this.runID,
         {
           ...body,
+          // More files or failures than the coordinator keeps are cut here, not refused there.
+          ...(body.results ? { results: boundResults(body.results) } : {}),
           log: chunks.length <= 1 ? text : chunks.at(-1)!,
           logChunks: chunks,
           logTruncated: this.log.truncated,

@@ -7,12 +7,10 @@
  * remote drift skip the apply entirely. Every remote step is idempotent: after a dropped
  * connection the old state is still in place, and running the sync again converges.
  */
-import { createHash } from "node:crypto";
-import { closeSync, mkdirSync, openSync, readFileSync, readSync, renameSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { CrabboxError, isCrabboxError } from "../../errors";
 import type { SshSession } from "../ssh/connect";
-import { defaultCacheDir } from "./cache-dir";
+import { type Captured, capture, failed } from "./capture";
 import { DEFAULT_EXCLUDES, prunablePatterns } from "./excludes";
 import { checkDeletionGuard } from "./guards";
 import type { Manifest } from "./manifest";
@@ -26,14 +24,8 @@ import {
   posixSnapshotCommand,
 } from "./remote-posix";
 import { WINDOWS_INCOMING_DELETIONS, windowsApplyCommand, windowsSnapshotCommand } from "./remote-windows";
-import {
-  emptiedDirectories,
-  encodeState,
-  parseState,
-  planSync,
-  type RemoteState,
-  STATE_HEADER,
-} from "./state";
+import { emptiedDirectories, encodeState, parseState, planSync, type RemoteState } from "./state";
+import { readCachedState, stateCachePath, writeCachedState } from "./state-cache";
 import { createTarStream } from "./tar";
 
 export type SyncPhase = "snapshot" | "delete" | "upload" | "done" | "skipped";
@@ -68,78 +60,6 @@ export interface SyncResult {
   /** Whether the machine walked its tree for drift (false: the clean marker vouched for it). */
   walked: boolean;
   phases: { name: string; ms: number }[];
-}
-
-interface Captured {
-  exitCode: number;
-  stdout: Buffer;
-  stderr: string;
-}
-
-async function capture(
-  session: SshSession,
-  command: string,
-  stdin?: NodeJS.ReadableStream | Buffer | string,
-): Promise<Captured> {
-  const out: Buffer[] = [];
-  let stderr = "";
-  const result = await session.exec(command, {
-    onStdout: (chunk) => out.push(chunk),
-    onStderr: (chunk) => {
-      stderr = (stderr + chunk.toString("utf8")).slice(-4000);
-    },
-    ...(stdin === undefined ? {} : { stdin: stdin as never }),
-  });
-  return { exitCode: result.exitCode, stdout: Buffer.concat(out), stderr: stderr.trim() };
-}
-
-function stateCachePath(session: SshSession, workRoot: string): string {
-  const key = createHash("sha256")
-    .update(`${session.host}\0${session.port}\0${workRoot}`)
-    .digest("hex")
-    .slice(0, 32);
-  return join(defaultCacheDir(), "remote-state", key);
-}
-
-/** Only the header line is read here; the state itself when it is needed. */
-function readCachedState(path: string | undefined): { path: string; fingerprint: string } | undefined {
-  if (!path) return undefined;
-  let fd: number | undefined;
-  try {
-    fd = openSync(path, "r");
-    const head = Buffer.alloc(256);
-    const length = readSync(fd, head, 0, head.length, 0);
-    const text = head.subarray(0, length).toString("utf8");
-    const newline = text.indexOf("\n");
-    const header = newline === -1 ? "" : text.slice(0, newline);
-    if (!header.startsWith(`${STATE_HEADER} `)) return undefined;
-    return { path, fingerprint: header.slice(STATE_HEADER.length + 1) };
-  } catch {
-    return undefined;
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-}
-
-function writeCachedState(path: string | undefined, state: Buffer): void {
-  if (!path) return;
-  try {
-    mkdirSync(join(path, ".."), { recursive: true });
-    writeFileSync(`${path}.tmp`, state);
-    renameSync(`${path}.tmp`, path);
-  } catch {
-    // only an optimisation
-  }
-}
-
-function failed(step: string, result: Captured): CrabboxError {
-  return new CrabboxError(
-    "sync_failed",
-    `remote ${step} failed (exit ${result.exitCode})${result.stderr ? `: ${result.stderr}` : ""}`,
-    {
-      step,
-    },
-  );
 }
 
 /**

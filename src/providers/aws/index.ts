@@ -13,7 +13,6 @@ import {
   DescribeSpotPriceHistoryCommand,
   EC2Client,
   type Instance,
-  TerminateInstancesCommand,
 } from "@aws-sdk/client-ec2";
 import { CrabboxError } from "../../errors";
 import { awsLinuxClasses, awsPolicyFallback, awsWindowsClasses, serverTypeCandidates } from "../classes";
@@ -28,20 +27,15 @@ import type {
   ProvisionedMachine,
 } from "../provider";
 import { defaultRetryPolicy, type RetryPolicy } from "../retrying-fetch";
-import { errorCodeOf } from "./errors";
+import { type GroupRetry, instanceTag, leftoverCompanions } from "./companions";
+import { deleteLease } from "./delete-lease";
 import { ec2FetchHandler } from "./fetch-handler";
 import { latestImage } from "./images";
-import {
-  crabboxInstances,
-  describeInstances,
-  instancesOfLease,
-  toMachine,
-  waitTerminated,
-} from "./instances";
-import { deleteLeaseKey, ensureLeaseKey } from "./key-pair";
+import { crabboxInstances, describeInstances, instancesOfLease, toMachine } from "./instances";
+import { ensureLeaseKey } from "./key-pair";
 import { climbLadder, messageOf } from "./ladder";
 import { clientTokenFor, type LaunchSettings, runInstance, userDataOf } from "./launch";
-import { deleteLeaseGroups, ensureLeaseGroup, ingressCIDRs } from "./security-group";
+import { ensureLeaseGroup, ingressCIDRs } from "./security-group";
 import { tagsOf, tagValue } from "./tags";
 
 export interface AwsProviderOptions {
@@ -65,6 +59,8 @@ export interface AwsProviderOptions {
   pollMs?: number;
   /** How long delete waits for instances to terminate before removing the lease's group. */
   terminateWaitMs?: number;
+  /** DeleteSecurityGroup retries on DependencyViolation: 6 tries from 5 s, doubling (155 s). */
+  groupRetry?: { attempts?: number; firstDelayMs?: number };
 }
 
 const regionPattern = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
@@ -78,6 +74,7 @@ export class AwsProvider implements Provider {
   private readonly ipWaitMs: number;
   private readonly pollMs: number;
   private readonly terminateWaitMs: number;
+  private readonly groupRetry: GroupRetry;
 
   constructor(private readonly options: AwsProviderOptions) {
     if (!options.credentials?.accessKeyId || !options.credentials.secretAccessKey) {
@@ -90,6 +87,11 @@ export class AwsProvider implements Provider {
     this.ipWaitMs = options.ipWaitMs ?? 600_000;
     this.pollMs = options.pollMs ?? 5_000;
     this.terminateWaitMs = options.terminateWaitMs ?? 300_000;
+    this.groupRetry = {
+      attempts: options.groupRetry?.attempts ?? 6,
+      firstDelayMs: options.groupRetry?.firstDelayMs ?? 5_000,
+      sleep: (ms) => this.policy.sleep(ms),
+    };
   }
 
   async create(spec: MachineSpec, signal?: AbortSignal): Promise<ProvisionedMachine> {
@@ -135,42 +137,26 @@ export class AwsProvider implements Provider {
     return found;
   }
 
+  /** Live instances, and the crabbox groups and key pairs no live instance's lease holds (`kind` set). */
   async list(): Promise<ProviderMachine[]> {
     const found: ProviderMachine[] = [];
     for (const region of this.searchRegions()) {
-      found.push(...(await crabboxInstances(this.client(region))).map((i) => toMachine(i, region)));
+      const instances = (await crabboxInstances(this.client(region))).map((i) => toMachine(i, region));
+      const live = new Set(instances.map((m) => m.labels.lease ?? ""));
+      found.push(...instances, ...(await leftoverCompanions(this.client(region), region, live)));
     }
     return found;
   }
 
   async delete(target: DeleteTarget): Promise<DeleteOutcome> {
     const region = target.region ? assertRegion(target.region, "region") : this.region;
-    const client = this.client(region);
-    const ids = new Set((await instancesOfLease(client, target.leaseID)).map((i) => i.InstanceId ?? ""));
-    if (/^i-[0-9a-f]+$/.test(target.cloudID)) ids.add(target.cloudID);
-    ids.delete("");
-    let outcome: DeleteOutcome = "already_gone";
-    for (const id of ids) {
-      try {
-        const result = await client.send(new TerminateInstancesCommand({ InstanceIds: [id] }));
-        const previous = result.TerminatingInstances?.[0]?.PreviousState?.Name;
-        if (id === target.cloudID && previous !== "terminated" && previous !== "shutting-down")
-          outcome = "deleted";
-      } catch (error) {
-        if (errorCodeOf(error) !== "InvalidInstanceID.NotFound") throw error;
-      }
-    }
-    if (!this.options.securityGroupID) {
-      await deleteLeaseGroups(client, target.leaseID, () =>
-        waitTerminated(client, [...ids], {
-          waitMs: this.terminateWaitMs,
-          pollMs: this.pollMs,
-          sleep: this.policy.sleep,
-        }),
-      );
-    }
-    await deleteLeaseKey(client, target.leaseID);
-    return outcome;
+    return deleteLease(this.client(region), target, {
+      ownGroups: !this.options.securityGroupID,
+      terminateWaitMs: this.terminateWaitMs,
+      pollMs: this.pollMs,
+      sleep: (ms) => this.policy.sleep(ms),
+      groupRetry: this.groupRetry,
+    });
   }
 
   async hourlyPriceUSD(serverType: string, region?: string): Promise<number | undefined> {
@@ -227,7 +213,8 @@ export class AwsProvider implements Provider {
     signal?: AbortSignal,
   ): Promise<{ instance: Instance; market: Market } | undefined> {
     const client = this.client(region);
-    const keyName = await ensureLeaseKey(client, spec, signal);
+    const key = await ensureLeaseKey(client, spec, signal);
+    const keyName = key.name;
     const groupID =
       this.options.securityGroupID ??
       (await ensureLeaseGroup(client, spec, cidrs, { region, subnetID: this.options.subnetID }, signal));
@@ -246,7 +233,7 @@ export class AwsProvider implements Provider {
     };
     const table = spec.target === "windows" ? awsWindowsClasses : awsLinuxClasses;
     const types = serverTypeCandidates(spec, table, awsPolicyFallback[spec.target]);
-    return climbLadder({
+    const launched = await climbLadder({
       region,
       types,
       market: spec.market,
@@ -261,6 +248,16 @@ export class AwsProvider implements Provider {
         ),
       landed: async () => (await instancesOfLease(client, spec.leaseID, signal))[0],
     });
+    const instanceID = launched?.instance.InstanceId;
+    const own = [...(this.options.securityGroupID ? [] : [groupID]), ...(key.id ? [key.id] : [])];
+    if (instanceID && own.length > 0) {
+      // The orphan sweep's proof for a group or key left behind: the instance its lease names.
+      // Best effort: without the tag a leftover is only reported, never deleted.
+      await client
+        .send(new CreateTagsCommand({ Resources: own, Tags: [{ Key: instanceTag, Value: instanceID }] }))
+        .catch(() => undefined);
+    }
+    return launched;
   }
 
   private async finish(

@@ -12,14 +12,15 @@ import type { MachineSpec } from "../provider";
 import { errorCodeOf } from "./errors";
 import { companionLabels, tagsOf, tagValue } from "./tags";
 
+/** Imports (or reuses) the lease's key; returns its name and key pair id. */
 export async function ensureLeaseKey(
   client: EC2Client,
   spec: MachineSpec,
   signal?: AbortSignal,
-): Promise<string> {
+): Promise<{ name: string; id?: string }> {
   const keyName = providerKeyForLease(spec.leaseID);
   try {
-    await client.send(
+    const imported = await client.send(
       new ImportKeyPairCommand({
         KeyName: keyName,
         PublicKeyMaterial: new TextEncoder().encode(spec.sshPublicKey.trim()),
@@ -27,9 +28,19 @@ export async function ensureLeaseKey(
       }),
       { abortSignal: signal },
     );
-    return keyName;
+    return { name: keyName, id: imported.KeyPairId };
   } catch (error) {
-    if (errorCodeOf(error) !== "InvalidKeyPair.Duplicate") throw error;
+    const code = errorCodeOf(error);
+    // EC2 imports only RSA (1024/2048/4096) and ED25519 keys whose blob parses
+    // (docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ImportKeyPair.html).
+    if (code === "InvalidKeyPair.Format" || code === "InvalidKey.Format") {
+      throw new CrabboxError(
+        "invalid_request",
+        "sshPublicKey: EC2 rejected the key (it imports only complete RSA 1024/2048/4096 or ED25519 OpenSSH public keys)",
+        { field: "sshPublicKey", provider: "aws" },
+      );
+    }
+    if (code !== "InvalidKeyPair.Duplicate") throw error;
   }
   // Imported by an earlier create of this lease: reuse it only if it is the same key.
   const existing = await client.send(
@@ -41,7 +52,7 @@ export async function ensureLeaseKey(
   if (keyMaterial(existing.KeyPairs?.[0]?.PublicKey ?? "") !== keyMaterial(spec.sshPublicKey)) {
     throw new CrabboxError("provider_error", `AWS key pair ${keyName} exists with a different public key`);
   }
-  return keyName;
+  return { name: keyName, id: existing.KeyPairs?.[0]?.KeyPairId };
 }
 
 export async function deleteLeaseKey(client: EC2Client, leaseID: string): Promise<void> {

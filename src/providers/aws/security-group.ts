@@ -5,7 +5,6 @@
 import {
   AuthorizeSecurityGroupIngressCommand,
   CreateSecurityGroupCommand,
-  DeleteSecurityGroupCommand,
   DescribeSecurityGroupsCommand,
   DescribeSubnetsCommand,
   DescribeVpcsCommand,
@@ -15,6 +14,7 @@ import { providerKeyForLease } from "../../domain/ids";
 import { CrabboxError } from "../../errors";
 import { sshPortsOf } from "../bootstrap/linux";
 import type { MachineSpec } from "../provider";
+import { deleteGroup, type GroupRetry } from "./companions";
 import { errorCodeOf } from "./errors";
 import { companionLabels, tagsOf, tagValue } from "./tags";
 
@@ -159,11 +159,15 @@ async function vpcOf(
   return vpc;
 }
 
-/** Deletes the groups tagged with the lease, after `released()` says no instance holds them. */
+/**
+ * Deletes the groups tagged with the lease, after `released()` says no instance holds them,
+ * waiting out the DependencyViolation EC2 answers for a while after termination.
+ */
 export async function deleteLeaseGroups(
   client: EC2Client,
   leaseID: string,
   released: () => Promise<void>,
+  retry: GroupRetry,
 ): Promise<void> {
   const groups = await client.send(
     new DescribeSecurityGroupsCommand({
@@ -178,11 +182,5 @@ export async function deleteLeaseGroups(
   );
   if (owned.length === 0) return;
   await released();
-  for (const group of owned) {
-    try {
-      await client.send(new DeleteSecurityGroupCommand({ GroupId: group.GroupId }));
-    } catch (error) {
-      if (errorCodeOf(error) !== "InvalidGroup.NotFound") throw error;
-    }
-  }
+  for (const group of owned) await deleteGroup(client, group.GroupId!, retry);
 }

@@ -18,7 +18,14 @@ export function ownershipLabels(leaseID: string): Record<string, string> {
   return { crabbox: "true", created_by: "crabbox", lease: leaseID };
 }
 
-/** Tags of the lease's key pair and security group. */
+/**
+ * Tags of the lease's key pair and security group; `direct` too for a direct lease, so that
+ * `crabbox cleanup` can tell its own leftovers from the coordinator's.
+ */
 export function companionLabels(spec: MachineSpec): Record<string, string> {
-  return { ...ownershipLabels(spec.leaseID), owner: spec.labels.owner ?? "unknown" };
+  return {
+    ...ownershipLabels(spec.leaseID),
+    owner: spec.labels.owner ?? "unknown",
+    ...(spec.labels.direct === "true" ? { direct: "true" } : {}),
+  };
 }

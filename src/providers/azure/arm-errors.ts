@@ -57,6 +57,9 @@ export function createFailureCategory(
   const code = f.code ?? "";
   if (capacityCodes.has(code)) return market === "spot" ? "spot_refused" : "capacity";
   if (quotaCodes.has(code)) return market === "spot" ? "spot_refused" : "quota";
+  // The NIC is still held for an earlier, failed VM (about 180 s): the next attempt's fresh
+  // names do not need it, so the ladder moves on instead of failing the lease.
+  if (code === "NicReservedForAnotherVm") return "provider";
   return undefined;
 }
 

@@ -85,6 +85,8 @@ const windowsSizes: Record<string, readonly string[]> = {
   ],
 };
 
+export const azureClassNames = ["standard", "fast", "large", "beast"] as const;
+
 /** The ladder of a class for a target; an unknown class name is treated as a size name. */
 export function azureSizesForClass(target: Target, className: string): readonly string[] {
   const table = target === "windows" ? windowsSizes : linuxSizes;

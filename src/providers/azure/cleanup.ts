@@ -15,9 +15,9 @@ import type { DeleteOutcome } from "../provider";
 import { isNotFound, isRetryableDeleteFailure, safeErrorText } from "./arm-errors";
 import type { AzureContext } from "./context";
 import { deadlineSignal } from "./deadline";
-import type { LeaseResourceNames } from "./names";
+import type { AzureCompanionKind, LeaseResourceNames } from "./names";
 
-type StepKind = "vm" | "nic" | "publicIP" | "osDisk";
+type StepKind = "vm" | AzureCompanionKind;
 type StepResult = "deleted" | "gone";
 
 interface Step {
@@ -53,7 +53,7 @@ function steps(ctx: AzureContext, names: LeaseResourceNames): Step[] {
       deleteMs: config.timeouts.networkMs,
     },
     {
-      kind: "publicIP",
+      kind: "public_ip",
       name: names.publicIP,
       read: (abortSignal) => clients.network.publicIPAddresses.get(rg, names.publicIP, { abortSignal }),
       remove: (abortSignal) =>
@@ -65,7 +65,7 @@ function steps(ctx: AzureContext, names: LeaseResourceNames): Step[] {
       deleteMs: config.timeouts.networkMs,
     },
     {
-      kind: "osDisk",
+      kind: "os_disk",
       name: names.osDisk,
       read: (abortSignal) => clients.compute.disks.get(rg, names.osDisk, { abortSignal }),
       remove: (abortSignal) =>
@@ -106,19 +106,26 @@ async function runStep(
   }
 }
 
+/**
+ * Deletes the VM of `names` and its companions, or only the `only` kinds (a companion the
+ * orphan sweep found without its VM), in at most `passes` passes (the configured budget).
+ */
 export async function deleteLeaseResources(
   ctx: AzureContext,
   names: LeaseResourceNames,
   leaseID: string,
   signal?: AbortSignal,
+  options: { only?: readonly StepKind[]; passes?: number } = {},
 ): Promise<DeleteOutcome> {
+  const { only } = options;
+  const passes = options.passes ?? ctx.config.deleteAttempts;
   const secrets = [ctx.config.clientSecret];
   let deletedAny = false;
   let lastErrors: string[] = [];
-  for (let attempt = 1; attempt <= ctx.config.deleteAttempts; attempt++) {
+  for (let attempt = 1; attempt <= passes; attempt++) {
     const failures: unknown[] = [];
     lastErrors = [];
-    for (const step of steps(ctx, names)) {
+    for (const step of steps(ctx, names).filter((s) => !only || only.includes(s.kind))) {
       try {
         if ((await runStep(ctx, step, leaseID, signal)) === "deleted") deletedAny = true;
       } catch (error) {
@@ -129,7 +136,7 @@ export async function deleteLeaseResources(
     }
     if (failures.length === 0) return deletedAny ? "deleted" : "already_gone";
     if (!failures.every(isRetryableDeleteFailure) || signal?.aborted) break;
-    if (attempt < ctx.config.deleteAttempts) await sleep(ctx.config.deleteRetryDelayMs, signal);
+    if (attempt < passes) await sleep(ctx.config.deleteRetryDelayMs, signal);
   }
   throw new CrabboxError(
     "provider_error",

@@ -109,7 +109,7 @@ export async function bootstrapDone(
   }
 }
 
-/** Between candidates only the VM and its disk go; the NIC and public IP are reused. */
+/** A failed candidate's VM and disk, which must go before the next attempt (see attempts.ts). */
 export async function discardCandidateVm(
   ctx: AzureContext,
   names: LeaseResourceNames,

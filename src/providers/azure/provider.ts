@@ -23,33 +23,28 @@ import type {
   ProvisionedMachine,
 } from "../provider";
 import { waitForAddress } from "./address";
-import { createFailureCategory, isNotFound, safeErrorText } from "./arm-errors";
+import { createFailureCategory, safeErrorText } from "./arm-errors";
+import { climbLadder, deleteWholeLease, leaseVm } from "./attempts";
 import { deleteLeaseResources } from "./cleanup";
 import { createArmClients } from "./clients";
 import { type AzureProviderConfig, type AzureProviderInput, resolveAzureConfig } from "./config";
 import { type AzureContext, armId } from "./context";
 import { ClientSecretFetchCredential } from "./credential";
 import { deadlineSignal } from "./deadline";
-import { listCrabboxVms } from "./inventory";
-import { type Candidate, candidateLadder } from "./ladder";
-import {
-  bootstrapDone,
-  createLeaseNetwork,
-  createLeaseVm,
-  discardCandidateVm,
-  runBootstrap,
-} from "./lease-resources";
+import { listCrabboxResources, listCrabboxVms } from "./inventory";
+import type { Candidate } from "./ladder";
+import { bootstrapDone, createLeaseVm, runBootstrap } from "./lease-resources";
 import {
   crabboxVmNamePattern,
   type LeaseResourceNames,
   namesForLease,
   namesForVm,
+  parseCompanionCloudID,
   toAzureTags,
 } from "./names";
+import { leaseLocation, toMarket } from "./placement";
 import { ensureSharedInfra } from "./shared-infra";
 import { imageReference, randomAdminPassword, vmRequest } from "./vm-request";
-
-const locationPattern = /^[a-z0-9]{2,40}$/;
 
 export interface AzureProviderOptions {
   /** Randomness for the Windows admin password (a test seam); defaults to crypto. */
@@ -81,7 +76,7 @@ export class AzureProvider implements Provider {
   }
 
   async create(spec: MachineSpec, signal?: AbortSignal): Promise<ProvisionedMachine> {
-    const location = this.locationFor(spec);
+    const location = leaseLocation(spec, this.config.location);
     if (spec.target === "windows" && spec.windowsMode !== undefined && spec.windowsMode !== "normal") {
       throw new CrabboxError("unsupported", "azure supports only native Windows (windowsMode normal)", {
         field: "windowsMode",
@@ -102,52 +97,53 @@ export class AzureProvider implements Provider {
     const infra = await this.guard(() => ensureSharedInfra(this.ctx, location, ports, cidrs, signal));
     const attempts: ProvisionAttempt[] = [];
     try {
-      await createLeaseNetwork(this.ctx, names, location, this.tags(spec, spec.market), infra, signal);
-      for (const candidate of candidateLadder(spec, this.config.fallbackToOnDemand)) {
-        try {
-          return await this.createCandidate(spec, names, location, candidate, attempts, signal);
-        } catch (error) {
-          const category = createFailureCategory(error, candidate.market);
-          if (!category || signal?.aborted) throw error;
-          attempts.push({
-            region: location,
-            serverType: candidate.size,
-            market: candidate.market,
-            category,
-            message: safeErrorText(error, [this.config.clientSecret]),
-          });
-          await discardCandidateVm(this.ctx, names, signal);
-        }
-      }
-      throw new CrabboxError(
-        "capacity_unavailable",
-        `azure has no capacity for ${spec.class} in ${location}`,
-        {
-          provider: "azure",
-          attempts,
-        },
-      );
+      return await climbLadder({
+        ctx: this.ctx,
+        spec,
+        base: names,
+        location,
+        infra,
+        networkTags: this.tags(spec, spec.market),
+        attempts,
+        signal,
+        createCandidate: (attemptNames, candidate) =>
+          this.createCandidate(spec, attemptNames, location, candidate, attempts, signal),
+      });
     } catch (error) {
       await this.cleanupAfterFailure(spec, names, error, signal);
       throw this.toCrabboxError(error, attempts);
     }
   }
 
+  /** The lease's VMs only: a companion without its VM is not a machine to adopt. */
   async findByLease(leaseID: string): Promise<ProviderMachine[]> {
-    return (await this.list()).filter((machine) => machine.labels.lease === leaseID);
+    const vms = await this.guard(() => listCrabboxVms(this.ctx));
+    return vms.filter((machine) => machine.labels.lease === leaseID);
   }
 
+  /** VMs, and the NICs, public IPs and OS disks whose VM is gone (`kind` set). */
   async list(): Promise<ProviderMachine[]> {
-    return this.guard(() => listCrabboxVms(this.ctx));
+    return this.guard(() => listCrabboxResources(this.ctx));
   }
 
+  /**
+   * A VM name deletes that VM, its companions and whatever other attempts of its lease left;
+   * a companion id (`nic/<name>`, `public_ip/<name>`, `os_disk/<name>`, as `list` reports one
+   * found without its VM) deletes only that resource, and only if its tag names the lease.
+   */
   async delete(target: DeleteTarget): Promise<DeleteOutcome> {
+    const companion = parseCompanionCloudID(target.cloudID);
+    if (companion) {
+      return deleteLeaseResources(this.ctx, namesForVm(companion.vm), target.leaseID, undefined, {
+        only: [companion.kind],
+      });
+    }
     if (!crabboxVmNamePattern.test(target.cloudID)) {
       throw new CrabboxError("invalid_request", "azure cloudID must be a crabbox VM name", {
         field: "cloudID",
       });
     }
-    return deleteLeaseResources(this.ctx, namesForVm(target.cloudID), target.leaseID);
+    return deleteWholeLease(this.ctx, target.cloudID, target.leaseID);
   }
 
   async updateLabels(target: DeleteTarget, labels: Record<string, string>): Promise<void> {
@@ -171,16 +167,6 @@ export class AzureProvider implements Provider {
         { abortSignal: deadlineSignal(config.timeouts.networkMs), updateIntervalInMs: config.pollIntervalMs },
       ),
     );
-  }
-
-  private locationFor(spec: MachineSpec): string {
-    const location = spec.region ?? this.config.location;
-    if (!locationPattern.test(location)) {
-      throw new CrabboxError("invalid_request", "azure region must be a location name such as eastus", {
-        field: "region",
-      });
-    }
-    return location;
   }
 
   private tags(spec: MachineSpec, market: Market, size?: string): Record<string, string> {
@@ -219,27 +205,14 @@ export class AzureProvider implements Provider {
   /** A VM this lease already made (an earlier create that ended on our side) is adopted. */
   private async adopt(
     spec: MachineSpec,
-    names: LeaseResourceNames,
+    base: LeaseResourceNames,
     location: string,
     signal?: AbortSignal,
   ): Promise<ProvisionedMachine | undefined> {
-    const vm = await this.guard(async () => {
-      try {
-        return await this.ctx.clients.compute.virtualMachines.get(this.config.resourceGroup, names.vm, {
-          abortSignal: deadlineSignal(this.config.timeouts.callMs, signal),
-        });
-      } catch (error) {
-        if (isNotFound(error)) return undefined;
-        throw error;
-      }
-    });
-    if (!vm) return undefined;
-    if (vm.tags?.lease !== spec.leaseID) {
-      throw new CrabboxError("slug_conflict", `azure VM ${names.vm} exists and belongs to another lease`, {
-        provider: "azure",
-      });
-    }
-    if (vm.provisioningState !== "Succeeded") return undefined;
+    const found = await this.guard(() => leaseVm(this.ctx, base.vm, spec.leaseID, signal));
+    if (!found) return undefined;
+    const { vm } = found;
+    const names = namesForVm(found.name);
     try {
       if (spec.target === "windows" && !(await bootstrapDone(this.ctx, names, signal))) {
         // The earlier call ended before the bootstrap finished: run it (again) on this VM.
@@ -290,7 +263,7 @@ export class AzureProvider implements Provider {
     signal?: AbortSignal,
   ): Promise<void> {
     try {
-      await deleteLeaseResources(this.ctx, names, spec.leaseID, signal?.aborted ? undefined : signal);
+      await deleteWholeLease(this.ctx, names.vm, spec.leaseID, signal?.aborted ? undefined : signal);
     } catch (cleanupError) {
       const original = this.toCrabboxError(cause, []);
       throw new CrabboxError(
@@ -318,8 +291,4 @@ export class AzureProvider implements Provider {
     }
     return new CrabboxError("provider_error", `azure: ${text}`, { provider: "azure", attempts });
   }
-}
-
-function toMarket(priority: string | undefined): Market {
-  return priority === "Spot" || priority === "Low" ? "spot" : "on-demand";
 }

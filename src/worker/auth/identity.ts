@@ -10,6 +10,7 @@ import { type Env, envString } from "../env";
 import { verifyAccessJwt } from "./access-jwt";
 import { bearerToken } from "./bearer";
 import { constantTimeEqual } from "./constant-time";
+import { identityHeader } from "./identity-headers";
 import { sanitizeOrg, sanitizeOwner } from "./org";
 import { tokenKindOf, verifyToken } from "./signed-token";
 
@@ -45,9 +46,9 @@ export async function resolveIdentity(request: Request, env: Env, nowMs: number)
       admin: isAdmin,
       owner:
         sanitizeOwner(verifiedEmail) ??
-        sanitizeOwner(request.headers.get("x-crabbox-owner") ?? "") ??
+        sanitizeOwner(identityHeader(request, "x-crabbox-owner")) ??
         "unknown",
-      org: sanitizeOrg(request.headers.get("x-crabbox-org") ?? "") ?? defaultOrg(env),
+      org: sanitizeOrg(identityHeader(request, "x-crabbox-org")) ?? defaultOrg(env),
     };
     if (verifiedEmail) identity.accessVerified = true;
     return identity;

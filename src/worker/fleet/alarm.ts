@@ -1,19 +1,20 @@
 import { leaseDecider, leaseStream } from "../../events/lease-decider";
-import { leasesDueForExpiry, leasesProvisioningPastDeadline } from "../../projections/leases-queries";
-import { nextPruneDue, pruneBatch, pruneCommands } from "./archive/prune-commands";
-import type { MachineCleanup } from "./cleanup";
-import { fleetClock } from "./clock";
-import { type FleetDeps, systemMeta } from "./deps";
 import {
   dueDeletes,
   endedWithUnknownMachine,
   keptPastTtl,
+  leasesDueForExpiry,
+  leasesProvisioningPastDeadline,
   nextDue,
   nextUnknownMachineCheck,
-} from "./lease-queries";
-import type { OrphanSweep } from "./orphan-sweep";
-import type { Provisioner } from "./provisioning";
-import type { RestartRecovery } from "./restart-recovery";
+} from "../../projections/leases-queries";
+import { retentionDue, runRetention } from "./archive/retention";
+import { fleetClock } from "./clock";
+import { type FleetDeps, systemMeta } from "./deps";
+import type { MachineCleanup } from "./machines/cleanup";
+import type { OrphanSweep } from "./machines/orphan-sweep";
+import type { Provisioner } from "./machines/provisioning";
+import type { RestartRecovery } from "./machines/restart-recovery";
 import type { RunSweep } from "./run-sweep";
 import type { WebhookDispatcher } from "./webhooks/dispatcher";
 
@@ -59,7 +60,7 @@ export class AlarmScheduler {
         ? undefined
         : Math.max(pendingCheck, this.deps.storage.kv.get<number>(lateMachineRetryKey) ?? 0);
     const sweep = this.orphans?.nextDue();
-    const prune = nextPruneDue(this.deps.sql, this.deps.settings.dedupeRetentionMs);
+    const retention = retentionDue(this.deps);
     const times = [
       due.keptTtlEnd,
       this.recovery?.nextDue(),
@@ -71,7 +72,7 @@ export class AlarmScheduler {
       lateCheck,
       sweep,
       this.webhooks?.nextDue(),
-      prune,
+      retention,
     ].filter((t): t is number => t !== undefined);
     return times.length ? Math.min(...times) : undefined;
   }
@@ -166,7 +167,7 @@ export class AlarmScheduler {
     await this.orphans?.runIfDue(requestId);
     await this.webhooks?.runIfDue();
     // Retention (docs/event-log.md): one bounded batch per run; a full batch re-arms at once.
-    pruneCommands(this.deps.sql, now, this.deps.settings.dedupeRetentionMs, pruneBatch);
+    await runRetention(this.deps, now);
     await this.schedule();
   }
 }

@@ -1,5 +1,4 @@
 import { fingerprint } from "../../events/fingerprint";
-import type { Json } from "../../events/types";
 import type { Caller } from "./rpc";
 
 /**
@@ -24,6 +23,6 @@ export async function dedupeFor(
   const { owner, org } = caller.identity;
   return {
     dedupeKey: `idem:${owner}:${org}:${key}`,
-    fingerprint: await fingerprint({ route, target, body: body as Json }),
+    fingerprint: await fingerprint({ route, target, body }),
   };
 }

@@ -18,6 +18,12 @@ export interface FleetSettings {
   orphanSweep: OrphanSweepSettings;
   /** Dedupe records older than this are pruned by the alarm; a pruned key is a new request. */
   dedupeRetentionMs: number;
+  /** A lease or run stream ended (and idle) this long moves to the R2 archive. */
+  archiveAfterMs: number;
+  /** After an archive step could not archive what was due (R2 down, only the log's head left). */
+  archiveRetryMs: number;
+  /** Lease and run rows of archived streams stay this long after their last event (history, portal). */
+  historyRetentionMs: number;
 }
 
 /** The alarm's orphan sweep (`orphan-sweep.ts`). */
@@ -39,6 +45,9 @@ export function fleetSettings(env: Record<string, unknown>): FleetSettings {
     deleteRetryMaxMs: msSetting(env, "CRABBOX_DELETE_RETRY_MAX_MS", 30 * 60_000),
     runSilenceMs: msSetting(env, "CRABBOX_RUN_SILENCE_MS", 30 * 60_000),
     dedupeRetentionMs: msSetting(env, "CRABBOX_DEDUPE_RETENTION_MS", 7 * 86_400_000),
+    archiveAfterMs: msSetting(env, "CRABBOX_ARCHIVE_AFTER_MS", 7 * 86_400_000),
+    archiveRetryMs: msSetting(env, "CRABBOX_ARCHIVE_RETRY_MS", 5 * 60_000),
+    historyRetentionMs: msSetting(env, "CRABBOX_HISTORY_RETENTION_MS", 90 * 86_400_000),
     orphanSweep: {
       intervalMs: msSetting(env, "CRABBOX_ORPHAN_SWEEP_INTERVAL_MS", 3_600_000),
       graceMs: msSetting(env, "CRABBOX_ORPHAN_SWEEP_GRACE_MS", 15 * 60_000),

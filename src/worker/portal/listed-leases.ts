@@ -1,7 +1,6 @@
 import { type LeaseRecord, LeaseState } from "../../api/leases";
-import { unwrap } from "../fleet/rpc";
+import { callFleet } from "../fleet/call";
 import type { PortalContext } from "./context";
-import { portalFleet } from "./fleet";
 import type { LeaseFilters } from "./pages/lease-list";
 
 /**
@@ -10,11 +9,9 @@ import type { LeaseFilters } from "./pages/lease-list";
  */
 export async function listedLeases(ctx: PortalContext, filters: LeaseFilters): Promise<LeaseRecord[]> {
   const state = LeaseState.safeParse(filters.state);
-  return unwrap(
-    await portalFleet(ctx.env).listLeases(ctx.caller, {
-      limit: 500,
-      ...(state.success ? { state: state.data } : {}),
-      ...(filters.owner ? { owner: filters.owner } : {}),
-    }),
-  );
+  return await callFleet(ctx.env, ctx.caller, "leases.list", {
+    limit: 500,
+    ...(state.success ? { state: state.data } : {}),
+    ...(filters.owner ? { owner: filters.owner } : {}),
+  });
 }

@@ -5,6 +5,7 @@ import { portalAdminLeases } from "./routes/admin-leases";
 import { portalOrphans } from "./routes/admin-orphans";
 import { portalScriptAsset } from "./routes/asset-script";
 import { portalLoginCallback } from "./routes/auth/callback";
+import { localLogin, localLoginPath, localPortalLink } from "./routes/auth/local-login";
 import { portalCallbackPath, portalLogin } from "./routes/auth/login";
 import { portalLogout, portalLogoutPage, rootRedirect } from "./routes/auth/logout";
 import { portalLeaseDetail } from "./routes/lease-detail";
@@ -24,6 +25,9 @@ export function registerPortalRoutes(router: CrabboxRouter): void {
   router.public.get("/portal/assets/portal.js", portalScriptAsset);
   router.public.get("/portal/login", portalLogin);
   router.public.get(portalCallbackPath, portalLoginCallback);
+  // The local stack's one-time sign-in; 404 on any other coordinator.
+  router.post("/v1/local/portal-link", localPortalLink, form);
+  router.public.get(localLoginPath, localLogin);
   router.public.get("/portal/logout", portalLogoutPage);
   router.public.post("/portal/logout", portalLogout, form);
 

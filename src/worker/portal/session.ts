@@ -9,6 +9,7 @@
 import { mintToken, type TokenIdentity, verifyToken } from "../auth/signed-token";
 import type { Identity } from "../context";
 import { type Env, envString } from "../env";
+import { localAdminLogin, localLoginEnabled } from "./local-login-gate";
 
 export const sessionCookie = "__Host-crabbox_session";
 /** Binds a GitHub login in progress to the browser that started it (10 minutes). */
@@ -70,7 +71,10 @@ export async function sessionIdentity(
   if (!claims) return undefined;
   return {
     kind: "github",
-    admin: adminLogins(env).has(claims.login.toLowerCase()),
+    // The local stack's one-time sign-in is its admin; nowhere else (local-login-gate.ts).
+    admin:
+      adminLogins(env).has(claims.login.toLowerCase()) ||
+      (claims.login === localAdminLogin && localLoginEnabled(env, request)),
     owner: claims.owner,
     org: claims.org,
     login: claims.login,

@@ -51,6 +51,9 @@ const otherProgramsFlags: Record<string, string> = {
   "--no-deref": "git update-ref",
   "--import": "node (src/stack/ensure.ts)",
   "--null": "tar on the machine (src/cli/run/artifacts.ts)",
+  "--shard": "vitest, in the example of src/cli/commands/shard.ts",
+  "--reporter": "vitest, in the example of src/cli/commands/shard.ts",
+  "--output": "vitest --outputFile, in the example of src/cli/commands/shard.ts",
 };
 
 function withoutComments(text: string): string {

@@ -90,4 +90,40 @@ describe("direct mode on AWS (fake EC2, local machine)", () => {
     expect(real.stdout).toMatch(new RegExp(`deleted server id=${instance!.id}`));
     expect(live()).toEqual([]);
   });
+
+  it("cleanup finds a direct lease's security group and key pair left without an instance, and deletes them", async () => {
+    const c = checkoutWithOrigin("aws-leftover");
+    // A release whose DeleteSecurityGroup EC2 refused until the budget ran out, long ago.
+    const labels = {
+      crabbox: "true",
+      created_by: "crabbox",
+      lease: "cbx_00000000beef",
+      owner: "tester",
+      direct: "true",
+    };
+    fake.groups.set("sg-0000000000000beef", {
+      region: "eu-west-1",
+      id: "sg-0000000000000beef",
+      name: "crabbox-cbx-00000000beef",
+      vpcId: "vpc-default-eu-west-1",
+      description: "Crabbox lease cbx_00000000beef",
+      tags: { ...labels },
+      ingress: [],
+    });
+    fake.keyPairs.set("eu-west-1/crabbox-cbx-00000000beef", {
+      region: "eu-west-1",
+      name: "crabbox-cbx-00000000beef",
+      id: "key-0000000000000beef",
+      publicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl old",
+      tags: { ...labels },
+    });
+    const dry = await runCli(["cleanup", "--dry-run"], { env, cwd: c.root });
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toMatch(/would delete security_group id=sg-0000000000000beef .*reason=leftover/);
+    expect(dry.stdout).toMatch(/would delete key_pair id=key-0000000000000beef .*reason=leftover/);
+    const real = await runCli(["cleanup"], { env, cwd: c.root });
+    expect(real.code, real.stderr).toBe(0);
+    expect(fake.groups.has("sg-0000000000000beef")).toBe(false);
+    expect(fake.keyPairs.size).toBe(0);
+  });
 });

@@ -62,4 +62,54 @@ describe("run flow guarantees", () => {
     const { join } = await import("node:path");
     expect(existsSync(join(s.configDir, "leases", created))).toBe(false);
   });
+  it("ends the run record once, as failed, when the coordinator cannot provide the machine", async () => {
+    const s = sandbox();
+    const repo = tempRepo();
+    let created = "";
+    const now = new Date().toISOString();
+    const run = {
+      id: "run_1",
+      leaseID: "",
+      provider: "local",
+      target: "linux",
+      class: "beast",
+      serverType: "",
+      owner: "o",
+      org: "g",
+      command: ["true"],
+      state: "running",
+      phase: "leasing",
+      startedAt: now,
+      eventCount: 0,
+    };
+    const c = await coordinator((req, body, res) => {
+      if (req.method === "POST" && req.url === "/v1/runs") return json(res, 201, { run });
+      if (req.url === "/v1/runs/run_1/events") return json(res, 201, {});
+      if (req.url === "/v1/runs/run_1/finish") return json(res, 200, { run: { ...run, state: "failed" } });
+      if (req.method === "POST" && req.url === "/v1/leases") {
+        created = JSON.parse(body).leaseID;
+        return json(res, 201, {
+          lease: { ...lease(created, 9), state: "failed", failureMessage: "no capacity" },
+        });
+      }
+      if (req.url?.endsWith("/release"))
+        return json(res, 200, { lease: { ...lease(created, 9), state: "released" } });
+      json(res, 404, { error: "not_found" });
+    });
+    const env = { ...s.env, CRABBOX_COORDINATOR: c.url, CRABBOX_COORDINATOR_TOKEN: "t" };
+    const r = await runCli(["run", "--", "true"], { env, cwd: repo.root });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/no capacity/);
+    const finishes = c.requests.filter((q) => q.url === "/v1/runs/run_1/finish");
+    expect(finishes).toHaveLength(1);
+    expect(JSON.parse(finishes[0]!.body).exitCode).toBe(1);
+    const events = c.requests
+      .filter((q) => q.url === "/v1/runs/run_1/events")
+      .map((q) => JSON.parse(q.body).type);
+    expect(events).toContain("run.failed");
+    // released before the record ends, so the record can name the release
+    const released = c.requests.findIndex((q) => q.url === `/v1/leases/${created}/release`);
+    expect(released).toBeGreaterThan(-1);
+    expect(released).toBeLessThan(c.requests.indexOf(finishes[0]!));
+  });
 });

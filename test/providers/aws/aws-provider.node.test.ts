@@ -18,7 +18,8 @@ function provider(change: Partial<AwsProviderOptions> = {}) {
     credentials: { accessKeyId: fake.accessKeyId, secretAccessKey: fake.secretAccessKey },
     endpoint: () => server.url,
     retry: {
-      timeoutMs: 500,
+      // Generous: no test here relies on this budget running out, and a busy CI machine is slow.
+      timeoutMs: 5_000,
       maxRetries: 2,
       backoffMs: 1,
       sleep: async (ms) => {
@@ -361,18 +362,22 @@ describe("a launch that appears only after the caller gave up", () => {
   it("is found by findByLease and removed by delete", async () => {
     fake.inject({ action: "RunInstances", fault: { kind: "deferred" }, times: 10 });
     const s = spec({ serverType: "c7a.4xlarge", serverTypeExplicit: true, market: "on-demand" });
-    const p = provider({ retry: { timeoutMs: 50, maxRetries: 1, backoffMs: 0, sleep: async () => {} } });
+    // The deferred call never answers, so any budget runs out; a wider one keeps the calls before it
+    // from timing out on a busy machine.
+    const p = provider({ retry: { timeoutMs: 1_000, maxRetries: 1, backoffMs: 0, sleep: async () => {} } });
     await expect(p.create(s)).rejects.toMatchObject({ details: { cleanup: "incomplete" } });
     // The invisible instance still holds the lease's group, so clean-up could not finish.
     expect(fake.inventory().groups).toHaveLength(1);
 
     fake.releaseDeferred();
-    const found = await p.findByLease(s.leaseID);
+    // Only the launch is meant to time out; a 50 ms budget would also time a busy machine.
+    const patient = provider();
+    const found = await patient.findByLease(s.leaseID);
     expect(found).toHaveLength(1);
     expect(found[0]?.labels.lease).toBe(s.leaseID);
-    expect(await p.delete({ cloudID: found[0]!.cloudID, leaseID: s.leaseID, region: found[0]?.region })).toBe(
-      "deleted",
-    );
+    expect(
+      await patient.delete({ cloudID: found[0]!.cloudID, leaseID: s.leaseID, region: found[0]?.region }),
+    ).toBe("deleted");
     expect(fake.inventory()).toEqual({ instances: [], keyPairs: [], groups: [] });
   });
 });

@@ -23,6 +23,8 @@ describe("the coordinator with the real AWS provider against the fake EC2 API", 
       fetch: fake.fetch,
       retry: { timeoutMs: 2_000, maxRetries: 1, backoffMs: 1 },
       pollMs: 1,
+      // EC2 refuses DeleteSecurityGroup for a while after termination (the fake: two calls).
+      groupRetry: { firstDelayMs: 1 },
     });
     useRealProviders({ aws: provider });
 

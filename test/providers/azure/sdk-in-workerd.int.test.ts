@@ -6,40 +6,18 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { AzureProvider } from "../../../src/providers/azure";
 import { FakeArm } from "../../support/fake-arm-core";
+import { fakeArmFetch, fakeArmHost, fakeLoginHost } from "../../support/fake-arm-in-process";
 
-const armHost = "https://arm.fake.test";
-const loginHost = "https://login.fake.test";
+const armHost = fakeArmHost;
+const loginHost = fakeLoginHost;
 const realFetch = globalThis.fetch;
 let fake: FakeArm;
 
-function fakeFetch(): typeof fetch {
-  return async (input, init) => {
-    const request = new Request(input as RequestInfo, init as RequestInit);
-    const text = request.body ? new TextDecoder().decode(await request.arrayBuffer()) : "";
-    if (request.url.startsWith(loginHost)) {
-      const answer = fake.handleToken(text);
-      return Response.json(answer.body, { status: answer.status });
-    }
-    if (!request.url.startsWith(armHost)) return realFetch(input, init);
-    const answer = fake.handle(
-      request.method,
-      request.url,
-      request.headers.get("authorization") ?? undefined,
-      text ? JSON.parse(text) : undefined,
-    );
-    if (!answer) return new Promise<Response>(() => {});
-    const body = answer.body === undefined ? null : JSON.stringify(answer.body);
-    return new Response(body, {
-      status: answer.status,
-      headers: { ...(answer.headers ?? {}), ...(body ? { "content-type": "application/json" } : {}) },
-    });
-  };
-}
-
 beforeEach(() => {
-  fake = new FakeArm();
+  // No NIC reservation here: a DELETE refused while ARM holds the NIC is rightly read again.
+  fake = new FakeArm({ nicReservationMs: 0 });
   fake.baseUrl = armHost;
-  globalThis.fetch = fakeFetch();
+  globalThis.fetch = fakeArmFetch(fake, realFetch);
 });
 afterEach(() => {
   globalThis.fetch = realFetch;

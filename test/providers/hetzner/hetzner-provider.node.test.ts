@@ -25,7 +25,8 @@ function provider(change: Partial<ConstructorParameters<typeof HetznerProvider>[
     token: fake.token,
     baseUrl: server.url,
     retry: {
-      timeoutMs: 250,
+      // Generous: no test here relies on this budget running out, and a busy CI machine is slow.
+      timeoutMs: 5_000,
       maxRetries: 2,
       backoffMs: 1,
       sleep: async (ms) => {
@@ -276,17 +277,21 @@ describe("a create that appears only after the caller gave up", () => {
   it("is found by findByLease and removed by delete", async () => {
     fake.inject({ method: "POST", path: /^\/servers$/, fault: { kind: "deferred" }, times: 10 });
     const spec = machineSpec("hetzner", { serverType: "cx53", serverTypeExplicit: true });
-    const p = provider({ retry: { timeoutMs: 50, maxRetries: 1, backoffMs: 0, sleep: async () => {} } });
+    // The deferred call never answers, so any budget runs out; a wider one keeps the calls before it
+    // from timing out on a busy machine.
+    const p = provider({ retry: { timeoutMs: 1_000, maxRetries: 1, backoffMs: 0, sleep: async () => {} } });
     await expect(p.create(spec)).rejects.toMatchObject({
       code: "capacity_unavailable",
       details: { attempts: [{ serverType: "cx53", category: "timeout" }] },
     });
 
     fake.releaseDeferred();
-    const found = await p.findByLease(spec.leaseID);
+    // Only the create is meant to time out; a 50 ms budget would also time a busy machine.
+    const patient = provider();
+    const found = await patient.findByLease(spec.leaseID);
     expect(found).toHaveLength(1);
     expect(found[0]?.labels.lease).toBe(spec.leaseID);
-    expect(await p.delete({ cloudID: found[0]!.cloudID, leaseID: spec.leaseID })).toBe("deleted");
+    expect(await patient.delete({ cloudID: found[0]!.cloudID, leaseID: spec.leaseID })).toBe("deleted");
     expect(fake.inventory()).toEqual({ servers: [], keys: [] });
   });
 });

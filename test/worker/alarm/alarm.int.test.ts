@@ -1,5 +1,5 @@
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
-import { beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import { leaseDecider, leaseStream } from "../../../src/events/lease-decider";
 import type { FleetDurableObject } from "../../../src/worker/fleet";
 import {
@@ -163,10 +163,14 @@ describe("the alarm", () => {
     const released = await api(who, "POST", `/v1/leases/${leaseID}/release`, {});
     expect(released.body.lease).toMatchObject({ state: "released", machineState: "none" });
     release();
-    for (let i = 0; i < 50 && fakes.local.count("delete", leaseID) === 0; i++)
-      await new Promise((r) => setTimeout(r, 10));
-    const got = (await api(who, "GET", `/v1/leases/${leaseID}`)).body.lease;
-    expect(got).toMatchObject({ state: "released", machineState: "deleted" });
+    // Wait on the state, not on a guessed delay: a busy machine may take a while.
+    await vi.waitFor(
+      async () => {
+        const got = (await api(who, "GET", `/v1/leases/${leaseID}`)).body.lease;
+        expect(got).toMatchObject({ state: "released", machineState: "deleted" });
+      },
+      { timeout: 30_000, interval: 10 },
+    );
     expect(fakes.local.machineForLease(leaseID)).toBeUndefined();
     expect(await leaseEventTypes(who, leaseID)).toEqual([
       "LeaseRequested",

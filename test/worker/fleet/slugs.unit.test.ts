@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { slugWithCollisionSuffix } from "../../../src/domain/ids";
 import { CrabboxError } from "../../../src/errors";
-import { allocateSlug, requestedSlugBase } from "../../../src/worker/fleet/slugs";
+import { allocateSlug, requestedSlugBase } from "../../../src/worker/fleet/leases/slugs";
 
 describe("slug allocation", () => {
   it("derives the slug from the lease ID when none is requested", () => {

@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import { slugWithCollisionSuffix } from "../../../src/domain/ids";
 import { FakeProviderError } from "../../support/fake-provider";
 import { api, freshFleet, later, leaseRequest, uniqueLeaseId, uniqueOwner } from "../../support/fleet-api";
@@ -107,12 +107,11 @@ describe("creating a lease", () => {
     expect(retry.body.lease.state).toBe("provisioning");
 
     release();
-    let lease = retry.body.lease;
-    for (let i = 0; i < 50 && lease.state === "provisioning"; i++) {
-      await new Promise((r) => setTimeout(r, 10));
-      lease = (await api(who, "GET", `/v1/leases/${leaseID}`)).body.lease;
-    }
-    expect(lease.state).toBe("active");
+    // Wait on the state, not on a guessed delay: a busy machine may take a while.
+    await vi.waitFor(
+      async () => expect((await api(who, "GET", `/v1/leases/${leaseID}`)).body.lease.state).toBe("active"),
+      { timeout: 30_000, interval: 10 },
+    );
     expect(fakes.local.count("create", leaseID)).toBe(1);
     const afterwards = await api(who, "POST", "/v1/leases", leaseRequest({ leaseID }));
     expect(afterwards.status).toBe(200);

@@ -95,7 +95,9 @@ export class ConfigShowCommand extends CrabboxCommand {
         `static ${kv({ host: config.static.host, user: config.static.user, port: config.static.port, workroot: config.static.workRoot })}`,
       );
     }
-    this.out(`results ${kv({ junit: config.results.junit.join(",") })}`);
+    this.out(
+      `results ${kv({ junit: config.results.junit.join(","), auto: config.results.auto, fail_on_failures: config.results.failOnFailures })}`,
+    );
     if (config.artifacts.globs.length || config.artifacts.required.length) {
       this.out(
         `artifacts ${kv({ globs: config.artifacts.globs.join(","), required: config.artifacts.required.join(","), dir: config.artifacts.dir })}`,

@@ -37,6 +37,7 @@ export class DevCommand extends Command<CrabboxContext> {
     });
     const { info, userConfig } = stack;
     log(`coordinator listening on ${info.url} (provider local, state ${info.stateDir})`);
+    log("portal: `crabbox dev portal` prints a one-time sign-in link");
     log(`machine host on ${info.hostUrl}`);
     if (userConfig?.written) log(`user config ${userConfig.path} now points at ${info.url}`);
     else if (userConfig) {

@@ -1,10 +1,16 @@
 import type { CommandClass } from "../clipanion";
 import type { CrabboxContext } from "../context";
 import { DevCommand } from "./dev";
+import { DevPortalCommand } from "./portal";
 import { DevStatusCommand } from "./status";
 import { DevStopCommand } from "./stop";
 
-export { DevCommand, DevStatusCommand, DevStopCommand };
+export { DevCommand, DevPortalCommand, DevStatusCommand, DevStopCommand };
 
 /** The `dev` family, for `src/cli/commands/index.ts` to register. */
-export const devCommands: CommandClass<CrabboxContext>[] = [DevCommand, DevStatusCommand, DevStopCommand];
+export const devCommands: CommandClass<CrabboxContext>[] = [
+  DevCommand,
+  DevStatusCommand,
+  DevStopCommand,
+  DevPortalCommand,
+];

@@ -4,7 +4,7 @@
  * calls a provider, so a scrape every 15 s stays cheap (docs/api.md, "Metrics").
  */
 import { liveStates } from "../../../projections/leases-queries";
-import { requireAdmin } from "../admin-gate";
+import { requireAdmin } from "../admin/gate";
 import type { FleetDeps } from "../deps";
 import type { Caller } from "../rpc";
 import { type Family, renderFamily, renderHistogram } from "./exposition";

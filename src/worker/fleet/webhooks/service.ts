@@ -12,8 +12,7 @@ import type {
 } from "../../../api/webhooks";
 import { CrabboxError } from "../../../errors";
 import { fingerprint } from "../../../events/fingerprint";
-import type { Json } from "../../../events/types";
-import { requireAdmin } from "../admin-gate";
+import { requireAdmin } from "../admin/gate";
 import type { FleetDeps } from "../deps";
 import type { Caller } from "../rpc";
 import { assertDeliverable } from "./address";
@@ -40,7 +39,7 @@ export class WebhookService {
     assertDeliverable(body.url, webhookSettings(this.deps.env).allowPrivate);
     const sql = this.sql;
     const key = caller.idempotencyKey;
-    const print = key ? await fingerprint({ route: "webhook-create", body: body as unknown as Json }) : null;
+    const print = key ? await fingerprint({ route: "webhook-create", body }) : null;
     const dedupeKey = key ? `idem:${caller.identity.owner}:${caller.identity.org}:${key}` : null;
     // No await from here to the insert: the idempotency check and the insert are one step.
     if (dedupeKey) {

@@ -46,7 +46,7 @@ export function runTable(runs: readonly RunRecord[], now: number, label: string)
   if (runs.length === 0) return html`<p class="muted">No runs match.</p>`;
   const rows = runs.map(
     (run) => html`<tr>
-<td data-sort="${run.id}"><a href="${runHref(run)}"><code>${run.id}</code></a></td>
+<td data-sort="${run.id}"><a href="${runHref(run)}"><code>${run.id}</code></a>${run.shard ? html` <span class="badge" title="${`shard group ${run.shard.group}`}">shard ${run.shard.index}/${run.shard.total}</span>` : ""}</td>
 <td>${badge(run.state)}</td>
 <td>${run.exitCode ?? "—"}</td>
 <td><code>${commandLine(run.command)}</code></td>

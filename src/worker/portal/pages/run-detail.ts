@@ -2,7 +2,7 @@ import type { RunEventRecord, RunRecord } from "../../../api/runs";
 import type { TelemetrySample } from "../../../api/telemetry";
 import { bytes, duration, percent, relative, timestamp } from "../format";
 import { html, join, type SafeHtml } from "../html";
-import { badge, commandLine, facts, runHref } from "./parts";
+import { badge, commandLine, facts, runHref, runTable } from "./parts";
 
 /** Lines of log shown on the page; the full retained tail is one link away. */
 export const logTailLines = 200;
@@ -59,11 +59,23 @@ function eventsTable(events: readonly RunEventRecord[]): SafeHtml {
 <tbody>${join(rows)}</tbody></table></div>`;
 }
 
+/** A `crabbox shard` run: its place in the group and the group's runs, by shard index. */
+function shardGroup(run: RunRecord, group: readonly RunRecord[], now: number): SafeHtml {
+  if (!run.shard) return html``;
+  const byIndex = [...group].sort((a, b) => (a.shard?.index ?? 0) - (b.shard?.index ?? 0));
+  const failed = byIndex.filter((r) => r.state !== "succeeded").length;
+  return html`<section class="card" data-shard-group="${run.shard.group}"><h2>Shard ${run.shard.index} of ${run.shard.total}</h2>
+<p>Group <a href="${`/portal/runs?shard=${encodeURIComponent(run.shard.group)}`}"><code>${run.shard.group}</code></a>:
+${byIndex.length} of ${run.shard.total} runs recorded, ${failed} not succeeded.</p>
+${runTable(byIndex, now, "Shard group runs")}</section>`;
+}
+
 export function runDetailBody(
   run: RunRecord,
   events: readonly RunEventRecord[],
   log: string,
   now: number,
+  group: readonly RunRecord[] = [],
 ): SafeHtml {
   const tail = logTail(log);
   return html`<h1>Run <code>${run.id}</code> ${badge(run.state)}</h1>
@@ -92,6 +104,7 @@ ${facts([
   sample("Telemetry at end", run.telemetry?.end),
 ])}</section>
 </div>
+${shardGroup(run, group, now)}
 <section class="card"><h2>Test results</h2>${results(run)}</section>
 <section class="card"><h2>Artifacts</h2>${artifacts(run)}</section>
 <section><h2>Log</h2>

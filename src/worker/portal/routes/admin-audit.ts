@@ -1,9 +1,8 @@
 import { AdminEventsQuery } from "../../../api/admin";
 import { CrabboxError } from "../../../errors";
-import { requireAdmin } from "../../fleet/admin-gate";
-import { unwrap } from "../../fleet/rpc";
+import { requireAdmin } from "../../fleet/admin/gate";
+import { callFleet } from "../../fleet/call";
 import type { PortalContext } from "../context";
-import { portalFleet } from "../fleet";
 import { page } from "../layout";
 import { type AuditFilters, auditBody, auditFilterNames, verifyBody } from "../pages/audit";
 import { htmlResponse } from "../response";
@@ -22,7 +21,7 @@ export async function portalAudit(_request: Request, ctx: PortalContext): Promis
     const field = parsed.error.issues[0]?.path.join(".") || "query";
     throw new CrabboxError("invalid_request", `filter ${field} is not valid`, { field });
   }
-  const events = unwrap(await portalFleet(ctx.env).adminEvents(ctx.caller, parsed.data));
+  const events = await callFleet(ctx.env, ctx.caller, "admin.events", parsed.data);
   const body = auditBody(events, filters, parsed.data.after);
   return htmlResponse(
     200,
@@ -34,7 +33,7 @@ export async function portalAudit(_request: Request, ctx: PortalContext): Promis
 /** `POST /portal/admin/audit/verify` (admin, same origin): replays the log and shows the comparison. */
 export async function portalAuditVerify(_request: Request, ctx: PortalContext): Promise<Response> {
   requireAdmin(ctx.identity);
-  const report = unwrap(await portalFleet(ctx.env).replay(ctx.caller));
+  const report = await callFleet(ctx.env, ctx.caller, "admin.replay", {});
   const body = verifyBody(report);
   return htmlResponse(
     200,

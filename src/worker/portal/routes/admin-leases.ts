@@ -1,4 +1,4 @@
-import { requireAdmin } from "../../fleet/admin-gate";
+import { requireAdmin } from "../../fleet/admin/gate";
 import type { PortalContext } from "../context";
 import { page } from "../layout";
 import { listedLeases } from "../listed-leases";

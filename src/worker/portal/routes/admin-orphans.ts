@@ -1,7 +1,6 @@
-import { requireAdmin } from "../../fleet/admin-gate";
-import { unwrap } from "../../fleet/rpc";
+import { requireAdmin } from "../../fleet/admin/gate";
+import { callFleet } from "../../fleet/call";
 import type { PortalContext } from "../context";
-import { portalFleet } from "../fleet";
 import { page } from "../layout";
 import { orphansBody } from "../pages/orphans";
 import { htmlResponse } from "../response";
@@ -12,7 +11,7 @@ import { htmlResponse } from "../response";
  */
 export async function portalOrphans(_request: Request, ctx: PortalContext): Promise<Response> {
   requireAdmin(ctx.identity);
-  const report = unwrap(await portalFleet(ctx.env).orphans(ctx.caller));
+  const report = await callFleet(ctx.env, ctx.caller, "admin.orphans", {});
   return htmlResponse(
     200,
     page({

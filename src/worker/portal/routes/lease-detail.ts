@@ -1,9 +1,8 @@
 import type { EventsPage } from "../../../api/admin";
 import { isCrabboxError } from "../../../errors";
-import { unwrap } from "../../fleet/rpc";
+import { callFleet } from "../../fleet/call";
 import { canManageLease } from "../../fleet/scoping";
 import type { PortalContext } from "../context";
-import { portalFleet } from "../fleet";
 import { page } from "../layout";
 import { leaseDetailBody } from "../pages/lease-detail";
 import { htmlResponse } from "../response";
@@ -15,14 +14,16 @@ function afterParam(url: URL): number {
 
 /** `GET /portal/leases/{id-or-slug}`: connection, time and cost, telemetry, runs and the event trail. */
 export async function portalLeaseDetail(_request: Request, ctx: PortalContext): Promise<Response> {
-  const fleet = portalFleet(ctx.env);
-  const lease = unwrap(await fleet.getLease(ctx.caller, ctx.params.id ?? ""));
+  const lease = await callFleet(ctx.env, ctx.caller, "leases.get", { ref: ctx.params.id ?? "" });
   const canManage = canManageLease(lease, ctx.identity);
   const trailAfter = afterParam(ctx.url);
   const [runs, trail] = await Promise.all([
-    fleet.listRuns(ctx.caller, { leaseID: lease.id, limit: 20 }).then(unwrap),
+    callFleet(ctx.env, ctx.caller, "runs.list", { leaseID: lease.id, limit: 20 }),
     canManage
-      ? fleet.leaseEvents(ctx.caller, lease.id, { after: trailAfter, limit: 200 }).then(unwrap)
+      ? callFleet(ctx.env, ctx.caller, "leases.events", {
+          ref: lease.id,
+          query: { after: trailAfter, limit: 200 },
+        })
       : Promise.resolve<EventsPage | undefined>(undefined),
   ]).catch((error: unknown) => {
     // Runs are owner-only; a lease shared with the caller still shows without them.

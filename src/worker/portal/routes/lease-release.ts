@@ -1,15 +1,14 @@
 import { CrabboxError } from "../../../errors";
-import { unwrap } from "../../fleet/rpc";
+import { callFleet } from "../../fleet/call";
 import { canManageLease } from "../../fleet/scoping";
 import type { PortalContext } from "../context";
-import { portalFleet } from "../fleet";
 import { page } from "../layout";
 import { releaseConfirmBody } from "../pages/lease-detail";
 import { leaseHref } from "../pages/parts";
 import { htmlResponse, redirect } from "../response";
 
 async function manageableLease(ctx: PortalContext) {
-  const lease = unwrap(await portalFleet(ctx.env).getLease(ctx.caller, ctx.params.id ?? ""));
+  const lease = await callFleet(ctx.env, ctx.caller, "leases.get", { ref: ctx.params.id ?? "" });
   if (!canManageLease(lease, ctx.identity))
     throw new CrabboxError("forbidden", "lease manage access required");
   return lease;
@@ -38,6 +37,10 @@ export async function portalLeaseRelease(_request: Request, ctx: PortalContext):
   const lease = await manageableLease(ctx);
   // "owner" mode serves every manager (owner, manage share, admin). A release from the portal
   // gives the machine back too, `keep` or not: it left "Machine: kept" running (issue 13).
-  unwrap(await portalFleet(ctx.env).releaseLease(ctx.caller, lease.id, { delete: true }, "owner"));
+  await callFleet(ctx.env, ctx.caller, "leases.release", {
+    ref: lease.id,
+    body: { delete: true },
+    mode: "owner",
+  });
   return redirect(`${leaseHref(lease)}?released=1`, 303);
 }

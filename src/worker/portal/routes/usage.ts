@@ -1,6 +1,5 @@
-import { unwrap } from "../../fleet/rpc";
+import { callFleet } from "../../fleet/call";
 import type { PortalContext } from "../context";
-import { portalFleet } from "../fleet";
 import { page } from "../layout";
 import { usageBody } from "../pages/usage";
 import { htmlResponse } from "../response";
@@ -9,12 +8,10 @@ import { htmlResponse } from "../response";
 export async function portalUsage(_request: Request, ctx: PortalContext): Promise<Response> {
   const raw = ctx.url.searchParams.get("month")?.trim() ?? "";
   const month = /^\d{4}-(0[1-9]|1[0-2])$/.test(raw) ? raw : undefined;
-  const report = unwrap(
-    await portalFleet(ctx.env).usage(ctx.caller, {
-      scope: ctx.identity.admin ? "all" : "user",
-      ...(month ? { month } : {}),
-    }),
-  );
+  const report = await callFleet(ctx.env, ctx.caller, "leases.usage", {
+    scope: ctx.identity.admin ? "all" : "user",
+    ...(month ? { month } : {}),
+  });
   const body = usageBody(report, month ?? report.usage.month);
   return htmlResponse(
     200,

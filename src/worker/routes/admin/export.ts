@@ -1,7 +1,7 @@
 import { ExportQuery } from "../../../api/export";
 import type { RequestContext } from "../../context";
-import { requireAdmin } from "../../fleet/admin-gate";
-import { callerOf, fleetStub, unwrap } from "../../fleet/rpc";
+import { requireAdmin } from "../../fleet/admin/gate";
+import { runUseCase } from "../../fleet/call";
 import { json } from "../../http/json";
 import { parseQuery } from "../../http/query";
 
@@ -9,5 +9,5 @@ import { parseQuery } from "../../http/query";
 export async function adminExport(request: Request, ctx: RequestContext): Promise<Response> {
   requireAdmin(ctx.identity);
   const query = parseQuery(request, ExportQuery);
-  return json(200, unwrap(await fleetStub(ctx.env).adminExport(callerOf(ctx), query)));
+  return json(200, await runUseCase(ctx, "admin.export", query));
 }

@@ -1,6 +1,6 @@
 import type { RequestContext } from "../../context";
-import { requireAdmin } from "../../fleet/admin-gate";
-import { callerOf, fleetStub, unwrap } from "../../fleet/rpc";
+import { requireAdmin } from "../../fleet/admin/gate";
+import { runUseCase } from "../../fleet/call";
 import { json } from "../../http/json";
 
 /**
@@ -9,13 +9,11 @@ import { json } from "../../http/json";
  */
 export async function adminDeleteLease(_request: Request, ctx: RequestContext): Promise<Response> {
   requireAdmin(ctx.identity);
-  const lease = unwrap(
-    await fleetStub(ctx.env).releaseLease(
-      callerOf(ctx),
-      ctx.params.id ?? "",
-      { delete: true },
-      "admin-delete",
-    ),
-  );
+  const ref = ctx.params.id ?? "";
+  const lease = await runUseCase(ctx, "leases.release", {
+    ref,
+    body: { delete: true },
+    mode: "admin-delete",
+  });
   return json(200, { lease });
 }

@@ -1,7 +1,7 @@
 import type { RequestContext } from "../../context";
-import { requireAdmin } from "../../fleet/admin-gate";
+import { requireAdmin } from "../../fleet/admin/gate";
+import { runUseCase } from "../../fleet/call";
 import { contentType } from "../../fleet/metrics/exposition";
-import { callerOf, fleetStub, unwrap } from "../../fleet/rpc";
 
 /**
  * `GET /v1/admin/metrics`: the fleet's gauges, counters and provisioning histogram in the
@@ -9,6 +9,6 @@ import { callerOf, fleetStub, unwrap } from "../../fleet/rpc";
  */
 export async function adminMetrics(_request: Request, ctx: RequestContext): Promise<Response> {
   requireAdmin(ctx.identity);
-  const text = unwrap(await fleetStub(ctx.env).metrics(callerOf(ctx)));
+  const text = await runUseCase(ctx, "admin.metrics", {});
   return new Response(text, { status: 200, headers: { "content-type": contentType } });
 }

@@ -1,6 +1,6 @@
 import type { RequestContext } from "../../context";
-import { requireAdmin } from "../../fleet/admin-gate";
-import { callerOf, fleetStub, unwrap } from "../../fleet/rpc";
+import { requireAdmin } from "../../fleet/admin/gate";
+import { runUseCase } from "../../fleet/call";
 import { json } from "../../http/json";
 
 /**
@@ -9,5 +9,5 @@ import { json } from "../../http/json";
  */
 export async function adminOrphans(_request: Request, ctx: RequestContext): Promise<Response> {
   requireAdmin(ctx.identity);
-  return json(200, unwrap(await fleetStub(ctx.env).orphans(callerOf(ctx))));
+  return json(200, await runUseCase(ctx, "admin.orphans", {}));
 }

@@ -5,8 +5,8 @@
 import { WebhookCreateRequest, WebhookID } from "../../../api/webhooks";
 import { CrabboxError } from "../../../errors";
 import type { RequestContext } from "../../context";
-import { requireAdmin } from "../../fleet/admin-gate";
-import { callerOf, fleetStub, unwrap } from "../../fleet/rpc";
+import { requireAdmin } from "../../fleet/admin/gate";
+import { runUseCase } from "../../fleet/call";
 import { parseJson } from "../../http/body";
 import { json } from "../../http/json";
 
@@ -23,20 +23,20 @@ function webhookID(ctx: RequestContext): string {
 export async function createWebhook(request: Request, ctx: RequestContext): Promise<Response> {
   requireAdmin(ctx.identity);
   const body = await parseJson(request, WebhookCreateRequest);
-  return json(201, unwrap(await fleetStub(ctx.env).createWebhook(callerOf(ctx), body)));
+  return json(201, await runUseCase(ctx, "admin.webhooks-create", body));
 }
 
 export async function listWebhooks(_request: Request, ctx: RequestContext): Promise<Response> {
   requireAdmin(ctx.identity);
-  return json(200, unwrap(await fleetStub(ctx.env).listWebhooks(callerOf(ctx))));
+  return json(200, await runUseCase(ctx, "admin.webhooks-list", {}));
 }
 
 export async function getWebhook(_request: Request, ctx: RequestContext): Promise<Response> {
   requireAdmin(ctx.identity);
-  return json(200, unwrap(await fleetStub(ctx.env).getWebhook(callerOf(ctx), webhookID(ctx))));
+  return json(200, await runUseCase(ctx, "admin.webhooks-get", { id: webhookID(ctx) }));
 }
 
 export async function deleteWebhook(_request: Request, ctx: RequestContext): Promise<Response> {
   requireAdmin(ctx.identity);
-  return json(200, unwrap(await fleetStub(ctx.env).deleteWebhook(callerOf(ctx), webhookID(ctx))));
+  return json(200, await runUseCase(ctx, "admin.webhooks-delete", { id: webhookID(ctx) }));
 }

@@ -1,6 +1,6 @@
-import { LeaseRequest } from "../../../api/leases";
 import type { RequestContext } from "../../context";
-import { callerOf, fleetStub, unwrap } from "../../fleet/rpc";
+import { runUseCase } from "../../fleet/call";
+import { input } from "../../fleet/leases/create";
 import { parseJson } from "../../http/body";
 import { json } from "../../http/json";
 
@@ -10,7 +10,6 @@ import { json } from "../../http/json";
  * 200 when the same request under the same `leaseID` was already answered.
  */
 export async function createLease(request: Request, ctx: RequestContext): Promise<Response> {
-  const body = await parseJson(request, LeaseRequest);
-  const created = unwrap(await fleetStub(ctx.env).createLease(callerOf(ctx), body));
+  const created = await runUseCase(ctx, "leases.create", await parseJson(request, input));
   return json(created.status, { lease: created.lease });
 }

@@ -1,9 +1,8 @@
 import type { RequestContext } from "../../context";
-import { callerOf, fleetStub, unwrap } from "../../fleet/rpc";
+import { runUseCase } from "../../fleet/call";
 import { json } from "../../http/json";
 
 /** `GET /v1/leases/{id-or-slug}`. */
 export async function getLease(_request: Request, ctx: RequestContext): Promise<Response> {
-  const lease = unwrap(await fleetStub(ctx.env).getLease(callerOf(ctx), ctx.params.id ?? ""));
-  return json(200, { lease });
+  return json(200, { lease: await runUseCase(ctx, "leases.get", { ref: ctx.params.id ?? "" }) });
 }

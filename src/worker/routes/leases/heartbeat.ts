@@ -1,12 +1,11 @@
-import { HeartbeatRequest } from "../../../api/leases";
 import type { RequestContext } from "../../context";
-import { callerOf, fleetStub, unwrap } from "../../fleet/rpc";
+import { runUseCase } from "../../fleet/call";
+import { input } from "../../fleet/leases/heartbeat";
 import { parseJson } from "../../http/body";
 import { json } from "../../http/json";
 
 /** `POST /v1/leases/{id-or-slug}/heartbeat`: touch, maybe a new idle timeout, maybe telemetry. */
 export async function heartbeatLease(request: Request, ctx: RequestContext): Promise<Response> {
-  const body = await parseJson(request, HeartbeatRequest, { optional: true });
-  const lease = unwrap(await fleetStub(ctx.env).heartbeatLease(callerOf(ctx), ctx.params.id ?? "", body));
-  return json(200, { lease });
+  const body = await parseJson(request, input.shape.body, { optional: true });
+  return json(200, { lease: await runUseCase(ctx, "leases.heartbeat", { ref: ctx.params.id ?? "", body }) });
 }

@@ -1,6 +1,6 @@
 import { SharePutRequest } from "../../../api/leases";
 import type { RequestContext } from "../../context";
-import { callerOf, fleetStub, unwrap } from "../../fleet/rpc";
+import { runUseCase } from "../../fleet/call";
 import { parseJson } from "../../http/body";
 import { json } from "../../http/json";
 
@@ -8,5 +8,5 @@ import { json } from "../../http/json";
 export async function putLeaseShare(request: Request, ctx: RequestContext): Promise<Response> {
   const body = await parseJson(request, SharePutRequest);
   const share = { users: body.users ?? {}, ...(body.org ? { org: body.org } : {}) };
-  return json(200, unwrap(await fleetStub(ctx.env).setLeaseShare(callerOf(ctx), ctx.params.id ?? "", share)));
+  return json(200, await runUseCase(ctx, "leases.share-set", { ref: ctx.params.id ?? "", share }));
 }

@@ -1,0 +1,100 @@
+import { bounds } from "../../api/bounds";
+import { CrabboxError } from "../../errors";
+import { artifactOptions } from "../run/artifacts-step";
+import { assertJUnitGlobs } from "../run/results";
+import { runShards } from "../shard/run-shards";
+import { resolveSyncRoot } from "../sync/root";
+import { Command, Option } from "./clipanion";
+import { LeaseCreateCommand } from "./lease-create";
+
+export class ShardCommand extends LeaseCreateCommand {
+  static override paths = [["shard"]];
+  static interruptNote = "stopping every shard's command and releasing every shard's lease";
+  static override usage = Command.Usage({
+    description: "Run a command on N machines at once, one shard each, with one merged verdict",
+    details:
+      "Each shard leases its own machine, syncs this checkout once and runs the command with CRABBOX_SHARD_INDEX (1-based) and CRABBOX_SHARD_TOTAL set ({{index}} and {{total}} in the command are replaced too); output lines are prefixed [i/N]. The --junit reports of every shard are copied back and merged into one report, each test counted once. Exits 7 if a shard could not run, else the failing shards' status (1 if they differ), 130 if interrupted, else 0 (1 with --fail-on-test-failures and failed tests). Every lease is released, Ctrl-C included.",
+    examples: [
+      [
+        "Four shards of vitest",
+        "crabbox shard --count 4 --junit reports/junit.xml -- 'npx vitest run --shard=$CRABBOX_SHARD_INDEX/$CRABBOX_SHARD_TOTAL --reporter=junit --outputFile=reports/junit.xml'",
+      ],
+    ],
+  });
+  count = Option.String("--count", { description: `How many shards (machines), 1-${bounds.shards}` });
+  shell = Option.Boolean("--shell", false, { description: "Run the command words as one shell script" });
+  junit = Option.String("--junit", {
+    description:
+      "Comma-separated JUnit XML globs each shard copies back and the verdict merges (overrides results.junit)",
+  });
+  artifact = Option.Array("--artifact", [], {
+    description:
+      "Also copy these files back from every shard, into .crabbox/shards/<group>/<i>/ (repeatable)",
+  });
+  failOnTestFailures = Option.Boolean("--fail-on-test-failures", false, {
+    description: "Exit 1 when the merged reports hold failures or errors, even if every command exited 0",
+  });
+  envNames = Option.Array("--env", [], {
+    description: "Forward this local variable (a name, or PREFIX_*) to every shard (repeatable)",
+  });
+  command = Option.Rest({ name: "command" });
+
+  async execute(): Promise<number> {
+    const count = Number(this.count);
+    if (this.count === undefined || !Number.isInteger(count) || count < 1 || count > bounds.shards)
+      throw new CrabboxError(
+        "usage",
+        `--count must be a whole number from 1 to ${bounds.shards}: crabbox shard --count 4 -- <command…>`,
+        { field: "count" },
+      );
+    if (this.command.length === 0)
+      throw new CrabboxError("usage", "usage: crabbox shard --count N -- <command…>");
+    if (this.timingJson !== undefined)
+      throw new CrabboxError("usage", "--timing-json is per run; crabbox shard prints one verdict instead", {
+        field: "timing-json",
+      });
+    const configStarted = Date.now();
+    const config = this.loadConfig();
+    for (const name of this.envNames) {
+      if (!/^[A-Za-z_][A-Za-z0-9_]*\*?$/.test(name))
+        throw new CrabboxError("usage", `--env "${name}" must be a variable name or a PREFIX_* pattern`, {
+          field: "env",
+        });
+    }
+    if (this.envNames.length) config.env.allow = [...new Set([...config.env.allow, ...this.envNames])];
+    const junit =
+      this.junit !== undefined
+        ? this.junit
+            .split(",")
+            .map((s) => s.trim())
+            .filter(Boolean)
+        : config.results.junit;
+    assertJUnitGlobs(junit);
+    // The reports travel back as artifacts, so the merge reads real files.
+    const artifacts = artifactOptions(config, {
+      artifact: [...this.artifact, ...junit],
+      requireArtifact: [],
+    });
+    return runShards(
+      {
+        config,
+        env: this.env,
+        cwd: this.context.cwd,
+        repoRoot: resolveSyncRoot(this.context.cwd, { config: config.sync.root }),
+        signal: this.context.signal,
+        stdout: this.context.stdout,
+        stderr: this.context.stderr,
+        progress: this.progress(),
+        configMs: Date.now() - configStarted,
+      },
+      {
+        count,
+        argv: this.command,
+        shell: this.shell,
+        junit,
+        artifacts,
+        failOnTestFailures: this.failOnTestFailures || config.results.failOnFailures,
+      },
+    );
+  }
+}

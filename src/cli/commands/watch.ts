@@ -1,0 +1,84 @@
+import { CrabboxError } from "../../errors";
+import { parseDuration } from "../config";
+import { assertJUnitGlobs } from "../run/results";
+import { resolveSyncRoot } from "../sync/root";
+import { watchLoop } from "../watch/watch-loop";
+import { Command, Option } from "./clipanion";
+import { LeaseCreateCommand } from "./lease-create";
+
+export class WatchCommand extends LeaseCreateCommand {
+  static override paths = [["watch"]];
+  static interruptNote = "stopping the command and releasing the lease watch leased";
+  static override usage = Command.Usage({
+    description: "Hold a lease and rerun a command there on every local change",
+    details:
+      "Runs the command at once, then after each burst of changes under the checkout (debounced) syncs and reruns it, stopping a run still in progress. Ignored: .git, .crabbox, node_modules and what Git ignores. Ctrl-C stops the run, releases a lease watch created (never an --id one) and exits 0.",
+    examples: [
+      ["Rerun the tests on every save", "crabbox watch -- pnpm test"],
+      ["On a warm lease", "crabbox watch --id blue-lobster -- make check"],
+    ],
+  });
+  id = Option.String("--id", { description: "Hold this lease (ID or slug) instead of leasing one" });
+  debounce = Option.String("--debounce", "250ms", {
+    description: "Quiet time after a change before syncing and rerunning, e.g. 250ms or 1s",
+  });
+  shell = Option.Boolean("--shell", false, { description: "Run the command words as one shell script" });
+  junit = Option.String("--junit", { description: "Comma-separated JUnit XML globs to read after each run" });
+  envNames = Option.Array("--env", [], {
+    description: "Forward this local variable (a name, or PREFIX_*) to the command (repeatable)",
+  });
+  command = Option.Rest({ name: "command" });
+
+  async execute(): Promise<number> {
+    if (this.command.length === 0)
+      throw new CrabboxError("usage", "usage: crabbox watch [flags] -- <command…>");
+    const debounceMs = parseDuration(this.debounce, "--debounce");
+    if (this.timingJson !== undefined)
+      throw new CrabboxError("usage", "--timing-json is per run; use crabbox run --timing-json", {
+        field: "timing-json",
+      });
+    const configStarted = Date.now();
+    const config = this.loadConfig();
+    for (const name of this.envNames) {
+      if (!/^[A-Za-z_][A-Za-z0-9_]*\*?$/.test(name))
+        throw new CrabboxError("usage", `--env "${name}" must be a variable name or a PREFIX_* pattern`, {
+          field: "env",
+        });
+    }
+    if (this.envNames.length) config.env.allow = [...new Set([...config.env.allow, ...this.envNames])];
+    const junit =
+      this.junit !== undefined
+        ? this.junit
+            .split(",")
+            .map((s) => s.trim())
+            .filter(Boolean)
+        : config.results.junit;
+    assertJUnitGlobs(junit);
+    return watchLoop(
+      {
+        config,
+        env: this.env,
+        cwd: this.context.cwd,
+        repoRoot: resolveSyncRoot(this.context.cwd, { config: config.sync.root }),
+        signal: this.context.signal,
+        stdout: this.context.stdout,
+        stderr: this.context.stderr,
+        progress: this.progress(),
+        configMs: Date.now() - configStarted,
+      },
+      {
+        ...(this.id ? { id: this.id } : {}),
+        debounceMs,
+        run: {
+          argv: this.command,
+          shell: this.shell,
+          noSync: false,
+          syncOnly: false,
+          junit,
+          forceSyncLarge: false,
+          allowMassDeletions: false,
+        },
+      },
+    );
+  }
+}

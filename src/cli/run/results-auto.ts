@@ -1,0 +1,60 @@
+/**
+ * `run --results-auto` (config `results.auto`): find the JUnit reports a command wrote without
+ * naming them (docs/cli.md "Test results"). Before the command a marker file is touched in the
+ * workdir; afterwards `find` lists the usual report names newer than it, skipping dependency
+ * and VCS trees, and keeps the files that open with a `<testsuite`/`<testsuites` element.
+ */
+import { shellQuoteWord } from "../ssh/quote";
+import type { RunContext } from "./flow-types";
+
+/** Whether this run looks for reports by name; native Windows machines are skipped (docs/cli.md). */
+export function resultsAuto(ctx: Pick<RunContext, "options" | "target">): boolean {
+  return Boolean(ctx.options.resultsAuto) && ctx.target.connection.target !== "windows";
+}
+
+/** The marker, inside `.crabbox/` (never synced, never listed as an artifact). */
+export const resultsStartMarker = ".crabbox/results-start";
+
+/**
+ * The report names test runners write by default: Jest/Vitest/Mocha junit reporters
+ * (`junit.xml`, `junit-*.xml`, `*.junit.xml`), Maven Surefire and Gradle (`TEST-*.xml`),
+ * pytest `--junitxml` and many CI templates (`results.xml`, `test-results.xml`).
+ */
+export const autoReportNames = [
+  "junit*.xml",
+  "*.junit.xml",
+  "*-junit.xml",
+  "TEST-*.xml",
+  "results.xml",
+  "test-results.xml",
+] as const;
+
+/** Directories never searched: dependencies, VCS metadata, Crabbox's own state. */
+export const autoPrunedDirs = ["node_modules", ".git", ".crabbox", ".venv", "vendor"] as const;
+
+/** At most this many reports, each and all together at most these sizes; the rest is named and skipped. */
+export const reportBounds = { files: 50, fileBytes: 16 * 1024 * 1024, totalBytes: 64 * 1024 * 1024 } as const;
+
+/**
+ * Run before the command: the start marker auto mode compares modification times against.
+ * File times tick coarsely (a few ms on Linux), so a report written at once would not be
+ * newer than a marker made in the same tick: the marker is set one second back (GNU `touch
+ * -d`, BSD `touch -A`); the sync before it restores files with their local, older times.
+ */
+export function markResultsStartCommand(workdir: string): string {
+  const m = resultsStartMarker;
+  return (
+    `cd ${shellQuoteWord(workdir)} && mkdir -p .crabbox && : > ${m} && ` +
+    `{ touch -d '1 second ago' ${m} 2>/dev/null || touch -A -01 ${m} 2>/dev/null || true; }`
+  );
+}
+
+/** A `find` printing candidate reports (one per line) newer than `marker`, JUnit-looking only. */
+export function autoReportScript(marker: string): string {
+  const prune = autoPrunedDirs.map((d) => `-name ${shellQuoteWord(d)}`).join(" -o ");
+  const names = autoReportNames.map((n) => `-name ${shellQuoteWord(n)}`).join(" -o ");
+  return (
+    `if [ -f ${marker} ]; then find . \\( ${prune} \\) -prune -o -type f \\( ${names} \\) -newer ${marker} -print | ` +
+    `while IFS= read -r f; do if head -c 4096 "$f" | grep -q '<testsuite'; then printf '%s\\n' "$f"; fi; done; fi`
+  );
+}

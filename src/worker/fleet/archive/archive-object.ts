@@ -1,0 +1,65 @@
+/**
+ * One archive object (docs/event-log.md, "Archive"): a run of one stream's events as NDJSON,
+ * gzip-compressed, one stored event per line exactly as the log holds it (schema and data as
+ * written, never upcast, plus its chain hash and any attachment), so that an object read back
+ * years later hashes to the same chain and is upcast on read like a live row.
+ */
+import { upcast } from "../../../events/catalogue";
+import type { ChainedFields } from "../../../events/hash-chain";
+import type { EventMeta, RecordedEvent } from "../../../events/types";
+
+/** One line of an archive object. */
+export interface ArchivedLine extends ChainedFields {
+  hash: string;
+  /** The event's attachment (a run's log tail), when it has one. */
+  attachment?: string;
+}
+
+export interface EncodedObject {
+  body: Uint8Array;
+  /** Lowercase hex SHA-256 of `body` (the compressed bytes, what R2 verifies on put). */
+  sha256: string;
+}
+
+/** Where an object of `stream` holding versions first…last lives in the bucket. */
+export function objectKey(stream: string, firstVersion: number, lastVersion: number): string {
+  return `events/v1/${stream.replace(":", "/")}/${firstVersion}-${lastVersion}.ndjson.gz`;
+}
+
+export async function encodeObject(lines: readonly ArchivedLine[]): Promise<EncodedObject> {
+  const text = lines.map((line) => `${JSON.stringify(line)}\n`).join("");
+  const compressed = new Blob([text]).stream().pipeThrough(new CompressionStream("gzip"));
+  const body = new Uint8Array(await new Response(compressed).arrayBuffer());
+  return { body, sha256: await sha256Hex(body) };
+}
+
+export async function decodeObject(body: ReadableStream | ArrayBuffer): Promise<ArchivedLine[]> {
+  const source = body instanceof ArrayBuffer ? new Blob([body]).stream() : body;
+  const text = await new Response(source.pipeThrough(new DecompressionStream("gzip"))).text();
+  return text
+    .split("\n")
+    .filter((line) => line !== "")
+    .map((line) => JSON.parse(line) as ArchivedLine);
+}
+
+/** An archived line as the store would return it: data upcast to its type's current schema. */
+export function toRecordedEvent(line: ArchivedLine): RecordedEvent {
+  return {
+    seq: line.seq,
+    id: line.id,
+    stream: line.stream,
+    version: line.version,
+    type: line.type,
+    schema: line.schema,
+    data: upcast(line.type, line.schema, line.data) as RecordedEvent["data"],
+    meta: line.meta as EventMeta,
+    dedupeKey: line.dedupeKey,
+    owner: line.owner,
+    at: line.at,
+  };
+}
+
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", bytes);
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}

@@ -1,0 +1,76 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RunningStack, runStack } from "../../src/stack";
+import { runCli } from "../cli/support";
+import { isolatedEnv } from "../stack/support";
+import { tempRepo } from "./repo";
+
+/**
+ * The archive end to end: CLI `main` → Worker → Fleet DO in workerd, whose alarm moves an
+ * ended lease to the R2 bucket miniflare provides; time is compressed by settings (archive
+ * 1 ms after the end) and the test waits on the archived state, never on a sleep.
+ */
+describe("the event archive through the local stack", () => {
+  let stack: RunningStack;
+  let ctx: Awaited<ReturnType<typeof isolatedEnv>>;
+  let env: Record<string, string | undefined>;
+  let repo: ReturnType<typeof tempRepo>;
+
+  beforeAll(async () => {
+    ctx = await isolatedEnv();
+    stack = await runStack({
+      env: ctx.env,
+      coordinatorVars: { CRABBOX_ARCHIVE_AFTER_MS: "1", CRABBOX_ARCHIVE_RETRY_MS: "200" },
+    });
+    env = { ...ctx.env, CI: "e2e" };
+    repo = tempRepo();
+  });
+
+  afterAll(async () => {
+    await stack?.stop();
+    await ctx?.cleanup();
+  });
+
+  const cli = (...argv: string[]) => runCli(argv, { env, cwd: repo.root });
+
+  async function streamEvents(stream: string): Promise<{ seq: number; archivedIn?: string }[]> {
+    const res = await cli("admin", "events", "--stream", stream, "--json");
+    expect(res.code, res.stderr).toBe(0);
+    return JSON.parse(res.stdout).events;
+  }
+
+  it("archives an ended lease to R2, and its trail, export, verify and replay still hold", async () => {
+    const first = await cli("warmup", "--json");
+    expect(first.code, first.stderr).toBe(0);
+    const ended = JSON.parse(first.stdout);
+    const second = await cli("warmup", "--json");
+    expect(second.code, second.stderr).toBe(0);
+    const live = JSON.parse(second.stdout);
+    const stream = `lease:${ended.leaseID}`;
+    const trail = await streamEvents(stream);
+    expect((await cli("stop", ended.slug)).code).toBe(0);
+    // A later event, so the ended lease does not hold the log's head.
+    expect((await cli("stop", live.slug)).code).toBe(0);
+
+    const deadline = Date.now() + 90_000;
+    let archived = await streamEvents(stream);
+    while (!archived.every((e) => e.archivedIn) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      archived = await streamEvents(stream);
+    }
+    expect(archived.length).toBeGreaterThan(trail.length);
+    expect(archived.every((e) => e.archivedIn?.startsWith(`events/v1/lease/${ended.leaseID}/`))).toBe(true);
+
+    const exported = await cli("admin", "export", "--since", "1970-01-01T00:00:00Z");
+    expect(exported.code, exported.stderr).toBe(0);
+    writeFileSync(join(repo.root, "log.ndjson"), exported.stdout);
+    for (const e of archived) expect(exported.stdout).toContain(`"seq":${e.seq},`);
+    const verified = await cli("admin", "verify-export", "log.ndjson");
+    expect(verified.code, verified.stdout).toBe(0);
+
+    const replay = await cli("admin", "replay", "--json");
+    expect(replay.code, replay.stdout).toBe(0);
+    expect(JSON.parse(replay.stdout)).toMatchObject({ ok: true, differences: [] });
+  });
+});
