@@ -37,7 +37,6 @@ import type { EventDraft, EventMeta, EvolvableEvent, RecordedEvent } from "./typ
 export type {
   ExecuteInput,
   ExecuteResult,
-  Outcome,
   ReadAllPage,
   ReadAllQuery,
   Recalled,

@@ -37,6 +37,18 @@ export function retryAfterMs(header: string | null, now = Date.now()): number | 
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
+/**
+ * How long a 429 asks us to wait: Retry-After, or else RateLimit-Reset, the UNIX time at which
+ * the budget is back (Hetzner sends only the latter: https://docs.hetzner.cloud/ "Rate Limiting").
+ */
+export function throttleWaitMs(headers: Headers, now = Date.now()): number | undefined {
+  const retryAfter = retryAfterMs(headers.get("retry-after"), now);
+  if (retryAfter !== undefined) return retryAfter;
+  const reset = headers.get("ratelimit-reset")?.trim();
+  if (!reset || !/^\d+$/.test(reset)) return undefined;
+  return Math.max(0, Number(reset) * 1000 - now);
+}
+
 /** Builds the request afresh for every attempt, so that bodies are never consumed twice. */
 export type RequestFactory = () => { url: string; init: RequestInit };
 
@@ -97,7 +109,7 @@ export async function retryingFetch(
     if (kind === "final") return response;
     const throttled = kind === "throttle";
     if (attempt === policy.maxRetries) break;
-    const wait = throttled ? retryAfterMs(response.headers.get("retry-after")) : undefined;
+    const wait = throttled ? throttleWaitMs(response.headers) : undefined;
     if (wait !== undefined && wait > policy.maxRetryAfterMs) break;
     await policy.sleep(wait ?? backoff(policy, attempt), options.signal);
   }

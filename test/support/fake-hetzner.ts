@@ -1,10 +1,22 @@
 /**
- * A loopback fake of the Hetzner Cloud API (servers, ssh_keys, server_types), modelled on
- * the public docs: JSON bodies, `{"error": {"code", "message"}}` failures, label selectors,
- * unique names, pagination. Faults are injected per request: capacity and quota errors,
- * 5xx, 429 with Retry-After, hangs (timeouts) and "late" creates that take effect but
- * never answer. `fetch` serves requests in-process (usable inside workerd); `listen()`
- * also serves it on 127.0.0.1 for Node tests.
+ * A loopback fake of the Hetzner Cloud API (servers, actions, ssh_keys, server_types,
+ * locations), held to the public reference https://docs.hetzner.cloud/ (section names are
+ * cited next to each behaviour):
+ * - "Errors": JSON `{"error": {"code", "message", "details"}}` failures.
+ * - "Actions" / "Get an Action": POST /servers and DELETE /servers/{id} answer with a
+ *   `running` action; GET /actions/{id} stays `running` for `actionPolls` polls, then ends
+ *   `success` (or `error`, see `failCreateActions`). A server is `initializing` and has no
+ *   IPv4 until its create action succeeded.
+ * - "Errors" (`uniqueness_error`, 409): a taken server or key name.
+ * - "Rate Limiting": every answer carries RateLimit-Limit/-Remaining/-Reset (a UNIX
+ *   timestamp); a 429 `rate_limit_exceeded` carries them and no Retry-After.
+ * - "Pagination": every list answers `meta.pagination` (page, per_page, previous_page,
+ *   next_page, last_page, total_entries); per_page is at most 50.
+ * - "Label Selector": `k=v`, `k==v`, `k!=v`, `k`, `!k`, `k in (..)`, `k notin (..)` joined
+ *   by commas; anything else is 400 `invalid_input`.
+ * Faults are injected per request: capacity and quota errors, 5xx, 429, hangs (timeouts)
+ * and "late" creates that take effect but never answer. `fetch` serves requests in-process
+ * (usable inside workerd); `listen()` also serves it on 127.0.0.1 for Node tests.
  */
 
 export interface FakeServer {
@@ -24,6 +36,17 @@ export interface FakeServer {
   hidden?: boolean;
 }
 
+export interface FakeAction {
+  id: number;
+  command: "create_server" | "delete_server";
+  status: "running" | "success" | "error";
+  serverID: number;
+  /** GETs left while it is still `running`. */
+  pollsLeft: number;
+  /** Set on a create that will end in `error`. */
+  failure?: { code: string; message: string };
+}
+
 export interface FakeKey {
   id: number;
   name: string;
@@ -33,7 +56,8 @@ export interface FakeKey {
 
 export type HetznerFault =
   | { kind: "error"; status: number; code: string; message?: string }
-  | { kind: "rate_limit"; retryAfterSeconds: number }
+  /** 429 whose RateLimit-Reset lies `resetSeconds` ahead ("Rate Limiting": no Retry-After). */
+  | { kind: "rate_limit"; resetSeconds: number }
   | { kind: "server_error" }
   | { kind: "hang" }
   | { kind: "late" }
@@ -74,6 +98,15 @@ export class FakeHetzner {
   readonly token = "fake-hetzner-token";
   readonly servers = new Map<number, FakeServer>();
   readonly keys = new Map<number, FakeKey>();
+  readonly actions = new Map<number, FakeAction>();
+  /** GETs of an action that still answer `running` ("Get an Action"). */
+  actionPolls = 1;
+  /** Server types whose create action ends `error` with this code (the server stays, off). */
+  readonly failCreateActions = new Map<string, string>();
+  /** Locations GET /locations knows ("Get all Locations"). */
+  readonly locations = ["fsn1", "nbg1", "hel1", "ash", "hil", "sin"];
+  /** Seconds since the epoch, for RateLimit-Reset; tests may pin it. */
+  nowSeconds: () => number = () => Math.floor(Date.now() / 1000);
   readonly requests: RecordedRequest[] = [];
   /** Server types that answer `resource_unavailable` on create. */
   readonly unavailableTypes = new Set<string>();
@@ -121,6 +154,26 @@ export class FakeHetzner {
       authorized: request.headers.get("authorization") === `Bearer ${this.token}`,
     };
     this.requests.push(recorded);
+    const response = await this.answer(request, recorded, url);
+    // "Rate Limiting": the headers come on every answer, throttled or not.
+    const headers = new Headers(response.headers);
+    for (const [name, value] of Object.entries(this.rateLimitHeaders(0))) {
+      if (!headers.has(name)) headers.set(name, value);
+    }
+    return new Response(response.body, { status: response.status, headers });
+  }
+
+  private rateLimitHeaders(resetSeconds: number): Record<string, string> {
+    return {
+      "ratelimit-limit": "3600",
+      "ratelimit-remaining": resetSeconds > 0 ? "0" : "3599",
+      "ratelimit-reset": String(this.nowSeconds() + resetSeconds),
+    };
+  }
+
+  private async answer(request: Request, recorded: RecordedRequest, url: URL): Promise<Response> {
+    const { path } = recorded;
+    const body = recorded.body;
     if (!recorded.authorized) return error(401, "unauthorized", "unable to authenticate");
     const fault = this.takeFault(request.method, path);
     recorded.fault = fault?.kind;
@@ -131,10 +184,16 @@ export class FakeHetzner {
         return error(fault.status, fault.code, fault.message ?? fault.code);
       case "rate_limit":
         return new Response(
-          JSON.stringify({ error: { code: "rate_limit_exceeded", message: "slow down" } }),
+          JSON.stringify({
+            error: {
+              code: "rate_limit_exceeded",
+              message: "limit of 3600 requests per hour reached",
+              details: {},
+            },
+          }),
           {
             status: 429,
-            headers: { "content-type": "application/json", "retry-after": String(fault.retryAfterSeconds) },
+            headers: { "content-type": "application/json", ...this.rateLimitHeaders(fault.resetSeconds) },
           },
         );
       case "server_error":
@@ -176,6 +235,18 @@ export class FakeHetzner {
   private route(method: string, path: string, query: URLSearchParams, body: unknown): Response {
     const segments = path.split("/").filter(Boolean);
     const [collection, id] = segments;
+    if (method === "GET" && !id && query.has("per_page")) {
+      const perPage = Number(query.get("per_page"));
+      // "Pagination": per_page defaults to 25 and is at most 50.
+      if (!Number.isInteger(perPage) || perPage < 1 || perPage > 50)
+        return error(400, "invalid_input", "invalid input in field 'per_page'");
+    }
+    const selector = query.get("label_selector");
+    if (method === "GET" && selector !== null && parseSelector(selector) === undefined) {
+      return error(400, "invalid_input", `invalid label_selector '${selector}'`);
+    }
+    if (collection === "actions" && id && method === "GET") return this.getAction(Number(id));
+    if (collection === "locations" && !id && method === "GET") return this.listLocations(query);
     if (collection === "servers" && !id && method === "GET") return this.listServers(query);
     if (collection === "servers" && !id && method === "POST") return this.createServer(body as CreateServer);
     if (collection === "servers" && id && method === "GET") return this.getServer(Number(id));
@@ -227,10 +298,12 @@ export class FakeHetzner {
       ipAfterPolls: this.ipAfterPolls,
     };
     this.servers.set(server.id, server);
-    if (server.ipAfterPolls === 0) server.ip = this.addressFor(server.id);
+    const failure = this.failCreateActions.get(body.server_type);
+    const action = this.startAction("create_server", server.id, failure);
+    // "Create a Server": 201 with the server `initializing` and a running create action.
     return json(201, {
       server: serverJSON(server),
-      action: { id: server.id, command: "create_server", status: "running" },
+      action: actionJSON(action),
       next_actions: [],
       root_password: null,
     });
@@ -239,7 +312,15 @@ export class FakeHetzner {
   private getServer(id: number): Response {
     const server = this.servers.get(id);
     if (!server || server.hidden) return error(404, "not_found", "server not found");
-    if (server.ip === null) {
+    if (server.status === "initializing") {
+      // The action runs on whether or not anyone polls it; a GET of the server counts as time.
+      const action = [...this.actions.values()].find(
+        (a) => a.serverID === id && a.command === "create_server" && a.status === "running",
+      );
+      if (action && --action.pollsLeft < 0) this.finish(action);
+    } else if (server.status === "off") {
+      // A failed create: it never becomes usable.
+    } else if (server.ip === null) {
       server.ipAfterPolls -= 1;
       if (server.ipAfterPolls <= 0) server.ip = this.addressFor(server.id);
     } else {
@@ -256,9 +337,61 @@ export class FakeHetzner {
     return json(200, { server: serverJSON(server) });
   }
 
+  /** "Delete a Server": 200 with a running delete action; the server is gone once it ends. */
   private deleteServer(id: number): Response {
-    if (!this.servers.delete(id)) return error(404, "not_found", "server not found");
-    return json(200, { action: { id, command: "delete_server", status: "running" } });
+    const server = this.servers.get(id);
+    if (!server || server.hidden) return error(404, "not_found", "server not found");
+    server.hidden = true;
+    return json(200, { action: actionJSON(this.startAction("delete_server", id)) });
+  }
+
+  private startAction(command: FakeAction["command"], serverID: number, failureCode?: string): FakeAction {
+    const action: FakeAction = {
+      id: this.nextID++,
+      command,
+      status: "running",
+      serverID,
+      pollsLeft: this.actionPolls,
+      ...(failureCode
+        ? { failure: { code: failureCode, message: `${command} failed: ${failureCode}` } }
+        : {}),
+    };
+    this.actions.set(action.id, action);
+    if (action.pollsLeft <= 0) this.finish(action);
+    return action;
+  }
+
+  private finish(action: FakeAction): void {
+    action.status = action.failure ? "error" : "success";
+    const server = this.servers.get(action.serverID);
+    if (!server) return;
+    if (action.command === "delete_server") {
+      this.servers.delete(server.id);
+    } else if (action.failure) {
+      server.status = "off";
+    } else {
+      server.status = "running";
+      if (server.ipAfterPolls <= 0) server.ip = this.addressFor(server.id);
+    }
+  }
+
+  /** "Get an Action": `running` for `actionPolls` GETs, then `success` or `error`. */
+  private getAction(id: number): Response {
+    const action = this.actions.get(id);
+    if (!action) return error(404, "not_found", "action not found");
+    if (action.status === "running") {
+      action.pollsLeft -= 1;
+      if (action.pollsLeft < 0) this.finish(action);
+    }
+    return json(200, { action: actionJSON(action) });
+  }
+
+  private listLocations(query: URLSearchParams): Response {
+    const name = query.get("name");
+    const locations = this.locations
+      .filter((l) => !name || l === name)
+      .map((l, index) => ({ id: index + 1, name: l, network_zone: "eu-central" }));
+    return paginate("locations", locations, query);
   }
 
   private listKeys(query: URLSearchParams): Response {
@@ -347,16 +480,66 @@ function ipFor(id: number): string {
   return `192.0.2.${id % 250}`;
 }
 
-/** `a=b,c=d` selectors: every term must match (the subset this project uses). */
+function actionJSON(action: FakeAction) {
+  const finished = action.status !== "running";
+  return {
+    id: action.id,
+    command: action.command,
+    status: action.status,
+    progress: finished ? 100 : 0,
+    started: "2026-11-28T12:00:00+00:00",
+    finished: finished ? "2026-11-28T12:00:30+00:00" : null,
+    resources: [{ id: action.serverID, type: "server" }],
+    error: action.status === "error" ? action.failure : null,
+  };
+}
+
+type Term = (labels: Record<string, string>) => boolean;
+const labelKey = `(?:[a-z0-9A-Z.-]+/)?[a-z0-9A-Z](?:[a-z0-9A-Z._-]*[a-z0-9A-Z])?`;
+const labelValue = `(?:[a-z0-9A-Z](?:[a-z0-9A-Z._-]*[a-z0-9A-Z])?)?`;
+const equality = new RegExp(`^(${labelKey})\\s*(==|=|!=)\\s*(${labelValue})$`);
+const setTerm = new RegExp(`^(${labelKey})\\s+(in|notin)\\s+\\(([^()]*)\\)$`);
+const presence = new RegExp(`^(!?)(${labelKey})$`);
+
+/** "Label Selector": the whole grammar, or undefined when a term is not part of it. */
+function parseSelector(selector: string): Term[] | undefined {
+  // Commas separate terms, except inside `in (…)` lists.
+  const parts = selector.match(/[^,(]+(?:\([^)]*\))?/g) ?? [];
+  if (!selector.trim() || parts.join(",") !== selector) return undefined;
+  const terms: Term[] = [];
+  for (const raw of parts) {
+    const part = raw.trim();
+    const eq = equality.exec(part);
+    const set = setTerm.exec(part);
+    const has = presence.exec(part);
+    if (eq) {
+      const [, key = "", op, value = ""] = eq;
+      terms.push((labels) => (op === "!=" ? labels[key] !== value : labels[key] === value));
+    } else if (set) {
+      const [, key = "", op, list = ""] = set;
+      const values = list.split(",").map((v) => v.trim());
+      if (values.some((v) => !new RegExp(`^${labelValue}$`).test(v) || !v)) return undefined;
+      terms.push((labels) => {
+        const value = labels[key];
+        const inside = value !== undefined && values.includes(value);
+        return op === "in" ? inside : !inside;
+      });
+    } else if (has) {
+      const [, not, key = ""] = has;
+      terms.push((labels) => (not ? !(key in labels) : key in labels));
+    } else {
+      return undefined;
+    }
+  }
+  return terms;
+}
+
 function matchesSelector(labels: Record<string, string>, selector: string): boolean {
-  return selector.split(",").every((term) => {
-    const [key, value] = term.split("=");
-    return key !== undefined && labels[key] === value;
-  });
+  return (parseSelector(selector) ?? []).every((term) => term(labels));
 }
 
 function paginate<T>(field: string, items: T[], query: URLSearchParams): Response {
-  const perPage = Math.min(50, Number(query.get("per_page") ?? 25));
+  const perPage = Number(query.get("per_page") ?? 25);
   const page = Number(query.get("page") ?? 1);
   const last = Math.max(1, Math.ceil(items.length / perPage));
   return json(200, {

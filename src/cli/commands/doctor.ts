@@ -6,6 +6,7 @@ import { probeReady } from "../run/connection";
 import { staticConnection } from "../target/static-host";
 import { CrabboxCommand, providerLayer } from "./base";
 import { Command, Option } from "./clipanion";
+import { hetznerPreflight } from "./doctor/hetzner-preflight";
 
 type Check = { status: "ok" | "missing" | "failed"; name: string; detail: string };
 
@@ -13,8 +14,12 @@ export class DoctorCommand extends CrabboxCommand {
   static override paths = [["doctor"]];
   static override usage = Command.Usage({
     description: "Check tools, config, coordinator and (with --id) a lease; exit 1 on problems",
+    details:
+      "With --provider hetzner it also checks the local cloud credentials with read-only calls: token, location, the classes' server types and list permissions.",
   });
-  provider = Option.String("--provider");
+  provider = Option.String("--provider", {
+    description: "Provider to use; hetzner also runs a read-only preflight of the local credentials",
+  });
   id = Option.String("--id", { description: "Also probe this lease's machine" });
 
   protected override flagLayer() {
@@ -116,6 +121,9 @@ export class DoctorCommand extends CrabboxCommand {
         name: "coord",
         detail: "none configured: run/warmup start the local stack (provider local)",
       });
+    }
+    if (this.provider === "hetzner") {
+      for (const check of await hetznerPreflight(this.env, this.context.signal)) add(check);
     }
     const problems = checks.filter((c) => c.status !== "ok").length;
     if (problems) this.err(`doctor found ${problems} problem(s)`);

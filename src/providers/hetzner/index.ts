@@ -19,6 +19,7 @@ import type {
   ProvisionedMachine,
 } from "../provider";
 import type { RetryPolicy } from "../retrying-fetch";
+import { type ActionWait, awaitAction, type HetznerAction } from "./actions";
 import { HetznerApi, HetznerApiError, type HetznerServer, type HetznerServerType } from "./api";
 import { classifyHetznerFailure } from "./errors";
 import { deleteLeaseKey, ensureLeaseKey, type LeaseKey } from "./ssh-keys";
@@ -34,6 +35,9 @@ export interface HetznerProviderOptions {
   /** How long to wait for the public IPv4 after create. */
   ipWaitMs?: number;
   ipPollMs?: number;
+  /** Polling of create/delete actions (GET /actions/{id}); defaults 1 s and 5 min. */
+  actionPollMs?: number;
+  actionWaitMs?: number;
   eurToUsd?: number;
 }
 
@@ -46,6 +50,7 @@ export class HetznerProvider implements Provider {
   private readonly ipPollMs: number;
   private readonly eurToUsd: number;
   private readonly sleep: RetryPolicy["sleep"];
+  private readonly actionWait: ActionWait;
 
   constructor(options: HetznerProviderOptions) {
     this.api = HetznerApi.withDefaults(options);
@@ -55,6 +60,11 @@ export class HetznerProvider implements Provider {
     this.ipPollMs = options.ipPollMs ?? 2_000;
     this.eurToUsd = options.eurToUsd ?? 1.08;
     this.sleep = options.retry?.sleep ?? sleep;
+    this.actionWait = {
+      pollMs: options.actionPollMs ?? 1_000,
+      timeoutMs: options.actionWaitMs ?? 300_000,
+      sleep: this.sleep,
+    };
   }
 
   async create(spec: MachineSpec, signal?: AbortSignal): Promise<ProvisionedMachine> {
@@ -163,7 +173,7 @@ export class HetznerProvider implements Provider {
   ): Promise<HetznerServer> {
     const name = providerMachineName(spec.leaseID, spec.slug);
     try {
-      const body = await this.api.call<{ server: HetznerServer }>(
+      const body = await this.api.call<{ server: HetznerServer; action?: HetznerAction }>(
         "POST",
         "/servers",
         {
@@ -179,6 +189,14 @@ export class HetznerProvider implements Provider {
         },
         signal,
       );
+      try {
+        await awaitAction(this.api, body.action, this.actionWait, signal);
+      } catch (error) {
+        // A failed create leaves a server behind under the lease's name; remove it so the
+        // next type of the ladder can take the name.
+        if (error instanceof HetznerApiError) await this.deleteServer(String(body.server.id));
+        throw error;
+      }
       return body.server;
     } catch (error) {
       if (error instanceof HetznerApiError && error.code === "uniqueness_error") {
@@ -198,7 +216,7 @@ export class HetznerProvider implements Provider {
   private async waitForIPv4(server: HetznerServer, signal?: AbortSignal): Promise<HetznerServer> {
     const deadline = Date.now() + this.ipWaitMs;
     let current = server;
-    while (!current.public_net.ipv4?.ip) {
+    while (!current.public_net.ipv4?.ip || current.status === "initializing") {
       if (Date.now() >= deadline) {
         throw new CrabboxError(
           "timeout",
@@ -215,7 +233,11 @@ export class HetznerProvider implements Provider {
 
   private async deleteServer(id: string): Promise<DeleteOutcome> {
     try {
-      await this.api.call("DELETE", `/servers/${encodeURIComponent(id)}`);
+      const body = await this.api.call<{ action?: HetznerAction }>(
+        "DELETE",
+        `/servers/${encodeURIComponent(id)}`,
+      );
+      await awaitAction(this.api, body.action, this.actionWait);
       return "deleted";
     } catch (error) {
       if (error instanceof HetznerApiError && error.status === 404) return "already_gone";

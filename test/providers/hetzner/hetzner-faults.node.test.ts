@@ -22,7 +22,7 @@ const targets: Array<{ method: string; path: RegExp; creates: boolean }> = [
 
 const faultArb: fc.Arbitrary<HetznerFault> = fc.oneof(
   fc.constant<HetznerFault>({ kind: "server_error" }),
-  fc.constant<HetznerFault>({ kind: "rate_limit", retryAfterSeconds: 0 }),
+  fc.constant<HetznerFault>({ kind: "rate_limit", resetSeconds: 0 }),
   fc.constant<HetznerFault>({ kind: "hang" }),
   fc.constant<HetznerFault>({ kind: "late" }),
   fc.constant<HetznerFault>({ kind: "error", status: 412, code: "resource_unavailable" }),

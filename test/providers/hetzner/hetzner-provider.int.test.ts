@@ -7,7 +7,7 @@ describe("Hetzner provider inside workerd", () => {
   it("creates with fallback, lists and deletes through the Workers fetch API", async () => {
     const fake = new FakeHetzner();
     fake.unavailableTypes.add("ccx63");
-    fake.inject({ method: "GET", path: /^\/servers$/, fault: { kind: "rate_limit", retryAfterSeconds: 0 } });
+    fake.inject({ method: "GET", path: /^\/servers$/, fault: { kind: "rate_limit", resetSeconds: 0 } });
     const provider = new HetznerProvider({
       token: fake.token,
       baseUrl: "http://hetzner.fake/v1",
