@@ -10,6 +10,10 @@ import { defineConfig } from "vitest/config";
 //  - e2e:     the whole stack (coordinator in workerd + local machines + CLI) from Node
 export default defineConfig({
   test: {
+    // vitest's default is one worker fewer than the cores, so on a 2-core CI machine the whole
+    // suite ran on one worker, file after file. Two keep both cores busy; the e2e files spend
+    // much of their time waiting on sshd, workerd and tar in other processes.
+    maxWorkers: 2,
     // `npm run coverage` (not `npm test`: it costs more wall time than the suite can spare, see
     // README "Coverage"). Istanbul, because workerd cannot report V8 coverage; the report merges
     // the unit, node and workerd layers. e2e runs the Worker in a separate workerd process and

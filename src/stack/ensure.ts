@@ -31,20 +31,6 @@ export async function runningStack(env: NodeJS.ProcessEnv = process.env): Promis
 }
 
 /**
- * The stack that is serving, known without a request: the daemon writes stack.json only once its
- * coordinator answers and removes it on a clean stop, so a live pid that also holds the stack lock
- * means it serves. Saves the health round trip in front of every warm `crabbox run`
- * (docs/sync.md, "Inner loop"); a stack that died uncleanly fails these checks and gets the
- * health check (and a restart) below.
- */
-async function servingStack(env: NodeJS.ProcessEnv): Promise<StackInfo | undefined> {
-  const paths = stackPaths(env);
-  const info = await readStackInfo(paths.stackFile);
-  if (!info || !processAlive(info.pid) || stackLockHolder(paths.lockFile) !== info.pid) return undefined;
-  return info;
-}
-
-/**
  * The zero-config path of `crabbox run`/`warmup`: use the local stack that is running, or
  * start one detached in the background (it keeps running for the next command; logs in the
  * state directory) and wait until its coordinator answers.
@@ -53,8 +39,8 @@ export async function ensureLocalStack(options: EnsureOptions = {}): Promise<{ u
   const env = options.env ?? process.env;
   // A malformed CRABBOX_PORT is this user's config error, said here rather than in the daemon's log.
   coordinatorPort(env);
-  const serving = await servingStack(env);
-  if (serving) return { url: serving.url, token: serving.token };
+  // Always the health round trip (a few ms on loopback): trusting a live pid that holds the lock
+  // instead restarted nothing after a crash whose pid was still taken (a zombie, or reused).
   const current = await runningStack(env);
   if (current) return { url: current.url, token: current.token };
 

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { connectSsh, type SshSession } from "../../../src/cli/ssh/connect";
 import { shellQuote } from "../../../src/cli/ssh/quote";
 import { waitForReady } from "../../../src/cli/ssh/ready";
@@ -117,13 +117,15 @@ describe("exec against a real OpenSSH server", () => {
         controller.abort();
       },
     });
-    await new Promise((r) => setTimeout(r, 700));
-    expect(sleeper.alive()).toBe(true); // SIGINT is ignored (trap '' is inherited by sleep)
+    // Wait on states, not a guessed delay: the abort (SIGINT) is sent once "ready" arrives, and the
+    // sleeper is then seen alive, since SIGINT is ignored (trap '' is inherited by sleep)...
+    await vi.waitFor(() => expect(abortedAt).toBeGreaterThan(0), { timeout: 30_000, interval: 20 });
+    await vi.waitFor(() => expect(sleeper.alive()).toBe(true), { timeout: 30_000, interval: 20 });
+    // ...until the grace period ends and it is killed.
     const result = await running;
     expect(result.aborted).toBe(true);
-    expect(Date.now() - abortedAt).toBeLessThan(5000);
-    await new Promise((r) => setTimeout(r, 300));
-    expect(sleeper.alive()).toBe(false);
+    expect(Date.now() - abortedAt).toBeLessThan(15_000);
+    await vi.waitFor(() => expect(sleeper.alive()).toBe(false), { timeout: 30_000, interval: 20 });
   });
 
   it("a dropped connection rejects the running command with an SSH error", async () => {
