@@ -1,8 +1,11 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
-// Three layers under one `npm test`:
-//  - unit:    pure logic in plain Node (deciders, catalogue, config, sync manifests)
+// Four layers under one `npm test`:
+//  - unit:    pure code in plain Node (deciders, catalogue, config, sync manifests): no
+//             server, no child process, no SDK client
+//  - node:    Node integration: loopback servers (cloud fakes driven by the real SDK clients,
+//             a fake coordinator, SSH servers) and child processes (sh, ssh-keygen, the CLI)
 //  - workerd: the Worker and the Fleet Durable Object in real workerd with real DO SQLite
 //  - e2e:     the whole stack (coordinator in workerd + local machines + CLI) from Node
 export default defineConfig({
@@ -11,6 +14,20 @@ export default defineConfig({
     // suite ran on one worker, file after file. Two keep both cores busy; the e2e files spend
     // much of their time waiting on sshd, workerd and tar in other processes.
     maxWorkers: 2,
+    // `npm run coverage` (not `npm test`: it costs more wall time than the suite can spare, see
+    // README "Coverage"). Istanbul, because workerd cannot report V8 coverage; the report merges
+    // the unit, node and workerd layers. e2e runs the Worker in a separate workerd process and
+    // the CLI as a child process, neither of which reports back, so it adds nothing here.
+    coverage: {
+      provider: "istanbul",
+      include: ["src/events/**", "src/projections/**", "src/worker/**", "src/providers/**"],
+      exclude: [
+        // Declarations only: nothing to execute.
+        "**/*.d.ts",
+      ],
+      reporter: ["text-summary", "html", "json-summary"],
+      reportsDirectory: "test-artifacts/coverage",
+    },
     projects: [
       {
         test: {
@@ -25,6 +42,16 @@ export default defineConfig({
           // A busy CI machine runs these beside workerd and the e2e stack; a wall-clock
           // budget of 5 s per test measures the machine, not the code. Tests wait on
           // states and events, and these limits only catch a real hang.
+          testTimeout: 30_000,
+          hookTimeout: 30_000,
+        },
+      },
+      {
+        test: {
+          name: "node",
+          include: ["test/**/*.node.test.ts"],
+          environment: "node",
+          // As for unit: waits are on states and events; the limits only catch a real hang.
           testTimeout: 30_000,
           hookTimeout: 30_000,
         },

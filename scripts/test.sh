@@ -6,8 +6,10 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export PATH="$PWD/node_modules/.bin:$PATH"
 echo "test: node $(node --version)" >&2
-tsc -p tsconfig.json --noEmit
-biome check .
+# The whole program, then the Workers side and the Node side each with only its own types.
+npm run --silent typecheck
+# biome (with noImportCycles), knip (unused files, exports, dependencies), doc links.
+npm run --silent lint
 mkdir -p test-artifacts
 status=0
 vitest run --reporter=default --reporter=json --outputFile.json=test-artifacts/vitest.json "$@" || status=$?

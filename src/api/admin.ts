@@ -1,6 +1,6 @@
 /**
- * Admin and audit wire shapes: pool inventory (§9.2), admin lease routes (§9.3), and the
- * audit trail beyond the reference — the event log pages and the replay report.
+ * Admin and audit wire shapes: pool inventory, admin lease routes, the event log
+ * pages and the replay report (docs/api.md#endpoints).
  */
 import { z } from "zod";
 import { identifierString } from "./bounds";

@@ -1,5 +1,6 @@
 /**
- * Identity and GitHub login wire shapes (reference coordinator.md §2.7–§2.8).
+ * Identity and GitHub login wire shapes (docs/identity.md#credentials for whoami,
+ * docs/identity.md#github-login-cli-flow for the login).
  */
 import { z } from "zod";
 import { ProviderName } from "./leases";

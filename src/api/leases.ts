@@ -1,5 +1,5 @@
 /**
- * Lease wire shapes (reference coordinator.md §3.1–§3.7, §4.1), shared by the Worker and the CLI.
+ * Lease wire shapes (docs/api.md#endpoints, docs/api.md#lease-create), shared by the Worker and the CLI.
  */
 import { z } from "zod";
 import { providerNames } from "../providers/names";
@@ -115,8 +115,8 @@ export const CapacityHint = z.object({
 });
 
 /**
- * The lease as the coordinator returns it (reference §4.1), plus the states and the machine
- * clean-up trail the reference lacked. Optional fields are absent until they are known
+ * The lease as the coordinator returns it (docs/api.md#endpoints), with the states and the
+ * machine clean-up trail (docs/api.md#heartbeat-release-expiry-clean-up). Optional fields are absent until they are known
  * (e.g. `host` while `provisioning`).
  */
 export const LeaseRecord = z.object({

@@ -1,5 +1,5 @@
 /**
- * Run wire shapes (reference coordinator.md §3.8, §4.2–§4.5), shared by the Worker and the CLI.
+ * Run wire shapes (docs/api.md#runs), shared by the Worker and the CLI.
  * Every string and list a client sends is bounded by `src/api/bounds.ts` and refused past its
  * bound (400 naming the field); the CLI cuts what it sends to fit (docs/api.md, "Bounds").
  */
@@ -58,7 +58,7 @@ export type TestFailure = z.infer<typeof TestFailure>;
 
 const count = z.number().int().nonnegative();
 
-/** JUnit summary (§4.4); Go clients send `null` for empty slices. */
+/** JUnit summary (docs/api.md#runs); Go clients send `null` for empty slices. */
 export const TestResultSummary = z.object({
   format: z.literal("junit").default("junit"),
   files: nullAsAbsent(boundedArray(resultString, bounds.resultFiles)).transform((value) => value ?? []),
@@ -141,7 +141,7 @@ export const RunListQuery = z.object({
 });
 export type RunListQuery = z.infer<typeof RunListQuery>;
 
-/** `POST /v1/runs/{id}/events` body (§4.3). */
+/** `POST /v1/runs/{id}/events` body (docs/api.md#runs). */
 export const RunEventInput = z.object({
   type: identifierString().optional(),
   phase: identifierString().optional(),

@@ -1,5 +1,5 @@
 /**
- * Machine telemetry samples (reference §4.5). The wire schema checks types only; range rules
+ * Machine telemetry samples (docs/api.md#heartbeat-release-expiry-clean-up). The wire schema checks types only; range rules
  * (negative → dropped, caps, integer truncation, "at least one metric") are applied by the
  * coordinator's sanitiser so that a sample with one bad metric still keeps the good ones.
  */

@@ -1,5 +1,5 @@
 /**
- * `GET /v1/usage` (reference coordinator.md §6.4). Non-admin callers are always scoped to
+ * `GET /v1/usage` (docs/api.md#usage). Non-admin callers are always scoped to
  * themselves whatever they ask for.
  */
 import { z } from "zod";

@@ -75,10 +75,3 @@ export type WebhookDetail = z.infer<typeof WebhookDetail>;
 
 export const WebhookDeleted = z.object({ webhook: WebhookRecord, deleted: z.literal(true) });
 export type WebhookDeleted = z.infer<typeof WebhookDeleted>;
-
-/** The JSON body of every delivery (the Standard Webhooks payload layout). */
-export const WebhookPayload = z.object({
-  type: WebhookEventType,
-  timestamp: isoTimestamp,
-  data: z.object({ event: z.unknown() }),
-});

@@ -1,7 +1,7 @@
 import { CrabboxError } from "../errors";
 
 /**
- * Cost guardrails (reference §6.2–6.3, with its gaps closed): caps on live leases and on
+ * Cost guardrails (docs/api.md#cost-guardrails-and-prices): caps on live leases and on
  * monthly spend, per fleet, owner and org, checked BEFORE any provider call.
  *
  * Differences from the reference, deliberately:

@@ -4,7 +4,6 @@
  */
 
 export const leaseIdPattern = /^cbx_[a-f0-9]{12}$/;
-export const runIdPattern = /^run_[a-f0-9]{12}$/;
 
 const adjectives = [
   "amber",

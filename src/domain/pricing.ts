@@ -1,5 +1,5 @@
 /**
- * Hourly machine prices in USD (reference §6.1), in precedence order:
+ * Hourly machine prices in USD (docs/api.md#cost-guardrails-and-prices), in precedence order:
  *   1. the operator's override JSON (`CRABBOX_COST_RATES_JSON`),
  *   2. the provider's live price, when it publishes one,
  *   3. the built-in table below,

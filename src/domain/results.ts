@@ -1,5 +1,5 @@
 /**
- * JUnit result summaries attached to finished runs (reference §4.4). Bounded so that one
+ * JUnit result summaries attached to finished runs (docs/api.md#runs). Bounded so that one
  * enormous test suite cannot bloat a run record: at most 50 files, 100 failures and 4 KiB
  * per string. Go clients send `null` for empty slices; those read as empty lists.
  */

@@ -1,5 +1,5 @@
 /**
- * Machine telemetry as the CLI reports it on heartbeats and runs (reference §4.5). The
+ * Machine telemetry as the CLI reports it on heartbeats and runs (docs/api.md#heartbeat-release-expiry-clean-up). The
  * coordinator keeps only sane, bounded numbers: clients are not trusted to send sensible
  * values, and these samples land in the event log and in the portal.
  */

@@ -21,7 +21,7 @@ const text = boundedString();
 
 const ms = z.number().int().nonnegative();
 
-/** A sanitised telemetry sample (coordinator.md §4.5), with `capturedAt` as unix ms to keep heartbeats small. */
+/** A sanitised telemetry sample (docs/api.md#heartbeat-release-expiry-clean-up), with `capturedAt` as unix ms to keep heartbeats small. */
 export const telemetrySampleSchema = z.object({
   capturedAt: ms,
   source: z.string().max(32).optional(),
@@ -205,7 +205,7 @@ export const runStartedSchema = z.object({
 });
 export type RunStartedData = z.infer<typeof runStartedSchema>;
 
-/** The reference's run event record (coordinator.md §4.3), bounded, with its per-run `seq`. */
+/** A run event record (docs/event-log.md#run-lifecycle-rundecider), bounded, with its per-run `seq`. */
 export const runEventAppendedSchema = z.object({
   seq: z.number().int().positive(),
   type: z.string(),
@@ -362,7 +362,6 @@ export type RunEvent =
   | Draft<"RunTelemetryRecorded">
   | Draft<"RunFinished">;
 export type FleetEvent = Draft<"OrphanDetected"> | Draft<"OrphanDeleted">;
-export type AnyEvent = LeaseEvent | RunEvent | FleetEvent;
 
 export function isEventType(type: string): type is EventType {
   return Object.hasOwn(catalogue, type);

@@ -21,7 +21,7 @@ import { initialRunState, mergeTelemetryRing, type RunState, runLogCapBytes } fr
 import type { StreamDecider } from "./store-types";
 import type { EvolvableEvent } from "./types";
 
-/** A progress event as a client sends it (coordinator.md §4.3); the decider bounds it. */
+/** A progress event as a client sends it (docs/api.md#runs); the decider bounds it. */
 export interface RunEventInput {
   type?: string;
   phase?: string;

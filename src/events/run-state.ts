@@ -1,4 +1,4 @@
-/** The run aggregate's state: the reference's run record (coordinator.md §4.2) as a fold of its events. */
+/** The run aggregate's state: the run record (docs/api.md#runs) as a fold of its events. */
 import type { ArtifactEntry } from "../domain/artifacts";
 import type { TelemetrySample, TestResults } from "./catalogue";
 

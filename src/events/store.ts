@@ -34,12 +34,9 @@ import type {
 } from "./store-types";
 import type { EventDraft, EventMeta, EvolvableEvent, RecordedEvent } from "./types";
 
-export { attachmentPartBytes } from "./append";
-export { maxReadLimit } from "./store-reads";
 export type {
   ExecuteInput,
   ExecuteResult,
-  Outcome,
   ReadAllPage,
   ReadAllQuery,
   Recalled,

@@ -35,9 +35,3 @@ export function matchesSelector(labels: Record<string, string>, selector: LabelS
     value === undefined ? Object.hasOwn(labels, key) : labels[key] === value,
   );
 }
-
-export function formatLabelSelector(labels: Record<string, string>): string {
-  return Object.entries(labels)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(",");
-}

@@ -39,4 +39,3 @@ export type LocalMachine = z.infer<typeof localMachine>;
 
 export const machineResponse = z.object({ machine: localMachine });
 export const machineListResponse = z.object({ machines: z.array(localMachine) });
-export const errorResponse = z.object({ error: z.string(), message: z.string().optional() });

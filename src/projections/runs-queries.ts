@@ -1,4 +1,4 @@
-/** Reads of the run projections (runs, run events, run log) and the reference's record shapes (§4.2, §4.3). */
+/** Reads of the run projections (runs, run events, run log) as wire records (docs/api.md#runs). */
 import type { RunEventRecord } from "../api/runs";
 import type { RunState } from "../events/run-state";
 import type { Row } from "./codec";
@@ -52,7 +52,7 @@ export function listRuns(sql: SqlStorage, query: RunListQuery): RunState[] {
     .map(runStateFromRow);
 }
 
-/** Run event records with `seq > after`, ascending, at most `limit` (reference §3.8). */
+/** Run event records with `seq > after`, ascending, at most `limit` (docs/api.md#endpoints). */
 export function runEventsAfter(
   sql: SqlStorage,
   runID: string,

@@ -1,7 +1,7 @@
 /**
- * `GET /v1/usage` (coordinator.md §6.4) from the `lease_usage` projection: leases created in a
+ * `GET /v1/usage` (docs/api.md#usage) from the `lease_usage` projection: leases created in a
  * UTC month, optionally one owner's or one org's, summarised with runtime up to `now` for live
- * leases. Money is rounded to cents at each addition, as the reference does.
+ * leases. Money is rounded to cents at each addition.
  */
 export interface UsageGroup {
   key: string;

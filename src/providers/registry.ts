@@ -1,4 +1,5 @@
 import { CrabboxError } from "../errors";
+import { testProvider } from "../test-seams";
 import { awsProviderFromEnv } from "./aws/from-env";
 import { hetznerProviderFromEnv } from "./hetzner/from-env";
 import { LocalProvider } from "./local";
@@ -9,19 +10,12 @@ import type { Provider } from "./provider";
  * Builds the provider a lease names, from the coordinator's environment. The coordinator
  * reaches machines only through what this returns.
  *
- * Tests install their own providers with `installTestProviders`; the hook is honoured only
- * when the environment says `CRABBOX_TEST_MODE=1` (set by the workerd test project), so a
- * deployed coordinator cannot be redirected by it.
+ * Tests install their own providers through `testSeams.installProviders` (src/test-seams.ts);
+ * the hook is honoured only when the environment says `CRABBOX_TEST_MODE=1`, so a deployed
+ * coordinator cannot be redirected by it.
  */
 
 export type ProviderEnv = Record<string, unknown>;
-export type ProviderFactory = (name: ProviderName, env: ProviderEnv) => Provider | undefined;
-
-let testFactory: ProviderFactory | undefined;
-
-export function installTestProviders(factory: ProviderFactory | undefined): void {
-  testFactory = factory;
-}
 
 export function defaultProviderName(env: ProviderEnv): ProviderName {
   const configured = String(env.CRABBOX_DEFAULT_PROVIDER ?? "").trim();
@@ -34,10 +28,8 @@ function text(env: ProviderEnv, name: string): string | undefined {
 }
 
 export function providerFor(name: ProviderName, env: ProviderEnv): Provider {
-  if (testFactory && env.CRABBOX_TEST_MODE === "1") {
-    const provider = testFactory(name, env);
-    if (provider) return provider;
-  }
+  const installed = testProvider(name, env);
+  if (installed) return installed;
   switch (name) {
     case "local": {
       const baseUrl = text(env, "CRABBOX_LOCAL_HOST_URL");

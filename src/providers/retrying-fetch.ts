@@ -4,7 +4,9 @@
  * to the caller. Every retried request must be safe to repeat; the providers make their
  * creates repeatable with unique names (Hetzner) or client tokens (EC2).
  */
+
 import { CrabboxError } from "../errors";
+import { sleep } from "../time/sleep";
 
 export interface RetryPolicy {
   /** Per-attempt deadline. */
@@ -23,23 +25,8 @@ export const defaultRetryPolicy: RetryPolicy = {
   maxRetries: 3,
   backoffMs: 500,
   maxRetryAfterMs: 60_000,
-  sleep: abortableSleep,
+  sleep,
 };
-
-export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-}
 
 /** Retry-After as delta seconds or an HTTP date; undefined when absent or unreadable. */
 export function retryAfterMs(header: string | null, now = Date.now()): number | undefined {

@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { settleWithin } from "../cli/time/settle-within";
 import { CrabboxError } from "../errors";
 import { packageRoot } from "../package-root";
 
@@ -79,7 +80,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Run
     try {
       await Promise.race([worker.ready, deadline]);
     } catch (error) {
-      await Promise.race([worker.dispose(), delay(5000)]).catch(() => {});
+      await settleWithin(worker.dispose(), 5000);
       throw error;
     }
     releaseSignalsFromMiniflare();
@@ -93,10 +94,6 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Run
   } finally {
     clearTimeout(timer);
   }
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
 /**

@@ -5,6 +5,7 @@ import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { CrabboxError } from "../errors";
 import { packageRoot } from "../package-root";
+import { sleep } from "../time/sleep";
 import { stackLockHolder } from "./lock";
 import { coordinatorPort, stackPaths } from "./paths";
 import { coordinatorHealthy, processAlive, readStackInfo, type StackInfo } from "./stack-file";
@@ -68,7 +69,7 @@ export async function ensureLocalStack(options: EnsureOptions = {}): Promise<{ u
       // won the race to start the stack. Wait for that one for as long as it holds the stack
       // lock (it is starting; on a busy machine that takes a while), then use it.
       if (exited === 2 && stackLockHolder(paths.lockFile) !== undefined) {
-        await new Promise((resolve) => setTimeout(resolve, 250));
+        await sleep(250);
         continue;
       }
       const winner = await runningStack(env);
@@ -78,7 +79,7 @@ export async function ensureLocalStack(options: EnsureOptions = {}): Promise<{ u
         `the local stack did not start: ${lastLines(paths.logFile, logStart)} (log: ${paths.logFile})`,
       );
     }
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    await sleep(250);
   }
   throw new CrabboxError(
     "timeout",

@@ -1,4 +1,5 @@
 import { rm } from "node:fs/promises";
+import { sleep } from "../time/sleep";
 import { stackPaths } from "./paths";
 import { processAlive, readStackInfo } from "./stack-file";
 
@@ -21,7 +22,7 @@ export async function stopLocalStack(
   }
   process.kill(info.pid, "SIGTERM");
   const deadline = Date.now() + graceMs;
-  while (processAlive(info.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  while (processAlive(info.pid) && Date.now() < deadline) await sleep(100);
   const forced = processAlive(info.pid);
   if (forced) killGroup(info.pid);
   await rm(paths.stackFile, { force: true });

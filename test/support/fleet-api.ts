@@ -7,10 +7,8 @@ import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { expect } from "vitest";
 import type { Provider, ProviderName } from "../../src/providers/provider";
-import { installTestProviders } from "../../src/providers/registry";
+import { testSeams } from "../../src/test-seams";
 import type { Env } from "../../src/worker/env";
-import { fleetClock } from "../../src/worker/fleet/clock";
-import { testEnvOverrides } from "../../src/worker/fleet/deps";
 import worker from "../../src/worker/index";
 import { FakeProvider } from "./fake-provider";
 
@@ -100,19 +98,17 @@ export function useFleetProviders(
   providers: Partial<Record<ProviderName, Provider>>,
   overrides: Record<string, unknown> = {},
 ): void {
-  installTestProviders((name) => providers[name]);
-  for (const key of Object.keys(testEnvOverrides)) delete testEnvOverrides[key];
-  Object.assign(
-    testEnvOverrides,
-    { CRABBOX_PROVISION_WAIT_MS: "2000", CRABBOX_PROVIDER_CALL_TIMEOUT_MS: "2000" },
-    overrides,
-  );
+  testSeams.installProviders((name) => providers[name]);
+  testSeams.setEnv({
+    CRABBOX_PROVISION_WAIT_MS: "2000",
+    CRABBOX_PROVIDER_CALL_TIMEOUT_MS: "2000",
+    ...overrides,
+  });
 }
 
 /** Back to the registry's own providers and the environment's own settings. */
 export function restoreFleetProviders(): void {
-  installTestProviders(undefined);
-  for (const key of Object.keys(testEnvOverrides)) delete testEnvOverrides[key];
+  testSeams.reset();
 }
 
 /** Moves the Fleet's clock forward and runs its alarm (if one is set). */
@@ -182,7 +178,7 @@ export async function leaseEventTypes(who: Who, leaseID: string): Promise<string
 }
 
 export async function later(ms: number): Promise<boolean> {
-  fleetClock.offsetMs += ms;
+  testSeams.advanceClock(ms);
   return runDurableObjectAlarm(fleetStub());
 }
 

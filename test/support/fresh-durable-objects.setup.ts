@@ -7,13 +7,7 @@
  * back at their production defaults.
  */
 import { reset } from "cloudflare:test";
-import { installTestProviders } from "../../src/providers/registry";
-import { archiveTestFaults } from "../../src/worker/fleet/archive/archiver";
-import { fleetClock } from "../../src/worker/fleet/clock";
-import { testEnvOverrides } from "../../src/worker/fleet/deps";
+import { testSeams } from "../../src/test-seams";
 
 await reset();
-fleetClock.offsetMs = 0;
-for (const name of Object.keys(testEnvOverrides)) delete testEnvOverrides[name];
-installTestProviders(undefined);
-archiveTestFaults.at = undefined;
+testSeams.resetForNextFile();

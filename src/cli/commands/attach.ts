@@ -1,3 +1,4 @@
+import { sleepOrWake } from "../../time/sleep";
 import { parseDuration } from "../config";
 import { CrabboxCommand } from "./base";
 import { Command, Option } from "./clipanion";
@@ -34,17 +35,7 @@ export class AttachCommand extends CrabboxCommand {
       if (events.length === 0) {
         const run = await client.getRun(runID);
         if (run.state !== "running") return 0;
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, pollMs);
-          signal.addEventListener(
-            "abort",
-            () => {
-              clearTimeout(timer);
-              resolve();
-            },
-            { once: true },
-          );
-        });
+        await sleepOrWake(pollMs, signal);
         if (signal.aborted) return 130;
       }
     }

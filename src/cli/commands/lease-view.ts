@@ -20,10 +20,6 @@ export function idleFor(lease: Pick<LeaseLineFields, "lastTouchedAt">, now = Dat
   return Number.isFinite(touched) ? formatDuration(Math.max(0, now - touched)) : "-";
 }
 
-export function sshTarget(lease: LeaseRecord): string {
-  return lease.host ? `${lease.sshUser ?? "crabbox"}@${lease.host}:${lease.sshPort ?? 22}` : "-";
-}
-
 /** One line per lease, `key=value` after the id, for status and list. */
 export function leaseLine(lease: LeaseLineFields, extra: Record<string, unknown> = {}): string {
   return `${lease.id} ${kv({

@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { CrabboxError } from "../../errors";
+import { sleep } from "../../time/sleep";
 import { type ResolvedConfig, writeUserConfig } from "../config";
 import { CoordinatorClient } from "../coordinator/client";
 import { Transport } from "../coordinator/transport";
@@ -48,16 +49,6 @@ export class LoginCommand extends CrabboxCommand {
   });
   json = jsonOption();
 
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(resolve, ms);
-      this.context.signal.addEventListener("abort", () => {
-        clearTimeout(timer);
-        reject(this.context.signal.reason);
-      });
-    });
-  }
-
   private async githubToken(url: string): Promise<{ token: string; provider?: string }> {
     let client = new CoordinatorClient(new Transport({ baseUrl: url, token: "" }));
     const pollSecret = randomBytes(32).toString("hex");
@@ -83,7 +74,7 @@ export class LoginCommand extends CrabboxCommand {
       const answer = await client.githubPoll(start.loginID, pollSecret);
       switch (answer.status) {
         case "pending":
-          await this.sleep(2000);
+          await sleep(2000, this.context.signal);
           continue;
         case "complete":
           return { token: answer.token, provider: answer.provider };

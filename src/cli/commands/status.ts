@@ -1,5 +1,6 @@
 import type { LeaseRecord } from "../../api";
 import { CrabboxError } from "../../errors";
+import { sleep } from "../../time/sleep";
 import { hasCoordinator, isStaticProvider, parseDuration } from "../config";
 import { directConnection } from "../direct/connection";
 import { type DirectLeaseRecord, matchDirectRecord } from "../direct/records";
@@ -111,7 +112,7 @@ export class StatusCommand extends CrabboxCommand {
       if (snapshot.ended) throw new CrabboxError("not_found", snapshot.ended);
       if (Date.now() > deadline)
         throw new CrabboxError("timeout", `timed out waiting for ${what} to become ready`);
-      await new Promise((r) => setTimeout(r, 2000));
+      await sleep(2000);
     }
   }
 }

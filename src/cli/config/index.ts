@@ -1,6 +1,6 @@
 export { formatDuration, parseDuration } from "./duration";
 export { loadConfig, readConfigFile } from "./load";
-export { leaseKeyDir, userConfigDir, userConfigPath } from "./paths";
+export { userConfigDir, userConfigPath } from "./paths";
 export { hasCoordinator, isStaticProvider, type ResolvedConfig } from "./resolved";
 export type { ConfigLayer } from "./schema";
-export { type UserConfigPatch, writeUserConfig } from "./write";
+export { writeUserConfig } from "./write";

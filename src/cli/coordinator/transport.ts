@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import { CrabboxError } from "../../errors";
+import { sleep } from "../../time/sleep";
 import { errorFromResponse } from "./errors";
 
 export interface TransportOptions {
@@ -91,7 +92,7 @@ export class Transport {
     const retry = options.idempotent ?? (method === "GET" || options.idempotencyKey !== undefined);
     const attempts = retry ? (options.attempts ?? this.options.attempts ?? 3) : 1;
     const doFetch = this.options.fetch ?? fetch;
-    const sleep = this.options.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
+    const pause = this.options.sleep ?? sleep;
     const timeoutMs = options.timeoutMs ?? this.options.timeoutMs ?? 30_000;
     let lastError: unknown;
     for (let attempt = 1; attempt <= attempts; attempt++) {
@@ -120,7 +121,7 @@ export class Transport {
                   : "check broker.url and that the coordinator is running"
               }`,
         );
-        if (attempt < attempts) await sleep(250 * 2 ** (attempt - 1));
+        if (attempt < attempts) await pause(250 * 2 ** (attempt - 1));
         continue;
       }
       const bodyText = await response.text();
@@ -133,7 +134,7 @@ export class Transport {
       if (!response.ok && !options.acceptStatus?.includes(response.status)) {
         lastError = errorFromResponse(method, path, response.status, bodyText);
         if (retryableStatus.has(response.status) && attempt < attempts) {
-          await sleep(250 * 2 ** (attempt - 1));
+          await pause(250 * 2 ** (attempt - 1));
           continue;
         }
         throw lastError;

@@ -1,6 +1,7 @@
 import type { LeaseRecord, LeaseRequestInput } from "../../api";
 import { newLeaseId, providerKeyForLease, slugForLeaseId } from "../../domain/ids";
 import { CrabboxError, isCrabboxError } from "../../errors";
+import { sleep } from "../../time/sleep";
 import { formatDuration, type ResolvedConfig } from "../config";
 import type { CoordinatorClient } from "../coordinator/client";
 import { deleteLeaseKey, ensureLeaseKey } from "../keys/store";
@@ -55,21 +56,6 @@ export function leaseRequest(
     ...(Object.keys(capacity).length ? { capacity } : {}),
     sshPublicKey: publicKey,
   };
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener(
-      "abort",
-      () => {
-        clearTimeout(timer);
-        reject(signal.reason);
-      },
-      { once: true },
-    );
-  });
 }
 
 /**

@@ -5,11 +5,12 @@
 import { createRequire } from "node:module";
 import type { ConnectConfig, Client as Ssh2Client } from "ssh2";
 import { CrabboxError, isCrabboxError } from "../../errors";
+import { sleepOrWake } from "../../time/sleep";
 import { type HostKeyPolicy, hostAlias, hostKeyFingerprint, verifyHostKey } from "./known-hosts";
 import { createSession } from "./session";
 import type { SshSession } from "./session-types";
 
-export type { ExecOptions, ExecResult, ShellOptions, SshSession } from "./session-types";
+export type { ExecOptions, SshSession } from "./session-types";
 
 /**
  * ssh2's index also loads its SSH server, HTTP agents and key generator at start-up; the
@@ -78,23 +79,10 @@ export async function connectSsh(options: ConnectOptions): Promise<SshSession> {
       return await connectOnce(options);
     } catch (error) {
       if (attempt >= attempts || !isTransient(error) || options.signal?.aborted) throw error;
-      await sleep(delay, options.signal);
+      await sleepOrWake(delay, options.signal);
       delay = Math.min(delay * 2, 5000);
     }
   }
-}
-
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-    signal?.addEventListener("abort", done, { once: true });
-  });
 }
 
 function connectOnce(options: ConnectOptions): Promise<SshSession> {

@@ -5,7 +5,8 @@
  */
 import { CrabboxError, isCrabboxError } from "../../errors";
 import { windowsReadinessCommand } from "../../providers/bootstrap/windows";
-import { type ConnectOptions, connectSsh, type SshSession, sleep } from "./connect";
+import { sleepOrWake } from "../../time/sleep";
+import { type ConnectOptions, connectSsh, type SshSession } from "./connect";
 import { powershellEncodedCommand } from "./quote";
 
 /** Managed POSIX machines: bootstrap writes `crabbox-ready` onto the PATH when it is done. */
@@ -145,7 +146,7 @@ export async function waitForReadySession(
         { host: target.host },
       );
     }
-    await sleep(Math.min(backoff, remaining), options.signal);
+    await sleepOrWake(Math.min(backoff, remaining), options.signal);
     // Capped at 2 s: a cloud machine turns ready at an unknown moment during a boot of tens of
     // seconds, and each second of the gap after that is a second the user waits for nothing.
     backoff = Math.min(backoff * 2, 2000);

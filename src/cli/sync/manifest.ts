@@ -64,9 +64,7 @@ export interface BuildManifestOptions {
 
 const YIELD_EVERY_MS = 8;
 const STREAM_HASH_ABOVE = 32 * 1024 * 1024;
-
 /** Split a NUL-separated list (git's `-z` output). */
-export { splitNul } from "./source";
 
 async function hashStream(path: string): Promise<string> {
   const hash = createHash("sha256");

@@ -62,8 +62,6 @@ export interface SyncResult {
   phases: { name: string; ms: number }[];
 }
 
-export { defaultCacheDir } from "./cache-dir";
-
 /**
  * `manifest` may still be a promise: the snapshot round trip then overlaps with building it
  * (hashing), which is how a sync that builds its own manifest stays close to one round trip.

@@ -1,1 +1,1 @@
-export { collectTelemetry, LINUX_TELEMETRY_COMMAND, parseLinuxTelemetry } from "./linux";
+export { collectTelemetry } from "./linux";

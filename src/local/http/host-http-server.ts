@@ -2,6 +2,7 @@ import { timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { CrabboxError, isCrabboxError } from "../../errors";
+import { sleep } from "../../time/sleep";
 import { parseLabelSelector } from "../label-selector";
 import type { MachineHost } from "../machine-host";
 import { updateLabelsRequest } from "../wire";
@@ -60,7 +61,7 @@ export class HostHttpServer {
       }
       if (method === "POST") {
         const { machine, created } = await this.host.create((await readJson(req)) as never);
-        if (this.answerCreatesAfterMs > 0) await new Promise((r) => setTimeout(r, this.answerCreatesAfterMs));
+        if (this.answerCreatesAfterMs > 0) await sleep(this.answerCreatesAfterMs);
         return respond(res, created ? 201 : 200, { machine });
       }
       throw new CrabboxError("not_found", `no route ${method} ${url.pathname}`);

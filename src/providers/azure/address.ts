@@ -1,6 +1,6 @@
 /** The lease's public address, read from its public IP (which the VM's NIC carries). */
 import { CrabboxError } from "../../errors";
-import { abortableSleep } from "../retrying-fetch";
+import { sleep } from "../../time/sleep";
 import type { AzureContext } from "./context";
 import { deadlineSignal } from "./deadline";
 import type { LeaseResourceNames } from "./names";
@@ -31,6 +31,6 @@ export async function waitForAddress(
         provider: "azure",
       });
     }
-    await abortableSleep(ctx.config.pollIntervalMs, signal);
+    await sleep(ctx.config.pollIntervalMs, signal);
   }
 }

@@ -6,7 +6,8 @@
  * which re-reads what the other operation made. See docs/providers-azure.md, "Shared
  * network".
  */
-import { abortableSleep, retryAfterMs } from "../retrying-fetch";
+import { sleep } from "../../time/sleep";
+import { retryAfterMs } from "../retrying-fetch";
 import { readArmFailure } from "./arm-errors";
 
 const busyCodes = new Set(["AnotherOperationInProgress", "RetryableError", "Conflict"]);
@@ -39,7 +40,7 @@ export async function retryWhileBusy<T>(
     } catch (error) {
       if (!isBusy(error) || attempt >= policy.attempts || signal?.aborted) throw error;
       const backoff = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
-      await abortableSleep(Math.min(policy.maxDelayMs, retryAfterOf(error) ?? backoff), signal);
+      await sleep(Math.min(policy.maxDelayMs, retryAfterOf(error) ?? backoff), signal);
     }
   }
 }

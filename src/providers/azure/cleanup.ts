@@ -10,8 +10,8 @@
  * (reading it would answer 404, which the reference misread as a failure).
  */
 import { CrabboxError } from "../../errors";
+import { sleep } from "../../time/sleep";
 import type { DeleteOutcome } from "../provider";
-import { abortableSleep } from "../retrying-fetch";
 import { isNotFound, isRetryableDeleteFailure, safeErrorText } from "./arm-errors";
 import type { AzureContext } from "./context";
 import { deadlineSignal } from "./deadline";
@@ -136,7 +136,7 @@ export async function deleteLeaseResources(
     }
     if (failures.length === 0) return deletedAny ? "deleted" : "already_gone";
     if (!failures.every(isRetryableDeleteFailure) || signal?.aborted) break;
-    if (attempt < passes) await abortableSleep(ctx.config.deleteRetryDelayMs, signal);
+    if (attempt < passes) await sleep(ctx.config.deleteRetryDelayMs, signal);
   }
   throw new CrabboxError(
     "provider_error",

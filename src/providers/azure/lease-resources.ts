@@ -4,7 +4,7 @@
  * failed candidate. Every call carries its deadline; the caller decides what a failure means.
  */
 import type { VirtualMachine } from "@azure/arm-compute";
-import { abortableSleep } from "../retrying-fetch";
+import { sleep } from "../../time/sleep";
 import { isNotFound } from "./arm-errors";
 import type { AzureContext } from "./context";
 import { armId } from "./context";
@@ -131,7 +131,7 @@ export async function discardCandidateVm(
       return;
     } catch (error) {
       if (attempt >= config.deleteAttempts) throw error;
-      await abortableSleep(config.deleteRetryDelayMs, signal);
+      await sleep(config.deleteRetryDelayMs, signal);
     }
   }
 }

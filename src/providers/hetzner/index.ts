@@ -6,6 +6,7 @@
  */
 import { providerMachineName } from "../../domain/ids";
 import { CrabboxError, isCrabboxError } from "../../errors";
+import { sleep } from "../../time/sleep";
 import { linuxCloudInit } from "../bootstrap/linux";
 import { hetznerClasses, serverTypeCandidates } from "../classes";
 import type {
@@ -17,7 +18,7 @@ import type {
   ProvisionAttempt,
   ProvisionedMachine,
 } from "../provider";
-import { abortableSleep, type RetryPolicy } from "../retrying-fetch";
+import type { RetryPolicy } from "../retrying-fetch";
 import { type ActionWait, awaitAction, type HetznerAction } from "./actions";
 import { HetznerApi, HetznerApiError, type HetznerServer, type HetznerServerType } from "./api";
 import { classifyHetznerFailure } from "./errors";
@@ -58,7 +59,7 @@ export class HetznerProvider implements Provider {
     this.ipWaitMs = options.ipWaitMs ?? 60_000;
     this.ipPollMs = options.ipPollMs ?? 2_000;
     this.eurToUsd = options.eurToUsd ?? 1.08;
-    this.sleep = options.retry?.sleep ?? abortableSleep;
+    this.sleep = options.retry?.sleep ?? sleep;
     this.actionWait = {
       pollMs: options.actionPollMs ?? 1_000,
       timeoutMs: options.actionWaitMs ?? 300_000,

@@ -1,5 +1,5 @@
 /**
- * Optional Cloudflare Access identity for bearer callers (reference §2.4): when both
+ * Optional Cloudflare Access identity for bearer callers (docs/identity.md#cloudflare-access-optional): when both
  * `CRABBOX_ACCESS_TEAM_DOMAIN` and `CRABBOX_ACCESS_AUD` are set and the request carries
  * `cf-access-jwt-assertion`, a JWT verified against the team's published RS256 keys yields
  * the caller's e-mail. Any failure means "no Access identity", never an error: the bearer

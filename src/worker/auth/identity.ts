@@ -1,5 +1,6 @@
 /**
- * Resolves the caller's identity from the bearer token (reference §2.1–§2.3). Checked in
+ * Resolves the caller's identity from the bearer token (docs/identity.md#credentials,
+ * docs/identity.md#signed-tokens). Checked in
  * order: admin token, shared operator token, signed GitHub user token. Identity headers are
  * honoured only for admin and shared tokens; a user token's identity is its signed payload.
  */

@@ -90,7 +90,7 @@ export class AlarmScheduler {
     }
     const at = Math.max(earliest, this.deps.now() + minimumGapMs);
     if (this.armedAt === at) return;
-    await this.deps.storage.setAlarm(fleetClock.toRealTime(at));
+    await this.deps.storage.setAlarm(fleetClock.toRealTime(at, this.deps.env));
     this.armedAt = at;
   }
 
@@ -98,7 +98,7 @@ export class AlarmScheduler {
   async scheduleNoLaterThan(dueAt: number): Promise<void> {
     if (this.armedAt === undefined) {
       const current = await this.deps.storage.getAlarm();
-      this.armedAt = current === null ? null : current + fleetClock.offsetMs;
+      this.armedAt = current === null ? null : fleetClock.fromRealTime(current, this.deps.env);
     }
     if (this.armedAt !== null && this.armedAt <= dueAt) return;
     await this.schedule();

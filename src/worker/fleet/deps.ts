@@ -3,6 +3,7 @@ import type { EventStore } from "../../events/store";
 import type { EventMeta } from "../../events/types";
 import type { Provider, ProviderName } from "../../providers/provider";
 import { providerFor } from "../../providers/registry";
+import { withTestEnv } from "../../test-seams";
 import { fleetClock } from "./clock";
 import type { Caller } from "./rpc";
 import { type FleetSettings, fleetSettings } from "./settings";
@@ -18,19 +19,13 @@ export interface FleetDeps {
   now(): number;
 }
 
-/**
- * TEST ONLY: variables layered over the Durable Object's environment, honoured only when the
- * environment says `CRABBOX_TEST_MODE=1` (workerd tests share the isolate with the object).
- */
-export const testEnvOverrides: Record<string, unknown> = {};
-
 export function fleetDeps(
   storage: DurableObjectStorage,
   store: EventStore,
   baseEnv: Record<string, unknown>,
 ): FleetDeps {
-  const testMode = baseEnv.CRABBOX_TEST_MODE === "1";
-  const env = () => (testMode ? { ...baseEnv, ...testEnvOverrides } : baseEnv);
+  // Tests may layer variables over the environment (src/test-seams.ts, test mode only).
+  const env = () => withTestEnv(baseEnv);
   return {
     storage,
     sql: storage.sql,
@@ -42,7 +37,7 @@ export function fleetDeps(
       return fleetSettings(env());
     },
     provider: (name) => providerFor(name as ProviderName, env()),
-    now: () => fleetClock.now(),
+    now: () => fleetClock.now(baseEnv),
   };
 }
 

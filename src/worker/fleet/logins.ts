@@ -1,5 +1,5 @@
 /**
- * Pending GitHub logins, kept in the Fleet Durable Object's SQLite (reference §2.8).
+ * Pending GitHub logins, kept in the Fleet Durable Object's SQLite (docs/identity.md#github-login-cli-flow).
  *
  * A login lives at most 10 minutes: `start` → (callback) `claim` → `complete` | `fail` →
  * `poll` hands the outcome out once and forgets it. Nothing here enters the event log: the

@@ -1,8 +1,8 @@
 import type { Identity } from "../context";
 
 /**
- * Who may see and act on what (reference §2.6, with the admin quirk removed: an admin sees
- * every lease on every route, not only on the list).
+ * Who may see and act on what (docs/api.md#scoping: an admin sees every lease on
+ * every route, not only on the list).
  *
  * - admin → owner rights on everything;
  * - same owner AND org → owner;

@@ -18,9 +18,8 @@ import { git, type LocalGitState } from "./local-repo";
 import { checkRemoteDeletions, parseFinalizeOutput, type RemoteGitStatus } from "./mass-deletion";
 import { bundleScript, finalizeScript, seedScript } from "./remote-scripts";
 
-export { type LocalGitState, readLocalGit } from "./local-repo";
-export { checkRemoteDeletions, type RemoteGitStatus } from "./mass-deletion";
-export { machineOriginUrl } from "./origin-url";
+export type { LocalGitState } from "./local-repo";
+export type { RemoteGitStatus } from "./mass-deletion";
 
 export interface SeedResult {
   /** False when the machine has no git: the run gets the plain file sync. */

@@ -5,6 +5,7 @@ import type { Caller } from "../rpc";
 import { requireAdmin } from "./gate";
 
 /** `GET /v1/admin/export`: the log as stored with its hash chain, archive included (docs/event-log.md, "Export format"). */
+/** @public The use case's input schema, as every use case names it (docs/design.md). */
 export const input = ExportQuery;
 
 export async function handle(deps: FleetDeps, caller: Caller, query: ExportQuery): Promise<ExportPage> {

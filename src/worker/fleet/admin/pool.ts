@@ -7,6 +7,7 @@ import type { Caller } from "../rpc";
 import { requireAdmin } from "./gate";
 
 /** `GET /v1/pool` (admin): the crabbox-labelled machines the providers can see. */
+/** @public The use case's input schema, as every use case names it (docs/design.md). */
 export const input = PoolQuery;
 
 export async function handle(deps: FleetDeps, caller: Caller, query: PoolQuery): Promise<PoolResponse> {

@@ -13,6 +13,7 @@ import type { UseCaseDeps } from "../use-case-deps";
  * The webhook endpoints' use cases (`/v1/admin/webhooks`, docs/api.md, "Webhooks"); the
  * service in webhooks/service.ts holds their rules, and the dispatcher the deliveries.
  */
+/** @public The use case's input schema, as every use case names it (docs/design.md). */
 export const createInput = WebhookCreateRequest;
 export const idInput = z.object({ id: z.string() });
 export const listInput = z.object({});

@@ -74,18 +74,6 @@ export function insertTombstone(sql: SqlStorage, t: Omit<Tombstone, "rowsAgedAt"
   );
 }
 
-/** Objects holding any event with seq in [from, to], in first-seq order. */
-export function tombstonesOverlapping(sql: SqlStorage, from: number, to: number): Tombstone[] {
-  return sql
-    .exec<TombstoneRow>(
-      "SELECT * FROM archive_tombstones WHERE last_seq >= ? AND first_seq <= ? ORDER BY first_seq",
-      from,
-      to,
-    )
-    .toArray()
-    .map(tombstoneFromRow);
-}
-
 /** A stream's objects in version order (empty when none of it is archived). */
 export function tombstonesOfStream(sql: SqlStorage, stream: string): Tombstone[] {
   return sql

@@ -16,7 +16,6 @@ import { leaseRecord, resolveManagedLease } from "./resolve";
  * deletes its machine, even one kept). Idempotent; the machine's deletion goes through the log.
  */
 export const releaseModes = ["owner", "admin", "admin-delete"] as const;
-export type ReleaseMode = (typeof releaseModes)[number];
 
 export const input = z.object({ ref: z.string(), body: ReleaseRequest, mode: z.enum(releaseModes) });
 

@@ -9,7 +9,7 @@ import type { FleetSettings } from "../settings";
 
 /**
  * Turns a `POST /v1/leases` body into the one normalised request the coordinator records in
- * `LeaseRequested` (reference §8.3 defaults and aliases). Its canonical JSON, together with
+ * `LeaseRequested` (defaults and aliases: docs/api.md#lease-create). Its canonical JSON, together with
  * the caller's owner and org, is the fingerprint that makes a create idempotent: the same
  * request under the same `leaseID` is the same lease, anything else is a conflict.
  */

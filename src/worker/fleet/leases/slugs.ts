@@ -2,7 +2,7 @@ import { normalizeSlug, slugForLeaseId, slugWithCollisionSuffix } from "../../..
 import { CrabboxError } from "../../../errors";
 
 /**
- * Slug allocation (reference §7.2). A slug collides only with a live lease of the same owner
+ * Slug allocation (docs/api.md#lease-create). A slug collides only with a live lease of the same owner
  * and org; different owners may hold the same slug. Requested slugs are capped so that the
  * provider machine name (`crabbox-<slug>-<8 hex>`) stays within 63 characters even with a
  * collision suffix.

@@ -5,10 +5,11 @@ import type { FleetDeps } from "../deps";
 import type { Caller } from "../rpc";
 
 /**
- * `GET /v1/usage` (reference §6.4): a month of leases summarised by owner, org, provider and
+ * `GET /v1/usage` (docs/api.md#usage): a month of leases summarised by owner, org, provider and
  * server type, with the configured guardrails. Non-admins always get their own (owner and org)
  * whatever they ask for; admins choose the scope, defaulting to themselves.
  */
+/** @public The use case's input schema, as every use case names it (docs/design.md). */
 export const input = UsageQuery;
 
 export function handle(deps: FleetDeps, caller: Caller, query: UsageQuery): UsageResponse {
