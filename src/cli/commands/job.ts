@@ -7,7 +7,6 @@ import { kv, printJson } from "../output/print";
 import { normaliseArtifactGlob } from "../run/artifact-globs";
 import { artifactOptions } from "../run/artifacts-step";
 import { assertJUnitGlobs } from "../run/results";
-import { resolveSyncRoot } from "../sync/root";
 import { jsonOption } from "./base";
 import { Command, Option } from "./clipanion";
 import { LeaseCreateCommand } from "./lease-create";
@@ -52,21 +51,10 @@ export class JobCommand extends LeaseCreateCommand {
       artifact: plan.artifact,
       requireArtifact: plan.requireArtifact,
     });
-    return runJob(
-      {
-        config,
-        env: this.env,
-        cwd: this.context.cwd,
-        repoRoot: resolveSyncRoot(this.context.cwd, { config: config.sync.root }),
-        signal: this.context.signal,
-        stdout: this.context.stdout,
-        stderr: this.context.stderr,
-        progress: this.progress(),
-        configMs: Date.now() - configStarted,
-      },
-      plan,
-      { ...(this.id ? { id: this.id } : {}), artifacts },
-    );
+    return runJob(this.runIO(config, Date.now() - configStarted), plan, {
+      ...(this.id ? { id: this.id } : {}),
+      artifacts,
+    });
   }
 
   private printList(

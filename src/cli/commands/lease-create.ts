@@ -1,5 +1,7 @@
 import { providerNames } from "../../providers/names";
-import type { ConfigLayer } from "../config";
+import type { ConfigLayer, ResolvedConfig } from "../config";
+import type { RunIO } from "../run/flow-types";
+import { resolveSyncRoot } from "../sync/root";
 import { CrabboxCommand } from "./base";
 import { Option } from "./clipanion";
 
@@ -41,5 +43,26 @@ export abstract class LeaseCreateCommand extends CrabboxCommand {
     if (this.target) layer.target = this.target;
     if (this.windowsMode) layer.windows = { mode: this.windowsMode };
     return layer;
+  }
+
+  /**
+   * Where a run, job, watch or shard of this invocation happens and where its output goes;
+   * `configMs` is how long loading the configuration took (the timing's config phase).
+   */
+  protected runIO(config: ResolvedConfig, configMs: number, syncRootFlag?: string): RunIO {
+    return {
+      config,
+      env: this.env,
+      cwd: this.context.cwd,
+      repoRoot: resolveSyncRoot(this.context.cwd, {
+        ...(syncRootFlag !== undefined ? { flag: syncRootFlag } : {}),
+        config: config.sync.root,
+      }),
+      signal: this.context.signal,
+      stdout: this.context.stdout,
+      stderr: this.context.stderr,
+      progress: this.progress(),
+      configMs,
+    };
   }
 }

@@ -1,10 +1,9 @@
 import { CrabboxError } from "../../errors";
 import { artifactOptions } from "../run/artifacts-step";
 import { runFlow } from "../run/flow";
-import { assertJUnitGlobs } from "../run/results";
-import { resolveSyncRoot } from "../sync/root";
 import { Command, Option } from "./clipanion";
 import { LeaseCreateCommand } from "./lease-create";
+import { forwardEnvNames, junitGlobs } from "./run-inputs";
 
 export class RunCommand extends LeaseCreateCommand {
   static override paths = [["run"]];
@@ -73,55 +72,27 @@ export class RunCommand extends LeaseCreateCommand {
     const configStarted = Date.now();
     const config = this.loadConfig();
     const configMs = Date.now() - configStarted;
-    const junit =
-      this.junit !== undefined
-        ? this.junit
-            .split(",")
-            .map((s) => s.trim())
-            .filter(Boolean)
-        : config.results.junit;
-    assertJUnitGlobs(junit);
-    for (const name of this.envNames) {
-      if (!/^[A-Za-z_][A-Za-z0-9_]*\*?$/.test(name))
-        throw new CrabboxError(
-          "usage",
-          `--env "${name}" must be a variable name or a PREFIX_* pattern (values are read from this environment)`,
-          { field: "env" },
-        );
-    }
-    if (this.envNames.length) config.env.allow = [...new Set([...config.env.allow, ...this.envNames])];
+    const junit = junitGlobs(this.junit, config);
+    forwardEnvNames(config, this.envNames);
     const artifacts = artifactOptions(config, {
       artifact: this.artifact,
       requireArtifact: this.requireArtifact,
       ...(this.artifactDir !== undefined ? { artifactDir: this.artifactDir } : {}),
     });
-    return runFlow(
-      {
-        config,
-        env: this.env,
-        cwd: this.context.cwd,
-        repoRoot: resolveSyncRoot(this.context.cwd, { flag: this.syncRoot, config: config.sync.root }),
-        signal: this.context.signal,
-        stdout: this.context.stdout,
-        stderr: this.context.stderr,
-        progress: this.progress(),
-        configMs,
-      },
-      {
-        argv: this.command,
-        shell: this.shell,
-        keep: this.keep || Boolean(this.id),
-        id: this.id,
-        noSync: this.noSync,
-        syncOnly: this.syncOnly,
-        junit,
-        timingJson: this.timingJson,
-        forceSyncLarge: this.forceSyncLarge,
-        allowMassDeletions: this.allowMassDeletions,
-        artifacts,
-        failOnTestFailures: this.failOnTestFailures || config.results.failOnFailures,
-        resultsAuto: this.resultsAuto || config.results.auto,
-      },
-    );
+    return runFlow(this.runIO(config, configMs, this.syncRoot), {
+      argv: this.command,
+      shell: this.shell,
+      keep: this.keep || Boolean(this.id),
+      id: this.id,
+      noSync: this.noSync,
+      syncOnly: this.syncOnly,
+      junit,
+      timingJson: this.timingJson,
+      forceSyncLarge: this.forceSyncLarge,
+      allowMassDeletions: this.allowMassDeletions,
+      artifacts,
+      failOnTestFailures: this.failOnTestFailures || config.results.failOnFailures,
+      resultsAuto: this.resultsAuto || config.results.auto,
+    });
   }
 }

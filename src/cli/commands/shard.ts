@@ -1,11 +1,10 @@
 import { bounds } from "../../api/bounds";
 import { CrabboxError } from "../../errors";
 import { artifactOptions } from "../run/artifacts-step";
-import { assertJUnitGlobs } from "../run/results";
 import { runShards } from "../shard/run-shards";
-import { resolveSyncRoot } from "../sync/root";
 import { Command, Option } from "./clipanion";
 import { LeaseCreateCommand } from "./lease-create";
+import { forwardEnvNames, junitGlobs } from "./run-inputs";
 
 export class ShardCommand extends LeaseCreateCommand {
   static override paths = [["shard"]];
@@ -55,46 +54,20 @@ export class ShardCommand extends LeaseCreateCommand {
       });
     const configStarted = Date.now();
     const config = this.loadConfig();
-    for (const name of this.envNames) {
-      if (!/^[A-Za-z_][A-Za-z0-9_]*\*?$/.test(name))
-        throw new CrabboxError("usage", `--env "${name}" must be a variable name or a PREFIX_* pattern`, {
-          field: "env",
-        });
-    }
-    if (this.envNames.length) config.env.allow = [...new Set([...config.env.allow, ...this.envNames])];
-    const junit =
-      this.junit !== undefined
-        ? this.junit
-            .split(",")
-            .map((s) => s.trim())
-            .filter(Boolean)
-        : config.results.junit;
-    assertJUnitGlobs(junit);
+    forwardEnvNames(config, this.envNames);
+    const junit = junitGlobs(this.junit, config);
     // The reports travel back as artifacts, so the merge reads real files.
     const artifacts = artifactOptions(config, {
       artifact: [...this.artifact, ...junit],
       requireArtifact: [],
     });
-    return runShards(
-      {
-        config,
-        env: this.env,
-        cwd: this.context.cwd,
-        repoRoot: resolveSyncRoot(this.context.cwd, { config: config.sync.root }),
-        signal: this.context.signal,
-        stdout: this.context.stdout,
-        stderr: this.context.stderr,
-        progress: this.progress(),
-        configMs: Date.now() - configStarted,
-      },
-      {
-        count,
-        argv: this.command,
-        shell: this.shell,
-        junit,
-        artifacts,
-        failOnTestFailures: this.failOnTestFailures || config.results.failOnFailures,
-      },
-    );
+    return runShards(this.runIO(config, Date.now() - configStarted), {
+      count,
+      argv: this.command,
+      shell: this.shell,
+      junit,
+      artifacts,
+      failOnTestFailures: this.failOnTestFailures || config.results.failOnFailures,
+    });
   }
 }

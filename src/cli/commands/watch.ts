@@ -1,10 +1,9 @@
 import { CrabboxError } from "../../errors";
 import { parseDuration } from "../config";
-import { assertJUnitGlobs } from "../run/results";
-import { resolveSyncRoot } from "../sync/root";
 import { watchLoop } from "../watch/watch-loop";
 import { Command, Option } from "./clipanion";
 import { LeaseCreateCommand } from "./lease-create";
+import { forwardEnvNames, junitGlobs } from "./run-inputs";
 
 export class WatchCommand extends LeaseCreateCommand {
   static override paths = [["watch"]];
@@ -39,46 +38,20 @@ export class WatchCommand extends LeaseCreateCommand {
       });
     const configStarted = Date.now();
     const config = this.loadConfig();
-    for (const name of this.envNames) {
-      if (!/^[A-Za-z_][A-Za-z0-9_]*\*?$/.test(name))
-        throw new CrabboxError("usage", `--env "${name}" must be a variable name or a PREFIX_* pattern`, {
-          field: "env",
-        });
-    }
-    if (this.envNames.length) config.env.allow = [...new Set([...config.env.allow, ...this.envNames])];
-    const junit =
-      this.junit !== undefined
-        ? this.junit
-            .split(",")
-            .map((s) => s.trim())
-            .filter(Boolean)
-        : config.results.junit;
-    assertJUnitGlobs(junit);
-    return watchLoop(
-      {
-        config,
-        env: this.env,
-        cwd: this.context.cwd,
-        repoRoot: resolveSyncRoot(this.context.cwd, { config: config.sync.root }),
-        signal: this.context.signal,
-        stdout: this.context.stdout,
-        stderr: this.context.stderr,
-        progress: this.progress(),
-        configMs: Date.now() - configStarted,
+    forwardEnvNames(config, this.envNames);
+    const junit = junitGlobs(this.junit, config);
+    return watchLoop(this.runIO(config, Date.now() - configStarted), {
+      ...(this.id ? { id: this.id } : {}),
+      debounceMs,
+      run: {
+        argv: this.command,
+        shell: this.shell,
+        noSync: false,
+        syncOnly: false,
+        junit,
+        forceSyncLarge: false,
+        allowMassDeletions: false,
       },
-      {
-        ...(this.id ? { id: this.id } : {}),
-        debounceMs,
-        run: {
-          argv: this.command,
-          shell: this.shell,
-          noSync: false,
-          syncOnly: false,
-          junit,
-          forceSyncLarge: false,
-          allowMassDeletions: false,
-        },
-      },
-    );
+    });
   }
 }
