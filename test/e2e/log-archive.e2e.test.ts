@@ -1,10 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningStack, runStack } from "../../src/stack";
-import { runCli } from "../cli/support";
-import { isolatedEnv } from "../stack/support";
-import { tempRepo } from "./repo";
+import { describe, expect, it } from "vitest";
+import { useLocalStack } from "./local-stack-suite";
 
 /**
  * The archive end to end: CLI `main` → Worker → Fleet DO in workerd, whose alarm moves an
@@ -12,27 +9,11 @@ import { tempRepo } from "./repo";
  * 1 ms after the end) and the test waits on the archived state, never on a sleep.
  */
 describe("the event archive through the local stack", () => {
-  let stack: RunningStack;
-  let ctx: Awaited<ReturnType<typeof isolatedEnv>>;
-  let env: Record<string, string | undefined>;
-  let repo: ReturnType<typeof tempRepo>;
-
-  beforeAll(async () => {
-    ctx = await isolatedEnv();
-    stack = await runStack({
-      env: ctx.env,
-      coordinatorVars: { CRABBOX_ARCHIVE_AFTER_MS: "1", CRABBOX_ARCHIVE_RETRY_MS: "200" },
-    });
-    env = { ...ctx.env, CI: "e2e" };
-    repo = tempRepo();
+  const local = useLocalStack({
+    coordinatorVars: { CRABBOX_ARCHIVE_AFTER_MS: "1", CRABBOX_ARCHIVE_RETRY_MS: "200" },
+    cliEnv: { CI: "e2e" },
   });
-
-  afterAll(async () => {
-    await stack?.stop();
-    await ctx?.cleanup();
-  });
-
-  const cli = (...argv: string[]) => runCli(argv, { env, cwd: repo.root });
+  const cli = local.cli;
 
   async function streamEvents(stream: string): Promise<{ seq: number; archivedIn?: string }[]> {
     const res = await cli("admin", "events", "--stream", stream, "--json");
@@ -64,7 +45,7 @@ describe("the event archive through the local stack", () => {
 
     const exported = await cli("admin", "export", "--since", "1970-01-01T00:00:00Z");
     expect(exported.code, exported.stderr).toBe(0);
-    writeFileSync(join(repo.root, "log.ndjson"), exported.stdout);
+    writeFileSync(join(local.repo.root, "log.ndjson"), exported.stdout);
     for (const e of archived) expect(exported.stdout).toContain(`"seq":${e.seq},`);
     const verified = await cli("admin", "verify-export", "log.ndjson");
     expect(verified.code, verified.stdout).toBe(0);

@@ -1,31 +1,12 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningStack, runStack } from "../../src/stack";
-import { runCli } from "../cli/support";
-import { isolatedEnv } from "../stack/support";
-import { tempRepo } from "./repo";
+import { describe, expect, it } from "vitest";
+import { useLocalStack } from "./local-stack-suite";
 
 /** The audit export end to end: CLI `main` → Worker → Fleet DO in workerd, then the offline check. */
 describe("crabbox admin export and verify-export against the local stack", () => {
-  let stack: RunningStack;
-  let ctx: Awaited<ReturnType<typeof isolatedEnv>>;
-  let env: Record<string, string | undefined>;
-  let repo: ReturnType<typeof tempRepo>;
-
-  beforeAll(async () => {
-    ctx = await isolatedEnv();
-    stack = await runStack({ env: ctx.env });
-    env = { ...ctx.env, CI: "e2e" };
-    repo = tempRepo();
-  });
-
-  afterAll(async () => {
-    await stack?.stop();
-    await ctx?.cleanup();
-  });
-
-  const cli = (...argv: string[]) => runCli(argv, { env, cwd: repo.root });
+  const local = useLocalStack({ cliEnv: { CI: "e2e" } });
+  const cli = local.cli;
 
   it("exports a lease's whole life as NDJSON that verifies offline, and reports an edited event by line and seq", async () => {
     const warm = await cli("warmup", "--json");
@@ -36,7 +17,7 @@ describe("crabbox admin export and verify-export against the local stack", () =>
     const exported = await cli("admin", "export", "--since", "1970-01-01T00:00:00Z");
     expect(exported.code, exported.stderr).toBe(0);
     expect(exported.stderr).toMatch(/exported \d+ events up to seq \d+, last hash [0-9a-f]{64}/);
-    const file = join(repo.root, "log.ndjson");
+    const file = join(local.repo.root, "log.ndjson");
     writeFileSync(file, exported.stdout);
 
     const ok = await cli("admin", "verify-export", "log.ndjson");

@@ -1,13 +1,10 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main";
 import { JUnitMerge } from "../../src/cli/shard/junit-merge";
-import { type RunningStack, runStack } from "../../src/stack";
-import { runCli } from "../cli/support";
-import { isolatedEnv } from "../stack/support";
-import { tempRepo } from "./repo";
+import { useLocalStack } from "./local-stack-suite";
 
 /** `main` with live output: `until` resolves when the captured text matches, for waiting on output. */
 function liveCli(argv: string[], options: { env: Record<string, string | undefined>; cwd: string }) {
@@ -53,24 +50,8 @@ const count = (text: string, pattern: RegExp) => [...text.matchAll(pattern)].len
 
 /** Shards and watch (docs/cli.md "Shards", "Watch") through the CLI's `main` on the local stack. */
 describe("shard and watch against the local stack", () => {
-  let stack: RunningStack;
-  let ctx: Awaited<ReturnType<typeof isolatedEnv>>;
-  let env: Record<string, string | undefined>;
-  let repo: ReturnType<typeof tempRepo>;
-
-  beforeAll(async () => {
-    ctx = await isolatedEnv();
-    stack = await runStack({ env: ctx.env });
-    env = { ...ctx.env };
-    repo = tempRepo();
-  });
-
-  afterAll(async () => {
-    await stack?.stop();
-    await ctx?.cleanup();
-  });
-
-  const cli = (...argv: string[]) => runCli(argv, { env, cwd: repo.root });
+  const local = useLocalStack();
+  const cli = local.cli;
   /** The runs of one shard group and the state of each one's lease, from the coordinator. */
   async function groupOf(group: string) {
     const runs = JSON.parse((await cli("history", "--json", "--limit", "100")).stdout).runs.filter(
@@ -103,7 +84,7 @@ describe("shard and watch against the local stack", () => {
     expect(r.stdout).toContain("c.t3b — shard three broke");
     const group = /group=(shg_[a-f0-9]+)/.exec(r.stdout)![1]!;
     const merged = new JUnitMerge();
-    merged.add("merged", readFileSync(join(repo.root, ".crabbox/shards", group, "junit.xml"), "utf8"));
+    merged.add("merged", readFileSync(join(local.repo.root, ".crabbox/shards", group, "junit.xml"), "utf8"));
     expect(merged.summary()).toMatchObject({ tests: 9, failures: 1 });
     const { runs, leaseStates } = await groupOf(group);
     expect(runs.map((run: { shard: { index: number } }) => run.shard.index).sort()).toEqual([1, 2, 3, 4]);
@@ -115,12 +96,12 @@ describe("shard and watch against the local stack", () => {
   it("reruns on two edits, stopping the run in progress each time, and releases its lease on Ctrl-C", async () => {
     const live = liveCli(
       ["watch", "--debounce", "100ms", "--", "sh", "-c", 'echo "seen $(cat src/keep.txt)"; sleep 600'],
-      { env, cwd: repo.root },
+      { env: local.env, cwd: local.repo.root },
     );
     await live.until((text) => text.includes("seen keep"));
-    repo.write("src/keep.txt", "edit one\n");
+    local.repo.write("src/keep.txt", "edit one\n");
     await live.until((text) => text.includes("seen edit one"));
-    repo.write("src/keep.txt", "edit two\n");
+    local.repo.write("src/keep.txt", "edit two\n");
     await live.until((text) => text.includes("seen edit two"));
     live.abort();
     const code = await live.done;
@@ -146,7 +127,7 @@ describe("shard and watch against the local stack", () => {
   it("stops every shard on Ctrl-C mid-way and releases all four leases", async () => {
     const live = liveCli(
       ["shard", "--count", "4", "--", "sh", "-c", 'echo "waiting $CRABBOX_SHARD_INDEX"; sleep 600'],
-      { env, cwd: repo.root },
+      { env: local.env, cwd: local.repo.root },
     );
     await live.until((text) => count(text, /\] waiting \d/g) === 4);
     live.abort();

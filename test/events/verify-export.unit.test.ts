@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ExportEntry } from "../../src/api/export";
+import { exportLines } from "../../src/events/export-lines";
 import { chainInput, eventHash, genesisHash } from "../../src/events/hash-chain";
 import { verifyExport } from "../../src/events/verify-export";
 
@@ -27,23 +28,7 @@ function chain(count: number): ExportEntry[] {
   return entries;
 }
 
-function render(entries: ExportEntry[], end = true): string {
-  const last = entries[entries.length - 1];
-  const lines = [
-    JSON.stringify({ kind: "header", format: "crabbox-log-export", formatVersion: 1 }),
-    ...entries.map((e) => JSON.stringify({ kind: "event", ...e })),
-  ];
-  if (end)
-    lines.push(
-      JSON.stringify({
-        kind: "end",
-        count: entries.length,
-        lastSeq: last?.seq ?? null,
-        lastHash: last?.hash ?? null,
-      }),
-    );
-  return `${lines.join("\n")}\n`;
-}
+const render = (entries: ExportEntry[], end = true) => `${exportLines(entries, end).join("\n")}\n`;
 
 describe("the hash chain", () => {
   it("hashes the previous hash, a line feed and the event's fields in sorted-key JSON", () => {

@@ -17,7 +17,6 @@ export type { ExecOptions, SshSession } from "./session-types";
  * client needs none of them, and every `crabbox run` loads this (docs/cli.md, "Start-up").
  */
 const Client: typeof Ssh2Client = createRequire(import.meta.url)("ssh2/lib/client.js");
-type Client = Ssh2Client;
 
 export interface ConnectOptions {
   host: string;

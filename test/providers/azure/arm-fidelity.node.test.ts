@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type RunningFakeArm, startFakeArm } from "../../support/fake-arm";
-import { leaseSpec, providerFor } from "./harness";
+import { leaseSpec, leaseResourceTypes as leaseTypes, providerFor } from "./harness";
 
 /**
  * The provider against the ARM fake's stricter behaviours (each cited in
@@ -15,8 +15,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await arm.close();
 });
-
-const leaseTypes = ["virtualMachine", "networkInterface", "publicIPAddress", "disk"] as const;
 
 describe("azure against an ARM fake as strict as ARM", () => {
   it("waits out a VM create that stays InProgress for several polls, honouring Retry-After, with one PUT", async () => {

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { CrabboxError } from "../../../src/errors";
 import { type RunningFakeArm, startFakeArm } from "../../support/fake-arm";
-import { leaseSpec, providerFor } from "./harness";
+import { leaseSpec, leaseResourceTypes as leaseTypes, providerFor } from "./harness";
 
 let arm: RunningFakeArm;
 beforeEach(async () => {
@@ -10,8 +10,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await arm.close();
 });
-
-const leaseTypes = ["virtualMachine", "networkInterface", "publicIPAddress", "disk"] as const;
 
 describe("azure delete", () => {
   it("deletes VM, NIC, public IP and disk in that order and never reads a resource after its delete", async () => {

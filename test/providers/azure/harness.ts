@@ -10,6 +10,9 @@ import { crabboxLabels } from "../../../src/providers/labels";
 import type { MachineSpec } from "../../../src/providers/provider";
 import type { RunningFakeArm } from "../../support/fake-arm";
 
+/** The ARM resource types one lease owns (docs/providers-azure.md). */
+export const leaseResourceTypes = ["virtualMachine", "networkInterface", "publicIPAddress", "disk"] as const;
+
 export const testPublicKey =
   "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl crabbox-test";
 

@@ -2,6 +2,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { ExportEntry } from "../../../src/api/export";
+import { exportLines } from "../../../src/events/export-lines";
 import { verifyExport } from "../../../src/events/verify-export";
 import type { FleetDurableObject } from "../../../src/worker/fleet";
 import { api, freshFleet, leaseRequest, uniqueLeaseId, uniqueOwner } from "../../support/fleet-api";
@@ -28,19 +29,7 @@ async function exportAll(
   return { entries, head };
 }
 
-function ndjson(entries: ExportEntry[]): string {
-  const last = entries[entries.length - 1];
-  return [
-    JSON.stringify({ kind: "header", format: "crabbox-log-export", formatVersion: 1 }),
-    ...entries.map((e) => JSON.stringify({ kind: "event", ...e })),
-    JSON.stringify({
-      kind: "end",
-      count: entries.length,
-      lastSeq: last?.seq ?? null,
-      lastHash: last?.hash ?? null,
-    }),
-  ].join("\n");
-}
+const ndjson = (entries: ExportEntry[]) => exportLines(entries).join("\n");
 
 describe("GET /v1/admin/export", () => {
   it("pages the log as stored with a hash chain that verifies offline, and the admin events carry the same hashes", async () => {

@@ -2,6 +2,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { ExportEntry } from "../../../src/api/export";
 import { repairChain } from "../../../src/events/chain-repair";
+import { exportLines } from "../../../src/events/export-lines";
 import { verifyExport } from "../../../src/events/verify-export";
 import type { FleetDurableObject } from "../../../src/worker/fleet";
 import { tombstonesOfStream } from "../../../src/worker/fleet/archive/tombstones";
@@ -40,19 +41,7 @@ async function eventsAll(
   }
 }
 
-function ndjson(entries: ExportEntry[]): string {
-  const last = entries[entries.length - 1];
-  return [
-    JSON.stringify({ kind: "header", format: "crabbox-log-export", formatVersion: 1 }),
-    ...entries.map((e) => JSON.stringify({ kind: "event", ...e })),
-    JSON.stringify({
-      kind: "end",
-      count: entries.length,
-      lastSeq: last?.seq ?? null,
-      lastHash: last?.hash ?? null,
-    }),
-  ].join("\n");
-}
+const ndjson = (entries: ExportEntry[]) => exportLines(entries).join("\n");
 
 const runAlarm = () =>
   runInDurableObject(fleetStub(), (fleetDO: FleetDurableObject) => fleetDO.scheduler.run("alarm-archive"));

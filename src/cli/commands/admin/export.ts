@@ -1,4 +1,5 @@
 import type { ExportEntry } from "../../../api/export";
+import { exportEndLine, exportEventLine, exportHeaderLine } from "../../../events/export-lines";
 import { CrabboxCommand } from "../base";
 import { Command, Option } from "../clipanion";
 
@@ -28,10 +29,7 @@ export class AdminExportCommand extends CrabboxCommand {
       if (!head) {
         head = page.head;
         this.out(
-          JSON.stringify({
-            kind: "header",
-            format: "crabbox-log-export",
-            formatVersion: 1,
+          exportHeaderLine({
             since: this.since ?? null,
             until: this.until ?? null,
             exportedAt: new Date().toISOString(),
@@ -40,16 +38,14 @@ export class AdminExportCommand extends CrabboxCommand {
         );
       }
       for (const entry of page.entries) {
-        this.out(JSON.stringify({ kind: "event", ...entry }));
+        this.out(exportEventLine(entry));
         count += 1;
         last = entry;
       }
       if (page.next === undefined) break;
       after = page.next;
     }
-    this.out(
-      JSON.stringify({ kind: "end", count, lastSeq: last?.seq ?? null, lastHash: last?.hash ?? null }),
-    );
+    this.out(exportEndLine(count, last));
     this.err(
       `exported ${count} events${last ? ` up to seq ${last.seq}, last hash ${last.hash}` : ""}; check with: crabbox admin verify-export <file>`,
     );
