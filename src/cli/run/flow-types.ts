@@ -1,3 +1,4 @@
+import type { LocalGitState } from "../sync/git/local-repo";
 import type { Writable } from "node:stream";
 import type { ArtifactEntry, RunShard, TelemetryInput, TestResultSummary } from "../../api";
 import type { ResolvedConfig } from "../config";
@@ -56,6 +57,8 @@ export interface RunContext {
   clock: PhaseClock;
   /** The checkout's directory on the machine. */
   workdir: string;
+  /** The local repository's state for the git-aware sync, read while the lease was found. */
+  localGit?: Promise<LocalGitState | undefined>;
 }
 
 /**

@@ -8,6 +8,7 @@ import { PhaseClock } from "./phase-clock";
 import { collectPhase } from "./phase-collect";
 import { executePhase } from "./phase-execute";
 import { reportRun } from "./phase-report";
+import { readGitForSync } from "../sync/git/run-step";
 import { prepareManifest, syncPhase } from "./phase-sync";
 import { RunRecorder } from "./recorder";
 import { remoteWorkdir } from "./workdir";
@@ -62,6 +63,10 @@ export async function runFlow(io: RunIO, options: RunOptions): Promise<number> {
   // A new lease waits for the manifest: a repo that cannot sync leases nothing. A held lease
   // (`--id`) costs nothing to look up, so the manifest is built while the lease is found and
   // SSH connects; a manifest error then fails the run like any error after acquiring.
+  // The local git reads for the git-aware sync start as soon as the manifest exists, so they
+  // overlap with finding the lease and connecting instead of following them.
+  const localGit = manifestBuilt.then((m) => (m ? readGitForSync(io.config, io.repoRoot, m) : undefined));
+  localGit.catch(() => {});
   if (!options.id) await manifestBuilt;
   else manifestBuilt.catch(() => {}); // awaited below; this only keeps an early failure handled
 
@@ -95,7 +100,7 @@ export async function runFlow(io: RunIO, options: RunOptions): Promise<number> {
     if (target.connection.target === "linux" && recorded)
       startSample = collectTelemetry(target.session).catch(() => undefined);
     const workdir = remoteWorkdir(target.connection, io.repoRoot);
-    const ctx: RunContext = { io: watched, options, target, recorder, clock, workdir };
+    const ctx: RunContext = { io: watched, options, target, recorder, clock, workdir, localGit };
 
     await syncPhase(ctx, outcome, manifest);
     if (options.syncOnly) {

@@ -115,8 +115,6 @@ function connectOnce(options: ConnectOptions): Promise<SshSession> {
       }
       settled = true;
       open = true;
-      // Every exec is a few small request/reply packets; Nagle + delayed ACKs would add ~40 ms to each.
-      client.setNoDelay(true);
       options.signal?.removeEventListener("abort", onAbort);
       resolve(
         createSession(client, {
@@ -192,6 +190,10 @@ function connectOnce(options: ConnectOptions): Promise<SshSession> {
           }
         },
       });
+      // Every exec and every handshake step (key exchange, service request, the two public-key
+      // auth steps) is a few small packets; Nagle plus delayed ACKs would hold each back ~40 ms,
+      // about 250 ms per handshake. ssh2 creates its socket inside `connect`, so set it here.
+      client.setNoDelay(true);
     } catch (error) {
       // ssh2 throws synchronously for unparsable keys; the message never contains key material.
       fail(
