@@ -1,9 +1,9 @@
-import type { LocalGitState } from "../sync/git/local-repo";
 import type { Writable } from "node:stream";
 import type { ArtifactEntry, RunShard, TelemetryInput, TestResultSummary } from "../../api";
 import type { ResolvedConfig } from "../config";
 import type { Progress } from "../output/progress";
 import type { TimingPhases } from "../output/timing";
+import type { LocalGitState } from "../sync/git/local-repo";
 import type { ActiveTarget } from "../target";
 import type { ArtifactOptions } from "./artifacts-step";
 import type { PhaseClock } from "./phase-clock";

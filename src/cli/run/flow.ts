@@ -1,5 +1,6 @@
 import type { RunFinishRequest, TelemetryInput } from "../../api";
 import { isCrabboxError } from "../../errors";
+import { readGitForSync } from "../sync/git/run-step";
 import { type ActiveTarget, acquire } from "../target";
 import { collectTelemetry } from "../telemetry";
 import type { RunContext, RunIO, RunOptions, RunOutcome } from "./flow-types";
@@ -8,7 +9,6 @@ import { PhaseClock } from "./phase-clock";
 import { collectPhase } from "./phase-collect";
 import { executePhase } from "./phase-execute";
 import { reportRun } from "./phase-report";
-import { readGitForSync } from "../sync/git/run-step";
 import { prepareManifest, syncPhase } from "./phase-sync";
 import { RunRecorder } from "./recorder";
 import { remoteWorkdir } from "./workdir";

@@ -73,11 +73,7 @@ export async function seedGit(
 
   // The machine already has these commits; the bundle only carries what is new.
   const prerequisites =
-    origin === "ok"
-      ? state.originRefs
-      : (await knownLocally(state.repoRoot, remoteHead))
-        ? [remoteHead]
-        : [];
+    origin === "ok" ? state.originRefs : (await knownLocally(state.repoRoot, remoteHead)) ? [remoteHead] : [];
   const refs = ["HEAD", ...(state.baseRef && origin !== "ok" ? [state.baseRef] : [])];
   let sent = await sendBundle(session, workdir, state, refs, prerequisites);
   // An empty difference (e.g. HEAD moved back to an ancestor) cannot be bundled: send it whole.

@@ -61,9 +61,7 @@ export async function readLocalGit(
     await Promise.all([
       tryGit(repoRoot, ["symbolic-ref", "-q", "--short", "HEAD"]),
       tryGit(repoRoot, ["remote", "get-url", "origin"]),
-      options.baseRef
-        ? tryGit(repoRoot, ["rev-parse", "--symbolic-full-name", options.baseRef])
-        : undefined,
+      options.baseRef ? tryGit(repoRoot, ["rev-parse", "--symbolic-full-name", options.baseRef]) : undefined,
       options.baseRef
         ? tryGit(repoRoot, ["rev-parse", "-q", "--verify", `${options.baseRef}^{commit}`])
         : undefined,
