@@ -1,5 +1,6 @@
 import type { RunFinishRequest, TelemetryInput } from "../../api";
 import { isCrabboxError } from "../../errors";
+import { preloadSsh } from "../ssh/connect";
 import { readGitForSync } from "../sync/git/run-step";
 import { type ActiveTarget, acquire } from "../target";
 import { collectTelemetry } from "../telemetry";
@@ -54,6 +55,7 @@ export async function runFlow(io: RunIO, options: RunOptions): Promise<number> {
   const progress = clock.watch(io.progress);
   const watched: RunIO = { ...io, progress };
   const outcome = newOutcome(io.configMs);
+  preloadSsh();
   const manifestBuilt = options.noSync
     ? Promise.resolve(undefined)
     : prepareManifest(watched, options).then((m) => {
@@ -94,11 +96,15 @@ export async function runFlow(io: RunIO, options: RunOptions): Promise<number> {
 
     const manifest = await manifestBuilt;
     if (manifest) outcome.syncMode = manifest.mode;
-    const recorded = await recorder.ready();
-    if (recorded) progress.info(`recording run ${recorder.runID}`);
-    // Sampled on its own channel while the sync runs; awaited before the record is finished.
-    if (target.connection.target === "linux" && recorded)
-      startSample = collectTelemetry(target.session).catch(() => undefined);
+    // The run record may still be being created: the sync does not wait for it. The start
+    // sample is taken on its own channel once it exists, and awaited before it is finished.
+    const session = target.session;
+    const linux = target.connection.target === "linux";
+    startSample = recorder.ready().then((recorded) => {
+      if (!recorded) return undefined;
+      progress.info(`recording run ${recorder.runID}`);
+      return linux ? collectTelemetry(session).catch(() => undefined) : undefined;
+    });
     const workdir = remoteWorkdir(target.connection, io.repoRoot);
     const ctx: RunContext = { io: watched, options, target, recorder, clock, workdir, localGit };
 
