@@ -2,7 +2,7 @@
  * The lease aggregate's state: everything the lease record shows, folded from its events.
  * Timestamps are unix ms. The same shape is the stream snapshot and the `leases` projection row.
  */
-import type { ProvisioningAttempt, ShareRole, TelemetrySample } from "./catalogue";
+import type { ProvisioningAttempt, ShareRole, TelemetrySample } from "./payloads/shared";
 
 export type LeaseLifecycle = "provisioning" | "active" | "released" | "expired" | "failed";
 

@@ -1,5 +1,5 @@
 /** The lease telemetry ring: the latest 60 heartbeat samples per lease, by capture time. */
-import { type TelemetrySample, telemetrySampleSchema } from "../events/catalogue";
+import { type TelemetrySample, telemetrySampleSchema } from "../events/payloads/shared";
 import type { RecordedEvent } from "../events/types";
 import { leaseIdOfStream } from "./leases";
 import type { Projection, Replayer, TableName } from "./projection";

@@ -1,5 +1,5 @@
 /** The run-events projection: the reference's per-run event records, seq from 1 (`run.started`). */
-import type { RunEventAppendedData, RunFinishedData, RunStartedData } from "../events/catalogue";
+import type { RunEventAppendedData, RunFinishedData, RunStartedData } from "../events/payloads/run";
 import type { RecordedEvent } from "../events/types";
 import type { Projection, TableName } from "./projection";
 import { runIdOfStream } from "./runs";

@@ -4,7 +4,7 @@
  * records where it is and how big it is, so serving `GET /v1/runs/{id}/logs` is one indexed
  * read and replaying the log rebuilds the pointer exactly without copying megabytes.
  */
-import type { RunFinishedData } from "../events/catalogue";
+import type { RunFinishedData } from "../events/payloads/run";
 import type { RecordedEvent } from "../events/types";
 import type { Projection, TableName } from "./projection";
 import { runIdOfStream } from "./runs";
