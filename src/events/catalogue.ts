@@ -1,5 +1,5 @@
 /**
- * The event catalogue: every event the coordinator records, its
+ * The event catalogue: every event the coordinator records, the stream it belongs to, its
  * payload schema and schema version, and the upcasters that lift older stored versions to the
  * current one on read. Names are written for the audit trail: a reader of the log should
  * understand what happened without the code. Payloads never carry secrets (tokens, provider
@@ -30,7 +30,12 @@ import {
 } from "./payloads/run";
 import type { EventDraft } from "./types";
 
+/** The kind of stream an event is appended to: `lease:<id>`, `run:<id>` or `fleet`. */
+export type StreamKind = "lease" | "run" | "fleet";
+
 interface CatalogueEntry {
+  /** The stream kind every event of this type is appended to. */
+  stream: StreamKind;
   /** Current schema version: what `decide` writes. */
   schema: number;
   parse: z.ZodType;
@@ -39,10 +44,11 @@ interface CatalogueEntry {
 }
 
 export const catalogue = {
-  LeaseRequested: { schema: 1, parse: leaseRequestedSchema },
-  MachineProvisioned: { schema: 1, parse: machineSchema },
-  ProvisioningFailed: { schema: 1, parse: provisioningFailedSchema },
+  LeaseRequested: { stream: "lease", schema: 1, parse: leaseRequestedSchema },
+  MachineProvisioned: { stream: "lease", schema: 1, parse: machineSchema },
+  ProvisioningFailed: { stream: "lease", schema: 1, parse: provisioningFailedSchema },
   Heartbeat: {
+    stream: "lease",
     schema: 2,
     parse: heartbeatSchema,
     upcast: {
@@ -58,43 +64,51 @@ export const catalogue = {
       },
     },
   },
-  ShareChanged: { schema: 1, parse: shareChangedSchema },
-  Released: { schema: 1, parse: releasedSchema },
-  Expired: { schema: 1, parse: expiredSchema },
-  MachineDeleteRequested: { schema: 1, parse: machineDeleteRequestedSchema },
-  MachineDeleted: { schema: 1, parse: machineDeletedSchema },
-  MachineDeleteFailed: { schema: 1, parse: machineDeleteFailedSchema },
-  MachineAdopted: { schema: 1, parse: machineSchema },
-  RunStarted: { schema: 1, parse: runStartedSchema },
-  RunEventAppended: { schema: 1, parse: runEventAppendedSchema },
-  RunTelemetryRecorded: { schema: 1, parse: runTelemetryRecordedSchema },
-  RunFinished: { schema: 1, parse: runFinishedSchema },
-  OrphanDetected: { schema: 1, parse: orphanDetectedSchema },
-  OrphanDeleted: { schema: 1, parse: orphanDeletedSchema },
+  ShareChanged: { stream: "lease", schema: 1, parse: shareChangedSchema },
+  Released: { stream: "lease", schema: 1, parse: releasedSchema },
+  Expired: { stream: "lease", schema: 1, parse: expiredSchema },
+  MachineDeleteRequested: { stream: "lease", schema: 1, parse: machineDeleteRequestedSchema },
+  MachineDeleted: { stream: "lease", schema: 1, parse: machineDeletedSchema },
+  MachineDeleteFailed: { stream: "lease", schema: 1, parse: machineDeleteFailedSchema },
+  MachineAdopted: { stream: "lease", schema: 1, parse: machineSchema },
+  RunStarted: { stream: "run", schema: 1, parse: runStartedSchema },
+  RunEventAppended: { stream: "run", schema: 1, parse: runEventAppendedSchema },
+  RunTelemetryRecorded: { stream: "run", schema: 1, parse: runTelemetryRecordedSchema },
+  RunFinished: { stream: "run", schema: 1, parse: runFinishedSchema },
+  OrphanDetected: { stream: "fleet", schema: 1, parse: orphanDetectedSchema },
+  OrphanDeleted: { stream: "fleet", schema: 1, parse: orphanDeletedSchema },
 } as const satisfies Record<string, CatalogueEntry>;
 
 export type EventType = keyof typeof catalogue;
 type DataOf<T extends EventType> = z.infer<(typeof catalogue)[T]["parse"]>;
 type Draft<T extends EventType> = EventDraft<T, DataOf<T>>;
 
-export type LeaseEvent =
-  | Draft<"LeaseRequested">
-  | Draft<"MachineProvisioned">
-  | Draft<"ProvisioningFailed">
-  | Draft<"Heartbeat">
-  | Draft<"ShareChanged">
-  | Draft<"Released">
-  | Draft<"Expired">
-  | Draft<"MachineDeleteRequested">
-  | Draft<"MachineDeleted">
-  | Draft<"MachineDeleteFailed">
-  | Draft<"MachineAdopted">;
-export type RunEvent =
-  | Draft<"RunStarted">
-  | Draft<"RunEventAppended">
-  | Draft<"RunTelemetryRecorded">
-  | Draft<"RunFinished">;
-export type FleetEvent = Draft<"OrphanDetected"> | Draft<"OrphanDeleted">;
+/** The event types appended to streams of kind `K`, read from each entry's `stream`. */
+export type EventTypeOn<K extends StreamKind> = {
+  [T in EventType]: (typeof catalogue)[T]["stream"] extends K ? T : never;
+}[EventType];
+type DraftOn<K extends StreamKind> = { [T in EventTypeOn<K>]: Draft<T> }[EventTypeOn<K>];
+
+export type LeaseEvent = DraftOn<"lease">;
+export type RunEvent = DraftOn<"run">;
+export type FleetEvent = DraftOn<"fleet">;
+
+/**
+ * The event types a projection of stream kind `K` reads: all of them, or `only` some, or all
+ * `except` some (docs/event-log.md#projections-and-queries). The names are checked against the
+ * catalogue, so an event added to a stream reaches the projections that fold the whole stream.
+ */
+export function eventTypesOn<K extends StreamKind>(
+  stream: K,
+  pick: { only?: readonly EventTypeOn<K>[]; except?: readonly EventTypeOn<K>[] } = {},
+): ReadonlySet<string> {
+  const all = (Object.keys(catalogue) as EventType[]).filter(
+    (type): type is EventTypeOn<K> => catalogue[type].stream === stream,
+  );
+  const only = pick.only ? new Set<string>(pick.only) : undefined;
+  const except = new Set<string>(pick.except ?? []);
+  return new Set(all.filter((type) => (only ? only.has(type) : true) && !except.has(type)));
+}
 
 export function isEventType(type: string): type is EventType {
   return Object.hasOwn(catalogue, type);

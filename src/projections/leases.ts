@@ -1,5 +1,5 @@
 /** The `leases` projection: one row per lease, the lease aggregate's state as columns. */
-import type { LeaseEvent } from "../events/catalogue";
+import { eventTypesOn, type LeaseEvent } from "../events/catalogue";
 import { evolveLease } from "../events/lease-decider";
 import { initialLeaseState, type LeaseState } from "../events/lease-state";
 import type { EvolvableEvent } from "../events/types";
@@ -62,20 +62,6 @@ export function leaseStateFromRow(row: Row): LeaseState {
   return decodeRow(row, leaseColumns, { ...initialLeaseState(), exists: true });
 }
 
-const leaseEventTypes = new Set<string>([
-  "LeaseRequested",
-  "MachineProvisioned",
-  "ProvisioningFailed",
-  "Heartbeat",
-  "ShareChanged",
-  "Released",
-  "Expired",
-  "MachineDeleteRequested",
-  "MachineDeleted",
-  "MachineDeleteFailed",
-  "MachineAdopted",
-]);
-
 export function leaseIdOfStream(stream: string): string {
   return stream.slice("lease:".length);
 }
@@ -83,7 +69,7 @@ export function leaseIdOfStream(stream: string): string {
 export const leasesProjection: Projection = aggregateRowProjection<LeaseState>({
   name: "leases",
   table: "leases",
-  handles: leaseEventTypes,
+  handles: eventTypesOn("lease"),
   columns: leaseColumns,
   idOfStream: leaseIdOfStream,
   initial: initialLeaseState,

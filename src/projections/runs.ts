@@ -1,5 +1,5 @@
 /** The `runs` projection: one row per run, the run aggregate's state as columns. */
-import type { RunEvent } from "../events/catalogue";
+import { eventTypesOn, type RunEvent } from "../events/catalogue";
 import { evolveRun } from "../events/run-decider";
 import { initialRunState, type RunState } from "../events/run-state";
 import type { EvolvableEvent } from "../events/types";
@@ -51,7 +51,7 @@ export function runIdOfStream(stream: string): string {
 export const runsProjection: Projection = aggregateRowProjection<RunState>({
   name: "runs",
   table: "runs",
-  handles: new Set(["RunStarted", "RunEventAppended", "RunTelemetryRecorded", "RunFinished"]),
+  handles: eventTypesOn("run"),
   columns: runColumns,
   idOfStream: runIdOfStream,
   initial: initialRunState,

@@ -1,4 +1,4 @@
-/** The shape of one route table entry (docs/api.md#openapi). */
+/** The shape of one route table entry (docs/api.md#openapi-get-v1openapijson). */
 import type { z } from "zod";
 
 export type Method = "get" | "post" | "put" | "delete";

@@ -11,7 +11,7 @@ import { metaOperations } from "./operations-meta";
 import { portalOperations } from "./operations-portal";
 import { runOperations } from "./operations-runs";
 
-export type { Access, Answer, Method, Operation } from "./operation";
+export type { Access, Answer, Operation } from "./operation";
 
 /** Every route, in the order the document lists them; each area's entries live in its own file. */
 export const operations: readonly Operation[] = [
