@@ -366,7 +366,11 @@ export class FakeEc2 {
         "regionInfo",
         shown
           .map(([name, optIn]) =>
-            item(x("regionName", name) + x("regionEndpoint", `ec2.${name}.amazonaws.com`) + x("optInStatus", optIn)),
+            item(
+              x("regionName", name) +
+                x("regionEndpoint", `ec2.${name}.amazonaws.com`) +
+                x("optInStatus", optIn),
+            ),
           )
           .join(""),
       ),

@@ -59,16 +59,21 @@ describe("crabbox doctor --provider aws against the EC2 fake", () => {
   it("names the credential variables when EC2 refuses the key", async () => {
     const r = await doctor({ AWS_SECRET_ACCESS_KEY: "x", AWS_ACCESS_KEY_ID: "AKIAWRONGWRONGWRONG" });
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/failed +identity +AWS refuses the credentials \(AuthFailure\): set AWS_ACCESS_KEY_ID/);
+    expect(r.stdout).toMatch(
+      /failed +identity +AWS refuses the credentials \(AuthFailure\): set AWS_ACCESS_KEY_ID/,
+    );
   });
 
   it("names CRABBOX_AWS_REGION for a region not enabled and a region without the classes' types", async () => {
     const closed = await doctor({ CRABBOX_AWS_REGION: "ap-southeast-5" });
     expect(closed.code).toBe(1);
     expect(closed.stdout).toMatch(/failed +region +ap-southeast-5 is not enabled .*set CRABBOX_AWS_REGION/);
-    for (const t of ["c7a.8xlarge", "c7i.8xlarge", "m7a.8xlarge", "m7i.8xlarge", "c7a.4xlarge"]) fake.unoffered.add(t);
+    for (const t of ["c7a.8xlarge", "c7i.8xlarge", "m7a.8xlarge", "m7i.8xlarge", "c7a.4xlarge"])
+      fake.unoffered.add(t);
     const bare = await doctor({});
     expect(bare.code).toBe(1);
-    expect(bare.stdout).toMatch(/failed +class +standard: none of .* is offered in eu-west-1; set CRABBOX_AWS_REGION/);
+    expect(bare.stdout).toMatch(
+      /failed +class +standard: none of .* is offered in eu-west-1; set CRABBOX_AWS_REGION/,
+    );
   });
 });

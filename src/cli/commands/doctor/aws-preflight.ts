@@ -177,7 +177,8 @@ async function permissionCheck(permission: string, call: () => Promise<unknown>)
     return { status: "ok", name: "allowed", detail: permission };
   } catch (error) {
     const code = errorCodeOf(error);
-    if (code === "DryRunOperation") return { status: "ok", name: "allowed", detail: `${permission} (dry run)` };
+    if (code === "DryRunOperation")
+      return { status: "ok", name: "allowed", detail: `${permission} (dry run)` };
     return {
       status: "failed",
       name: "allowed",
@@ -191,7 +192,11 @@ async function permissionCheck(permission: string, call: () => Promise<unknown>)
 
 function credentialProblem(error: unknown): PreflightCheck {
   const code = errorCodeOf(error);
-  if (["AuthFailure", "UnrecognizedClientException", "InvalidClientTokenId", "SignatureDoesNotMatch"].includes(code)) {
+  if (
+    ["AuthFailure", "UnrecognizedClientException", "InvalidClientTokenId", "SignatureDoesNotMatch"].includes(
+      code,
+    )
+  ) {
     return {
       status: "failed",
       name: "identity",
@@ -202,7 +207,8 @@ function credentialProblem(error: unknown): PreflightCheck {
     return {
       status: "failed",
       name: "identity",
-      detail: "ec2:DescribeAccountAttributes is not allowed: add it to the IAM policy of the AWS_ACCESS_KEY_ID user or role",
+      detail:
+        "ec2:DescribeAccountAttributes is not allowed: add it to the IAM policy of the AWS_ACCESS_KEY_ID user or role",
     };
   }
   return {
