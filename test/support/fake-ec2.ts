@@ -620,8 +620,20 @@ export class FakeEc2 {
     );
   }
 
+  /**
+   * ClientToken as "Ensuring idempotency in Amazon EC2 API requests" describes it
+   * (docs.aws.amazon.com/ec2/latest/devguide/ec2-api-idempotency.html, "RunInstances
+   * idempotency"): a case-sensitive string of up to 64 ASCII characters; a repeat with the
+   * same token and parameters returns the original reservation (only the state may differ),
+   * also after the instance terminated (the token stays valid for at least 24 hours after
+   * termination); the same token with other parameters is IdempotentParameterMismatch; the
+   * same token in another region launches there (tokens are per region).
+   */
   private runInstances(region: string, p: URLSearchParams): Response {
     const token = p.get("ClientToken") ?? "";
+    // The limit is documented; the error code for breaking it is this fake's assumption.
+    if (token.length > 64 || !/^[\x20-\x7e]*$/.test(token))
+      return errorXML(400, "InvalidParameterValue", "ClientToken must be at most 64 ASCII characters");
     const type = p.get("InstanceType") ?? "";
     const spot = p.get("InstanceMarketOptions.MarketType") === "spot";
     const fingerprint = [...p.entries()]
