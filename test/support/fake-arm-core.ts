@@ -272,6 +272,9 @@ export class FakeArm {
         ...body,
         id: path,
         name,
+        // Every ARM resource carries an etag that changes on each write (NetworkSecurityGroup:
+        // "A unique read-only string that changes whenever the resource is updated").
+        etag: `W/"${this.nextEtag++}"`,
         properties: { provisioningState: "Succeeded", ...(body.properties ?? {}) },
       },
     });
