@@ -40,7 +40,7 @@ describe("crabbox doctor --provider aws against the EC2 fake", () => {
     expect(r.stdout).toMatch(/ok +region +eu-west-1/);
     for (const name of ["standard", "fast", "large", "beast"]) expect(r.stdout).toContain(`${name}: `);
     for (const action of writes) expect(r.stdout).toContain(`ec2:${action} (dry run)`);
-    expect(r.stdout).toMatch(/quota +not checkable .*--quota-code L-1216C47A/);
+    expect(r.stdout).toMatch(/quota +not checkable .*Service Quotas \(EC2 quota L-1216C47A/);
     // Every mutating call carried DryRun, and nothing exists afterwards.
     const mutating = fake.requests.filter((q) => writes.includes(q.action));
     expect(mutating.length).toBe(3);

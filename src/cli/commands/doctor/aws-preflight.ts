@@ -163,7 +163,7 @@ export async function awsPreflight(env: Env, signal?: AbortSignal): Promise<Pref
       status: "ok",
       name: "quota",
       detail:
-        "not checkable with EC2 calls: see the vCPU limit with `aws service-quotas get-service-quota --service-code ec2 --quota-code L-1216C47A`",
+        "not checkable with EC2 calls: see the vCPU limit in Service Quotas (EC2 quota L-1216C47A, Running On-Demand Standard instances)",
     });
     return checks;
   } finally {
