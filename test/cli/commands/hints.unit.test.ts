@@ -46,6 +46,7 @@ const otherProgramsFlags: Record<string, string> = {
   "--filter": "git fetch",
   "--contains": "git branch",
   "--refresh": "git update-index",
+  "--quiet": "git diff-index (src/cli/sync/git/remote-scripts.ts)",
   "--format": "git",
   "--stdin": "git",
   "--no-deref": "git update-ref",

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { AwsProvider, type AwsProviderOptions } from "../../../src/providers/aws";
+import { AwsProvider } from "../../../src/providers/aws";
+import type { AwsProviderOptions } from "../../../src/providers/aws/options";
 import { FakeEc2 } from "../../support/fake-ec2";
 import { machineSpec } from "../../support/machine-spec";
 import { servedDuringFile } from "../../support/served-during-file";
