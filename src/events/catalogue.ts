@@ -341,7 +341,7 @@ export const catalogue = {
 } as const satisfies Record<string, CatalogueEntry>;
 
 export type EventType = keyof typeof catalogue;
-type DataOf<T extends EventType> = z.infer<(typeof catalogue)[T]["parse"]>;
+export type DataOf<T extends EventType> = z.infer<(typeof catalogue)[T]["parse"]>;
 type Draft<T extends EventType> = EventDraft<T, DataOf<T>>;
 
 export type LeaseEvent =
