@@ -33,7 +33,12 @@ export class EventsCommand extends CrabboxCommand {
 
   async execute(): Promise<number> {
     if (this.lease !== undefined) return this.printLeaseTrail(this.lease);
-    const runID = requireRunId(this.id, this.positional, "events");
+    const runID = requireRunId(
+      this.id,
+      this.positional,
+      "events",
+      " (or a lease's trail: crabbox events --lease <slug>)",
+    );
     const after = nonNegativeInt(this.after, "--after");
     const limit = nonNegativeInt(this.limit, "--limit", 1);
     const client = this.requireCoordinator(this.loadConfig(), "events");
