@@ -4,7 +4,7 @@
  * every entry's `prevHash` is the hash of the entry before it.
  */
 import type { ExportEntry } from "../api/export";
-import { firstSeqAtOrAfter as seqAtOrAfter, head } from "./store-reads";
+import { head, firstSeqAtOrAfter as seqAtOrAfter } from "./store-reads";
 import { type EventRow, storedFields } from "./stored-row";
 
 /** An exported row: the chain is repaired at start-up, so every row has its hash. */

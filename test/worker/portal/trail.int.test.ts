@@ -37,7 +37,7 @@ async function leasePage(who: { owner: string; org: string }, leaseID: string): 
 }
 
 const rows = (page: string) => [...page.matchAll(/<tr data-trail-row="(\w+)"/g)].map((m) => m[1]);
-const unescape = (text: string) =>
+const unescapeHtml = (text: string) =>
   text
     .replace(/&quot;/g, '"')
     .replace(/&#39;/g, "'")
@@ -77,7 +77,7 @@ describe("the lease page's trail", () => {
     expect(page).toContain(`released by ${who.owner}; the machine is to be deleted`);
     expect(page).toContain("requested: the lease was released");
     // The raw events stay on the page, one click (a <details>) away.
-    expect(unescape(page)).toContain('"type":"Heartbeat"');
+    expect(unescapeHtml(page)).toContain('"type":"Heartbeat"');
     expect(page.match(/<summary>raw<\/summary>/g)).toHaveLength(6);
     // The answer to "why is this machine still running?" comes first.
     const status = page.indexOf("data-machine-status");
@@ -92,7 +92,7 @@ describe("the lease page's trail", () => {
     fakes.local.failNext("delete", new FakeProviderError("409 from the provider", 409));
     expect((await api(who, "POST", `/v1/leases/${lease.id}/release`, {})).status).toBe(200);
 
-    const page = unescape(await leasePage(who, lease.id));
+    const page = unescapeHtml(await leasePage(who, lease.id));
     expect(page).toMatch(
       /data-machine-status>Still running: The lease released [^<]*, but deleting its machine failed 1 time\(s\); next try in \d+ s \([^)]+\)\. Last: delete failed: provider local delete failed, next try in \d+ s\.</,
     );
