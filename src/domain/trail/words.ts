@@ -1,5 +1,5 @@
 /** Small value formats for trail sentences (docs/event-log.md#the-trail-as-sentences). */
-import type { TelemetrySample } from "../../events/catalogue";
+import type { TelemetrySample } from "../../events/payloads/shared";
 
 /** `1.2 s`, `45 s`, `12 min`, `2 h 5 min`: a span as a person says it. */
 export function span(ms: number): string {
