@@ -80,7 +80,7 @@ export const catalogue = {
 } as const satisfies Record<string, CatalogueEntry>;
 
 export type EventType = keyof typeof catalogue;
-type DataOf<T extends EventType> = z.infer<(typeof catalogue)[T]["parse"]>;
+export type DataOf<T extends EventType> = z.infer<(typeof catalogue)[T]["parse"]>;
 type Draft<T extends EventType> = EventDraft<T, DataOf<T>>;
 
 /** The event types appended to streams of kind `K`, read from each entry's `stream`. */

@@ -4,6 +4,7 @@
  * every entry's `prevHash` is the hash of the entry before it.
  */
 import type { ExportEntry } from "../api/export";
+import { head, firstSeqAtOrAfter as seqAtOrAfter } from "./store-reads";
 import { type EventRow, storedFields } from "./stored-row";
 
 /** An exported row: the chain is repaired at start-up, so every row has its hash. */
@@ -20,12 +21,10 @@ export function toExportEntry(row: StoredRow, prevHash: string): ExportEntry {
   return { ...storedFields(row), prevHash, hash: row.hash };
 }
 
-/** Seq of the first event at or after `at` (through the `at` index); null when none. */
+/** Seq bound of the first event at or after `at` (binary search over seq); null when none. */
 function firstSeqAtOrAfter(sql: SqlStorage, at: number): number | null {
-  const row = sql
-    .exec<{ seq: number }>("SELECT seq FROM events WHERE at >= ? ORDER BY at, seq LIMIT 1", at)
-    .toArray()[0];
-  return row ? row.seq : null;
+  const seq = seqAtOrAfter(sql, at);
+  return seq > head(sql) ? null : seq;
 }
 
 /** Live rows of the window in seq order, one more than `limit` to tell whether a page follows. */

@@ -35,8 +35,8 @@ export function readAll(sql: SqlStorage, query: ReadAllQuery = {}): ReadAllPage 
   let after = Math.max(0, Math.trunc(query.after ?? 0));
   const where = ["seq > ?"];
   const params: SqlStorageValue[] = [];
-  // Time bounds become seq bounds through the `at` index (the log is appended in clock order),
-  // so a time window never scans the log from its start; `at` is still filtered exactly.
+  // Time bounds become seq bounds by a binary search over seq (the log is appended in clock
+  // order), so a time window never scans the log from its start; `at` is still filtered exactly.
   if (query.since !== undefined) after = Math.max(after, firstSeqAtOrAfter(sql, query.since) - 1);
   params.push(after);
   if (query.until !== undefined) {
@@ -53,6 +53,8 @@ export function readAll(sql: SqlStorage, query: ReadAllQuery = {}): ReadAllPage 
     where.push(`${column} = ?`);
     params.push(value);
   }
+  // The type index skips heartbeats (migration 0009): say so, so SQLite may use it.
+  if (query.type !== undefined && query.type !== "Heartbeat") where.push("type <> 'Heartbeat'");
   if (query.since !== undefined) {
     where.push("at >= ?");
     params.push(query.since);
@@ -72,12 +74,34 @@ export function readAll(sql: SqlStorage, query: ReadAllQuery = {}): ReadAllPage 
   return { events: page, nextAfter: rows.length > limit ? (page[page.length - 1]?.seq ?? null) : null };
 }
 
-/** Seq of the first event recorded at or after `at`; one past the head if none. */
-function firstSeqAtOrAfter(sql: SqlStorage, at: number): number {
-  const row = sql
-    .exec<{ seq: number }>("SELECT seq FROM events WHERE at >= ? ORDER BY at, seq LIMIT 1", at)
-    .toArray()[0];
-  return row ? row.seq : head(sql) + 1;
+/**
+ * Seq of the first event recorded at or after `at`; one past the head if none. A binary search
+ * over the primary key (seqs may have gaps where the archive took streams), ~2·log2(n) point
+ * reads: the log has no `at` index since migration 0009 (docs/event-log.md#write-cost-of-a-heartbeat).
+ */
+export function firstSeqAtOrAfter(sql: SqlStorage, at: number): number {
+  const firstFrom = (seq: number) =>
+    sql
+      .exec<{ seq: number; at: number }>(
+        "SELECT seq, at FROM events WHERE seq >= ? ORDER BY seq LIMIT 1",
+        seq,
+      )
+      .toArray()[0];
+  const last = head(sql);
+  let low = firstFrom(0);
+  if (!low) return last + 1;
+  if (low.at >= at) return low.seq;
+  // Invariant: the event at `low.seq` is before `at`; the answer is in (low.seq, hi].
+  let hi = last + 1;
+  let lo = low.seq;
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    low = firstFrom(mid);
+    if (!low || low.seq >= hi) hi = mid;
+    else if (low.at >= at) hi = low.seq;
+    else lo = low.seq;
+  }
+  return hi;
 }
 
 /** The run log (or any event attachment) as one string. */

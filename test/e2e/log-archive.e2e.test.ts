@@ -29,6 +29,7 @@ describe("the event archive through the local stack", () => {
     expect(second.code, second.stderr).toBe(0);
     const live = JSON.parse(second.stdout);
     const stream = `lease:${ended.leaseID}`;
+    for (let i = 0; i < 3; i++) expect((await cli("heartbeat", ended.slug)).code).toBe(0);
     const trail = await streamEvents(stream);
     expect((await cli("stop", ended.slug)).code).toBe(0);
     // A later event, so the ended lease does not hold the log's head.
@@ -42,6 +43,26 @@ describe("the event archive through the local stack", () => {
     }
     expect(archived.length).toBeGreaterThan(trail.length);
     expect(archived.every((e) => e.archivedIn?.startsWith(`events/v1/lease/${ended.leaseID}/`))).toBe(true);
+
+    // The trail as sentences reads the same from the archive (docs/event-log.md#the-trail-as-sentences).
+    const sentences = await cli("events", "--lease", ended.leaseID);
+    expect(sentences.code, sentences.stderr).toBe(0);
+    const lines = sentences.stdout.split("\n");
+    expect(lines[0]).toMatch(
+      new RegExp(
+        `^${ended.slug} \\(${ended.leaseID}\\) released: The lease released .*; its machine is deleted\\.$`,
+      ),
+    );
+    expect(sentences.stdout).toMatch(/requested by \S+: class \S+ on local, TTL /);
+    // One collapsed row: the three heartbeats sent above (and any the CLI sent itself).
+    const beats = [...sentences.stdout.matchAll(/^ +\d+-\d+ .* (\d+) heartbeats$/gm)];
+    expect(beats).toHaveLength(1);
+    expect(Number(beats[0]?.[1])).toBeGreaterThanOrEqual(3);
+    expect(sentences.stdout).toMatch(/released by \S+; the machine is to be deleted/);
+    const raw = await cli("events", "--lease", ended.leaseID, "--json");
+    expect(JSON.parse(raw.stdout).events.map((e: { seq: number }) => e.seq)).toEqual(
+      archived.map((e) => e.seq),
+    );
 
     const exported = await cli("admin", "export", "--since", "1970-01-01T00:00:00Z");
     expect(exported.code, exported.stderr).toBe(0);

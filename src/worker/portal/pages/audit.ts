@@ -1,7 +1,7 @@
 import type { EventsPage, ReplayReport } from "../../../api/admin";
 import { compactJson } from "../format";
 import { html, join, type SafeHtml } from "../html";
-import { eventTable } from "./parts";
+import { eventTable } from "./trail";
 
 export const auditFilterNames = ["stream", "type", "owner", "since", "until"] as const;
 export type AuditFilters = Partial<Record<(typeof auditFilterNames)[number], string>>;

@@ -2,10 +2,12 @@ import type { EventsPage } from "../../../api/admin";
 import type { LeaseRecord } from "../../../api/leases";
 import type { RunRecord } from "../../../api/runs";
 import type { TelemetrySample } from "../../../api/telemetry";
+import { machineStatus } from "../../../domain/trail/machine-status";
 import { type Point, trendChart } from "../charts";
 import { bytes, percent, relative, timestamp, usd } from "../format";
 import { html, type SafeHtml } from "../html";
-import { badge, eventTable, facts, leaseHref, runTable } from "./parts";
+import { badge, facts, leaseHref, runTable } from "./parts";
+import { eventTable } from "./trail";
 
 export interface LeaseDetail {
   lease: LeaseRecord;
@@ -97,6 +99,7 @@ export function leaseDetailBody(detail: LeaseDetail): SafeHtml {
   const ssh = live(lease) ? sshCommand(lease) : undefined;
   const cost = costSoFar(lease, now);
   return html`<h1>${lease.slug} ${badge(lease.state)}</h1>
+<p class="card" role="status" data-machine-status>${machineStatus(lease, detail.trail?.events ?? [], now)}</p>
 ${detail.released ? html`<div class="card flash" role="status">Released. The machine clean-up is in the trail below.</div>` : ""}
 <div class="grid">
 <section class="card" aria-labelledby="conn"><h2 id="conn">Connection</h2>

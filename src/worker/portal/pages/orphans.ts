@@ -1,7 +1,8 @@
 import type { LogEvent, OrphanEntry, OrphansResponse } from "../../../api/admin";
 import { timestamp } from "../format";
 import { html, join, type SafeHtml } from "../html";
-import { badge, eventTable, leaseHref } from "./parts";
+import { badge, leaseHref } from "./parts";
+import { eventTable } from "./trail";
 
 function leaseLine(entry: OrphanEntry): SafeHtml {
   const { lease, machine } = entry;

@@ -1,8 +1,7 @@
-/** Pieces several pages share: state badges, the lease and run tables, the event trail. */
-import type { LogEvent } from "../../../api/admin";
+/** Pieces several pages share: state badges, the lease and run tables (the trail is `trail.ts`). */
 import type { LeaseRecord } from "../../../api/leases";
 import type { RunRecord } from "../../../api/runs";
-import { compactJson, duration, relative, timestamp } from "../format";
+import { duration, relative } from "../format";
 import { html, join, type SafeHtml } from "../html";
 
 export function badge(state: string): SafeHtml {
@@ -58,39 +57,6 @@ export function runTable(runs: readonly RunRecord[], now: number, label: string)
   );
   return html`<div class="table-wrap"><table data-portal-table aria-label="${label}">
 <thead><tr><th>Run</th><th>State</th><th>Exit</th><th>Command</th><th>Lease</th><th class="hide-narrow">Owner</th><th>Started</th><th>Duration</th></tr></thead>
-<tbody>${join(rows)}</tbody></table></div>`;
-}
-
-function actorOf(meta: unknown): string {
-  if (typeof meta !== "object" || meta === null) return "—";
-  const actor = (meta as { actor?: { kind?: unknown; owner?: unknown } }).actor;
-  if (!actor) return "—";
-  return `${String(actor.owner ?? "?")} (${String(actor.kind ?? "?")})`;
-}
-
-export function streamLink(stream: string): SafeHtml {
-  const [kind, id] = stream.split(/:(.*)/s);
-  if (kind === "lease" && id)
-    return html`<a href="${`/portal/leases/${encodeURIComponent(id)}`}">${stream}</a>`;
-  if (kind === "run" && id) return html`<a href="${`/portal/runs/${encodeURIComponent(id)}`}">${stream}</a>`;
-  return html`${stream}`;
-}
-
-/** The log entries in order (oldest first, newest last), with who caused each. */
-export function eventTable(events: readonly LogEvent[], label: string, withStream: boolean): SafeHtml {
-  if (events.length === 0) return html`<p class="muted">No events.</p>`;
-  const rows = events.map(
-    (event) => html`<tr>
-<td data-sort="${event.seq}">${event.seq}</td>
-<td class="nowrap" data-sort="${event.at}">${timestamp(event.at)}</td>
-${withStream ? html`<td>${streamLink(event.stream)}</td>` : ""}
-<td><strong>${event.type}</strong></td>
-<td>${actorOf(event.meta)}</td>
-<td><code>${compactJson(event.data)}</code></td>
-</tr>`,
-  );
-  return html`<div class="table-wrap"><table data-portal-table aria-label="${label}">
-<thead><tr><th>#</th><th>Time</th>${withStream ? html`<th>Stream</th>` : ""}<th>Event</th><th>Actor</th><th data-nosort>Data</th></tr></thead>
 <tbody>${join(rows)}</tbody></table></div>`;
 }
 
