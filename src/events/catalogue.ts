@@ -8,7 +8,31 @@
 import { z } from "zod";
 import { boundedArray, boundedString, bounds } from "../api/bounds";
 import { CrabboxError } from "../errors";
+import {
+  capacityHintSchema,
+  type MachineData,
+  machineSchema,
+  type ProvisioningAttempt,
+  provisioningAttemptSchema,
+} from "./catalogue-machine";
+import {
+  machineClaimedFromPoolSchema,
+  poolMachineClaimedSchema,
+  poolMachineDeletedSchema,
+  poolMachineExpiredSchema,
+  poolMachineFailedSchema,
+  poolMachineReadySchema,
+  poolMachineRequestedSchema,
+} from "./pool-catalogue";
 import type { EventDraft } from "./types";
+
+export {
+  capacityHintSchema,
+  type MachineData,
+  machineSchema,
+  type ProvisioningAttempt,
+  provisioningAttemptSchema,
+};
 
 // ---------------------------------------------------------------------------------------------
 // Shared pieces
@@ -37,26 +61,6 @@ export const telemetrySampleSchema = z.object({
   uptimeSeconds: z.number().int().nonnegative().optional(),
 });
 export type TelemetrySample = z.infer<typeof telemetrySampleSchema>;
-
-export const provisioningAttemptSchema = z.object({
-  region: z.string().optional(),
-  serverType: z.string(),
-  market: z.string().optional(),
-  category: z.string().optional(),
-  message: z.string(),
-});
-export type ProvisioningAttempt = z.infer<typeof provisioningAttemptSchema>;
-
-export const capacityHintSchema = z.object({
-  code: z.string(),
-  message: z.string(),
-  action: z.string().optional(),
-  region: z.string().optional(),
-  market: z.string().optional(),
-  class: z.string().optional(),
-  serverType: z.string().optional(),
-  regionsTried: z.array(z.string()).optional(),
-});
 
 export const shareRoleSchema = z.enum(["use", "manage"]);
 export type ShareRole = z.infer<typeof shareRoleSchema>;
@@ -99,26 +103,6 @@ export const leaseRequestedSchema = z.object({
   provisioningDeadlineAt: ms,
 });
 export type LeaseRequestedData = z.infer<typeof leaseRequestedSchema>;
-
-/** Where the machine is and how to reach it; shared by `MachineProvisioned` and `MachineAdopted`. */
-export const machineSchema = z.object({
-  cloudID: z.string().min(1),
-  serverID: z.number().int().nonnegative(),
-  serverName: z.string(),
-  host: z.string(),
-  sshUser: z.string(),
-  sshPort: z.string(),
-  sshFallbackPorts: z.array(z.string()),
-  workRoot: z.string(),
-  serverType: z.string(),
-  region: z.string().optional(),
-  market: z.string().optional(),
-  estimatedHourlyUSD: z.number().nonnegative(),
-  maxEstimatedUSD: z.number().nonnegative(),
-  provisioningAttempts: z.array(provisioningAttemptSchema),
-  capacityHints: z.array(capacityHintSchema).optional(),
-});
-export type MachineData = z.infer<typeof machineSchema>;
 
 export const provisioningFailedSchema = z.object({
   code: z.string(),
@@ -332,12 +316,19 @@ export const catalogue = {
   MachineDeleted: { schema: 1, parse: machineDeletedSchema },
   MachineDeleteFailed: { schema: 1, parse: machineDeleteFailedSchema },
   MachineAdopted: { schema: 1, parse: machineSchema },
+  MachineClaimedFromPool: { schema: 1, parse: machineClaimedFromPoolSchema },
   RunStarted: { schema: 1, parse: runStartedSchema },
   RunEventAppended: { schema: 1, parse: runEventAppendedSchema },
   RunTelemetryRecorded: { schema: 1, parse: runTelemetryRecordedSchema },
   RunFinished: { schema: 1, parse: runFinishedSchema },
   OrphanDetected: { schema: 1, parse: orphanDetectedSchema },
   OrphanDeleted: { schema: 1, parse: orphanDeletedSchema },
+  PoolMachineRequested: { schema: 1, parse: poolMachineRequestedSchema },
+  PoolMachineReady: { schema: 1, parse: poolMachineReadySchema },
+  PoolMachineFailed: { schema: 1, parse: poolMachineFailedSchema },
+  PoolMachineClaimed: { schema: 1, parse: poolMachineClaimedSchema },
+  PoolMachineExpired: { schema: 1, parse: poolMachineExpiredSchema },
+  PoolMachineDeleted: { schema: 1, parse: poolMachineDeletedSchema },
 } as const satisfies Record<string, CatalogueEntry>;
 
 export type EventType = keyof typeof catalogue;
@@ -355,13 +346,21 @@ export type LeaseEvent =
   | Draft<"MachineDeleteRequested">
   | Draft<"MachineDeleted">
   | Draft<"MachineDeleteFailed">
-  | Draft<"MachineAdopted">;
+  | Draft<"MachineAdopted">
+  | Draft<"MachineClaimedFromPool">;
 export type RunEvent =
   | Draft<"RunStarted">
   | Draft<"RunEventAppended">
   | Draft<"RunTelemetryRecorded">
   | Draft<"RunFinished">;
 export type FleetEvent = Draft<"OrphanDetected"> | Draft<"OrphanDeleted">;
+export type PoolEvent =
+  | Draft<"PoolMachineRequested">
+  | Draft<"PoolMachineReady">
+  | Draft<"PoolMachineFailed">
+  | Draft<"PoolMachineClaimed">
+  | Draft<"PoolMachineExpired">
+  | Draft<"PoolMachineDeleted">;
 
 export function isEventType(type: string): type is EventType {
   return Object.hasOwn(catalogue, type);

@@ -7,6 +7,7 @@ import pruneCommands from "../../migrations/0005_prune_commands.sql";
 import webhooks from "../../migrations/0006_webhooks.sql";
 import runShards from "../../migrations/0007_run_shards.sql";
 import archive from "../../migrations/0008_archive.sql";
+import poolMachines from "../../migrations/0009_pool_machines.sql";
 import type { Migration } from "./migrate";
 
 export const migrations: readonly Migration[] = [
@@ -18,4 +19,5 @@ export const migrations: readonly Migration[] = [
   { id: 6, name: "0006_webhooks", sql: webhooks },
   { id: 7, name: "0007_run_shards", sql: runShards },
   { id: 8, name: "0008_archive", sql: archive },
+  { id: 9, name: "0009_pool_machines", sql: poolMachines },
 ];

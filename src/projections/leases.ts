@@ -74,6 +74,7 @@ const leaseEventTypes = new Set<string>([
   "MachineDeleted",
   "MachineDeleteFailed",
   "MachineAdopted",
+  "MachineClaimedFromPool",
 ]);
 
 export function leaseIdOfStream(stream: string): string {

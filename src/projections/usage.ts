@@ -42,6 +42,7 @@ export const usageProjection: Projection = {
     "LeaseRequested",
     "MachineProvisioned",
     "MachineAdopted",
+    "MachineClaimedFromPool",
     "ProvisioningFailed",
     "Released",
     "Expired",
