@@ -3,10 +3,11 @@ import { CrabboxError } from "../../../errors";
 import { type ProviderName, providerNames } from "../../../providers/provider";
 import { withDeadline } from "../deadline";
 import type { FleetDeps } from "../deps";
+import { readyPools } from "../pools/pool-summary";
 import type { Caller } from "../rpc";
 import { requireAdmin } from "./gate";
 
-/** `GET /v1/pool` (admin): the crabbox-labelled machines the providers can see. */
+/** `GET /v1/pool` (admin): the crabbox-labelled machines the providers can see, and the ready pools. */
 /** @public The use case's input schema, as every use case names it (docs/design.md). */
 export const input = PoolQuery;
 
@@ -47,5 +48,6 @@ export async function handle(deps: FleetDeps, caller: Caller, query: PoolQuery):
       }
     }
   }
-  return { machines };
+  const { error } = deps.settings.pools;
+  return { machines, pools: readyPools(deps), ...(error ? { poolConfigError: error } : {}) };
 }
