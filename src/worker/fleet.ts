@@ -72,7 +72,7 @@ export class FleetDurableObject extends DurableObject<Env> {
     // here means the first request after a restart is enough to set recovery going.
     void ctx.blockConcurrencyWhile(async () => {
       recovery.snapshot();
-      if (recovery.nextDue() !== undefined) await this.scheduler.schedule();
+      if (recovery.nextDue() !== undefined || pools.nextDue() !== undefined) await this.scheduler.schedule();
     });
     const scheduler = this.scheduler;
     this.useCases = useCaseDeps(deps, {

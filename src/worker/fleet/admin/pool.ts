@@ -3,6 +3,7 @@ import { CrabboxError } from "../../../errors";
 import { type ProviderName, providerNames } from "../../../providers/provider";
 import { withDeadline } from "../deadline";
 import type { FleetDeps } from "../deps";
+import type { UseCaseDeps } from "../use-case-deps";
 import { readyPools } from "../pools/pool-summary";
 import type { Caller } from "../rpc";
 import { requireAdmin } from "./gate";
@@ -11,7 +12,7 @@ import { requireAdmin } from "./gate";
 /** @public The use case's input schema, as every use case names it (docs/design.md). */
 export const input = PoolQuery;
 
-export async function handle(deps: FleetDeps, caller: Caller, query: PoolQuery): Promise<PoolResponse> {
+export async function handle(deps: UseCaseDeps, caller: Caller, query: PoolQuery): Promise<PoolResponse> {
   requireAdmin(caller.identity);
   const names: ProviderName[] = query.provider ? [query.provider] : [...providerNames];
   const machines: PoolMachine[] = [];
@@ -48,6 +49,8 @@ export async function handle(deps: FleetDeps, caller: Caller, query: PoolQuery):
       }
     }
   }
+  // A pool configured since the alarm was last armed (a new deployment) starts filling now.
+  await deps.scheduler.schedule();
   const { error } = deps.settings.pools;
   return { machines, pools: readyPools(deps), ...(error ? { poolConfigError: error } : {}) };
 }
