@@ -9,7 +9,6 @@ import { z } from "zod";
 import { boundedArray, boundedString, bounds } from "../api/bounds";
 import { CrabboxError } from "../errors";
 import {
-  capacityHintSchema,
   type MachineData,
   machineSchema,
   type ProvisioningAttempt,
@@ -26,13 +25,7 @@ import {
 } from "./pool-catalogue";
 import type { EventDraft } from "./types";
 
-export {
-  capacityHintSchema,
-  type MachineData,
-  machineSchema,
-  type ProvisioningAttempt,
-  provisioningAttemptSchema,
-};
+export { type MachineData, machineSchema, type ProvisioningAttempt, provisioningAttemptSchema };
 
 // ---------------------------------------------------------------------------------------------
 // Shared pieces

@@ -3,9 +3,9 @@ import { CrabboxError } from "../../../errors";
 import { type ProviderName, providerNames } from "../../../providers/provider";
 import { withDeadline } from "../deadline";
 import type { FleetDeps } from "../deps";
-import type { UseCaseDeps } from "../use-case-deps";
 import { readyPools } from "../pools/pool-summary";
 import type { Caller } from "../rpc";
+import type { UseCaseDeps } from "../use-case-deps";
 import { requireAdmin } from "./gate";
 
 /** `GET /v1/pool` (admin): the crabbox-labelled machines the providers can see, and the ready pools. */
