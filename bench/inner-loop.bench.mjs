@@ -8,7 +8,8 @@
  * - warm `crabbox run --id <slug> -- true`, nothing changed and one file changed, on a 200-file
  *   and a 3,000-file generated Git repository, vs `rsync -a --delete` of the same files plus
  *   `ssh <machine> true`, both over the OpenSSH command line `crabbox ssh --print` gives, and vs
- *   a bare `ssh <machine> true` (the floor: one connection and one command).
+ *   a bare `ssh <machine> true` (the floor: one connection and one command), and vs the Node
+ *   floor (bench/node-floor.mjs: one coordinator request and one ssh2 exec in one Node process).
  *
  * The bench starts the stack once through the CLI (`crabbox warmup` in a temporary state,
  * config and cache directory, on a free port, so it never touches the user's stack), and stops
@@ -150,6 +151,13 @@ try {
   console.log(`\nlease ${slug}; OpenSSH line from \`crabbox ssh --print\`: ${sshLine.join(" ")}`);
 
   const bareSsh = () => timed(sshBin, [...sshArgs, destination, "true"]).ms;
+  // The Node floor (bench/node-floor.mjs): one coordinator request and one ssh2 exec, nothing else.
+  const keyFile = sshArgs[sshArgs.indexOf("-i") + 1];
+  const sshPort = sshArgs[sshArgs.indexOf("-p") + 1];
+  const sshHost = destination.split("@").pop();
+  const floorScript = fileURLToPath(new URL("./node-floor.mjs", import.meta.url));
+  const nodeFloor = () =>
+    timed(process.execPath, [floorScript, `http://127.0.0.1:${port}`, sshHost, sshPort, keyFile]).ms;
   // The same files crabbox syncs: the repository minus .git (a default exclude of crabbox).
   const rsyncAndSsh = (repo) => {
     const target = join(temp, "rsync-target", repo.files.toString());
@@ -177,7 +185,7 @@ try {
     crabboxRun(repo, []);
     rsyncAndSsh(repo);
     for (const scenario of ["no-change", "one-file"]) {
-      const times = { crabbox: [], rsync: [], ssh: [] };
+      const times = { crabbox: [], rsync: [], ssh: [], floor: [] };
       const phases = [];
       for (let i = 0; i < RUNS; i++) {
         if (scenario === "one-file") editOneFile(repo);
@@ -185,6 +193,7 @@ try {
         if (scenario === "one-file") editOneFile(repo);
         times.rsync.push(rsyncAndSsh(repo));
         times.ssh.push(bareSsh());
+        times.floor.push(nodeFloor());
       }
       const c = median(times.crabbox);
       const r = median(times.rsync);
@@ -195,6 +204,10 @@ try {
       const sshTarget = repo.files === 200 && scenario === "no-change" ? TARGETS.smallVsSsh : undefined;
       console.log(
         `  bare ssh true              ${fmt(s)}   crabbox ${sshTarget ? verdict(c / s, sshTarget) : `${(c / s).toFixed(2)}x`}`,
+      );
+      const f = median(times.floor);
+      console.log(
+        `  node floor (1 request + 1 ssh2 exec) ${fmt(f)}   crabbox ${(c / f).toFixed(2)}x; floor ${(f / s).toFixed(2)}x bare ssh`,
       );
       const phaseNames = Object.keys(phases[0]?.phases ?? {});
       console.log(

@@ -12,17 +12,12 @@
  */
 
 import { CrabboxError } from "../errors";
-import type {
-  LeaseEvent,
-  LeaseRequestedData,
-  MachineData,
-  ProvisioningAttempt,
-  ShareRole,
-  TelemetrySample,
-} from "./catalogue";
+import type { LeaseEvent } from "./catalogue";
 import { evolveLease } from "./lease-evolve";
 import { initialLeaseState, isLeaseLive, type LeaseState, maxIdleTimeoutSeconds } from "./lease-state";
-import type { MachineClaimedFromPoolData } from "./pool-catalogue";
+import type { LeaseRequestedData, MachineData } from "./payloads/lease";
+import type { MachineClaimedFromPoolData } from "./payloads/pool";
+import type { ProvisioningAttempt, ShareRole, TelemetrySample } from "./payloads/shared";
 import type { StreamDecider } from "./store-types";
 
 export type LeaseCommand =

@@ -1,7 +1,8 @@
 /** How each lease event changes the lease's state (the `evolve` half of the lease decider). */
 import { leaseExpiresAt } from "../domain/expiry";
-import type { LeaseEvent, MachineData } from "./catalogue";
+import type { LeaseEvent } from "./catalogue";
 import { initialLeaseState, type LeaseState } from "./lease-state";
+import type { MachineData } from "./payloads/lease";
 import type { EvolvableEvent } from "./types";
 
 function withMachine(state: LeaseState, machine: MachineData, at: number): LeaseState {

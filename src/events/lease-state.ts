@@ -1,8 +1,9 @@
 /**
  * The lease aggregate's state: everything the lease record shows, folded from its events.
- * Timestamps are unix ms. The same shape is the stream snapshot and the `leases` projection row.
+ * Timestamps are unix ms. This state is the one authority for a lease: the stream snapshot
+ * is it serialised and the `leases` row is it column by column (docs/event-log.md#projections-and-queries).
  */
-import type { ProvisioningAttempt, ShareRole, TelemetrySample } from "./catalogue";
+import type { ProvisioningAttempt, ShareRole, TelemetrySample } from "./payloads/shared";
 
 export type LeaseLifecycle = "provisioning" | "active" | "released" | "expired" | "failed";
 

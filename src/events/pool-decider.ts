@@ -9,8 +9,8 @@
  */
 import { CrabboxError } from "../errors";
 import type { PoolEvent } from "./catalogue";
-import type { MachineData } from "./catalogue-machine";
-import type { PoolMachineRequestedData } from "./pool-catalogue";
+import type { MachineData } from "./payloads/lease";
+import type { PoolMachineRequestedData } from "./payloads/pool";
 import { initialPoolMachineState, type PoolMachineState } from "./pool-state";
 import type { StreamDecider } from "./store-types";
 import type { EvolvableEvent } from "./types";

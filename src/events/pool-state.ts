@@ -1,5 +1,5 @@
 /** The state of one pool machine (stream `pool:<poolMachineID>`, docs/event-log.md#ready-pools). */
-import type { MachineData } from "./catalogue-machine";
+import type { MachineData } from "./payloads/lease";
 
 export type PoolMachineLifecycle = "provisioning" | "ready" | "claimed" | "failed" | "expired" | "deleted";
 

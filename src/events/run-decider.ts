@@ -9,14 +9,9 @@ import type { ArtifactEntry } from "../domain/artifacts";
 import { isLeaseId } from "../domain/ids";
 import { tailUtf8, truncateUtf8, utf8Bytes } from "../domain/utf8";
 import { CrabboxError } from "../errors";
-import type {
-  RunEvent,
-  RunEventAppendedData,
-  RunFinishedData,
-  RunStartedData,
-  TelemetrySample,
-  TestResults,
-} from "./catalogue";
+import type { RunEvent } from "./catalogue";
+import type { RunEventAppendedData, RunFinishedData, RunStartedData, TestResults } from "./payloads/run";
+import type { TelemetrySample } from "./payloads/shared";
 import { initialRunState, mergeTelemetryRing, type RunState, runLogCapBytes } from "./run-state";
 import type { StreamDecider } from "./store-types";
 import type { EvolvableEvent } from "./types";

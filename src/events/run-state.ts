@@ -1,6 +1,7 @@
 /** The run aggregate's state: the run record (docs/api.md#runs) as a fold of its events. */
 import type { ArtifactEntry } from "../domain/artifacts";
-import type { TelemetrySample, TestResults } from "./catalogue";
+import type { TestResults } from "./payloads/run";
+import type { TelemetrySample } from "./payloads/shared";
 
 export type RunLifecycle = "running" | "succeeded" | "failed" | "interrupted";
 

@@ -32,7 +32,8 @@ import type {
   Rejection,
   StreamDecider,
 } from "./store-types";
-import type { EventDraft, EventMeta, EvolvableEvent, RecordedEvent } from "./types";
+import { loadStream } from "./stream-load";
+import type { EventDraft, EventMeta, RecordedEvent } from "./types";
 
 export type {
   ExecuteInput,
@@ -59,12 +60,6 @@ interface CommandRow extends Record<string, SqlStorageValue> {
   stream: string;
   status: string;
   outcome: string;
-}
-
-interface StreamRow extends Record<string, SqlStorageValue> {
-  version: number;
-  snapshot: string;
-  snapshot_schema: number;
 }
 
 export class EventStore {
@@ -130,39 +125,7 @@ export class EventStore {
     stream: string,
     decider: StreamDecider<S, C, E>,
   ): { state: S; version: number } {
-    const row = this.sql
-      .exec<StreamRow>("SELECT version, snapshot, snapshot_schema FROM streams WHERE stream = ?", stream)
-      .toArray()[0];
-    if (!row) {
-      if (this.isArchived(stream)) {
-        throw new CrabboxError(
-          "illegal_transition",
-          `stream ${stream} ended and is archived; it takes no more events`,
-          {
-            stream,
-            archived: true,
-          },
-        );
-      }
-      return { state: decider.initialState(), version: 0 };
-    }
-    if (row.snapshot_schema === decider.snapshotSchema)
-      return { state: JSON.parse(row.snapshot) as S, version: row.version };
-    // The state shape changed since the snapshot was written: fold the stream from the start.
-    let state = decider.initialState();
-    // The stream holds only this decider's events (the stream name picks the decider).
-    for (const event of this.readStream(stream))
-      state = decider.evolve(state, event as unknown as EvolvableEvent<E>);
-    return { state, version: row.version };
-  }
-
-  /** True when the stream's last event moved to the archive (docs/event-log.md, "Archive"). */
-  private isArchived(stream: string): boolean {
-    return (
-      this.sql
-        .exec("SELECT 1 FROM archive_tombstones WHERE stream = ? AND final = 1 LIMIT 1", stream)
-        .toArray().length > 0
-    );
+    return loadStream(this.sql, stream, decider);
   }
 
   /** A stream's events after `afterVersion`, in order. */

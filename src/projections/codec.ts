@@ -15,13 +15,30 @@ export interface ColumnSpec<S> {
   optional?: boolean;
 }
 
-export function column<S>(
-  key: keyof S & string,
-  column: string,
-  kind: ColumnKind,
-  optional = false,
-): ColumnSpec<S> {
-  return { key, column, kind, optional };
+/**
+ * A state field's column kind, spelled with `?` exactly when the field is optional in `S`
+ * (`undefined` in the state ↔ `NULL` in the row): the compiler checks the optionality.
+ */
+type KindOf<S, K extends keyof S> = {} extends Pick<S, K> ? `${ColumnKind}?` : ColumnKind;
+
+/** One column kind per field of `S` but `Skip`: a field added to the state without a column does not compile. */
+export type ColumnKinds<S, Skip extends keyof S = never> = {
+  [K in Exclude<keyof S & string, Skip>]-?: KindOf<S, K>;
+};
+
+/** `estimatedHourlyUSD` → `estimated_hourly_usd`, `cloudID` → `cloud_id`. */
+export function snakeCase(key: string): string {
+  return key.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase();
+}
+
+/** The column list of a state, in field order, each column named after its field. */
+export function columnsOf<S, Skip extends keyof S = never>(kinds: ColumnKinds<S, Skip>): ColumnSpec<S>[] {
+  return Object.entries(kinds as Record<string, string>).map(([key, kind]) => ({
+    key: key as keyof S & string,
+    column: snakeCase(key),
+    kind: kind.replace("?", "") as ColumnKind,
+    optional: kind.endsWith("?"),
+  }));
 }
 
 function encodeValue(kind: ColumnKind, value: unknown): SqlStorageValue {

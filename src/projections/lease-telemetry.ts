@@ -1,5 +1,6 @@
 /** The lease telemetry ring: the latest 60 heartbeat samples per lease, by capture time. */
-import { type TelemetrySample, telemetrySampleSchema } from "../events/catalogue";
+import { eventTypesOn } from "../events/catalogue";
+import { type TelemetrySample, telemetrySampleSchema } from "../events/payloads/shared";
 import type { RecordedEvent } from "../events/types";
 import { leaseIdOfStream } from "./leases";
 import type { Projection, Replayer, TableName } from "./projection";
@@ -21,7 +22,7 @@ function prunesAt(version: number): boolean {
 export const leaseTelemetryProjection: Projection = {
   name: "lease_telemetry",
   tables: [{ name: "lease_telemetry", key: ["lease_id", "captured_at"] }],
-  handles: new Set(["Heartbeat"]),
+  handles: eventTypesOn("lease", { only: ["Heartbeat"] }),
   apply(sql: SqlStorage, event: RecordedEvent, table: TableName): void {
     const sample = (event.data as { telemetry?: TelemetrySample }).telemetry;
     if (!sample) return;

@@ -1,29 +1,31 @@
 /** The `pool_machines` projection: one row per pool machine, its aggregate state as columns. */
-import type { PoolEvent } from "../events/catalogue";
+import { eventTypesOn, type PoolEvent } from "../events/catalogue";
 import { evolvePool } from "../events/pool-decider";
 import { initialPoolMachineState, type PoolMachineState } from "../events/pool-state";
 import type { EvolvableEvent } from "../events/types";
 import { aggregateRowProjection } from "./aggregate-row";
-import { type ColumnSpec, column, decodeRow, type Row } from "./codec";
+import { type ColumnKinds, type ColumnSpec, columnsOf, decodeRow, type Row } from "./codec";
 import type { Projection } from "./projection";
 
-const poolColumns: readonly ColumnSpec<PoolMachineState>[] = [
-  column("id", "id", "text"),
-  column("provider", "provider", "text"),
-  column("class", "class", "text"),
-  column("region", "region", "text"),
-  column("serverType", "server_type", "text"),
-  column("state", "state", "text"),
-  column("cloudID", "cloud_id", "text", true),
-  column("machine", "machine", "json", true),
-  column("leaseID", "lease_id", "text", true),
-  column("estimatedHourlyUSD", "estimated_hourly_usd", "real"),
-  column("requestedAt", "requested_at", "int"),
-  column("readyAt", "ready_at", "int", true),
-  column("endedAt", "ended_at", "int", true),
-  column("provisioningDeadlineAt", "provisioning_deadline_at", "int"),
-  column("updatedAt", "updated_at", "int"),
-];
+/** The `pool_machines` row: every field of the pool machine's state but `exists`, one column each. */
+const poolColumnKinds: ColumnKinds<PoolMachineState, "exists"> = {
+  id: "text",
+  provider: "text",
+  class: "text",
+  region: "text",
+  serverType: "text",
+  state: "text",
+  cloudID: "text?",
+  machine: "json?",
+  leaseID: "text?",
+  estimatedHourlyUSD: "real",
+  requestedAt: "int",
+  readyAt: "int?",
+  endedAt: "int?",
+  provisioningDeadlineAt: "int",
+  updatedAt: "int",
+};
+export const poolColumns: readonly ColumnSpec<PoolMachineState>[] = columnsOf(poolColumnKinds);
 
 export function poolMachineFromRow(row: Row): PoolMachineState {
   return decodeRow(row, poolColumns, { ...initialPoolMachineState(), exists: true });
@@ -32,14 +34,7 @@ export function poolMachineFromRow(row: Row): PoolMachineState {
 export const poolMachinesProjection: Projection = aggregateRowProjection<PoolMachineState>({
   name: "pool_machines",
   table: "pool_machines",
-  handles: new Set([
-    "PoolMachineRequested",
-    "PoolMachineReady",
-    "PoolMachineFailed",
-    "PoolMachineClaimed",
-    "PoolMachineExpired",
-    "PoolMachineDeleted",
-  ]),
+  handles: eventTypesOn("pool"),
   columns: poolColumns,
   idOfStream: (stream) => stream.slice("pool:".length),
   initial: initialPoolMachineState,

@@ -2,8 +2,8 @@ import type { LeaseRecord } from "../api/leases";
 import type { RunEventRecord, RunRecord } from "../api/runs";
 import type { TelemetrySample as WireSample } from "../api/telemetry";
 import type { TelemetrySample as DomainSample } from "../domain/telemetry";
-import type { TelemetrySample as EventSample } from "../events/catalogue";
 import type { LeaseState } from "../events/lease-state";
+import type { TelemetrySample as EventSample } from "../events/payloads/shared";
 import type { RunState } from "../events/run-state";
 
 /**

@@ -1,5 +1,6 @@
 /** The run-events projection: the reference's per-run event records, seq from 1 (`run.started`). */
-import type { RunEventAppendedData, RunFinishedData, RunStartedData } from "../events/catalogue";
+import { eventTypesOn } from "../events/catalogue";
+import type { RunEventAppendedData, RunFinishedData, RunStartedData } from "../events/payloads/run";
 import type { RecordedEvent } from "../events/types";
 import type { Projection, TableName } from "./projection";
 import { runIdOfStream } from "./runs";
@@ -52,7 +53,8 @@ function recordFor(event: RecordedEvent): RunEventRow | undefined {
 export const runEventsProjection: Projection = {
   name: "run_events",
   tables: [{ name: "run_events", key: ["run_id", "seq"] }],
-  handles: new Set(["RunStarted", "RunEventAppended", "RunFinished"]),
+  // Telemetry samples are not run event records (docs/api.md#runs).
+  handles: eventTypesOn("run", { except: ["RunTelemetryRecorded"] }),
   apply(sql: SqlStorage, event: RecordedEvent, table: TableName): void {
     const r = recordFor(event);
     if (!r) return;

@@ -4,7 +4,8 @@
  * records where it is and how big it is, so serving `GET /v1/runs/{id}/logs` is one indexed
  * read and replaying the log rebuilds the pointer exactly without copying megabytes.
  */
-import type { RunFinishedData } from "../events/catalogue";
+import { eventTypesOn } from "../events/catalogue";
+import type { RunFinishedData } from "../events/payloads/run";
 import type { RecordedEvent } from "../events/types";
 import type { Projection, TableName } from "./projection";
 import { runIdOfStream } from "./runs";
@@ -12,7 +13,7 @@ import { runIdOfStream } from "./runs";
 export const runLogsProjection: Projection = {
   name: "run_logs",
   tables: [{ name: "run_logs", key: ["run_id"] }],
-  handles: new Set(["RunFinished"]),
+  handles: eventTypesOn("run", { only: ["RunFinished"] }),
   apply(sql: SqlStorage, event: RecordedEvent, table: TableName): void {
     const d = event.data as RunFinishedData;
     const parts = sql

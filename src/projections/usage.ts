@@ -3,6 +3,7 @@
  * month the lease was created in (the reference's `GET /v1/usage` selection). It reads the
  * lease row the `leases` projection just wrote, so it runs after it.
  */
+import { eventTypesOn } from "../events/catalogue";
 import type { RecordedEvent } from "../events/types";
 import type { Row } from "./codec";
 import { leaseIdOfStream } from "./leases";
@@ -38,18 +39,7 @@ export const usageProjection: Projection = {
   name: "lease_usage",
   tables: [{ name: "lease_usage", key: ["lease_id"] }],
   // Heartbeats and shares change nothing that costs money: skip them on the hot path.
-  handles: new Set([
-    "LeaseRequested",
-    "MachineProvisioned",
-    "MachineAdopted",
-    "MachineClaimedFromPool",
-    "ProvisioningFailed",
-    "Released",
-    "Expired",
-    "MachineDeleteRequested",
-    "MachineDeleted",
-    "MachineDeleteFailed",
-  ]),
+  handles: eventTypesOn("lease", { except: ["Heartbeat", "ShareChanged"] }),
   apply(sql: SqlStorage, event: RecordedEvent, table: TableName): void {
     writeUsageRow(sql, leaseIdOfStream(event.stream), table);
   },

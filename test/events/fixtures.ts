@@ -1,10 +1,7 @@
 /** Test data for the lease and run aggregates: complete, valid payloads with overridable fields. */
-import type {
-  LeaseRequestedData,
-  MachineData,
-  RunStartedData,
-  TelemetrySample,
-} from "../../src/events/catalogue";
+import type { LeaseRequestedData, MachineData } from "../../src/events/payloads/lease";
+import type { RunStartedData } from "../../src/events/payloads/run";
+import type { TelemetrySample } from "../../src/events/payloads/shared";
 import type { EventMeta } from "../../src/events/types";
 
 export const t0 = Date.UTC(2026, 10, 28, 12, 0, 0);

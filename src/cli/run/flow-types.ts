@@ -3,6 +3,7 @@ import type { ArtifactEntry, RunShard, TelemetryInput, TestResultSummary } from 
 import type { ResolvedConfig } from "../config";
 import type { Progress } from "../output/progress";
 import type { TimingPhases } from "../output/timing";
+import type { LocalGitState } from "../sync/git/local-repo";
 import type { ActiveTarget } from "../target";
 import type { ArtifactOptions } from "./artifacts-step";
 import type { PhaseClock } from "./phase-clock";
@@ -56,6 +57,8 @@ export interface RunContext {
   clock: PhaseClock;
   /** The checkout's directory on the machine. */
   workdir: string;
+  /** The local repository's state for the git-aware sync, read while the lease was found. */
+  localGit?: Promise<LocalGitState | undefined>;
 }
 
 /**

@@ -1,5 +1,7 @@
 import type { RunFinishRequest, TelemetryInput } from "../../api";
 import { isCrabboxError } from "../../errors";
+import { preloadSsh } from "../ssh/connect";
+import { readGitForSync } from "../sync/git/run-step";
 import { type ActiveTarget, acquire } from "../target";
 import { collectTelemetry } from "../telemetry";
 import type { RunContext, RunIO, RunOptions, RunOutcome } from "./flow-types";
@@ -53,6 +55,7 @@ export async function runFlow(io: RunIO, options: RunOptions): Promise<number> {
   const progress = clock.watch(io.progress);
   const watched: RunIO = { ...io, progress };
   const outcome = newOutcome(io.configMs);
+  preloadSsh();
   const manifestBuilt = options.noSync
     ? Promise.resolve(undefined)
     : prepareManifest(watched, options).then((m) => {
@@ -62,6 +65,10 @@ export async function runFlow(io: RunIO, options: RunOptions): Promise<number> {
   // A new lease waits for the manifest: a repo that cannot sync leases nothing. A held lease
   // (`--id`) costs nothing to look up, so the manifest is built while the lease is found and
   // SSH connects; a manifest error then fails the run like any error after acquiring.
+  // The local git reads for the git-aware sync start as soon as the manifest exists, so they
+  // overlap with finding the lease and connecting instead of following them.
+  const localGit = manifestBuilt.then((m) => (m ? readGitForSync(io.config, io.repoRoot, m) : undefined));
+  localGit.catch(() => {});
   if (!options.id) await manifestBuilt;
   else manifestBuilt.catch(() => {}); // awaited below; this only keeps an early failure handled
 
@@ -89,13 +96,17 @@ export async function runFlow(io: RunIO, options: RunOptions): Promise<number> {
 
     const manifest = await manifestBuilt;
     if (manifest) outcome.syncMode = manifest.mode;
-    const recorded = await recorder.ready();
-    if (recorded) progress.info(`recording run ${recorder.runID}`);
-    // Sampled on its own channel while the sync runs; awaited before the record is finished.
-    if (target.connection.target === "linux" && recorded)
-      startSample = collectTelemetry(target.session).catch(() => undefined);
+    // The run record may still be being created: the sync does not wait for it. The start
+    // sample is taken on its own channel once it exists, and awaited before it is finished.
+    const session = target.session;
+    const linux = target.connection.target === "linux";
+    startSample = recorder.ready().then((recorded) => {
+      if (!recorded) return undefined;
+      progress.info(`recording run ${recorder.runID}`);
+      return linux ? collectTelemetry(session).catch(() => undefined) : undefined;
+    });
     const workdir = remoteWorkdir(target.connection, io.repoRoot);
-    const ctx: RunContext = { io: watched, options, target, recorder, clock, workdir };
+    const ctx: RunContext = { io: watched, options, target, recorder, clock, workdir, localGit };
 
     await syncPhase(ctx, outcome, manifest);
     if (options.syncOnly) {

@@ -16,7 +16,26 @@ export type { ExecOptions, SshSession } from "./session-types";
  * ssh2's index also loads its SSH server, HTTP agents and key generator at start-up; the
  * client needs none of them, and every `crabbox run` loads this (docs/cli.md, "Start-up").
  */
-const Client: typeof Ssh2Client = createRequire(import.meta.url)("ssh2/lib/client.js");
+let clientClass: typeof Ssh2Client | undefined;
+function ssh2Client(): typeof Ssh2Client {
+  clientClass ??= createRequire(import.meta.url)("ssh2/lib/client.js") as typeof Ssh2Client;
+  return clientClass;
+}
+
+/**
+ * Loads ssh2 on the next turn of the event loop instead of at the first connect. Loading it is
+ * ~25 ms of CPU; `run` calls this while it waits on git and the coordinator, so the load runs
+ * while the process would otherwise be idle (docs/sync.md, "Inner loop").
+ */
+export function preloadSsh(): void {
+  setImmediate(() => {
+    try {
+      ssh2Client();
+    } catch {
+      // the first connect raises it
+    }
+  });
+}
 
 export interface ConnectOptions {
   host: string;
@@ -87,7 +106,7 @@ export async function connectSsh(options: ConnectOptions): Promise<SshSession> {
 function connectOnce(options: ConnectOptions): Promise<SshSession> {
   const where = `${options.host}:${options.port}`;
   return new Promise((resolve, reject) => {
-    const client = new Client();
+    const client = new (ssh2Client())();
     let hostKeyError: CrabboxError | undefined;
     let fingerprint = "";
     let settled = false;
@@ -115,8 +134,6 @@ function connectOnce(options: ConnectOptions): Promise<SshSession> {
       }
       settled = true;
       open = true;
-      // Every exec is a few small request/reply packets; Nagle + delayed ACKs would add ~40 ms to each.
-      client.setNoDelay(true);
       options.signal?.removeEventListener("abort", onAbort);
       resolve(
         createSession(client, {
@@ -192,6 +209,10 @@ function connectOnce(options: ConnectOptions): Promise<SshSession> {
           }
         },
       });
+      // Every exec and every handshake step (key exchange, service request, the two public-key
+      // auth steps) is a few small packets; Nagle plus delayed ACKs would hold each back ~40 ms,
+      // about 250 ms per handshake. ssh2 creates its socket inside `connect`, so set it here.
+      client.setNoDelay(true);
     } catch (error) {
       // ssh2 throws synchronously for unparsable keys; the message never contains key material.
       fail(

@@ -13,7 +13,9 @@ export function interruptibleCommand(command: string, killGraceSeconds: number):
   const grace = Math.max(0, Math.ceil(killGraceSeconds));
   return [
     "exec 3<&0 </dev/null",
-    'crabbox_pg=$(ps -o pgid= -p $$ 2>/dev/null | tr -d " ")',
+    // The shell's process group: from /proc where there is one (no fork; `ps` cost ~15 ms of
+    // every command), else from ps. /proc/<pid>/stat is "pid (comm) state ppid pgrp …".
+    'if [ -r /proc/$$/stat ] && read -r crabbox_pg </proc/$$/stat; then crabbox_pg=${crabbox_pg##*) }; crabbox_pg=${crabbox_pg#* }; crabbox_pg=${crabbox_pg#* }; crabbox_pg=${crabbox_pg%% *}; else crabbox_pg=$(ps -o pgid= -p $$ 2>/dev/null | tr -d " "); fi',
     "crabbox_w=",
     `if [ "$crabbox_pg" = "$$" ]; then { while IFS= read -r crabbox_l <&3; do :; done; kill -s INT 0; sleep ${grace}; kill -s KILL 0; } >/dev/null 2>&1 & crabbox_w=$!; fi`,
     "exec 3<&-",

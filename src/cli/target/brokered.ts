@@ -3,7 +3,7 @@ import { CrabboxError } from "../../errors";
 import { connectionFromLease } from "../run/connection";
 import { heartbeatIntervalMs, startHeartbeat } from "../run/heartbeat";
 import { createLease, newPendingLease, releaseLease } from "../run/lease";
-import { coordinatorFor } from "./coordinator";
+import { coordinatorFor, earlyLeaseLookup, lookupLease } from "./coordinator";
 import { holdTarget } from "./hold";
 import type { AcquireOptions, ActiveTarget } from "./types";
 
@@ -15,6 +15,7 @@ import type { AcquireOptions, ActiveTarget } from "./types";
  */
 export async function acquireBrokered(options: AcquireOptions): Promise<ActiveTarget> {
   const { config, env, signal, progress, recorder } = options;
+  const early = options.id ? await earlyLeaseLookup(config, env, options.id, signal) : undefined;
   const client = await coordinatorFor(config, env, progress);
   recorder?.attach(client);
   const pending = options.id ? undefined : newPendingLease();
@@ -45,7 +46,7 @@ export async function acquireBrokered(options: AcquireOptions): Promise<ActiveTa
         });
         lease = await createLease({ client, config, env, pending, keep: options.keep, signal, progress });
       } else {
-        lease = await client.getLease(options.id!, signal);
+        lease = await lookupLease(client, early, options.id!, signal);
         if (lease.state !== "active") {
           throw new CrabboxError(
             "not_found",

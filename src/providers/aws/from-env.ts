@@ -3,7 +3,8 @@
  * fail with a `config` error naming the variable; secrets are never echoed.
  */
 import { CrabboxError } from "../../errors";
-import { AwsProvider, type AwsProviderOptions } from "./index";
+import { AwsProvider } from "./index";
+import type { AwsProviderOptions } from "./options";
 
 const regionPattern = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 

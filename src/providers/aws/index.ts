@@ -31,39 +31,14 @@ import { type GroupRetry, instanceTag, leftoverCompanions } from "./companions";
 import { deleteLease } from "./delete-lease";
 import { ec2FetchHandler } from "./fetch-handler";
 import { latestImage } from "./images";
-import { crabboxInstances, describeInstances, instancesOfLease, toMachine } from "./instances";
+import { crabboxInstances, instancesOfLease, toMachine } from "./instances";
 import { ensureLeaseKey } from "./key-pair";
 import { climbLadder, messageOf } from "./ladder";
 import { clientTokenFor, type LaunchSettings, runInstance, userDataOf } from "./launch";
+import { type AwsProviderOptions, assertRegion } from "./options";
+import { waitForPublicIP } from "./public-ip";
 import { ensureLeaseGroup, ingressCIDRs } from "./security-group";
 import { tagsOf, tagValue } from "./tags";
-
-export interface AwsProviderOptions {
-  credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
-  /** Preferred region; `eu-west-1` by default. */
-  region?: string;
-  /** Regions tried after the preferred one when it has no capacity or quota. */
-  fallbackRegions?: string[];
-  /** Endpoint per region; the public `https://ec2.<region>.amazonaws.com` unless set (tests use a fake). */
-  endpoint?: (region: string) => string;
-  fetch?: typeof fetch;
-  retry?: Partial<RetryPolicy>;
-  rootGB?: number;
-  /** An operator-managed group used as is (its ingress is the operator's job). */
-  securityGroupID?: string;
-  subnetID?: string;
-  instanceProfile?: string;
-  /** Fixed AMIs; otherwise the newest Ubuntu 24.04 / Windows Server 2022 image is looked up. */
-  amis?: { linux?: string; windows?: string };
-  ipWaitMs?: number;
-  pollMs?: number;
-  /** How long delete waits for instances to terminate before removing the lease's group. */
-  terminateWaitMs?: number;
-  /** DeleteSecurityGroup retries on DependencyViolation: 6 tries from 5 s, doubling (155 s). */
-  groupRetry?: { attempts?: number; firstDelayMs?: number };
-}
-
-const regionPattern = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 
 export class AwsProvider implements Provider {
   readonly name = "aws" as const;
@@ -268,27 +243,18 @@ export class AwsProvider implements Provider {
     attempts: ProvisionAttempt[],
     signal?: AbortSignal,
   ): Promise<ProvisionedMachine> {
-    let instance = launched;
+    let instance: Instance;
     try {
-      const deadline = Date.now() + this.ipWaitMs;
-      while (!instance.PublicIpAddress) {
-        if (Date.now() >= deadline) {
-          throw new CrabboxError(
-            "timeout",
-            `EC2 instance ${launched.InstanceId} got no public IPv4 within ${this.ipWaitMs} ms`,
-          );
-        }
-        await this.policy.sleep(this.pollMs, signal);
-        const ids = [launched.InstanceId ?? ""];
-        instance = (await describeInstances(this.client(region), { ids }, signal))[0] ?? instance;
-        const state = instance.State?.Name;
-        if (state === "terminated" || state === "shutting-down") {
-          throw new CrabboxError(
-            "capacity_unavailable",
-            `EC2 instance ${launched.InstanceId} ended while starting (${state})`,
-          );
-        }
-      }
+      instance = await waitForPublicIP(
+        this.client(region),
+        launched,
+        {
+          waitMs: this.ipWaitMs,
+          pollMs: this.pollMs,
+          sleep: (ms, s) => this.policy.sleep(ms, s),
+        },
+        signal,
+      );
     } catch (error) {
       throw await this.cleanUpAfterFailure(spec.leaseID, region, error, launched.InstanceId);
     }
@@ -330,11 +296,4 @@ export class AwsProvider implements Provider {
       );
     }
   }
-}
-
-function assertRegion(region: string, field: string): string {
-  if (!regionPattern.test(region)) {
-    throw new CrabboxError("invalid_request", `${region} is not an AWS region name`, { field });
-  }
-  return region;
 }

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { providerKeyForLease, providerMachineName } from "../../../src/domain/ids";
-import { AwsProvider, type AwsProviderOptions } from "../../../src/providers/aws";
+import { AwsProvider } from "../../../src/providers/aws";
+import type { AwsProviderOptions } from "../../../src/providers/aws/options";
 import { linuxCloudInit } from "../../../src/providers/bootstrap/linux";
 import { FakeEc2 } from "../../support/fake-ec2";
 import { machineSpec } from "../../support/machine-spec";

@@ -39,10 +39,10 @@ async function run(session: SshSession, command: string, stdin?: NodeJS.Readable
   return { exitCode: result.exitCode, stdout, stderr: stderr.trim() };
 }
 
-function knownLocally(repoRoot: string, sha: string): boolean {
+async function knownLocally(repoRoot: string, sha: string): Promise<boolean> {
   if (!/^[0-9a-f]{40,64}$/.test(sha)) return false;
   try {
-    git(repoRoot, ["cat-file", "-e", `${sha}^{commit}`]);
+    await git(repoRoot, ["cat-file", "-e", `${sha}^{commit}`]);
     return true;
   } catch {
     return false;
@@ -73,7 +73,7 @@ export async function seedGit(
 
   // The machine already has these commits; the bundle only carries what is new.
   const prerequisites =
-    origin === "ok" ? state.originRefs : knownLocally(state.repoRoot, remoteHead) ? [remoteHead] : [];
+    origin === "ok" ? state.originRefs : (await knownLocally(state.repoRoot, remoteHead)) ? [remoteHead] : [];
   const refs = ["HEAD", ...(state.baseRef && origin !== "ok" ? [state.baseRef] : [])];
   let sent = await sendBundle(session, workdir, state, refs, prerequisites);
   // An empty difference (e.g. HEAD moved back to an ancestor) cannot be bundled: send it whole.

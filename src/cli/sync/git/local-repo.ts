@@ -1,7 +1,8 @@
 /**
  * What the machine's repository must end up matching, read from the local checkout with git.
  */
-import { execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { excludeMatcher, isSafeRelativePath } from "../excludes";
 import { machineOriginUrl } from "./origin-url";
 
@@ -25,47 +26,52 @@ export interface LocalGitState {
   excludedTracked: string[];
 }
 
-export function git(repoRoot: string, args: string[]): string {
-  return execFileSync("git", args, {
+const execGit = promisify(execFile);
+
+/** One git command in the checkout, its stdout; rejects on a non-zero exit. */
+export async function git(repoRoot: string, args: string[]): Promise<string> {
+  const { stdout } = await execGit("git", args, {
     cwd: repoRoot,
     encoding: "utf8",
-    stdio: ["ignore", "pipe", "pipe"],
     maxBuffer: 256 * 1024 * 1024,
   });
+  return stdout;
 }
 
-function tryGit(repoRoot: string, args: string[]): string | undefined {
+async function tryGit(repoRoot: string, args: string[]): Promise<string | undefined> {
   try {
-    return git(repoRoot, args).trim();
+    return (await git(repoRoot, args)).trim();
   } catch {
     return undefined;
   }
 }
 
-/** Undefined when the checkout is not a git repository or has no commit yet. */
-export function readLocalGit(
+/**
+ * Undefined when the checkout is not a git repository or has no commit yet. The git commands
+ * after the first run side by side: read one after another, they held up every warm run by
+ * about 100 ms (docs/sync.md, "Inner loop").
+ */
+export async function readLocalGit(
   repoRoot: string,
   options: { baseRef: string; excludes: readonly string[] },
-): LocalGitState | undefined {
-  const head = tryGit(repoRoot, ["rev-parse", "-q", "--verify", "HEAD^{commit}"]);
+): Promise<LocalGitState | undefined> {
+  const head = await tryGit(repoRoot, ["rev-parse", "-q", "--verify", "HEAD^{commit}"]);
   if (!head) return undefined;
-  const branch = tryGit(repoRoot, ["symbolic-ref", "-q", "--short", "HEAD"]) || undefined;
-  const originUrl = machineOriginUrl(tryGit(repoRoot, ["remote", "get-url", "origin"]) ?? "");
-
-  let baseRef: string | undefined;
-  let baseSha: string | undefined;
-  if (options.baseRef) {
-    baseRef = tryGit(repoRoot, ["rev-parse", "--symbolic-full-name", options.baseRef]) || undefined;
-    baseSha = tryGit(repoRoot, ["rev-parse", "-q", "--verify", `${options.baseRef}^{commit}`]);
-  }
-
-  const containing = (
-    tryGit(repoRoot, ["for-each-ref", "--contains", head, "--format=%(refname)", "refs/remotes/origin/"]) ??
-    ""
-  )
-    .split("\n")
-    .filter((r) => r && !r.endsWith("/HEAD"));
-  const upstream = tryGit(repoRoot, ["rev-parse", "--symbolic-full-name", "@{upstream}"]);
+  const [branch, origin, baseRef, baseSha, containingOut, upstream, trackedOut, deletedOut] =
+    await Promise.all([
+      tryGit(repoRoot, ["symbolic-ref", "-q", "--short", "HEAD"]),
+      tryGit(repoRoot, ["remote", "get-url", "origin"]),
+      options.baseRef ? tryGit(repoRoot, ["rev-parse", "--symbolic-full-name", options.baseRef]) : undefined,
+      options.baseRef
+        ? tryGit(repoRoot, ["rev-parse", "-q", "--verify", `${options.baseRef}^{commit}`])
+        : undefined,
+      tryGit(repoRoot, ["for-each-ref", "--contains", head, "--format=%(refname)", "refs/remotes/origin/"]),
+      tryGit(repoRoot, ["rev-parse", "--symbolic-full-name", "@{upstream}"]),
+      git(repoRoot, ["ls-files", "-z", "--cached"]),
+      git(repoRoot, ["ls-files", "-z", "--deleted"]),
+    ]);
+  const originUrl = machineOriginUrl(origin ?? "");
+  const containing = (containingOut ?? "").split("\n").filter((r) => r && !r.endsWith("/HEAD"));
   const headRef = upstream && containing.includes(upstream) ? upstream : containing[0];
   const originRefs = [
     ...new Set([headRef, baseRef].filter((r): r is string => Boolean(r?.startsWith("refs/remotes/origin/")))),
@@ -73,8 +79,8 @@ export function readLocalGit(
   const refspecs = originRefs.map((ref) => `+refs/heads/${ref.slice("refs/remotes/origin/".length)}:${ref}`);
 
   const excluded = excludeMatcher(options.excludes);
-  const tracked = git(repoRoot, ["ls-files", "-z", "--cached"]).split("\0").filter(Boolean);
-  const deleted = new Set(git(repoRoot, ["ls-files", "-z", "--deleted"]).split("\0").filter(Boolean));
+  const tracked = trackedOut.split("\0").filter(Boolean);
+  const deleted = new Set(deletedOut.split("\0").filter(Boolean));
   const excludedTracked = tracked.filter(
     (path) => isSafeRelativePath(path) && excluded(path) && !deleted.has(path) && !path.startsWith(".git/"),
   );

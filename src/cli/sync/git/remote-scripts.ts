@@ -57,7 +57,7 @@ export function bundleScript(workdir: string, bundledRefs: readonly string[]): s
 
 /**
  * After the working tree is synced: HEAD (and the branch) at the local commit, the index at
- * that commit, excluded tracked files (stdin, NUL-separated) restored where missing, then the
+ * that commit (rewritten only when it differs), excluded tracked files (stdin, NUL-separated) restored where missing, then the
  * sanity numbers: `deleted=<n>` tracked files missing on the machine and up to 20 of them.
  */
 export function finalizeScript(workdir: string, state: LocalGitState): string {
@@ -68,7 +68,10 @@ export function finalizeScript(workdir: string, state: LocalGitState): string {
     "set -e",
     `cd ${q(workdir)}`,
     setHead,
-    `git read-tree ${state.head}`,
+    // read-tree throws away the index's stat data, so the refresh below would re-read every
+    // file: skipped when the index already holds that commit's tree (comparing them reads no
+    // files), which is every warm run that did not touch the index (docs/git-sync.md).
+    `git diff-index --cached --quiet ${state.head} -- 2>/dev/null || git read-tree ${state.head}`,
     "git checkout-index -q -z --stdin || true",
     "git update-index -q --refresh >/dev/null 2>&1 || true",
     `git status --porcelain=v1 --untracked-files=no > ${META}/status`,

@@ -5,13 +5,47 @@ import type { Progress } from "../../output/progress";
 import type { SshSession } from "../../ssh/connect";
 import type { Manifest } from "../manifest";
 import { finalizeGit, seedGit } from "./index";
-import { readLocalGit } from "./local-repo";
+import { type LocalGitState, readLocalGit } from "./local-repo";
 
 export interface GitSyncStep {
   /** Before the file sync: the machine's repository gets the history up to the local HEAD. */
   before(session: SshSession): Promise<void>;
   /** After it: HEAD/index at the local commit and the mass-deletion check (exit 6). */
   after(session: SshSession): Promise<void>;
+}
+
+/**
+ * Why this run gets no git-aware sync, or undefined when it does. Native Windows machines get
+ * the plain file sync (their git runs under PowerShell), which only the target can tell.
+ */
+function gitSkipReason(config: ResolvedConfig, manifest: Manifest): string | undefined {
+  if (!config.sync.git) return "off";
+  // Git-aware features need the repository's top as the sync root.
+  if (manifest.mode === "directory") {
+    return `directory mode (${manifest.modeReason ?? "no Git work tree"}): git seeding and base-ref hydration skipped`;
+  }
+  const { gitTopLevel, root } = manifest;
+  if (gitTopLevel && realpathSync(gitTopLevel) !== realpathSync(root)) {
+    return `sync root ${manifest.root} is a subdirectory of the repository at ${manifest.gitTopLevel}: git seeding and base-ref hydration skipped`;
+  }
+  return undefined;
+}
+
+/**
+ * Starts reading the local repository's state for the git-aware sync, or undefined when the
+ * run gets none. `run` calls it as soon as the manifest exists, so that the reads overlap with
+ * finding the lease and connecting (docs/sync.md, "Inner loop"). The promise never rejects
+ * unhandled: a failure is raised where the sync awaits it.
+ */
+export function readGitForSync(
+  config: ResolvedConfig,
+  repoRoot: string,
+  manifest: Manifest,
+): Promise<LocalGitState | undefined> | undefined {
+  if (gitSkipReason(config, manifest)) return undefined;
+  const read = readLocalGit(repoRoot, { baseRef: config.sync.baseRef, excludes: manifest.excludes });
+  read.catch(() => {});
+  return read;
 }
 
 export function gitSyncStep(options: {
@@ -22,37 +56,29 @@ export function gitSyncStep(options: {
   manifest: Manifest;
   allowMassDeletions: boolean;
   progress: Progress;
+  /** The read `readGitForSync` started; read now when absent. */
+  localGit?: Promise<LocalGitState | undefined>;
 }): GitSyncStep | undefined {
   const { config, progress } = options;
-  // Native Windows machines get the plain file sync (their git runs under PowerShell).
-  if (!config.sync.git || options.target === "windows") return undefined;
-  // Git-aware features need the repository's top as the sync root: said once, then skipped.
-  if (options.manifest.mode === "directory") {
-    progress.info(
-      `directory mode (${options.manifest.modeReason ?? "no Git work tree"}): git seeding and base-ref hydration skipped`,
-    );
+  if (options.target === "windows") return undefined;
+  const skipped = gitSkipReason(config, options.manifest);
+  if (skipped) {
+    // Said once, then skipped.
+    if (skipped !== "off") progress.info(skipped);
     return undefined;
   }
-  const { gitTopLevel, root } = options.manifest;
-  if (gitTopLevel && realpathSync(gitTopLevel) !== realpathSync(root)) {
-    progress.info(
-      `sync root ${options.manifest.root} is a subdirectory of the repository at ${options.manifest.gitTopLevel}: git seeding and base-ref hydration skipped`,
-    );
-    return undefined;
-  }
-  const state = readLocalGit(options.repoRoot, {
-    baseRef: config.sync.baseRef,
-    excludes: options.manifest.excludes,
-  });
-  if (!state) return undefined;
-  if (config.sync.baseRef && !state.baseSha) {
-    progress.warn(
-      `sync.baseRef ${config.sync.baseRef} does not name a commit in this checkout; not hydrated`,
-    );
-  }
+  const read = options.localGit ?? readGitForSync(config, options.repoRoot, options.manifest);
+  let state: LocalGitState | undefined;
   let available = true;
   return {
     async before(session) {
+      state = await read;
+      if (!state) return;
+      if (config.sync.baseRef && !state.baseSha) {
+        progress.warn(
+          `sync.baseRef ${config.sync.baseRef} does not name a commit in this checkout; not hydrated`,
+        );
+      }
       progress.phase("git seed", state.head.slice(0, 12));
       const seeded = await seedGit(session, options.workdir, state);
       available = seeded.available;
@@ -65,7 +91,7 @@ export function gitSyncStep(options: {
       );
     },
     async after(session) {
-      if (!available) return;
+      if (!state || !available) return;
       progress.phase("git status", options.workdir);
       await finalizeGit(session, options.workdir, state, {
         massDeletionThreshold: config.sync.massDeletionThreshold,

@@ -1,7 +1,7 @@
 import type { LeaseRequest } from "../../../api/leases";
 import { CrabboxError } from "../../../errors";
-import type { LeaseRequestedData } from "../../../events/catalogue";
 import { fingerprint } from "../../../events/fingerprint";
+import type { LeaseRequestedData } from "../../../events/payloads/lease";
 import { assertClassOffered } from "../../../providers/class-names";
 import type { Market, ProviderName, Target } from "../../../providers/provider";
 import { defaultProviderName } from "../../../providers/registry";

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { ShareResponse } from "../../../api/leases";
-import { shareRoleSchema } from "../../../events/catalogue";
+import { shareRoleSchema } from "../../../events/payloads/shared";
 import type { FleetDeps } from "../deps";
 import type { Caller } from "../rpc";
 import { resolveManagedLease } from "./resolve";

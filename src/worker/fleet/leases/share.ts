@@ -1,6 +1,6 @@
 import type { ShareResponse } from "../../../api/leases";
-import type { ShareRole } from "../../../events/catalogue";
 import type { LeaseState } from "../../../events/lease-state";
+import type { ShareRole } from "../../../events/payloads/shared";
 import { toLeaseRecord } from "../../../projections/records";
 import { callerMeta, executeLeaseCommand, type FleetDeps } from "../deps";
 import type { Caller } from "../rpc";

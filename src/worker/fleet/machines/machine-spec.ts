@@ -1,5 +1,5 @@
-import type { LeaseRequestedData, MachineData } from "../../../events/catalogue";
 import type { LeaseState } from "../../../events/lease-state";
+import type { LeaseRequestedData, MachineData } from "../../../events/payloads/lease";
 import { crabboxLabels } from "../../../providers/labels";
 import type { MachineSpec, ProviderMachine, ProvisionedMachine } from "../../../providers/provider";
 import { reservation } from "../leases/prices";

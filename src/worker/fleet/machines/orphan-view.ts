@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import type { OrphanEntry, OrphanReason, OrphanSweepState } from "../../../api/admin";
-import type { orphanDeletedSchema, orphanDetectedSchema } from "../../../events/catalogue";
 import { isLeaseLive, type LeaseState } from "../../../events/lease-state";
+import type { orphanDeletedSchema, orphanDetectedSchema } from "../../../events/payloads/fleet";
 import type { RecordedEvent } from "../../../events/types";
 import {
   type LeaseView,

@@ -1,6 +1,6 @@
-import type { LeaseRequestedData, MachineData } from "../../../events/catalogue";
 import { type LeaseCommand, leaseStream } from "../../../events/lease-decider";
 import type { LeaseState } from "../../../events/lease-state";
+import type { LeaseRequestedData, MachineData } from "../../../events/payloads/lease";
 import type { EventMeta } from "../../../events/types";
 import { getLease } from "../../../projections/leases-queries";
 import type { Provider, ProviderMachine, ProvisionedMachine } from "../../../providers/provider";

@@ -1,6 +1,6 @@
 import { CrabboxError } from "../../../errors";
-import type { LeaseRequestedData } from "../../../events/catalogue";
 import { leaseDecider, leaseStream } from "../../../events/lease-decider";
+import type { LeaseRequestedData } from "../../../events/payloads/lease";
 import { poolDecider, poolStream } from "../../../events/pool-decider";
 import type { EventMeta } from "../../../events/types";
 import { type PoolRef, poolMachinesIn } from "../../../projections/pool-queries";

@@ -3,7 +3,7 @@ import { RunFinishRequest, type RunRecord } from "../../../api/runs";
 import { boundArtifacts } from "../../../domain/artifacts";
 import { boundResults } from "../../../domain/results";
 import { sanitizeTelemetry } from "../../../domain/telemetry";
-import type { TelemetrySample } from "../../../events/catalogue";
+import type { TelemetrySample } from "../../../events/payloads/shared";
 import type { RunCommand } from "../../../events/run-decider";
 import { eventSample, toRunRecord } from "../../../projections/records";
 import type { FleetDeps } from "../deps";

@@ -91,6 +91,33 @@ describe.runIf(opensshAvailable())("git-aware sync on a real OpenSSH host", () =
     expect(second.stdout.startsWith(localReport(c))).toBe(true);
   });
 
+  it("resets the index that a remote command staged into, and leaves an untouched index as it was", async () => {
+    const c = checkoutWithOrigin("staged-remotely");
+    const env = envFor();
+    const staged = await runCli(["run", "--", "echo changed >> README.md && git add README.md"], {
+      env,
+      cwd: c.root,
+    });
+    expect(staged.code).toBe(0);
+    const indexFile = join(workdirOf(c), ".git", "index");
+    // The next run syncs README.md back and must find the index at HEAD again, not staged.
+    const reset = await runCli(["run", "--", "git diff --cached --name-only; echo staged-end"], {
+      env,
+      cwd: c.root,
+    });
+    expect(reset.code).toBe(0);
+    expect(reset.stdout).toBe("staged-end\n");
+    const before = readFileSync(indexFile);
+    const again = await runCli(["run", "--", "git status --porcelain --untracked-files=no"], {
+      env,
+      cwd: c.root,
+    });
+    expect(again.code).toBe(0);
+    expect(again.stdout).toBe("");
+    // read-tree was skipped: the index keeps its entries (a refresh may only update stat data).
+    expect(readFileSync(indexFile).length).toBe(before.length);
+  });
+
   it("falls back to the local object store when origin is unreachable, and never hands the machine the origin's credentials", async () => {
     const c = checkoutWithOrigin("no-origin");
     c.git("remote", "set-url", "origin", "https://deploy-bot:s3cr3t-token@127.0.0.1:9/private/repo.git");

@@ -5,7 +5,7 @@
  * created with a throw-away public key whose private half the coordinator never keeps.
  */
 import { z } from "zod";
-import { machineSchema } from "./catalogue-machine";
+import { machineSchema } from "./lease";
 
 const ms = z.number().int().nonnegative();
 
