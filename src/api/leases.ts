@@ -2,6 +2,7 @@
  * Lease wire shapes (docs/api.md#endpoints, docs/api.md#lease-create), shared by the Worker and the CLI.
  */
 import { z } from "zod";
+import { capacityHintSchema } from "../events/payloads/shared";
 import { providerNames } from "../providers/names";
 import { boundedArray, bounds, identifierString, sshPublicKeyString } from "./bounds";
 import { isoTimestamp, leaseIdField, limitParam, nullAsAbsent, portField, shareRole } from "./shared";
@@ -103,16 +104,8 @@ export const ProvisioningAttemptRecord = z.object({
   message: z.string(),
 });
 
-export const CapacityHint = z.object({
-  code: z.string(),
-  message: z.string(),
-  action: z.string().optional(),
-  region: z.string().optional(),
-  market: z.string().optional(),
-  class: z.string().optional(),
-  serverType: z.string().optional(),
-  regionsTried: z.array(z.string()).optional(),
-});
+/** The hint the lease's events carry, answered as recorded: one schema for both. */
+export const CapacityHint = capacityHintSchema;
 
 /**
  * The lease as the coordinator returns it (docs/api.md#endpoints), with the states and the

@@ -11,6 +11,8 @@
  * time; referential integrity (a NIC used by a VM, a public IP used by a NIC or a disk
  * attached to a VM cannot be deleted); and injected faults.
  */
+import { azureClassNames, azureSizesForClass } from "../../src/providers/azure/classes";
+
 /** ARM documents are free-form JSON; the fake reads them loosely, as Azure does. */
 // biome-ignore lint/suspicious/noExplicitAny: free-form JSON documents
 export type ArmDocument = any;
@@ -137,6 +139,25 @@ function readable(type: ArmResourceType, body: Record<string, unknown>): Record<
   return copy;
 }
 
+/** Every size the classes name, for the SKU list (the family naming follows Azure's pattern). */
+const fakeSizes = [
+  ...new Set(
+    (["linux", "windows"] as const).flatMap((t) =>
+      azureClassNames.flatMap((c) => [...azureSizesForClass(t, c)]),
+    ),
+  ),
+];
+
+/** `Standard_D32ads_v6` → `standardDADSv6Family`, `Standard_F32s_v2` → `standardFSv2Family`. */
+function familyOf(size: string): string {
+  const m = /^Standard_([A-Z]+)\d+([a-z]*)_(v\d+)$/.exec(size);
+  return m ? `standard${m[1]}${m[2]!.toUpperCase()}${m[3]}Family` : `standard${size}Family`;
+}
+
+function vcpusOf(size: string): number {
+  return Number(/^Standard_[A-Z]+(\d+)/.exec(size)?.[1] ?? "2");
+}
+
 export function armError(status: number, code: string, message: string, headers?: Record<string, string>) {
   return { status, headers, body: { error: { code, message } } } satisfies FakeResponse;
 }
@@ -158,6 +179,14 @@ export class FakeArm {
   private nextOperation = 1;
   private nextAddress = 10;
   private nextEtag = 1;
+  /** Locations the subscription can use; `resourceSkus` lists sizes only there. */
+  readonly locations = new Set(["eastus", "westeurope", "northeurope", "westus2"]);
+  /** Sizes whose SKU carries a Location restriction `NotAvailableForSubscription`. */
+  readonly restrictedSizes = new Set<string>();
+  /** Usage limits by `name.value` (a family such as `standardDADSv6Family`, `cores`, `lowPriorityCores`). */
+  readonly quotaLimits = new Map<string, number>();
+  /** The caller's allowed actions on the resource group (Permissions - List For Resource Group). */
+  permissions: string[] = ["*"];
   private readonly lroPolls: number;
   private readonly lroMs: number;
   private readonly pageSize: number;
@@ -243,6 +272,9 @@ export class FakeArm {
         ...body,
         id: path,
         name,
+        // Every ARM resource carries an etag that changes on each write (NetworkSecurityGroup:
+        // "A unique read-only string that changes whenever the resource is updated").
+        etag: `W/"${this.nextEtag++}"`,
         properties: { provisioningState: "Succeeded", ...(body.properties ?? {}) },
       },
     });
@@ -391,6 +423,11 @@ export class FakeArm {
       return this.pollOperation(operationMatch[1]!, operationMatch[2]!);
     }
 
+    const subscriptionRead = method === "GET" ? this.subscriptionRead(lower, url) : undefined;
+    if (subscriptionRead) {
+      this.requests.push({ method, path, at: Date.now() });
+      return subscriptionRead;
+    }
     const { type, name, collection } = this.classify(lower, path);
     const request: ArmRequest = { method, path, type, name, body, at: Date.now() };
     this.requests.push(request);
@@ -440,8 +477,11 @@ export class FakeArm {
     switch (method) {
       case "GET": {
         const resource = this.visible(lower);
-        return resource
-          ? { status: 200, body: readable(resource.type, resource.body) }
+        if (resource) return { status: 200, body: readable(resource.type, resource.body) };
+        // A missing group has its own code (learn.microsoft.com/rest/api/resources/resource-groups/get;
+        // troubleshooting/error-not-found: "ResourceGroupNotFound").
+        return type === "resourceGroup"
+          ? armError(404, "ResourceGroupNotFound", `Resource group '${name}' could not be found.`)
           : armError(404, "ResourceNotFound", `The Resource '${name}' was not found.`);
       }
       case "PUT": {
@@ -462,6 +502,66 @@ export class FakeArm {
       default:
         return armError(405, "MethodNotAllowed", method);
     }
+  }
+
+  /**
+   * The read-only calls `crabbox doctor --provider azure` makes:
+   * Resource SKUs - List (learn.microsoft.com/rest/api/compute/resource-skus/list: `$filter=
+   * location eq '…'`, each SKU with `family`, `capabilities` such as `vCPUs` and `restrictions`
+   * of type Location with reasonCode `NotAvailableForSubscription`), Usage - List
+   * (learn.microsoft.com/rest/api/compute/usage/list: `name.value`, `currentValue`, `limit`),
+   * and Permissions - List For Resource Group (learn.microsoft.com/rest/api/authorization/
+   * permissions/list-for-resource-group: `actions` / `notActions`).
+   */
+  private subscriptionRead(lower: string, url: URL): FakeResponse | undefined {
+    const sub = `/subscriptions/${this.subscriptionId}`;
+    if (lower === `${sub}/providers/microsoft.compute/skus`) {
+      const location = /location eq '([^']+)'/.exec(url.searchParams.get("$filter") ?? "")?.[1] ?? "";
+      const value = this.locations.has(location)
+        ? fakeSizes.map((size) => ({
+            resourceType: "virtualMachines",
+            name: size,
+            family: familyOf(size),
+            locations: [location],
+            capabilities: [{ name: "vCPUs", value: String(vcpusOf(size)) }],
+            restrictions: this.restrictedSizes.has(size)
+              ? [{ type: "Location", values: [location], reasonCode: "NotAvailableForSubscription" }]
+              : [],
+          }))
+        : [];
+      return { status: 200, body: { value } };
+    }
+    const usages = /^\/subscriptions\/[^/]+\/providers\/microsoft\.compute\/locations\/([^/]+)\/usages$/.exec(
+      lower,
+    );
+    if (usages && lower.startsWith(`${sub}/`)) {
+      if (!this.locations.has(usages[1]!))
+        return armError(
+          404,
+          "NoRegisteredProviderFound",
+          `No registered resource provider found for location '${usages[1]}'.`,
+        );
+      const names = ["cores", "lowPriorityCores", ...new Set(fakeSizes.map(familyOf))];
+      return {
+        status: 200,
+        body: {
+          value: names.map((n) => ({
+            name: { value: n, localizedValue: n },
+            currentValue: 0,
+            limit: this.quotaLimits.get(n) ?? 350,
+            unit: "Count",
+          })),
+        },
+      };
+    }
+    const permissions =
+      /^\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/microsoft\.authorization\/permissions$/.exec(
+        lower,
+      );
+    if (permissions && lower.startsWith(`${sub}/`)) {
+      return { status: 200, body: { value: [{ actions: this.permissions, notActions: [] }] } };
+    }
+    return undefined;
   }
 
   /**

@@ -140,6 +140,23 @@ export class FakeEc2 {
    * DependencyViolation while the group is "associated with an instance or network interface").
    */
   groupHoldCalls = 2;
+  /**
+   * Actions the caller's IAM policy does not allow: `UnauthorizedOperation` (403), with or
+   * without DryRun (docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html).
+   */
+  readonly denied = new Set<string>();
+  /**
+   * The regions DescribeRegions knows, with their opt-in status (API_DescribeRegions.html:
+   * `opt-in-not-required`, `opted-in` or `not-opted-in`); only enabled regions offer types.
+   */
+  readonly regions = new Map<string, string>([
+    ["eu-west-1", "opt-in-not-required"],
+    ["eu-central-1", "opt-in-not-required"],
+    ["us-east-1", "opt-in-not-required"],
+    ["ap-southeast-5", "not-opted-in"],
+  ]);
+  /** Instance types no region offers (DescribeInstanceTypeOfferings leaves them out). */
+  readonly unoffered = new Set<string>();
   /** The public IP a new instance gets; tests that SSH into "the instance" point it at loopback. */
   addressFor: (n: number) => string = ipFor;
   private deferred: Array<() => unknown> = [];
@@ -172,6 +189,8 @@ export class FakeEc2 {
     this.rules = [];
     this.ipAfterPolls = 1;
     this.groupHoldCalls = 2;
+    this.denied.clear();
+    this.unoffered.clear();
   }
 
   /** What still exists (terminated instances are gone for this purpose). */
@@ -205,6 +224,13 @@ export class FakeEc2 {
     recorded.fault = fault?.kind;
     switch (fault?.kind) {
       case undefined:
+        if (this.denied.has(action))
+          return errorXML(403, "UnauthorizedOperation", "You are not authorized to perform this operation.");
+        // DryRun checks the permission and makes no change: "If you have the required
+        // permissions, the error response is DryRunOperation. Otherwise, it is
+        // UnauthorizedOperation." (API_RunInstances.html, API_CreateSecurityGroup.html, …)
+        if (params.get("DryRun") === "true")
+          return errorXML(412, "DryRunOperation", "Request would have succeeded, but DryRun flag is set.");
         return this.route(action, recorded.region, params);
       case "error":
         return errorXML(fault.status ?? 400, fault.code, fault.message ?? fault.code);
@@ -304,9 +330,67 @@ export class FakeEc2 {
         return this.createTags(region, p);
       case "DescribeSpotPriceHistory":
         return this.spotPrices(region, p);
+      case "DescribeAccountAttributes":
+        // API_DescribeAccountAttributes.html: attributeNameSet of name / attributeValueSet.
+        return ok(
+          action,
+          x(
+            "accountAttributeSet",
+            item(
+              x("attributeName", "default-vpc") +
+                x("attributeValueSet", item(x("attributeValue", `vpc-default-${region}`))),
+            ),
+          ),
+        );
+      case "DescribeRegions":
+        return this.describeRegions(p);
+      case "DescribeInstanceTypeOfferings":
+        return this.typeOfferings(region, p);
       default:
         return errorXML(400, "InvalidAction", `The action ${action} is not valid for this web service.`);
     }
+  }
+
+  /** API_DescribeRegions.html: an unknown RegionName fails the call; AllRegions adds opt-in ones. */
+  private describeRegions(p: URLSearchParams): Response {
+    const names = list(p, "RegionName");
+    const unknown = names.find((n) => !this.regions.has(n));
+    if (unknown) return errorXML(400, "InvalidParameterValue", `Invalid region names: ${unknown}`);
+    const all = p.get("AllRegions") === "true" || names.length > 0;
+    const shown = [...this.regions].filter(
+      ([name, optIn]) => (names.length === 0 || names.includes(name)) && (all || optIn !== "not-opted-in"),
+    );
+    return ok(
+      "DescribeRegions",
+      x(
+        "regionInfo",
+        shown
+          .map(([name, optIn]) =>
+            item(
+              x("regionName", name) +
+                x("regionEndpoint", `ec2.${name}.amazonaws.com`) +
+                x("optInStatus", optIn),
+            ),
+          )
+          .join(""),
+      ),
+    );
+  }
+
+  /** API_DescribeInstanceTypeOfferings.html: LocationType region, filtered by `instance-type`. */
+  private typeOfferings(region: string, p: URLSearchParams): Response {
+    const wanted = filtersOf(p).find((f) => f.name === "instance-type")?.values ?? [];
+    const enabled = this.regions.get(region) !== "not-opted-in";
+    const offered = enabled ? wanted.filter((t) => !this.unoffered.has(t)) : [];
+    return ok(
+      "DescribeInstanceTypeOfferings",
+      x(
+        "instanceTypeOfferingSet",
+        offered
+          .map((t) => item(x("instanceType", t) + x("locationType", "region") + x("location", region)))
+          .join(""),
+      ),
+    );
   }
 
   private importKeyPair(region: string, p: URLSearchParams): Response {
@@ -536,8 +620,20 @@ export class FakeEc2 {
     );
   }
 
+  /**
+   * ClientToken as "Ensuring idempotency in Amazon EC2 API requests" describes it
+   * (docs.aws.amazon.com/ec2/latest/devguide/ec2-api-idempotency.html, "RunInstances
+   * idempotency"): a case-sensitive string of up to 64 ASCII characters; a repeat with the
+   * same token and parameters returns the original reservation (only the state may differ),
+   * also after the instance terminated (the token stays valid for at least 24 hours after
+   * termination); the same token with other parameters is IdempotentParameterMismatch; the
+   * same token in another region launches there (tokens are per region).
+   */
   private runInstances(region: string, p: URLSearchParams): Response {
     const token = p.get("ClientToken") ?? "";
+    // The limit is documented; the error code for breaking it is this fake's assumption.
+    if (token.length > 64 || !/^[\x20-\x7e]*$/.test(token))
+      return errorXML(400, "InvalidParameterValue", "ClientToken must be at most 64 ASCII characters");
     const type = p.get("InstanceType") ?? "";
     const spot = p.get("InstanceMarketOptions.MarketType") === "spot";
     const fingerprint = [...p.entries()]

@@ -6,6 +6,8 @@ import { probeReady } from "../run/connection";
 import { staticConnection } from "../target/static-host";
 import { CrabboxCommand, providerLayer } from "./base";
 import { Command, Option } from "./clipanion";
+import { awsPreflight } from "./doctor/aws-preflight";
+import { azurePreflight } from "./doctor/azure-preflight";
 import { hetznerPreflight } from "./doctor/hetzner-preflight";
 
 type Check = { status: "ok" | "missing" | "failed"; name: string; detail: string };
@@ -15,10 +17,11 @@ export class DoctorCommand extends CrabboxCommand {
   static override usage = Command.Usage({
     description: "Check tools, config, coordinator and (with --id) a lease; exit 1 on problems",
     details:
-      "With --provider hetzner it also checks the local cloud credentials with read-only calls: token, location, the classes' server types and list permissions.",
+      'With --provider hetzner, aws or azure it also checks the local cloud credentials with read-only calls: identity, region, the classes\' sizes, quota where the cloud exposes it, and permissions (docs/providers.md, "Preflight").',
   });
   provider = Option.String("--provider", {
-    description: "Provider to use; hetzner also runs a read-only preflight of the local credentials",
+    description:
+      "Provider to use; hetzner, aws and azure also run a read-only preflight of the local credentials",
   });
   id = Option.String("--id", { description: "Also probe this lease's machine" });
 
@@ -122,9 +125,15 @@ export class DoctorCommand extends CrabboxCommand {
         detail: "none configured: run/warmup start the local stack (provider local)",
       });
     }
-    if (this.provider === "hetzner") {
-      for (const check of await hetznerPreflight(this.env, this.context.signal)) add(check);
-    }
+    const preflight =
+      this.provider === "hetzner"
+        ? hetznerPreflight
+        : this.provider === "aws"
+          ? awsPreflight
+          : this.provider === "azure"
+            ? azurePreflight
+            : undefined;
+    if (preflight) for (const check of await preflight(this.env, this.context.signal)) add(check);
     const problems = checks.filter((c) => c.status !== "ok").length;
     if (problems) this.err(`doctor found ${problems} problem(s)`);
     return problems ? 1 : 0;

@@ -61,7 +61,7 @@ export async function directProvider(name: string, env: Env): Promise<Provider> 
  * Static keys in the environment win; otherwise the SDK's default chain (shared config
  * files, SSO, instance metadata…) resolves them, as the AWS CLI would.
  */
-async function awsCredentials(env: Env): Promise<Env> {
+export async function awsCredentials(env: Env): Promise<Env> {
   if (set(env, "AWS_ACCESS_KEY_ID") && set(env, "AWS_SECRET_ACCESS_KEY")) return env;
   const { EC2Client } = await import("@aws-sdk/client-ec2");
   const region = env.CRABBOX_AWS_REGION || env.AWS_REGION || "eu-west-1";

@@ -5,11 +5,13 @@ import {
   type Instance,
   RunInstancesCommand,
   type RunInstancesCommandInput,
+  type RunInstancesCommandOutput,
 } from "@aws-sdk/client-ec2";
 import { fnv1a32, providerMachineName } from "../../domain/ids";
 import { CrabboxError } from "../../errors";
 import { linuxCloudInit } from "../bootstrap/linux";
 import type { MachineSpec, Market } from "../provider";
+import { errorCodeOf } from "./errors";
 import { ownershipLabels, tagsOf } from "./tags";
 
 export interface LaunchSettings {
@@ -106,10 +108,37 @@ export async function runInstance(
         }
       : { SecurityGroupIds: [settings.groupID] }),
   };
-  const result = await client.send(new RunInstancesCommand(input), { abortSignal: signal });
-  const instance = result.Instances?.[0];
-  if (!instance?.InstanceId) throw new CrabboxError("provider_error", "RunInstances returned no instance");
-  return instance;
+  for (let spent = 0; ; spent++) {
+    let result: RunInstancesCommandOutput;
+    try {
+      result = await client.send(new RunInstancesCommand(input), { abortSignal: signal });
+    } catch (error) {
+      if (errorCodeOf(error) !== "IdempotentParameterMismatch" || spent >= maxSpentTokens) throw error;
+      // An earlier attempt of this lease used the token with other parameters (its own key
+      // pair and security group, since deleted): derive a token from this attempt's own.
+      input.ClientToken = nextClientToken(
+        input.ClientToken ?? launch.clientToken,
+        `${settings.groupID}/${settings.keyName}/${settings.image}`,
+      );
+      continue;
+    }
+    const instance = result.Instances?.[0];
+    if (!instance?.InstanceId) throw new CrabboxError("provider_error", "RunInstances returned no instance");
+    const state = instance.State?.Name;
+    if ((state !== "terminated" && state !== "shutting-down") || spent >= maxSpentTokens) return instance;
+    // The token is spent: EC2 keeps answering it with this ended instance for at least 24 h
+    // after termination (docs/providers.md, "ClientToken"). The next token derives from the
+    // ended instance, so a retry of this create reaches the same new launch.
+    input.ClientToken = nextClientToken(input.ClientToken ?? launch.clientToken, instance.InstanceId);
+  }
+}
+
+/** A lease re-created this many times after its launches ended stops chaining tokens. */
+const maxSpentTokens = 3;
+
+/** The token after a spent `token`, told apart by `what`; at most 64 ASCII characters. */
+function nextClientToken(token: string, what: string): string {
+  return `${token.slice(0, 45)}-${fnv1a32(`${token}/${what}`).toString(16).padStart(8, "0")}`;
 }
 
 function base64(text: string): string {

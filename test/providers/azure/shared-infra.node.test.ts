@@ -180,4 +180,49 @@ describe("azure shared infrastructure", () => {
     expect(arm.fake.requestsTo("PUT", "resourceGroup")).toHaveLength(1);
     expect(arm.fake.requestsTo("PUT", "virtualNetwork")).toHaveLength(1);
   });
+
+  it("meets a 412 when the NSG changed between its read and its write, re-reads, and keeps the other writer's rule", async () => {
+    const operatorRule = {
+      name: "operator-https",
+      properties: {
+        priority: 300,
+        direction: "Inbound",
+        access: "Allow",
+        protocol: "Tcp",
+        sourceAddressPrefix: "10.0.0.0/8",
+        sourcePortRange: "*",
+        destinationAddressPrefix: "*",
+        destinationPortRange: "443",
+      },
+    };
+    seedManagedNetwork([]);
+    const nsgPath = `${arm.fake.rgPath("crabbox-leases")}/providers/Microsoft.Network/networkSecurityGroups/crabbox-nsg`;
+    const before = arm.fake.find("networkSecurityGroup", "crabbox-nsg").etag;
+    let raced = false;
+    // Another writer lands between this lease's GET and its PUT (a new etag), as in a race.
+    arm.fake.inject({
+      method: "PUT",
+      type: "networkSecurityGroup",
+      when: () => {
+        if (!raced) {
+          raced = true;
+          arm.fake.seed("networkSecurityGroup", nsgPath, {
+            location: "eastus",
+            tags: { ...managed, team: "infra" },
+            properties: { securityRules: [operatorRule] },
+          });
+        }
+        return false;
+      },
+      fault: { kind: "hang" },
+    });
+    await providerFor(arm).create(leaseSpec());
+    const puts = arm.fake.requestsTo("PUT", "networkSecurityGroup");
+    expect(puts).toHaveLength(2);
+    const rules = arm.fake.find("networkSecurityGroup", "crabbox-nsg").properties
+      .securityRules as ArmDocument[];
+    expect(rules.map((r) => r.name)).toContain("operator-https");
+    expect(rules.filter((r) => r.name.startsWith("crabbox-ssh-"))).toHaveLength(2);
+    expect(arm.fake.find("networkSecurityGroup", "crabbox-nsg").etag).not.toBe(before);
+  });
 });
