@@ -23,7 +23,37 @@ export const PoolMachine = z.object({
 });
 export type PoolMachine = z.infer<typeof PoolMachine>;
 
-export const PoolResponse = z.object({ machines: z.array(PoolMachine) });
+/** One configured ready pool and the machines it holds now (docs/api.md#ready-pools). */
+export const ReadyPool = z.object({
+  provider: ProviderName,
+  class: z.string(),
+  region: z.string(),
+  min: z.number().int(),
+  max: z.number().int(),
+  maxReadyAgeSeconds: z.number().int(),
+  ready: z.number().int(),
+  provisioning: z.number().int(),
+  /** What the pool's ready and booting machines cost per hour, together. */
+  hourlyUSD: z.number(),
+  machines: z.array(
+    z.object({
+      id: z.string(),
+      state: z.enum(["provisioning", "ready", "expired"]),
+      cloudID: z.string().optional(),
+      requestedAt: isoTimestamp,
+      readyAt: isoTimestamp.optional(),
+    }),
+  ),
+});
+export type ReadyPool = z.infer<typeof ReadyPool>;
+
+export const PoolResponse = z.object({
+  machines: z.array(PoolMachine),
+  /** Absent from coordinators older than ready pools. */
+  pools: z.array(ReadyPool).optional(),
+  /** Why `CRABBOX_POOLS` configured no pool, when it is malformed. */
+  poolConfigError: z.string().optional(),
+});
 export type PoolResponse = z.infer<typeof PoolResponse>;
 
 /** `GET /v1/admin/leases` query (createdAt descending). */

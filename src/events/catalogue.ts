@@ -23,6 +23,15 @@ import {
   shareChangedSchema,
 } from "./payloads/lease";
 import {
+  machineClaimedFromPoolSchema,
+  poolMachineClaimedSchema,
+  poolMachineDeletedSchema,
+  poolMachineExpiredSchema,
+  poolMachineFailedSchema,
+  poolMachineReadySchema,
+  poolMachineRequestedSchema,
+} from "./payloads/pool";
+import {
   runEventAppendedSchema,
   runFinishedSchema,
   runStartedSchema,
@@ -30,8 +39,8 @@ import {
 } from "./payloads/run";
 import type { EventDraft } from "./types";
 
-/** The kind of stream an event is appended to: `lease:<id>`, `run:<id>` or `fleet`. */
-export type StreamKind = "lease" | "run" | "fleet";
+/** The kind of stream an event is appended to: `lease:<id>`, `run:<id>`, `pool:<id>` or `fleet`. */
+export type StreamKind = "lease" | "run" | "pool" | "fleet";
 
 interface CatalogueEntry {
   /** The stream kind every event of this type is appended to. */
@@ -71,12 +80,19 @@ export const catalogue = {
   MachineDeleted: { stream: "lease", schema: 1, parse: machineDeletedSchema },
   MachineDeleteFailed: { stream: "lease", schema: 1, parse: machineDeleteFailedSchema },
   MachineAdopted: { stream: "lease", schema: 1, parse: machineSchema },
+  MachineClaimedFromPool: { stream: "lease", schema: 1, parse: machineClaimedFromPoolSchema },
   RunStarted: { stream: "run", schema: 1, parse: runStartedSchema },
   RunEventAppended: { stream: "run", schema: 1, parse: runEventAppendedSchema },
   RunTelemetryRecorded: { stream: "run", schema: 1, parse: runTelemetryRecordedSchema },
   RunFinished: { stream: "run", schema: 1, parse: runFinishedSchema },
   OrphanDetected: { stream: "fleet", schema: 1, parse: orphanDetectedSchema },
   OrphanDeleted: { stream: "fleet", schema: 1, parse: orphanDeletedSchema },
+  PoolMachineRequested: { stream: "pool", schema: 1, parse: poolMachineRequestedSchema },
+  PoolMachineReady: { stream: "pool", schema: 1, parse: poolMachineReadySchema },
+  PoolMachineFailed: { stream: "pool", schema: 1, parse: poolMachineFailedSchema },
+  PoolMachineClaimed: { stream: "pool", schema: 1, parse: poolMachineClaimedSchema },
+  PoolMachineExpired: { stream: "pool", schema: 1, parse: poolMachineExpiredSchema },
+  PoolMachineDeleted: { stream: "pool", schema: 1, parse: poolMachineDeletedSchema },
 } as const satisfies Record<string, CatalogueEntry>;
 
 export type EventType = keyof typeof catalogue;
@@ -92,6 +108,7 @@ type DraftOn<K extends StreamKind> = { [T in EventTypeOn<K>]: Draft<T> }[EventTy
 export type LeaseEvent = DraftOn<"lease">;
 export type RunEvent = DraftOn<"run">;
 export type FleetEvent = DraftOn<"fleet">;
+export type PoolEvent = DraftOn<"pool">;
 
 /**
  * The event types a projection of stream kind `K` reads: all of them, or `only` some, or all

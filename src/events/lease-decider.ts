@@ -16,6 +16,7 @@ import type { LeaseEvent } from "./catalogue";
 import { evolveLease } from "./lease-evolve";
 import { initialLeaseState, isLeaseLive, type LeaseState, maxIdleTimeoutSeconds } from "./lease-state";
 import type { LeaseRequestedData, MachineData } from "./payloads/lease";
+import type { MachineClaimedFromPoolData } from "./payloads/pool";
 import type { ProvisioningAttempt, ShareRole, TelemetrySample } from "./payloads/shared";
 import type { StreamDecider } from "./store-types";
 
@@ -35,7 +36,9 @@ export type LeaseCommand =
   | { type: "RequestMachineDelete"; reason: "admin" | "kept_ttl" }
   | { type: "RecordMachineDeleted"; cloudID: string; alreadyGone: boolean }
   | { type: "RecordMachineDeleteFailed"; cloudID: string; message: string; nextAttemptAt: number }
-  | { type: "AdoptMachine"; machine: MachineData };
+  | { type: "AdoptMachine"; machine: MachineData }
+  /** A ready pool machine taken at create time (docs/event-log.md#ready-pools). */
+  | { type: "ClaimFromPool"; machine: MachineClaimedFromPoolData };
 
 export { evolveLease };
 
@@ -88,17 +91,23 @@ function decideMachineArrival(
   eventType: "MachineProvisioned" | "MachineAdopted",
   action: string,
 ): LeaseEvent[] {
+  return decideArrival(state, machine, { type: eventType, data: machine } as LeaseEvent, action);
+}
+
+function decideArrival(
+  state: LeaseState,
+  machine: MachineData,
+  event: LeaseEvent,
+  action: string,
+): LeaseEvent[] {
   mustExist(state);
   if (state.cloudID !== undefined) {
     if (sameMachine(state, machine)) return [];
     illegal(state, `${action} a second machine`);
   }
-  if (state.state === "provisioning") return [{ type: eventType, data: machine }];
+  if (state.state === "provisioning") return [event];
   // The lease ended while the provider was still working: record the machine, then delete it.
-  return [
-    { type: eventType, data: machine },
-    ...deleteRequestedFor(state, "lease_ended_before_provisioned", machine.cloudID),
-  ];
+  return [event, ...deleteRequestedFor(state, "lease_ended_before_provisioned", machine.cloudID)];
 }
 
 export function decideLease(command: LeaseCommand, state: LeaseState, now: number): LeaseEvent[] {
@@ -113,6 +122,13 @@ export function decideLease(command: LeaseCommand, state: LeaseState, now: numbe
     }
     case "RecordMachineProvisioned":
       return decideMachineArrival(state, command.machine, "MachineProvisioned", "record");
+    case "ClaimFromPool":
+      return decideArrival(
+        state,
+        command.machine,
+        { type: "MachineClaimedFromPool", data: command.machine },
+        "claim",
+      );
     case "AdoptMachine":
       return decideMachineArrival(state, command.machine, "MachineAdopted", "adopt");
     case "RecordProvisioningFailed": {

@@ -80,6 +80,7 @@ export function evolveLease(state: LeaseState, event: EvolvableEvent<LeaseEvent>
     }
     case "MachineProvisioned":
     case "MachineAdopted":
+    case "MachineClaimedFromPool":
       return withMachine(state, event.data, at);
     case "ProvisioningFailed":
       return {

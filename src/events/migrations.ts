@@ -8,6 +8,7 @@ import webhooks from "../../migrations/0006_webhooks.sql";
 import runShards from "../../migrations/0007_run_shards.sql";
 import archive from "../../migrations/0008_archive.sql";
 import lightHeartbeats from "../../migrations/0009_light_heartbeats.sql";
+import poolMachines from "../../migrations/0010_pool_machines.sql";
 import type { Migration } from "./migrate";
 
 export const migrations: readonly Migration[] = [
@@ -20,4 +21,5 @@ export const migrations: readonly Migration[] = [
   { id: 7, name: "0007_run_shards", sql: runShards },
   { id: 8, name: "0008_archive", sql: archive },
   { id: 9, name: "0009_light_heartbeats", sql: lightHeartbeats },
+  { id: 10, name: "0010_pool_machines", sql: poolMachines },
 ];

@@ -165,6 +165,17 @@ export class MachineHost {
     return this.toWire(live);
   }
 
+  /** Replaces the one key that opens the machine (docs/providers.md#ready-pools). */
+  async authorizeKey(id: string, sshPublicKey: string): Promise<LocalMachine | undefined> {
+    const live = this.machines.get(id);
+    if (!live) return undefined;
+    live.server?.authorize(sshPublicKey);
+    live.stored.sshPublicKey = sshPublicKey;
+    await saveMachine(this.machinesDir, live.stored);
+    this.log(`machine ${id} (${live.stored.name}): lease key installed`);
+    return this.toWire(live);
+  }
+
   /** Stops the SSH server, kills its commands and removes the machine's root. False when unknown. */
   async delete(id: string): Promise<boolean> {
     const live = this.machines.get(id);

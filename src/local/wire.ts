@@ -18,6 +18,9 @@ export const updateLabelsRequest = z.object({
   labels: z.record(z.string().min(1).max(63), labelValue),
 });
 
+/** `PUT /v1/machines/{id}/authorized-key`: the lease key that replaces the machine's only key. */
+export const authorizeKeyRequest = z.object({ sshPublicKey: z.string().trim().min(1).max(16_384) });
+
 export const machineStatuses = ["bootstrapping", "running", "stopped"] as const;
 
 export const localMachine = z.object({

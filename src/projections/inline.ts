@@ -1,6 +1,7 @@
 /** Every inline projection, in application order (usage reads the lease row, so it follows leases). */
 import { leaseTelemetryProjection } from "./lease-telemetry";
 import { leasesProjection } from "./leases";
+import { poolMachinesProjection } from "./pool-machines";
 import type { Projection } from "./projection";
 import { runEventsProjection } from "./run-events";
 import { runLogsProjection } from "./run-logs";
@@ -14,4 +15,5 @@ export const inlineProjections: readonly Projection[] = [
   runsProjection,
   runEventsProjection,
   runLogsProjection,
+  poolMachinesProjection,
 ];

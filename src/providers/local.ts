@@ -84,6 +84,18 @@ export class LocalProvider implements Provider {
     return response.status === 404 ? "already_gone" : "deleted";
   }
 
+  async authorizeKey(target: DeleteTarget, sshPublicKey: string): Promise<void> {
+    await this.call("PUT", `/v1/machines/${encodeURIComponent(target.cloudID)}/authorized-key`, {
+      body: { sshPublicKey },
+    });
+  }
+
+  /** The host's own readiness signal: bootstrap wrote the machine's `crabbox-ready` marker. */
+  async isReady(target: DeleteTarget): Promise<boolean> {
+    const response = await this.call("GET", `/v1/machines/${encodeURIComponent(target.cloudID)}`, {});
+    return machineResponse.parse(await response.json()).machine.ready;
+  }
+
   async hourlyPriceUSD(): Promise<number> {
     return 0;
   }

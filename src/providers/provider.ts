@@ -117,6 +117,13 @@ export interface Provider {
   delete(target: DeleteTarget): Promise<DeleteOutcome>;
   /** Live hourly price in USD when the cloud publishes one. */
   hourlyPriceUSD?(serverType: string, region?: string): Promise<number | undefined>;
+  /**
+   * Ready pools (docs/providers.md#ready-pools): makes `sshPublicKey` the only key that opens
+   * the machine. Providers without it cannot keep pools.
+   */
+  authorizeKey?(target: DeleteTarget, sshPublicKey: string): Promise<void>;
+  /** Ready pools: whether the machine has booted and its readiness marker is written. */
+  isReady?(target: DeleteTarget): Promise<boolean>;
   /** Direct mode keeps expiry in labels: refresh them on heartbeat. */
   updateLabels?(target: DeleteTarget, labels: Record<string, string>): Promise<void>;
 }

@@ -23,6 +23,7 @@ import { OrphanSweep } from "./fleet/machines/orphan-sweep";
 import { Provisioner } from "./fleet/machines/provisioning";
 import { RestartRecovery } from "./fleet/machines/restart-recovery";
 import { FleetMetrics } from "./fleet/metrics/fleet-metrics";
+import { PoolKeeper } from "./fleet/pools/pool-keeper";
 import { asRpc, type Caller, type RpcResult } from "./fleet/rpc";
 import { RunSweep } from "./fleet/run-sweep";
 import { type UseCaseDeps, useCaseDeps } from "./fleet/use-case-deps";
@@ -54,6 +55,7 @@ export class FleetDurableObject extends DurableObject<Env> {
     const cleanup = new MachineCleanup(deps);
     const provisioner = new Provisioner(deps, cleanup);
     const recovery = new RestartRecovery(deps, provisioner);
+    const pools = new PoolKeeper(deps);
     this.scheduler = new AlarmScheduler(
       deps,
       provisioner,
@@ -62,13 +64,15 @@ export class FleetDurableObject extends DurableObject<Env> {
       recovery,
       new WebhookDispatcher(deps),
       new RunSweep(deps, deps.settings.runSilenceMs),
+      pools,
     );
+    pools.onSettled = () => this.scheduler.schedule();
     // Creates that were in flight in a previous incarnation have no one to finish them: the
     // first alarm after start reconciles them (fleet/machines/restart-recovery.ts). Arming it
     // here means the first request after a restart is enough to set recovery going.
     void ctx.blockConcurrencyWhile(async () => {
       recovery.snapshot();
-      if (recovery.nextDue() !== undefined) await this.scheduler.schedule();
+      if (recovery.nextDue() !== undefined || pools.nextDue() !== undefined) await this.scheduler.schedule();
     });
     const scheduler = this.scheduler;
     this.useCases = useCaseDeps(deps, {
@@ -79,6 +83,7 @@ export class FleetDurableObject extends DurableObject<Env> {
       orphanReport: new OrphanReport(deps),
       fleetMetrics: new FleetMetrics(deps),
       webhooks: new WebhookService(deps, () => scheduler.schedule()),
+      pools,
     });
   }
 

@@ -9,11 +9,13 @@ const handled = (name: string) => [...(inlineProjections.find((p) => p.name === 
 
 describe("each projection's handled events come from the catalogue", () => {
   it("names a stream kind for every event type", () => {
-    for (const entry of Object.values(catalogue)) expect(["lease", "run", "fleet"]).toContain(entry.stream);
+    for (const entry of Object.values(catalogue))
+      expect(["lease", "run", "pool", "fleet"]).toContain(entry.stream);
   });
   it("folds every lease event into the leases row and every run event into the runs row", () => {
     expect(handled("leases")).toEqual(typesOf("lease"));
     expect(handled("runs")).toEqual(typesOf("run"));
+    expect(handled("pool_machines")).toEqual(typesOf("pool"));
   });
   it("keeps each projection to the events of one stream kind", () => {
     for (const projection of inlineProjections) {

@@ -3,6 +3,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { type ColumnKind, snakeCase } from "../../src/projections/codec";
 import { leaseColumns } from "../../src/projections/leases";
+import { poolColumns } from "../../src/projections/pool-machines";
 import { runColumns } from "../../src/projections/runs";
 
 const sqlType = { text: "TEXT", json: "TEXT", int: "INTEGER", bool: "INTEGER", real: "REAL" } as const;
@@ -33,10 +34,11 @@ function expectedColumns(columns: readonly { column: string; kind: ColumnKind; o
   ].sort((a, b) => a.name.localeCompare(b.name));
 }
 
-describe("the leases and runs rows are their aggregate's state, column for column", () => {
+describe("the leases, runs and pool machine rows are their aggregate's state, column for column", () => {
   it("match the tables the migrations build: names, types and NULL-ability", async () => {
     expect(await tableColumns("leases")).toEqual(expectedColumns(leaseColumns));
     expect(await tableColumns("runs")).toEqual(expectedColumns(runColumns));
+    expect(await tableColumns("pool_machines")).toEqual(expectedColumns(poolColumns));
   });
   it("name each column after its state field", () => {
     expect(snakeCase("estimatedHourlyUSD")).toBe("estimated_hourly_usd");

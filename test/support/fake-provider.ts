@@ -14,7 +14,7 @@ import type {
  * be told to fail, to answer 404, or to hold a call until the test lets it go.
  */
 
-export type FakeMethod = "create" | "findByLease" | "list" | "delete" | "hourlyPriceUSD";
+export type FakeMethod = "create" | "findByLease" | "list" | "delete" | "hourlyPriceUSD" | "authorizeKey";
 
 export interface FakeCall {
   method: FakeMethod;
@@ -43,6 +43,8 @@ export class FakeProvider implements Provider {
   readonly prices = new Map<string, number>();
   /** SSH port a machine of this lease really listens on (like local machines); default: the requested one. */
   readonly sshPortFor = new Map<string, number>();
+  /** The one key that opens each machine: the create's, then the one `authorizeKey` installed. */
+  readonly keys = new Map<string, string>();
   private readonly failures = new Map<FakeMethod, Error[]>();
   private readonly delays = new Map<FakeMethod, number>();
   private readonly gates = new Map<FakeMethod, Gate>();
@@ -159,6 +161,7 @@ export class FakeProvider implements Provider {
         labels: { ...spec.labels },
         ...(spec.region ? { region: spec.region } : {}),
       });
+    if (!this.keys.has(machine.cloudID)) this.keys.set(machine.cloudID, spec.sshPublicKey);
     return {
       provider: this.name,
       cloudID: machine.cloudID,
@@ -194,6 +197,19 @@ export class FakeProvider implements Provider {
       await this.enter("delete", { leaseID: target.leaseID, cloudID: target.cloudID });
       return this.machines.delete(target.cloudID) ? "deleted" : "already_gone";
     });
+  }
+
+  authorizeKey(target: DeleteTarget, sshPublicKey: string): Promise<void> {
+    return this.track(async () => {
+      await this.enter("authorizeKey", { leaseID: target.leaseID, cloudID: target.cloudID });
+      if (!this.machines.has(target.cloudID))
+        throw new FakeProviderError(`machine ${target.cloudID} not found`, 404);
+      this.keys.set(target.cloudID, sshPublicKey);
+    });
+  }
+
+  async isReady(target: DeleteTarget): Promise<boolean> {
+    return this.machines.has(target.cloudID);
   }
 
   async hourlyPriceUSD(serverType: string): Promise<number | undefined> {

@@ -47,7 +47,7 @@ export const commandsByWord: Record<string, () => Promise<Commands>> = {
   watch: async () => [(await import("./watch")).WatchCommand],
   usage: async () => [(await import("./usage")).UsageCommand],
   admin: async () => {
-    const [leases, release, del, events, replay, exportLog, verifyExport] = await Promise.all([
+    const [leases, release, del, events, replay, exportLog, verifyExport, pool] = await Promise.all([
       import("./admin/leases"),
       import("./admin/release"),
       import("./admin/delete"),
@@ -55,6 +55,7 @@ export const commandsByWord: Record<string, () => Promise<Commands>> = {
       import("./admin/replay"),
       import("./admin/export"),
       import("./admin/verify-export"),
+      import("./admin/pool"),
     ]);
     return [
       leases.AdminLeasesCommand,
@@ -64,6 +65,7 @@ export const commandsByWord: Record<string, () => Promise<Commands>> = {
       replay.AdminReplayCommand,
       exportLog.AdminExportCommand,
       verifyExport.AdminVerifyExportCommand,
+      pool.AdminPoolCommand,
     ];
   },
   doctor: async () => [(await import("./doctor")).DoctorCommand],

@@ -2,6 +2,7 @@ import { AdminDeleteCommand } from "./admin/delete";
 import { AdminEventsCommand } from "./admin/events";
 import { AdminExportCommand } from "./admin/export";
 import { AdminLeasesCommand } from "./admin/leases";
+import { AdminPoolCommand } from "./admin/pool";
 import { AdminReleaseCommand } from "./admin/release";
 import { AdminReplayCommand } from "./admin/replay";
 import { AdminVerifyExportCommand } from "./admin/verify-export";
@@ -74,6 +75,7 @@ export const commandClasses: CommandClass<CrabboxContext>[] = [
   AdminReplayCommand,
   AdminExportCommand,
   AdminVerifyExportCommand,
+  AdminPoolCommand,
   DoctorCommand,
   ...devCommands,
 ];

@@ -36,6 +36,12 @@ const deleteReasons: Record<DataOf<"MachineDeleteRequested">["reason"], string> 
   kept_ttl: "the kept machine reached the lease's TTL",
 };
 
+const poolExpiryReasons: Record<DataOf<"PoolMachineExpired">["reason"], string> = {
+  ready_age: "it stayed unclaimed past the pool's ready age",
+  pool_removed: "its pool is no longer configured",
+  create_unknown: "the provider never answered its create",
+};
+
 function machineName(machine: DataOf<"MachineProvisioned">): string {
   return machine.serverName || machine.cloudID;
 }
@@ -96,6 +102,25 @@ function sentenceOf(event: Typed, at: number, meta: unknown, ctx: SentenceContex
       return `orphan ${event.data.name} (${event.data.cloudID}) found on ${event.data.provider}${event.data.leaseID ? `, labelled for lease ${event.data.leaseID}` : ""}`;
     case "OrphanDeleted":
       return `orphan ${event.data.cloudID} on ${event.data.provider} ${event.data.alreadyGone ? "was already gone" : "deleted"}`;
+    case "MachineClaimedFromPool":
+      return `machine ${machineName(event.data)} at ${event.data.host} taken from the ready pool (pool machine ${event.data.poolMachineID}); only this lease's key opens it`;
+    case "PoolMachineRequested":
+      return `pool machine ${event.data.poolMachineID} requested: class ${event.data.class} on ${event.data.provider}${event.data.region ? ` in ${event.data.region}` : ""} (${event.data.serverType})`;
+    case "PoolMachineReady":
+      return `pool machine ${machineName(event.data)} ready at ${event.data.host}, waiting for a lease`;
+    case "PoolMachineFailed":
+      return `pool machine create failed (${event.data.code}): ${event.data.message}`;
+    case "PoolMachineClaimed":
+      return `claimed by lease ${event.data.leaseID} (machine ${event.data.cloudID})`;
+    case "PoolMachineExpired":
+      return `pool machine expired: ${poolExpiryReasons[event.data.reason]}${event.data.cloudID ? `; machine ${event.data.cloudID} to be deleted` : ""}`;
+    case "PoolMachineDeleted":
+      return event.data.alreadyGone
+        ? `pool machine ${event.data.cloudID ?? ""} was already gone (the provider answered 404)`.replace(
+            "  ",
+            " ",
+          )
+        : `pool machine ${event.data.cloudID ?? ""} deleted`.replace("  ", " ");
     default: {
       const never: never = event;
       return String(never);

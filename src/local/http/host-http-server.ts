@@ -5,13 +5,14 @@ import { CrabboxError, isCrabboxError } from "../../errors";
 import { sleep } from "../../time/sleep";
 import { parseLabelSelector } from "../label-selector";
 import type { MachineHost } from "../machine-host";
-import { updateLabelsRequest } from "../wire";
+import { authorizeKeyRequest, updateLabelsRequest } from "../wire";
 
 const maxBodyBytes = 64 * 1024;
 
 /**
  * The machine host's loopback HTTP API, shaped like a small cloud:
  * `POST /v1/machines`, `GET /v1/machines?label_selector=k=v,…`, `GET|PATCH|DELETE /v1/machines/{id}`,
+ * `PUT /v1/machines/{id}/authorized-key` (a pool machine's hand-over to its lease),
  * `GET /v1/health` (the only route without the bearer token). Errors are `{"error", "message"}`.
  */
 export class HostHttpServer {
@@ -65,6 +66,17 @@ export class HostHttpServer {
         return respond(res, created ? 201 : 200, { machine });
       }
       throw new CrabboxError("not_found", `no route ${method} ${url.pathname}`);
+    }
+    const keyRoute = /^\/v1\/machines\/([A-Za-z0-9_-]{1,64})\/authorized-key$/.exec(url.pathname);
+    if (keyRoute?.[1] && method === "PUT") {
+      const parsed = authorizeKeyRequest.safeParse(await readJson(req));
+      if (!parsed.success)
+        throw new CrabboxError("invalid_request", "sshPublicKey: expected an OpenSSH public key", {
+          field: "sshPublicKey",
+        });
+      const machine = await this.host.authorizeKey(keyRoute[1], parsed.data.sshPublicKey);
+      if (!machine) throw new CrabboxError("not_found", `machine ${keyRoute[1]} not found`);
+      return respond(res, 200, { machine });
     }
     const match = /^\/v1\/machines\/([A-Za-z0-9_-]{1,64})$/.exec(url.pathname);
     if (!match?.[1]) throw new CrabboxError("not_found", `no route ${method} ${url.pathname}`);

@@ -24,17 +24,12 @@ export class MachineSshServer {
   private readonly server: InstanceType<typeof Server>;
   private readonly connections = new Set<Connection>();
   private readonly processes = new Set<ChildProcess>();
-  private readonly allowed: ParsedKey;
+  private allowed: ParsedKey;
+  private allowedBlob: Buffer;
 
   constructor(options: MachineSshServerOptions) {
-    const parsed = utils.parseKey(options.authorizedKey);
-    if (parsed instanceof Error)
-      throw new CrabboxError("invalid_request", `sshPublicKey: ${parsed.message}`, { field: "sshPublicKey" });
-    const key = Array.isArray(parsed) ? parsed[0] : parsed;
-    if (!key)
-      throw new CrabboxError("invalid_request", "sshPublicKey: no key found", { field: "sshPublicKey" });
-    this.allowed = key;
-    const allowedBlob = key.getPublicSSH();
+    this.allowed = parseAuthorizedKey(options.authorizedKey);
+    this.allowedBlob = this.allowed.getPublicSSH();
     this.server = new Server({ hostKeys: [options.hostKey] }, (client) => {
       this.connections.add(client);
       // Small SSH packets (an exec's success reply, then its exit status) must not wait for
@@ -45,6 +40,7 @@ export class MachineSshServer {
       client.on("authentication", (ctx) => {
         if (ctx.method !== "publickey") return ctx.reject(["publickey"]);
         const offered = ctx.key.data;
+        const allowedBlob = this.allowedBlob;
         if (offered.length !== allowedBlob.length || !timingSafeEqual(offered, allowedBlob)) {
           return ctx.reject(["publickey"]);
         }
@@ -70,6 +66,16 @@ export class MachineSshServer {
 
   /** Listens on 127.0.0.1; port 0 picks a free one. Resolves with the bound port. */
   /** Listens on loopback; `host` may be another 127.x address (tests that need a fixed port). */
+  /**
+   * Makes `publicKey` the only key that opens this machine (a pool machine handed to its
+   * lease, docs/providers.md#ready-pools); sessions opened before keep running.
+   */
+  authorize(publicKey: string): void {
+    const key = parseAuthorizedKey(publicKey);
+    this.allowed = key;
+    this.allowedBlob = key.getPublicSSH();
+  }
+
   listen(port: number, host = "127.0.0.1"): Promise<number> {
     return new Promise((resolve, reject) => {
       const onError = (error: Error) => reject(error);
@@ -87,4 +93,14 @@ export class MachineSshServer {
     for (const client of this.connections) client.end();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
+}
+
+function parseAuthorizedKey(text: string): ParsedKey {
+  const parsed = utils.parseKey(text);
+  if (parsed instanceof Error)
+    throw new CrabboxError("invalid_request", `sshPublicKey: ${parsed.message}`, { field: "sshPublicKey" });
+  const key = Array.isArray(parsed) ? parsed[0] : parsed;
+  if (!key)
+    throw new CrabboxError("invalid_request", "sshPublicKey: no key found", { field: "sshPublicKey" });
+  return key;
 }

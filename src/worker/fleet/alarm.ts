@@ -15,6 +15,7 @@ import type { MachineCleanup } from "./machines/cleanup";
 import type { OrphanSweep } from "./machines/orphan-sweep";
 import type { Provisioner } from "./machines/provisioning";
 import type { RestartRecovery } from "./machines/restart-recovery";
+import type { PoolKeeper } from "./pools/pool-keeper";
 import type { RunSweep } from "./run-sweep";
 import type { WebhookDispatcher } from "./webhooks/dispatcher";
 
@@ -45,6 +46,7 @@ export class AlarmScheduler {
     private readonly recovery?: RestartRecovery,
     private readonly webhooks?: WebhookDispatcher,
     private readonly runs?: RunSweep,
+    private readonly pools?: PoolKeeper,
   ) {}
 
   /** The earliest due time, in Fleet-clock ms, or undefined when nothing is pending. */
@@ -72,6 +74,7 @@ export class AlarmScheduler {
       lateCheck,
       sweep,
       this.webhooks?.nextDue(),
+      this.pools?.nextDue(),
       retention,
     ].filter((t): t is number => t !== undefined);
     return times.length ? Math.min(...times) : undefined;
@@ -164,6 +167,7 @@ export class AlarmScheduler {
       if (!this.cleanup.isRunning(lease.id)) deletes.add(lease.id);
     }
     await Promise.all([...deletes].map((leaseID) => this.cleanup.deleteMachine(leaseID, requestId)));
+    await this.pools?.run(requestId);
     await this.orphans?.runIfDue(requestId);
     await this.webhooks?.runIfDue();
     // Retention (docs/event-log.md): one bounded batch per run; a full batch re-arms at once.

@@ -1,4 +1,5 @@
 import { msSetting } from "./deadline";
+import { type PoolSettings, poolSettings } from "./pools/pool-settings";
 
 /** Timings of the Fleet, each overridable from the environment (documented in docs/api.md). */
 export interface FleetSettings {
@@ -24,6 +25,8 @@ export interface FleetSettings {
   archiveRetryMs: number;
   /** Lease and run rows of archived streams stay this long after their last event (history, portal). */
   historyRetentionMs: number;
+  /** Ready pools (`CRABBOX_POOLS`, docs/api.md#ready-pools). */
+  pools: PoolSettings;
 }
 
 /** The alarm's orphan sweep (`orphan-sweep.ts`). */
@@ -48,6 +51,7 @@ export function fleetSettings(env: Record<string, unknown>): FleetSettings {
     archiveAfterMs: msSetting(env, "CRABBOX_ARCHIVE_AFTER_MS", 7 * 86_400_000),
     archiveRetryMs: msSetting(env, "CRABBOX_ARCHIVE_RETRY_MS", 5 * 60_000),
     historyRetentionMs: msSetting(env, "CRABBOX_HISTORY_RETENTION_MS", 90 * 86_400_000),
+    pools: poolSettings(env),
     orphanSweep: {
       intervalMs: msSetting(env, "CRABBOX_ORPHAN_SWEEP_INTERVAL_MS", 3_600_000),
       graceMs: msSetting(env, "CRABBOX_ORPHAN_SWEEP_GRACE_MS", 15 * 60_000),

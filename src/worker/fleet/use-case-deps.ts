@@ -5,6 +5,7 @@ import type { MachineCleanup } from "./machines/cleanup";
 import type { OrphanReport } from "./machines/orphan-report";
 import type { Provisioner } from "./machines/provisioning";
 import type { FleetMetrics } from "./metrics/fleet-metrics";
+import type { PoolKeeper } from "./pools/pool-keeper";
 import type { WebhookService } from "./webhooks/service";
 
 /**
@@ -21,6 +22,7 @@ export interface UseCaseDeps extends FleetDeps {
   orphanReport: OrphanReport;
   fleetMetrics: FleetMetrics;
   webhooks: WebhookService;
+  pools: PoolKeeper;
 }
 
 /**

@@ -3,14 +3,16 @@ import { CrabboxError } from "../../../errors";
 import { type ProviderName, providerNames } from "../../../providers/provider";
 import { withDeadline } from "../deadline";
 import type { FleetDeps } from "../deps";
+import { readyPools } from "../pools/pool-summary";
 import type { Caller } from "../rpc";
+import type { UseCaseDeps } from "../use-case-deps";
 import { requireAdmin } from "./gate";
 
-/** `GET /v1/pool` (admin): the crabbox-labelled machines the providers can see. */
+/** `GET /v1/pool` (admin): the crabbox-labelled machines the providers can see, and the ready pools. */
 /** @public The use case's input schema, as every use case names it (docs/design.md). */
 export const input = PoolQuery;
 
-export async function handle(deps: FleetDeps, caller: Caller, query: PoolQuery): Promise<PoolResponse> {
+export async function handle(deps: UseCaseDeps, caller: Caller, query: PoolQuery): Promise<PoolResponse> {
   requireAdmin(caller.identity);
   const names: ProviderName[] = query.provider ? [query.provider] : [...providerNames];
   const machines: PoolMachine[] = [];
@@ -47,5 +49,8 @@ export async function handle(deps: FleetDeps, caller: Caller, query: PoolQuery):
       }
     }
   }
-  return { machines };
+  // A pool configured since the alarm was last armed (a new deployment) starts filling now.
+  await deps.scheduler.schedule();
+  const { error } = deps.settings.pools;
+  return { machines, pools: readyPools(deps), ...(error ? { poolConfigError: error } : {}) };
 }

@@ -5,6 +5,7 @@ import { leaseDecider, leaseStream } from "../../../events/lease-decider";
 import type { LeaseState } from "../../../events/lease-state";
 import { getLease, slugTaken } from "../../../projections/leases-queries";
 import { callerMeta } from "../deps";
+import { claimablePool, claimReadyMachine, handOver } from "../pools/claim";
 import type { Caller } from "../rpc";
 import type { UseCaseDeps } from "../use-case-deps";
 import { enforceCostLimits } from "./cost-guard";
@@ -14,8 +15,8 @@ import { leaseNotFound, leaseRecord } from "./resolve";
 import { allocateSlug, requestedSlugBase } from "./slugs";
 
 /**
- * `POST /v1/leases`: records `LeaseRequested`, starts provisioning and waits for it up to the
- * wait deadline. Idempotent by `leaseID`: the same request again is the same lease (200), a
+ * `POST /v1/leases`: records `LeaseRequested` and takes a ready pool machine when one fits
+ * (`pools/claim.ts`), else starts provisioning and waits for it up to the wait deadline. Idempotent by `leaseID`: the same request again is the same lease (200), a
  * different one is `lease_id_conflict`.
  */
 export const input = LeaseRequest;
@@ -50,22 +51,40 @@ export async function handle(deps: UseCaseDeps, caller: Caller, body: LeaseReque
     request.sshCIDRs = [`${caller.clientIp}/${caller.clientIp.includes(":") ? 128 : 32}`];
   }
   const meta = callerMeta(caller);
+  const lease = requestedData({
+    leaseID,
+    slug,
+    request,
+    identity,
+    hourly,
+    maxUSD,
+    now,
+    settings: deps.settings,
+  });
+  const pool = claimablePool(request, provider);
+  const claimed = pool
+    ? claimReadyMachine(deps, {
+        pool,
+        requested: lease,
+        ttlSeconds: request.ttlSeconds,
+        meta,
+        dedupeKey: createDedupeKey(leaseID),
+        fingerprint: fp,
+      })
+    : undefined;
+  if (claimed) {
+    const work = deps.provisioner.track(
+      leaseID,
+      handOver(deps, provider, leaseID, claimed, request.sshPublicKey),
+    );
+    await deps.scheduler.schedule(); // the pool is one machine short: the alarm refills it
+    await work;
+    return answer(deps, leaseID, Promise.resolve(), 201);
+  }
   const result = deps.store.execute({
     stream: leaseStream(leaseID),
     decider: leaseDecider,
-    command: {
-      type: "RequestLease",
-      lease: requestedData({
-        leaseID,
-        slug,
-        request,
-        identity,
-        hourly,
-        maxUSD,
-        now,
-        settings: deps.settings,
-      }),
-    },
+    command: { type: "RequestLease", lease },
     now,
     meta,
     dedupeKey: createDedupeKey(leaseID),

@@ -1,8 +1,10 @@
 import { type FleetCommand, fleetDecider, fleetStream } from "../../../events/fleet-decider";
 import { isLeaseLive, type LeaseState } from "../../../events/lease-state";
 import { getLease } from "../../../projections/leases-queries";
+import { getPoolMachine } from "../../../projections/pool-queries";
 import {
   decideOrphans,
+  type LeaseFacts,
   type LeaseView,
   type OrphanSnapshot,
   orphanKey,
@@ -32,7 +34,7 @@ export function nextSweepAt(storage: DurableObjectStorage): number | undefined {
 export function leaseFacts(sql: SqlStorage): LeaseView {
   return (leaseID) => {
     const lease = getLease(sql, leaseID);
-    if (!lease) return undefined;
+    if (!lease) return poolMachineFacts(sql, leaseID);
     return {
       leaseID,
       state: isLeaseLive(lease.state) ? (lease.state as "provisioning" | "active") : "ended",
@@ -41,6 +43,38 @@ export function leaseFacts(sql: SqlStorage): LeaseView {
       machineDeleted: lease.machineState === "deleted",
     };
   };
+}
+
+/**
+ * A pool machine's label names its pool machine id (docs/event-log.md#ready-pools): while the
+ * pool holds it, it is as owned as a live lease's; once claimed, its lease's facts apply;
+ * once expired, its deletion is the pool's own retries until `PoolMachineDeleted`.
+ */
+function poolMachineFacts(sql: SqlStorage, id: string): LeaseFacts | undefined {
+  const m = getPoolMachine(sql, id);
+  if (!m) return undefined;
+  const cloudIDs = m.cloudID ? [m.cloudID] : [];
+  const provider = m.provider as ProviderName;
+  switch (m.state) {
+    case "provisioning":
+    case "ready":
+    case "expired":
+      return { leaseID: id, state: "active", provider, cloudIDs, machineDeleted: false };
+    case "claimed": {
+      const lease = m.leaseID ? getLease(sql, m.leaseID) : undefined;
+      const live = lease !== undefined && isLeaseLive(lease.state);
+      return {
+        leaseID: id,
+        state: live ? "active" : "ended",
+        provider,
+        cloudIDs,
+        machineDeleted: lease?.machineState === "deleted",
+      };
+    }
+    case "failed":
+    case "deleted":
+      return { leaseID: id, state: "ended", provider, cloudIDs, machineDeleted: true };
+  }
 }
 
 /**

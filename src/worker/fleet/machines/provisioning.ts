@@ -32,6 +32,13 @@ export class Provisioner {
     return this.inflight.get(leaseID);
   }
 
+  /** Work on a lease other than a create (a pool machine's key hand-over) that a retry must wait for. */
+  track(leaseID: string, work: Promise<void>): Promise<void> {
+    const tracked = work.finally(() => this.inflight.delete(leaseID));
+    this.inflight.set(leaseID, tracked);
+    return tracked;
+  }
+
   start(
     lease: LeaseState,
     request: NormalizedLeaseRequest,

@@ -1,0 +1,63 @@
+/** Reads of the `pool_machines` projection (docs/event-log.md#ready-pools). */
+import type { PoolMachineLifecycle, PoolMachineState } from "../events/pool-state";
+import type { Row } from "./codec";
+import { poolMachineFromRow } from "./pool-machines";
+
+export interface PoolRef {
+  provider: string;
+  class: string;
+  region: string;
+}
+
+function rows(sql: SqlStorage, query: string, ...params: SqlStorageValue[]): PoolMachineState[] {
+  return sql
+    .exec<Row>(query, ...params)
+    .toArray()
+    .map(poolMachineFromRow);
+}
+
+export function getPoolMachine(sql: SqlStorage, id: string): PoolMachineState | undefined {
+  return rows(sql, "SELECT * FROM pool_machines WHERE id = ?", id)[0];
+}
+
+/** The pool's machines in the given states, oldest ready first. */
+export function poolMachinesIn(
+  sql: SqlStorage,
+  pool: PoolRef,
+  states: readonly PoolMachineLifecycle[],
+): PoolMachineState[] {
+  const marks = states.map(() => "?").join(", ");
+  return rows(
+    sql,
+    `SELECT * FROM pool_machines WHERE provider = ? AND class = ? AND region = ? AND state IN (${marks})
+     ORDER BY ready_at, requested_at`,
+    pool.provider,
+    pool.class,
+    pool.region,
+    ...states,
+  );
+}
+
+/** Every pool machine in the given states, whatever its pool. */
+export function poolMachinesInState(
+  sql: SqlStorage,
+  states: readonly PoolMachineLifecycle[],
+  limit = 100,
+): PoolMachineState[] {
+  const marks = states.map(() => "?").join(", ");
+  return rows(
+    sql,
+    `SELECT * FROM pool_machines WHERE state IN (${marks}) ORDER BY updated_at LIMIT ?`,
+    ...states,
+    limit,
+  );
+}
+
+/** Pool machines that may still cost money, or stopped costing this month (the cost caps' view). */
+export function costRelevantPoolMachines(sql: SqlStorage, since: number): PoolMachineState[] {
+  return rows(
+    sql,
+    "SELECT * FROM pool_machines WHERE state IN ('provisioning', 'ready', 'expired') OR ended_at >= ?",
+    since,
+  );
+}
