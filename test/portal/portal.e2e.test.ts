@@ -180,7 +180,12 @@ describe("the portal in Chromium", () => {
     const trailTypes = await trail.locator("tbody tr td:nth-child(3)").allTextContents();
     expect(trailTypes[0]).toBe("LeaseRequested");
     expect(trailTypes).toContain("MachineProvisioned");
-    expect(trailTypes.filter((t) => t === "Heartbeat")).toHaveLength(3);
+    // The three heartbeats in a row read as one sentence (docs/event-log.md#the-trail-as-sentences).
+    expect(trailTypes).toContain("Heartbeat ×3");
+    expect(await trail.locator('tr[data-trail-row="Heartbeat"]').getAttribute("data-collapsed")).toBe("3");
+    expect(await trail.locator('tr[data-trail-row="Heartbeat"] [data-sentence]').textContent()).toMatch(
+      /^3 heartbeats/,
+    );
     await shot(page, "03-lease-detail");
 
     // Release from the page, through the confirmation step.
