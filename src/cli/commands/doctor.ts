@@ -6,9 +6,6 @@ import { probeReady } from "../run/connection";
 import { staticConnection } from "../target/static-host";
 import { CrabboxCommand, providerLayer } from "./base";
 import { Command, Option } from "./clipanion";
-import { awsPreflight } from "./doctor/aws-preflight";
-import { azurePreflight } from "./doctor/azure-preflight";
-import { hetznerPreflight } from "./doctor/hetzner-preflight";
 
 type Check = { status: "ok" | "missing" | "failed"; name: string; detail: string };
 
@@ -125,13 +122,14 @@ export class DoctorCommand extends CrabboxCommand {
         detail: "none configured: run/warmup start the local stack (provider local)",
       });
     }
+    // Each cloud's preflight (and its SDK) loads only when asked for (docs/cli.md, "Start-up").
     const preflight =
       this.provider === "hetzner"
-        ? hetznerPreflight
+        ? (await import("./doctor/hetzner-preflight")).hetznerPreflight
         : this.provider === "aws"
-          ? awsPreflight
+          ? (await import("./doctor/aws-preflight")).awsPreflight
           : this.provider === "azure"
-            ? azurePreflight
+            ? (await import("./doctor/azure-preflight")).azurePreflight
             : undefined;
     if (preflight) for (const check of await preflight(this.env, this.context.signal)) add(check);
     const problems = checks.filter((c) => c.status !== "ok").length;
