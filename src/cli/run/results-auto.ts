@@ -37,15 +37,21 @@ export const reportBounds = { files: 50, fileBytes: 16 * 1024 * 1024, totalBytes
 
 /**
  * Run before the command: the start marker auto mode compares modification times against.
- * File times tick coarsely (a few ms on Linux), so a report written at once would not be
- * newer than a marker made in the same tick: the marker is set one second back (GNU `touch
- * -d`, BSD `touch -A`); the sync before it restores files with their local, older times.
+ * File times tick coarsely (a few ms on Linux), so a report written at once could share the
+ * marker's tick and not count as newer. The marker used to be set one second back, which
+ * counted the reports of a run that ended less than a second earlier (an agent's next run
+ * often starts that soon). Instead the script waits, a few ms, until a fresh file's time is
+ * past the marker's: from then on everything the command writes is newer, and nothing
+ * written before the marker is.
  */
 export function markResultsStartCommand(workdir: string): string {
   const m = resultsStartMarker;
+  const tick = `${m}.tick`;
   return (
     `cd ${shellQuoteWord(workdir)} && mkdir -p .crabbox && : > ${m} && ` +
-    `{ touch -d '1 second ago' ${m} 2>/dev/null || touch -A -01 ${m} 2>/dev/null || true; }`
+    `crabbox_i=0; while [ "$crabbox_i" -lt 500 ]; do : > ${tick}; ` +
+    `[ -n "$(find ${tick} -newer ${m} 2>/dev/null)" ] && break; crabbox_i=$((crabbox_i + 1)); done; ` +
+    `rm -f ${tick}`
   );
 }
 

@@ -55,6 +55,16 @@ describe("--results-auto on the machine", () => {
     expect(warnings).toEqual(["test results: reports/results.xml is not a JUnit report; skipped"]);
   });
 
+  it("leaves out the reports of a run that ended just before, and counts one written at once after the marker", () => {
+    const w = workdir();
+    w.write("junit.xml", report("previous run", 1)); // a run that ended a moment ago
+    w.sh(markResultsStartCommand(w.root));
+    w.write("web/app.junit.xml", report("this run"));
+    const summary = parseCollected(w.sh(collectScript(w.root, [], true)), () => {}, junit);
+    expect(summary?.files).toEqual(["web/app.junit.xml"]);
+    expect(summary).toMatchObject({ tests: 2, failures: 0 });
+  });
+
   it("reads nothing in auto mode when the start marker is missing, and explicit globs still work", () => {
     const w = workdir();
     w.write("junit.xml", report("root"));

@@ -47,9 +47,10 @@ describe("ready pools across failures", () => {
     // The create timed out on the coordinator's side, but the cloud made the machine anyway.
     await vi.waitFor(() => expect(fakes.local.count("create")).toBe(1));
     const made = fakes.local.plant(stuck.id);
-    release();
     await later(2_000);
-    // The coordinator's create gives up after 100 ms (real time); the alarm reconciles after that.
+    // The create stays unanswered: the coordinator gives up after 100 ms (real time) and the
+    // alarm reconciles after that. Answering it before then (as this test once did, racing the
+    // timeout) would make the machine ready instead.
     await vi.waitFor(async () => {
       await later(0);
       expect(await poolEvents(stuck.id)).toEqual([
@@ -60,6 +61,10 @@ describe("ready pools across failures", () => {
       ]);
     });
     expect(fakes.local.machines.has(made.cloudID)).toBe(false);
+    // The cloud's late answer changes nothing: the stream is closed.
+    release();
+    await later(0);
+    expect(await poolEvents(stuck.id)).toHaveLength(4);
   });
 
   it("rebuilds the pool projection from the log exactly as it stands", async () => {
