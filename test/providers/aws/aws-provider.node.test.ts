@@ -1,41 +1,9 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { providerKeyForLease, providerMachineName } from "../../../src/domain/ids";
-import { AwsProvider } from "../../../src/providers/aws";
-import type { AwsProviderOptions } from "../../../src/providers/aws/options";
 import { linuxCloudInit } from "../../../src/providers/bootstrap/linux";
-import { FakeEc2 } from "../../support/fake-ec2";
-import { machineSpec } from "../../support/machine-spec";
-import { servedDuringFile } from "../../support/served-during-file";
+import { fakeAwsForFile } from "./fake-aws";
 
-const fake = new FakeEc2();
-const server = servedDuringFile(fake);
-let sleeps: number[];
-
-afterEach(() => fake.reset());
-
-function provider(change: Partial<AwsProviderOptions> = {}) {
-  sleeps = [];
-  return new AwsProvider({
-    credentials: { accessKeyId: fake.accessKeyId, secretAccessKey: fake.secretAccessKey },
-    endpoint: () => server.url,
-    retry: {
-      // Generous: no test here relies on this budget running out, and a busy CI machine is slow.
-      timeoutMs: 5_000,
-      maxRetries: 2,
-      backoffMs: 1,
-      sleep: async (ms) => {
-        sleeps.push(ms);
-      },
-    },
-    pollMs: 1,
-    ipWaitMs: 2_000,
-    terminateWaitMs: 2_000,
-    ...change,
-  });
-}
-
-const spec = (change: Parameters<typeof machineSpec>[1] = {}) =>
-  machineSpec("aws", { sshCIDRs: ["203.0.113.7/32"], ...change });
+const { fake, sleeps, provider, spec } = fakeAwsForFile();
 const calls = (action: string) => fake.requests.filter((r) => r.action === action && !r.fault);
 const runsKey = (p: URLSearchParams) =>
   `${p.get("InstanceType")}/${p.get("InstanceMarketOptions.MarketType") ?? "on-demand"}`;
