@@ -35,6 +35,23 @@ function seedManagedNetwork(nsgRules: unknown[]) {
   });
 }
 
+/** An operator's own inbound rule from 10.0.0.0/8, as the NSG API spells one. */
+function inboundRule(name: string, priority: number, port: string) {
+  return {
+    name,
+    properties: {
+      priority,
+      direction: "Inbound",
+      access: "Allow",
+      protocol: "Tcp",
+      sourceAddressPrefix: "10.0.0.0/8",
+      sourcePortRange: "*",
+      destinationAddressPrefix: "*",
+      destinationPortRange: port,
+    },
+  };
+}
+
 describe("azure shared infrastructure", () => {
   it("refuses a resource group that exists without managed_by=crabbox and creates nothing", async () => {
     arm.fake.seed("resourceGroup", arm.fake.rgPath("crabbox-leases"), {
@@ -68,19 +85,7 @@ describe("azure shared infrastructure", () => {
   });
 
   it("adds SSH rules for each lease port and keeps the operator's rules and priorities", async () => {
-    const operatorRule = {
-      name: "allow-bastion",
-      properties: {
-        priority: 100,
-        direction: "Inbound",
-        access: "Allow",
-        protocol: "Tcp",
-        sourceAddressPrefix: "10.0.0.0/8",
-        sourcePortRange: "*",
-        destinationAddressPrefix: "*",
-        destinationPortRange: "3389",
-      },
-    };
+    const operatorRule = inboundRule("allow-bastion", 100, "3389");
     seedManagedNetwork([operatorRule]);
     await providerFor(arm).create(leaseSpec({ sshCIDRs: ["203.0.113.7/32"] }));
 
@@ -182,19 +187,7 @@ describe("azure shared infrastructure", () => {
   });
 
   it("meets a 412 when the NSG changed between its read and its write, re-reads, and keeps the other writer's rule", async () => {
-    const operatorRule = {
-      name: "operator-https",
-      properties: {
-        priority: 300,
-        direction: "Inbound",
-        access: "Allow",
-        protocol: "Tcp",
-        sourceAddressPrefix: "10.0.0.0/8",
-        sourcePortRange: "*",
-        destinationAddressPrefix: "*",
-        destinationPortRange: "443",
-      },
-    };
+    const operatorRule = inboundRule("operator-https", 300, "443");
     seedManagedNetwork([]);
     const nsgPath = `${arm.fake.rgPath("crabbox-leases")}/providers/Microsoft.Network/networkSecurityGroups/crabbox-nsg`;
     const before = arm.fake.find("networkSecurityGroup", "crabbox-nsg").etag;
