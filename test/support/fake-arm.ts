@@ -65,6 +65,18 @@ export interface RunningFakeArm {
   close(): Promise<void>;
 }
 
+/** The service principal and endpoints the CLI reads to reach this fake (docs/providers-azure.md). */
+export function cliEnvFor(arm: RunningFakeArm): Record<string, string> {
+  return {
+    AZURE_TENANT_ID: arm.fake.tenantId,
+    AZURE_CLIENT_ID: arm.fake.clientId,
+    AZURE_CLIENT_SECRET: arm.fake.clientSecret,
+    AZURE_SUBSCRIPTION_ID: arm.fake.subscriptionId,
+    CRABBOX_AZURE_ARM_ENDPOINT: arm.armEndpoint,
+    CRABBOX_AZURE_LOGIN_ENDPOINT: arm.loginEndpoint,
+  };
+}
+
 async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type RunningFakeArm, startFakeArm } from "../../support/fake-arm";
+import { cliEnvFor, type RunningFakeArm, startFakeArm } from "../../support/fake-arm";
 import { runCli } from "../support";
 
 let arm: RunningFakeArm;
@@ -28,12 +28,7 @@ function doctor(env: Record<string, string> = {}) {
     env: {
       HOME: home,
       CRABBOX_CONFIG: join(home, "config.yaml"),
-      AZURE_TENANT_ID: arm.fake.tenantId,
-      AZURE_CLIENT_ID: arm.fake.clientId,
-      AZURE_CLIENT_SECRET: arm.fake.clientSecret,
-      AZURE_SUBSCRIPTION_ID: arm.fake.subscriptionId,
-      CRABBOX_AZURE_ARM_ENDPOINT: arm.armEndpoint,
-      CRABBOX_AZURE_LOGIN_ENDPOINT: arm.loginEndpoint,
+      ...cliEnvFor(arm),
       NODE_EXTRA_CA_CERTS: caFile,
       ...env,
     },

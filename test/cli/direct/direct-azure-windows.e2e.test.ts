@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MANAGED_WINDOWS_READY_COMMAND } from "../../../src/cli/ssh/ready";
 import { windowsExtensionCommand } from "../../../src/providers/bootstrap/windows";
-import { type ArmResourceType, type RunningFakeArm, startFakeArm } from "../../support/fake-arm";
+import { type ArmResourceType, cliEnvFor, type RunningFakeArm, startFakeArm } from "../../support/fake-arm";
 import { runCli } from "../support";
 import { checkoutWithOrigin } from "../sync/git/git-fixture";
 import { type LocalCloudMachine, localCloudMachine } from "./local-machine";
@@ -64,12 +64,7 @@ describe("direct mode on Azure, native Windows (up to where a Windows host is ne
       CRABBOX_CONFIG_DIR: configDir,
       CRABBOX_STATE_DIR: join(home, "state"),
       CRABBOX_OWNER: "tester",
-      AZURE_TENANT_ID: arm.fake.tenantId,
-      AZURE_CLIENT_ID: arm.fake.clientId,
-      AZURE_CLIENT_SECRET: arm.fake.clientSecret,
-      AZURE_SUBSCRIPTION_ID: arm.fake.subscriptionId,
-      CRABBOX_AZURE_ARM_ENDPOINT: arm.armEndpoint,
-      CRABBOX_AZURE_LOGIN_ENDPOINT: arm.loginEndpoint,
+      ...cliEnvFor(arm),
       CRABBOX_AZURE_SSH_CIDRS: "127.0.0.1/32",
       NODE_EXTRA_CA_CERTS: join(dir, "ca.pem"),
       PATH: process.env.PATH ?? "",

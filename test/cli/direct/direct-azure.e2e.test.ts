@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { ArmResourceType } from "../../support/fake-arm";
-import { type RunningFakeArm, startFakeArm } from "../../support/fake-arm";
+import { cliEnvFor, type RunningFakeArm, startFakeArm } from "../../support/fake-arm";
 import { runCli } from "../support";
 import { checkoutWithOrigin } from "../sync/git/git-fixture";
 import { directHome, type LocalCloudMachine, localCloudMachine } from "./local-machine";
@@ -52,12 +52,7 @@ describe("direct mode on Azure (ARM fake over TLS, local machine)", () => {
       owner: "tester@laptop",
       config: ["capacity:", "  market: spot"],
       env: {
-        AZURE_TENANT_ID: arm.fake.tenantId,
-        AZURE_CLIENT_ID: arm.fake.clientId,
-        AZURE_CLIENT_SECRET: arm.fake.clientSecret,
-        AZURE_SUBSCRIPTION_ID: arm.fake.subscriptionId,
-        CRABBOX_AZURE_ARM_ENDPOINT: arm.armEndpoint,
-        CRABBOX_AZURE_LOGIN_ENDPOINT: arm.loginEndpoint,
+        ...cliEnvFor(arm),
         CRABBOX_AZURE_LOCATION: "westeurope",
         CRABBOX_AZURE_SSH_CIDRS: "127.0.0.1/32",
         NODE_EXTRA_CA_CERTS: caFile,
