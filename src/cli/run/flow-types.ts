@@ -58,7 +58,7 @@ export interface RunContext {
   /** The checkout's directory on the machine. */
   workdir: string;
   /** The local repository's state for the git-aware sync, read while the lease was found. */
-  localGit?: Promise<LocalGitState | undefined>;
+  localGit: Promise<LocalGitState | undefined>;
 }
 
 /**

@@ -62,13 +62,13 @@ export async function runFlow(io: RunIO, options: RunOptions): Promise<number> {
         outcome.phases.manifest = Date.now() - started;
         return m;
       });
-  // A new lease waits for the manifest: a repo that cannot sync leases nothing. A held lease
-  // (`--id`) costs nothing to look up, so the manifest is built while the lease is found and
-  // SSH connects; a manifest error then fails the run like any error after acquiring.
   // The local git reads for the git-aware sync start as soon as the manifest exists, so they
   // overlap with finding the lease and connecting instead of following them.
   const localGit = manifestBuilt.then((m) => (m ? readGitForSync(io.config, io.repoRoot, m) : undefined));
   localGit.catch(() => {});
+  // A new lease waits for the manifest: a repo that cannot sync leases nothing. A held lease
+  // (`--id`) costs nothing to look up, so the manifest is built while the lease is found and
+  // SSH connects; a manifest error then fails the run like any error after acquiring.
   if (!options.id) await manifestBuilt;
   else manifestBuilt.catch(() => {}); // awaited below; this only keeps an early failure handled
 

@@ -53,13 +53,12 @@ export async function syncPhase(ctx: RunContext, outcome: RunOutcome, manifest: 
   const syncStarted = Date.now();
   const gitStep = gitSyncStep({
     config,
-    repoRoot: io.repoRoot,
     workdir,
     target: connection.target,
     manifest,
     allowMassDeletions: options.allowMassDeletions || config.sync.allowMassDeletions,
     progress,
-    ...(ctx.localGit ? { localGit: ctx.localGit } : {}),
+    localGit: ctx.localGit,
   });
   // The seed only touches the machine's .git, which the file sync excludes: the two run on
   // separate channels at once instead of one round trip after the other (docs/sync.md).

@@ -50,14 +50,13 @@ export function readGitForSync(
 
 export function gitSyncStep(options: {
   config: ResolvedConfig;
-  repoRoot: string;
   workdir: string;
   target: string;
   manifest: Manifest;
   allowMassDeletions: boolean;
   progress: Progress;
-  /** The read `readGitForSync` started; read now when absent. */
-  localGit?: Promise<LocalGitState | undefined>;
+  /** The read `readGitForSync` started when the manifest was built. */
+  localGit: Promise<LocalGitState | undefined>;
 }): GitSyncStep | undefined {
   const { config, progress } = options;
   if (options.target === "windows") return undefined;
@@ -67,12 +66,11 @@ export function gitSyncStep(options: {
     if (skipped !== "off") progress.info(skipped);
     return undefined;
   }
-  const read = options.localGit ?? readGitForSync(config, options.repoRoot, options.manifest);
   let state: LocalGitState | undefined;
   let available = true;
   return {
     async before(session) {
-      state = await read;
+      state = await options.localGit;
       if (!state) return;
       if (config.sync.baseRef && !state.baseSha) {
         progress.warn(
