@@ -150,8 +150,14 @@ async function download(
   });
   const extracted = new Promise<void>((done, fail) => {
     extract.on("finish", done);
-    extract.on("error", fail);
+    extract.on("error", (error) => {
+      // Drain the rest, so the channel still ends and the error is reported.
+      incoming.unpipe(extract);
+      incoming.resume();
+      fail(error);
+    });
   });
+  extracted.catch(() => {});
   incoming.pipe(extract);
   const stdin = Buffer.from(paths.map((p) => `./${p}\0`).join(""), "utf8");
   const errors: Buffer[] = [];
@@ -159,7 +165,8 @@ async function download(
     stdin,
     signal: stop.signal,
     watchdog: false,
-    onStdout: (chunk) => incoming.write(chunk),
+    // Piped, not pushed: a slow local disk pauses the channel instead of filling memory.
+    stdout: incoming,
     onStderr: (chunk) => errors.push(chunk),
   });
   incoming.end();

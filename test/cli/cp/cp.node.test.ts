@@ -1,8 +1,10 @@
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { once } from "node:events";
+import { mkdirSync, mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
+import { pack as tarPack } from "tar-stream";
 import { describe, expect, it } from "vitest";
 import { CP_MISSING_EXIT, downloadCommand, resolveRemote, uploadCommand } from "../../../src/cli/cp/scripts";
 import { planCopy } from "../../../src/cli/cp/spec";
@@ -22,7 +24,8 @@ function shSession(): SshSession {
     exec: (command: string, options: ExecOptions = {}) =>
       new Promise((resolve, reject) => {
         const child = spawn("/bin/sh", ["-c", command], { stdio: ["pipe", "pipe", "pipe"] });
-        child.stdout.on("data", (c: Buffer) => options.onStdout?.(c));
+        if (options.stdout) child.stdout.pipe(options.stdout, { end: false });
+        else child.stdout.on("data", (c: Buffer) => options.onStdout?.(c));
         child.stderr.on("data", (c: Buffer) => options.onStderr?.(c));
         child.on("error", reject);
         child.on("close", (code) => resolve({ exitCode: code ?? 1 }));
@@ -96,6 +99,70 @@ describe("crabbox cp over POSIX sh and tar", () => {
     );
     expect(error).toMatchObject({ code: "not_found", exitCode: 4 });
     expect(String(error.message)).toContain("nope");
+  });
+});
+
+/**
+ * A machine that sends one big file the way ssh2 does: a chunk goes out only while the
+ * stream it is piped into accepts more, and otherwise waits for `drain` (the SSH window).
+ * At every chunk it measures how far the bytes sent run ahead of the bytes on local disk.
+ */
+function bigFileSession(size: number, landed: () => number) {
+  const seen = { sent: 0, pauses: 0, maxAhead: 0 };
+  const session = {
+    exec: async (_command: string, options: ExecOptions = {}) => {
+      // A caller that only listens (onStdout) gets the flowing mode: nothing ever waits.
+      const out = options.stdout;
+      const tar = tarPack();
+      const chunk = Buffer.alloc(64 * 1024, 120);
+      const entry = tar.entry({ name: "./big.bin", size, type: "file" });
+      const writing = (async () => {
+        for (let left = size; left > 0; left -= chunk.length) {
+          if (!entry.write(left >= chunk.length ? chunk : chunk.subarray(0, left)))
+            await once(entry, "drain");
+        }
+        entry.end();
+        tar.finalize();
+      })();
+      const send = (data: Buffer) => {
+        seen.sent += data.length;
+        seen.maxAhead = Math.max(seen.maxAhead, seen.sent - landed());
+        if (out) return out.write(data);
+        options.onStdout?.(data);
+        return true;
+      };
+      send(Buffer.from("crabbox-cp dir\n"));
+      for await (const data of tar as AsyncIterable<Buffer>) {
+        if (!send(data)) {
+          seen.pauses++;
+          await once(out!, "drain");
+        }
+      }
+      await writing;
+      return { exitCode: 0 };
+    },
+  } as unknown as SshSession;
+  return { session, seen };
+}
+
+describe("crabbox cp of something big", () => {
+  it("streams a download: the machine waits for the local disk, never more than a few MiB ahead", async () => {
+    const local = join(temp(), "out");
+    const size = 48 * 1024 * 1024;
+    const landed = () => {
+      try {
+        return statSync(join(local, "big.bin")).size;
+      } catch {
+        return 0;
+      }
+    };
+    const { session, seen } = bigFileSession(size, landed);
+    const got = await download(session, "posix", "/w/out", local);
+    expect(got).toEqual({ files: 1, bytes: size, skipped: 0 });
+    expect(statSync(join(local, "big.bin")).size).toBe(size);
+    // Pushed without backpressure, all 48 MiB would be in memory before the first write landed.
+    expect(seen.pauses).toBeGreaterThan(10);
+    expect(seen.maxAhead).toBeLessThan(4 * 1024 * 1024);
   });
 });
 
