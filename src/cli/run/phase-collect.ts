@@ -19,6 +19,7 @@ export async function collectPhase(
   if (!outcome.interrupted && wantsArtifacts(options.artifacts)) {
     const got = await artifactStep({
       session: target.session,
+      os: target.connection.target === "windows" ? "windows" : "posix",
       workdir,
       options: options.artifacts,
       runID: localRunId(recorder),
