@@ -4,9 +4,9 @@
  * writes NUL-separated UTF-8 `./`-prefixed paths, and the copy reads the chosen ones back on
  * stdin and writes one tar. The walk uses .NET (wide-character names, no wildcard expansion,
  * reparse points never followed, `.git`, `.crabbox` and `node_modules` skipped). Windows'
- * `tar.exe` reads a `-T` list in the machine's code page, so the chosen files are first copied
- * into `.crabbox\artifacts-out` and `tar.exe` archives that directory by walking it itself, as
- * `crabbox cp` does; the staging directory is removed afterwards.
+ * `tar.exe` reads a `-T` list and its arguments in the machine's code page, so the chosen files
+ * are first copied into `.crabbox\artifacts-out` and `tar.exe` archives `.` from inside it,
+ * walking it itself, as `crabbox cp` does; the staging directory is removed afterwards.
  */
 import { powershellEncodedCommand, powershellQuoteWord as pq } from "../ssh/quote";
 import { searchRoot } from "./artifact-globs";
@@ -76,8 +76,10 @@ export function windowsTarCommand(workdir: string): string {
       "  [IO.Directory]::CreateDirectory([IO.Path]::GetDirectoryName($to)) | Out-Null",
       "  [IO.File]::Copy([IO.Path]::Combine($crabboxRoot, $rel), $to, $true)",
       "}",
-      "tar.exe -cf - -C $crabboxStage .",
+      "Set-Location -LiteralPath $crabboxStage",
+      "tar.exe -cf - .",
       "$crabboxExit = $LASTEXITCODE",
+      "Set-Location -LiteralPath $crabboxRoot",
       "[IO.Directory]::Delete($crabboxStage, $true)",
       "exit $crabboxExit",
     ].join("\n"),

@@ -166,6 +166,16 @@ describe("crabbox cp of something big", () => {
   });
 });
 
+/** Each needle is in the script, after the one before it. */
+function inOrder(script: string, needles: string[]) {
+  let from = 0;
+  for (const needle of needles) {
+    const at = script.indexOf(needle, from);
+    expect(at, `${needle} after offset ${from}`).toBeGreaterThanOrEqual(0);
+    from = at + needle.length;
+  }
+}
+
 describe("crabbox cp scripts for native Windows", () => {
   const workdir = "C:\\crabbox\\cbx_0123456789ab\\it's repo";
 
@@ -180,11 +190,15 @@ describe("crabbox cp scripts for native Windows", () => {
 
   it("upload creates the directory and extracts stdin with tar.exe, failing with its status", () => {
     const script = decode(uploadCommand("windows", `${workdir}\\in`));
-    expect(script).toContain(
-      "New-Item -ItemType Directory -Force -Path 'C:\\crabbox\\cbx_0123456789ab\\it''s repo\\in'",
-    );
-    expect(script).toContain("tar.exe -xf - -C 'C:\\crabbox\\cbx_0123456789ab\\it''s repo\\in'");
-    expect(script.trim().endsWith("exit $LASTEXITCODE")).toBe(true);
+    const dir = "'C:\\crabbox\\cbx_0123456789ab\\it''s repo\\in'";
+    inOrder(script, [
+      `[IO.Directory]::CreateDirectory(${dir})`,
+      `Set-Location -LiteralPath ${dir}`,
+      "tar.exe -xf -\n",
+      "exit $LASTEXITCODE",
+    ]);
+    // no path is an argument of tar.exe: it would read it in the machine's code page
+    expect(script).not.toContain("-C ");
   });
 
   it("download writes the kind header as raw bytes before tar.exe, and a distinct status when nothing is there", () => {
@@ -192,10 +206,21 @@ describe("crabbox cp scripts for native Windows", () => {
     expect(script).toContain("$crabboxPath = 'C:\\crabbox\\cbx_0123456789ab\\it''s repo\\out'");
     expect(script).toContain('GetBytes("crabbox-cp dir`n"), 0, 15)');
     expect(script).toContain('GetBytes("crabbox-cp file`n"), 0, 16)');
-    expect(script.indexOf("crabbox-cp dir")).toBeLessThan(script.indexOf("tar.exe -cf - -C $crabboxPath ."));
-    expect(script).toContain(
-      "tar.exe -cf - -C (Split-Path -Parent $crabboxPath) (Split-Path -Leaf $crabboxPath)",
-    );
-    expect(script).toContain(`exit ${CP_MISSING_EXIT}`);
+    inOrder(script, [
+      "if ([IO.Directory]::Exists($crabboxPath)) {",
+      "crabbox-cp dir",
+      "Set-Location -LiteralPath $crabboxPath",
+      "tar.exe -cf - .",
+      "} elseif ([IO.File]::Exists($crabboxPath)) {",
+      "crabbox-cp file",
+      "[IO.File]::Copy($crabboxPath, [IO.Path]::Combine($crabboxStage, [IO.Path]::GetFileName($crabboxPath)))",
+      "Set-Location -LiteralPath $crabboxStage",
+      "tar.exe -cf - .",
+      "$crabboxExit = $LASTEXITCODE",
+      "[IO.Directory]::Delete($crabboxStage, $true)",
+      "exit $crabboxExit",
+      `exit ${CP_MISSING_EXIT}`,
+    ]);
+    expect(script).not.toContain("-C ");
   });
 });
