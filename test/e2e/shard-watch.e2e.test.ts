@@ -125,6 +125,38 @@ describe("shard and watch against the local stack", () => {
     ]);
   });
 
+  it("watches on a held lease given with --id, reruns on an edit, and leaves that lease held on Ctrl-C", async () => {
+    const warm = await cli("warmup", "--json");
+    expect(warm.code, warm.stderr).toBe(0);
+    const warmed = JSON.parse(warm.stdout) as { leaseID: string; slug: string };
+    const held = { id: warmed.leaseID, slug: warmed.slug };
+    const live = liveCli(
+      [
+        "watch",
+        "--id",
+        held.slug,
+        "--debounce",
+        "100ms",
+        "--",
+        "sh",
+        "-c",
+        'echo "held sees $(cat src/keep.txt)"',
+      ],
+      { env: local.env, cwd: local.repo.root },
+    );
+    await live.until((text) => text.includes("watch run=1 exit=0"));
+    expect(live.text()).toContain(`lease=${held.id} slug=${held.slug}`);
+    local.repo.write("src/keep.txt", "held edit\n");
+    await live.until((text) => text.includes("held sees held edit") && text.includes("watch run=2 exit=0"));
+    live.abort();
+    expect(await live.done, live.text()).toBe(0);
+    expect(live.text()).toContain("watch interrupted runs=2");
+    // an --id lease is the caller's: watch never releases it
+    expect(JSON.parse((await cli("inspect", held.id, "--json")).stdout).state).toBe("active");
+    expect((await cli("stop", held.slug)).code).toBe(0);
+    expect(JSON.parse((await cli("inspect", held.id, "--json")).stdout).state).toBe("released");
+  });
+
   it("stops every shard on Ctrl-C mid-way and releases all four leases", async () => {
     const live = liveCli(
       ["shard", "--count", "4", "--", "sh", "-c", 'echo "waiting $CRABBOX_SHARD_INDEX"; sleep 600'],
