@@ -121,7 +121,7 @@ function bigFileSession(size: number, landed: () => number) {
           if (!entry.write(left >= chunk.length ? chunk : chunk.subarray(0, left)))
             await once(entry, "drain");
         }
-        entry.end();
+        (entry as unknown as NodeJS.WritableStream).end();
         tar.finalize();
       })();
       const send = (data: Buffer) => {
