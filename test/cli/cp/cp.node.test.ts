@@ -1,6 +1,14 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdirSync, mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
@@ -175,6 +183,49 @@ function inOrder(script: string, needles: string[]) {
     from = at + needle.length;
   }
 }
+
+/** Bytes this process has read so far, from any file or pipe (Linux's /proc/self/io). */
+function bytesRead(): number {
+  return Number(/^rchar: (\d+)$/m.exec(readFileSync("/proc/self/io", "utf8"))?.[1]);
+}
+
+describe("crabbox cp of something big, sent", () => {
+  it.skipIf(!existsSync("/proc/self/io"))(
+    "streams an upload: the local file is read only as fast as the machine takes the tar",
+    async () => {
+      const local = temp();
+      const size = 48 * 1024 * 1024;
+      writeFileSync(join(local, "big.bin"), Buffer.alloc(size, 121));
+      const seen = { taken: 0, maxAhead: 0 };
+      let start = 0;
+      const session = {
+        // A machine that takes 64 KiB per turn of the event loop: slower than the local disk.
+        exec: async (_command: string, options: ExecOptions = {}) => {
+          const stdin = options.stdin as Readable;
+          for (;;) {
+            const chunk = (stdin.read(64 * 1024) ?? stdin.read()) as Buffer | null;
+            if (chunk) {
+              seen.taken += chunk.length;
+              // what was read from disk (and the small reads of this file itself) beyond what the machine took
+              seen.maxAhead = Math.max(seen.maxAhead, bytesRead() - start - seen.taken);
+              await new Promise((resolve) => setImmediate(resolve));
+              continue;
+            }
+            if (stdin.readableEnded) break;
+            await Promise.race([once(stdin, "readable"), once(stdin, "end")]);
+          }
+          return { exitCode: 0 };
+        },
+      } as unknown as SshSession;
+      start = bytesRead();
+      const sent = await upload(session, "posix", join(local, "big.bin"), "/w/big.bin", "big.bin");
+      expect(sent).toEqual({ files: 1, bytes: size, skipped: 0 });
+      expect(seen.taken).toBeGreaterThan(size);
+      // Read whole before sending, the file would be 48 MiB ahead of the machine.
+      expect(seen.maxAhead).toBeLessThan(4 * 1024 * 1024);
+    },
+  );
+});
 
 describe("crabbox cp scripts for native Windows", () => {
   const workdir = "C:\\crabbox\\cbx_0123456789ab\\it's repo";
