@@ -59,6 +59,13 @@ export class ShardCommand extends LeaseCreateCommand {
       });
     const configStarted = Date.now();
     const config = this.loadConfig();
+    const { maxCount } = config.shard;
+    if (maxCount > 0 && count > maxCount)
+      throw new CrabboxError(
+        "usage",
+        `--count ${count} exceeds shard.maxCount ${maxCount} (config); ask for at most ${maxCount}: crabbox shard --count ${maxCount} -- <command…>`,
+        { field: "count" },
+      );
     forwardEnvNames(config, this.envNames);
     const junit = junitGlobs(this.junit, config);
     // The reports travel back as artifacts, so the merge reads real files.
