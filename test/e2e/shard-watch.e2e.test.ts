@@ -94,6 +94,25 @@ describe("shard and watch against the local stack", () => {
     expect(leaseStates).toEqual(["released", "released", "released", "released"]);
   });
 
+  it("drops the shards' own output with --quiet, keeping the lifecycle lines and the verdict", async () => {
+    const r = await cli(
+      "shard",
+      "--count",
+      "2",
+      "--quiet",
+      "--",
+      "sh",
+      "-c",
+      'echo "out-$((40 + 2))"; echo "err-$((40 + 2))" >&2',
+    );
+    expect(r.code, r.stderr).toBe(0);
+    // the plan line quotes the command; only its output says 42
+    expect(r.stdout + r.stderr).not.toMatch(/(out|err)-42/);
+    expect(r.stderr).toContain("shard 1/2 done exit=0");
+    expect(r.stderr).toContain("shard 2/2 done exit=0");
+    expect(r.stdout).toMatch(/shard verdict group=shg_[a-f0-9]{12} shards=2 failed_shards=0/);
+  });
+
   it("reruns on two edits, stopping the run in progress each time, and releases its lease on Ctrl-C", async () => {
     const live = liveCli(
       ["watch", "--debounce", "100ms", "--", "sh", "-c", 'echo "seen $(cat src/keep.txt)"; sleep 600'],

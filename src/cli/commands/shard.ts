@@ -38,6 +38,9 @@ export class ShardCommand extends LeaseCreateCommand {
     description: "Stop the other shards as soon as one fails (every lease is still released)",
   });
   json = jsonOption();
+  quiet = Option.Boolean("--quiet", false, {
+    description: "Drop the shards' own output; keep the shard lifecycle lines and the verdict",
+  });
   envNames = Option.Array("--env", [], {
     description: "Forward this local variable (a name, or PREFIX_*) to every shard (repeatable)",
   });
@@ -82,6 +85,7 @@ export class ShardCommand extends LeaseCreateCommand {
       failOnTestFailures: this.failOnTestFailures || config.results.failOnFailures,
       failFast: this.failFast,
       json: this.json,
+      quiet: this.quiet,
     });
   }
 }

@@ -9,7 +9,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
-import type { Writable } from "node:stream";
+import { Writable } from "node:stream";
 import type { TestResultSummary } from "../../api";
 import { isCrabboxError } from "../../errors";
 import { createProgress } from "../output/progress";
@@ -33,7 +33,17 @@ export interface ShardOptions {
   failFast: boolean;
   /** `--json`: one JSON document on stdout instead of the verdict lines; shard output goes to stderr. */
   json: boolean;
+  /** `--quiet`: the shards' own output (command and progress) is dropped; lifecycle lines and the verdict stay. */
+  quiet?: boolean;
 }
+
+/** Where `--quiet` sends a shard's output. */
+const discard = () =>
+  new Writable({
+    write(_chunk, _encoding, done) {
+      done();
+    },
+  });
 
 export const shardEnvNames = ["CRABBOX_SHARD_INDEX", "CRABBOX_SHARD_TOTAL"] as const;
 
@@ -67,8 +77,8 @@ export async function runShards(io: RunIO, options: ShardOptions): Promise<numbe
   const shards = Array.from({ length: count }, (_, i) => i + 1).map(async (index): Promise<ShardResult> => {
     const shardStarted = Date.now();
     const prefix = shardPrefix(index, count);
-    const stdout = new PrefixedLines(output, prefix);
-    const stderr = new PrefixedLines(io.stderr, prefix);
+    const stdout = new PrefixedLines(options.quiet ? discard() : output, prefix);
+    const stderr = new PrefixedLines(options.quiet ? discard() : io.stderr, prefix);
     let facts: RunFacts = {};
     const run: RunOptions = {
       argv: expandShardArgv(options.argv, index, count),
