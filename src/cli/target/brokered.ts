@@ -26,7 +26,14 @@ export async function acquireBrokered(options: AcquireOptions): Promise<ActiveTa
     }
   };
   return holdTarget(
-    { acquired: Boolean(pending), signal, progress, readyTimeoutMs: options.readyTimeoutMs, release },
+    {
+      acquired: Boolean(pending),
+      signal,
+      progress,
+      readyTimeoutMs: options.readyTimeoutMs,
+      release,
+      holder: { env, enabled: config.ssh.holdConnection, keep: options.keep },
+    },
     async (hold) => {
       let lease: LeaseRecord;
       if (pending) {

@@ -1,0 +1,35 @@
+/** Starts a lease's SSH connection holder, detached (docs/sync.md#ssh-connection-holder). */
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import type { HolderIdentity } from "./protocol";
+
+/** The holder's argument: where the machine is, never a key or token. */
+export interface HolderSpec extends HolderIdentity {
+  hostKeyAlias: string;
+  expiresAtMs: number;
+  os?: "linux" | "macos" | "windows";
+}
+
+/** The built holder (dist/cli/holder.js) beside the entry or above the chunk this code is in. */
+function holderScript(): string | undefined {
+  for (const candidate of ["./holder.js", "../holder.js"]) {
+    const path = fileURLToPath(new URL(candidate, import.meta.url));
+    if (existsSync(path)) return path;
+  }
+  return undefined;
+}
+
+/** Starts the holder and returns at once; the CLI never waits for it. False when there is no built holder. */
+export function startHolder(spec: HolderSpec): boolean {
+  const script = holderScript();
+  if (!script) return false;
+  const child = spawn(process.execPath, [script, JSON.stringify(spec)], {
+    detached: true,
+    stdio: "ignore",
+    env: process.env,
+  });
+  child.on("error", () => {});
+  child.unref();
+  return true;
+}
