@@ -38,7 +38,12 @@ export function viaHolder(
 }
 
 /** Starts the holder for the machine a direct session reached; the next command uses it. */
-export function startHolderFor(connection: MachineConnection, session: SshSession, lease: LeaseRecord): void {
+export function startHolderFor(
+  use: HolderUse,
+  connection: MachineConnection,
+  session: SshSession,
+  lease: LeaseRecord,
+): void {
   const expiresAtMs = Date.parse(lease.expiresAt);
   if (!(expiresAtMs > Date.now())) return;
   startHolder({
@@ -49,5 +54,5 @@ export function startHolderFor(connection: MachineConnection, session: SshSessio
     hostKeyAlias: connection.hostKeyAlias,
     expiresAtMs,
     os: lease.target === "windows" ? "windows" : lease.target === "macos" ? "macos" : "linux",
-  });
+  }, use.env);
 }

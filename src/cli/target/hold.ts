@@ -70,7 +70,7 @@ export async function holdTarget(
       if (session) progress.info(`using the SSH connection holder for ${connection.leaseID}`);
       else {
         session = await direct();
-        if (holds) startHolderFor(connection, session, leased.lease);
+        if (holds) startHolderFor(holder, connection, session, leased.lease);
       }
       const active: ActiveTarget = {
         connection,

@@ -11,9 +11,12 @@ export interface HolderSpec extends HolderIdentity {
   os?: "linux" | "macos" | "windows";
 }
 
-/** The built holder (dist/cli/holder.js) beside the entry or above the chunk this code is in. */
+/**
+ * The built holder (dist/cli/holder.js): beside the entry or above the chunk this code is in,
+ * or, running from the sources (tests, CRABBOX_FROM_SOURCE), the checkout's build.
+ */
 function holderScript(): string | undefined {
-  for (const candidate of ["./holder.js", "../holder.js"]) {
+  for (const candidate of ["./holder.js", "../holder.js", "../../../../dist/cli/holder.js"]) {
     const path = fileURLToPath(new URL(candidate, import.meta.url));
     if (existsSync(path)) return path;
   }
@@ -21,13 +24,14 @@ function holderScript(): string | undefined {
 }
 
 /** Starts the holder and returns at once; the CLI never waits for it. False when there is no built holder. */
-export function startHolder(spec: HolderSpec): boolean {
+export function startHolder(spec: HolderSpec, env: Record<string, string | undefined>): boolean {
   const script = holderScript();
   if (!script) return false;
   const child = spawn(process.execPath, [script, JSON.stringify(spec)], {
     detached: true,
     stdio: "ignore",
-    env: process.env,
+    // the CLI's own environment: it names the state and config directories (the key store)
+    env,
   });
   child.on("error", () => {});
   child.unref();
