@@ -4,10 +4,12 @@
  * commands arrive over one SSH connection), output, exit codes, stdin and Ctrl-C work through
  * it, its socket and directory are private, a stale socket falls back, and `stop` ends it.
  */
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, statSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { once } from "node:events";
+import { existsSync, mkdtempSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it, vi } from "vitest";
 import { runCli } from "../cli/support";
 import { useLocalStack } from "./local-stack-suite";
@@ -57,9 +59,47 @@ describe("the SSH connection holder", () => {
     expect(connectionOf(second.stdout)).toBe(connectionOf(first.stdout));
   });
 
+  it("spares the built CLI loading ssh2 when the holder answers", async () => {
+    // Reports, as the process exits, whether any ssh2 module was loaded into it.
+    const probe = join(mkdtempSync(join(tmpdir(), "crabbox-holder-")), "ssh2-probe.mjs");
+    writeFileSync(
+      probe,
+      [
+        'import { createRequire } from "node:module";',
+        'const Module = createRequire(import.meta.url)("node:module");',
+        'const loaded = () => Object.keys(Module._cache).some((k) => k.includes("/node_modules/ssh2/"));',
+        'process.on("exit", () => process.stderr.write("ssh2-loaded=" + loaded() + "\\n"));',
+      ].join("\n"),
+    );
+    const bin = fileURLToPath(new URL("../../bin/crabbox.js", import.meta.url));
+    // Not spawnSync: the stack runs in this process and must keep answering.
+    const child = spawn(process.execPath, ["--import", probe, bin, "run", "--id", slug, "--", "true"], {
+      env: suite.env as NodeJS.ProcessEnv,
+      cwd: suite.repo.root,
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const [status] = (await once(child, "close")) as [number | null];
+    const r = { status, stderr };
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain("using the SSH connection holder");
+    expect(r.stderr).toContain("ssh2-loaded=false");
+  });
+
   it("carries the sync's upload (a command's stdin) through the holder", async () => {
     suite.repo.write("src/changed-through-holder.txt", "through the holder\n");
-    const r = await suite.cli("run", "--id", slug, "--", "sh", "-c", "tr a-z A-Z < src/changed-through-holder.txt");
+    const r = await suite.cli(
+      "run",
+      "--id",
+      slug,
+      "--",
+      "sh",
+      "-c",
+      "tr a-z A-Z < src/changed-through-holder.txt",
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain("using the SSH connection holder");
     expect(r.stdout).toContain("THROUGH THE HOLDER");

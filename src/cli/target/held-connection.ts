@@ -46,13 +46,16 @@ export function startHolderFor(
 ): void {
   const expiresAtMs = Date.parse(lease.expiresAt);
   if (!(expiresAtMs > Date.now())) return;
-  startHolder({
-    leaseID: connection.leaseID,
-    host: connection.host,
-    port: session.port,
-    username: connection.user,
-    hostKeyAlias: connection.hostKeyAlias,
-    expiresAtMs,
-    os: lease.target === "windows" ? "windows" : lease.target === "macos" ? "macos" : "linux",
-  }, use.env);
+  startHolder(
+    {
+      leaseID: connection.leaseID,
+      host: connection.host,
+      port: session.port,
+      username: connection.user,
+      hostKeyAlias: connection.hostKeyAlias,
+      expiresAtMs,
+      os: lease.target === "windows" ? "windows" : lease.target === "macos" ? "macos" : "linux",
+    },
+    use.env,
+  );
 }

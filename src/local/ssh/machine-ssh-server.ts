@@ -58,7 +58,10 @@ export class MachineSshServer {
           // As OpenSSH does: which connection a command came over (docs/sync.md#ssh-connection-holder).
           const shell = {
             ...options.shell,
-            env: { ...options.shell.env, SSH_CONNECTION: `${info.ip} ${info.port} ${serverAddress(this.server)}` },
+            env: {
+              ...options.shell.env,
+              SSH_CONNECTION: `${info.ip} ${info.port} ${serverAddress(this.server)}`,
+            },
           };
           handleSession(accept(), shell, (child) => {
             this.processes.add(child);

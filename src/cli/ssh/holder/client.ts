@@ -48,7 +48,10 @@ function openRequest(path: string, header: HolderHeader): Promise<{ socket: Sock
 }
 
 /** The holder's answer to `info`, or undefined for a missing, stale or mismatched holder. */
-function askInfo(path: string, header: HolderHeader): Promise<{ socket: Socket; info: HolderInfo } | undefined> {
+function askInfo(
+  path: string,
+  header: HolderHeader,
+): Promise<{ socket: Socket; info: HolderInfo } | undefined> {
   return openRequest(path, header).then(
     ({ socket, reader }) =>
       new Promise((resolve) => {
@@ -145,9 +148,13 @@ function holderSession(
     return openRequest(path, header).then(
       ({ socket, reader }) => runOnHolder(socket, reader, options),
       (error: Error) => {
-        throw new CrabboxError("ssh_failed", `the SSH connection holder for ${identity.leaseID} is gone: ${error.message}`, {
-          stage: "disconnected",
-        });
+        throw new CrabboxError(
+          "ssh_failed",
+          `the SSH connection holder for ${identity.leaseID} is gone: ${error.message}`,
+          {
+            stage: "disconnected",
+          },
+        );
       },
     );
   };
@@ -166,7 +173,10 @@ function holderSession(
     close() {
       open = false;
       control.destroy();
-      void direct?.then((s) => s.close(), () => {});
+      void direct?.then(
+        (s) => s.close(),
+        () => {},
+      );
     },
   };
 }
@@ -202,11 +212,7 @@ function runOnHolder(socket: Socket, reader: FrameReader, options: ExecOptions):
           };
           settle(() =>
             reject(
-              new CrabboxError(
-                (failure.code ?? "ssh_failed") as ErrorCode,
-                failure.message,
-                failure.details,
-              ),
+              new CrabboxError((failure.code ?? "ssh_failed") as ErrorCode, failure.message, failure.details),
             ),
           );
         }

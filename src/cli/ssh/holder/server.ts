@@ -37,7 +37,10 @@ export function serveHolder(session: SshSession, options: ServeOptions): Promise
     };
     const armExpiry = () => {
       clearTimeout(expiryTimer);
-      expiryTimer = setTimeout(() => exit("lease expired"), Math.max(0, Math.min(expiresAtMs - Date.now(), 2 ** 31 - 1)));
+      expiryTimer = setTimeout(
+        () => exit("lease expired"),
+        Math.max(0, Math.min(expiresAtMs - Date.now(), 2 ** 31 - 1)),
+      );
     };
     const armIdle = () => {
       clearTimeout(idleTimer);
@@ -56,14 +59,22 @@ export function serveHolder(session: SshSession, options: ServeOptions): Promise
       h.port === options.identity.port &&
       h.username === options.identity.username;
 
-    const onHeader = (socket: Socket, reader: FrameReader, header: HolderHeader, rest: ReturnType<FrameReader["push"]>) => {
+    const onHeader = (
+      socket: Socket,
+      reader: FrameReader,
+      header: HolderHeader,
+      rest: ReturnType<FrameReader["push"]>,
+    ) => {
       if (header.op === "stop") {
-        if (header.leaseID !== options.identity.leaseID) return socket.end(frame("f", JSON.stringify({ message: "another lease" })));
+        if (header.leaseID !== options.identity.leaseID)
+          return socket.end(frame("f", JSON.stringify({ message: "another lease" })));
         socket.end(frame("x", "{}"));
         return exit("stopped");
       }
       if (!matches(header)) {
-        return socket.end(frame("f", JSON.stringify({ code: "ssh_failed", message: "the holder serves another machine" })));
+        return socket.end(
+          frame("f", JSON.stringify({ code: "ssh_failed", message: "the holder serves another machine" })),
+        );
       }
       if (header.op === "info") {
         if (header.expiresAtMs !== undefined && header.expiresAtMs > Date.now()) {
