@@ -254,6 +254,8 @@ export async function stopHolder(env: Env, leaseID: string): Promise<void> {
     const timer = setTimeout(() => socket.destroy(), 2000);
     socket.on("error", () => {});
     socket.once("connect", () => socket.write(frame("h", JSON.stringify({ op: "stop", leaseID }))));
+    // any answer means the holder got it and is exiting
+    socket.once("data", () => socket.destroy());
     socket.once("close", () => {
       clearTimeout(timer);
       resolve();

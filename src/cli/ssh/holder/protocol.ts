@@ -54,7 +54,7 @@ export function frame(type: FrameType, payload: Buffer | string = Buffer.alloc(0
 
 /** Splits a byte stream into frames; `push` returns the frames completed by a chunk. */
 export class FrameReader {
-  private buffer = Buffer.alloc(0);
+  private buffer: Buffer = Buffer.alloc(0);
 
   push(chunk: Buffer): Array<{ type: FrameType; payload: Buffer }> {
     this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
