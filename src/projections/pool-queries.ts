@@ -65,6 +65,11 @@ export function poolMachinesIn(
   );
 }
 
+/** Pool machines requested in `[from, to)` (a usage month). */
+export function poolMachinesRequested(sql: SqlStorage, from: number, to: number): PoolMachineState[] {
+  return rows(sql, "SELECT * FROM pool_machines WHERE requested_at >= ? AND requested_at < ?", from, to);
+}
+
 /** Every pool machine in the given states, whatever its pool. */
 export function poolMachinesInState(
   sql: SqlStorage,
