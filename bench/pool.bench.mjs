@@ -84,7 +84,8 @@ function crabboxSync(env, cwd, ...args) {
   return r.stdout;
 }
 
-const poolMachines = (env, cwd) => JSON.parse(crabboxSync(env, cwd, "admin", "pool", "--json")).pools[0].machines;
+const poolMachines = (env, cwd) =>
+  JSON.parse(crabboxSync(env, cwd, "admin", "pool", "--json")).pools[0].machines;
 
 /** Waits (polling `crabbox admin pool --json`) until the pool has a ready machine; its id. */
 async function untilPoolReady(env, cwd) {
@@ -188,7 +189,10 @@ for (const [v, variant] of variants.entries()) {
   console.log(`  speed-up per run            ${speedups.map((s) => `${s.toFixed(1)}x`).join(" / ")}`);
   verdicts.push(
     [`${variant.name}: ready pool <= ${TARGETS.warmMs} ms, every run`, met(warmWorst <= TARGETS.warmMs)],
-    [`${variant.name}: >= ${TARGETS.speedup}x faster, every run`, met(Math.min(...speedups) >= TARGETS.speedup)],
+    [
+      `${variant.name}: >= ${TARGETS.speedup}x faster, every run`,
+      met(Math.min(...speedups) >= TARGETS.speedup),
+    ],
   );
 }
 console.log(`\ntargets (load average at the end: ${load()})`);

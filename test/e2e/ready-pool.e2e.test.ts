@@ -79,7 +79,9 @@ describe("crabbox run with a ready pool on the local stack", () => {
 
     // Deleted on the host, and never back in the pool: the pool's stream ends with the claim.
     expect(await hostMachines(warm.id)).toEqual([]);
-    const { events: poolTrail } = await api(`/v1/admin/events?stream=${encodeURIComponent(`pool:${warm.id}`)}`);
+    const { events: poolTrail } = await api(
+      `/v1/admin/events?stream=${encodeURIComponent(`pool:${warm.id}`)}`,
+    );
     expect((poolTrail as Array<{ type: string }>).map((e) => e.type)).toEqual([
       "PoolMachineRequested",
       "PoolMachineReady",

@@ -82,7 +82,11 @@ describe("a crash between the claim and the answer", () => {
     expect(first.status).toBeGreaterThanOrEqual(500);
     poolTestFaults.afterClaim = undefined;
     await evictDurableObject(fleetStub()); // everything in memory is gone; the log stays
-    expect(await poolEvents(machine.id)).toEqual(["PoolMachineRequested", "PoolMachineReady", "PoolMachineClaimed"]);
+    expect(await poolEvents(machine.id)).toEqual([
+      "PoolMachineRequested",
+      "PoolMachineReady",
+      "PoolMachineClaimed",
+    ]);
     expect(fakes.local.keys.get(machine.cloudID)).not.toBe(sshPublicKey);
 
     const retried = await api(who, "POST", "/v1/leases", body);

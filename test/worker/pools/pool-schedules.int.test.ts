@@ -32,7 +32,10 @@ type Step =
   | { kind: "fail"; method: FakeMethod };
 
 const step: fc.Arbitrary<Step> = fc.oneof(
-  { arbitrary: fc.constantFrom(0, 1_000, 30_000, 61_000).map((ms) => ({ kind: "tick" as const, ms })), weight: 3 },
+  {
+    arbitrary: fc.constantFrom(0, 1_000, 30_000, 61_000).map((ms) => ({ kind: "tick" as const, ms })),
+    weight: 3,
+  },
   { arbitrary: fc.constant({ kind: "claim" as const }), weight: 3 },
   { arbitrary: fc.constant({ kind: "retry" as const }), weight: 1 },
   { arbitrary: fc.nat(20).map((pick) => ({ kind: "release" as const, pick })), weight: 2 },
@@ -88,9 +91,10 @@ async function checkOwnership(fake: FakeProvider, leases: Sent[]): Promise<void>
         const trail = await streamEvents(`lease:${leaseID}`);
         const claim = trail.find((e) => e.type === "MachineClaimedFromPool");
         expect(claim?.data.cloudID, `pool machine ${label} claimed by ${leaseID}`).toBe(machine.cloudID);
-        expect(trail.map((e) => e.type), `lease ${leaseID} forgot machine ${machine.cloudID}`).not.toContain(
-          "MachineDeleted",
-        );
+        expect(
+          trail.map((e) => e.type),
+          `lease ${leaseID} forgot machine ${machine.cloudID}`,
+        ).not.toContain("MachineDeleted");
       } else {
         expect(
           ["PoolMachineRequested", "PoolMachineReady", "PoolMachineExpired"],
@@ -100,10 +104,14 @@ async function checkOwnership(fake: FakeProvider, leases: Sent[]): Promise<void>
       continue;
     }
     const trail = await streamEvents(`lease:${label}`);
-    expect(trail.length, `machine ${machine.cloudID} (label ${label}) has no pool or lease record`).toBeGreaterThan(0);
-    expect(trail.map((e) => e.type), `lease ${label} forgot machine ${machine.cloudID}`).not.toContain(
-      "MachineDeleted",
-    );
+    expect(
+      trail.length,
+      `machine ${machine.cloudID} (label ${label}) has no pool or lease record`,
+    ).toBeGreaterThan(0);
+    expect(
+      trail.map((e) => e.type),
+      `lease ${label} forgot machine ${machine.cloudID}`,
+    ).not.toContain("MachineDeleted");
   }
 }
 

@@ -67,6 +67,6 @@ describe("the ready pools page", () => {
     expect(page.status, page.text).toBe(200);
     expect(page.text).toContain("data-pool-error");
     expect(page.text).toContain("CRABBOX_POOLS.0.provider");
-    expect(page.text).not.toContain("<script>\"");
+    expect(page.text).not.toContain('<script>"');
   });
 });

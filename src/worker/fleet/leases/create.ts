@@ -133,7 +133,10 @@ function replay(
   const pool = claimed && claimablePool(request, provider);
   if (!claimed || !pool) return answer(deps, leaseID, Promise.resolve(), 200);
   const meta = systemMeta(`pool-handover-${leaseID}`);
-  const work = deps.provisioner.track(leaseID, takeClaimed(deps, { provider, request, leaseID, pool, meta }, claimed));
+  const work = deps.provisioner.track(
+    leaseID,
+    takeClaimed(deps, { provider, request, leaseID, pool, meta }, claimed),
+  );
   return answer(deps, leaseID, work, 200);
 }
 

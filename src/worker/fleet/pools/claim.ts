@@ -71,7 +71,8 @@ function claimFirstReady(deps: UseCaseDeps, pool: PoolRef, leaseID: string, meta
  */
 export function claimReadyMachine(deps: UseCaseDeps, input: ClaimInput): Claimed | undefined {
   return deps.storage.transactionSync(() => {
-    if (!poolMachinesIn(deps.sql, input.pool, ["ready"]).some((m) => m.machine && m.cloudID)) return undefined;
+    if (!poolMachinesIn(deps.sql, input.pool, ["ready"]).some((m) => m.machine && m.cloudID))
+      return undefined;
     deps.store.execute({
       stream: leaseStream(input.requested.leaseID),
       decider: leaseDecider,

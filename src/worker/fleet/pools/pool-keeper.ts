@@ -85,7 +85,12 @@ export class PoolKeeper {
   private expire(now: number, requestId: string): void {
     // A hand-over a restart cut off, whose lease then ended without the machine.
     for (const m of abandonedClaims(this.deps.sql, now - claimWindowMs, batch))
-      executePoolCommand(this.deps, m.id, { type: "ExpirePoolMachine", reason: "claim_abandoned" }, requestId);
+      executePoolCommand(
+        this.deps,
+        m.id,
+        { type: "ExpirePoolMachine", reason: "claim_abandoned" },
+        requestId,
+      );
     const configured = new Map(this.pools().map((p) => [poolKey(p), p]));
     for (const m of poolMachinesInState(this.deps.sql, ["ready"], batch)) {
       const pool = configured.get(poolKey(m));

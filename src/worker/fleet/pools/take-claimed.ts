@@ -84,7 +84,8 @@ async function handOver(deps: UseCaseDeps, input: TakeInput, claimed: Claimed): 
       meta: input.meta,
     });
     // Released during the hand-over: the lease recorded the machine and asked for its delete.
-    if (result.state.machineState === "delete_requested") await deps.cleanup.deleteMachine(leaseID, requestId);
+    if (result.state.machineState === "delete_requested")
+      await deps.cleanup.deleteMachine(leaseID, requestId);
   } catch (error) {
     // The lease took another machine meanwhile: this one was never its, so it goes.
     console.warn(`fleet pool: ${leaseID} cannot take ${claimed.poolMachineID}: ${(error as Error).message}`);
