@@ -103,7 +103,7 @@ function timedRun(env, cwd, flags) {
   const marker = `first-line-${Math.random().toString(36).slice(2)}`;
   const started = process.hrtime.bigint();
   const ms = () => Number(process.hrtime.bigint() - started) / 1e6;
-  const child = spawn(process.execPath, [bin, "run", ...flags, "--", "sh", "-c", `echo ${marker}`], {
+  const child = spawn(process.execPath, [bin, "run", "--timing-json", ...flags, "--", "sh", "-c", `echo ${marker}`], {
     env,
     cwd,
     stdio: ["ignore", "pipe", "pipe"],
@@ -120,7 +120,11 @@ function timedRun(env, cwd, flags) {
     child.once("exit", (code) => {
       if (code !== 0 || firstLineMs === undefined)
         reject(new Error(`crabbox run exited ${code} (first line: ${firstLineMs}):\n${stderr}`));
-      else resolve({ firstLineMs, exitMs: ms() });
+      else {
+        const timing = `${stdout}\n${stderr}`.split("\n").find((line) => line.startsWith('{"provider"'));
+        const phases = timing ? JSON.parse(timing).phases : {};
+        resolve({ firstLineMs, exitMs: ms(), phases });
+      }
     });
   });
 }
@@ -187,6 +191,18 @@ for (const [v, variant] of variants.entries()) {
   console.log(`  fresh create (boot ${BOOT_MS} ms)  ${fmt(coldMedian)}`);
   console.log(`  ready pool                  ${fmt(warmMedian)}   (worst ${warmWorst.toFixed(0)} ms)`);
   console.log(`  speed-up per run            ${speedups.map((s) => `${s.toFixed(1)}x`).join(" / ")}`);
+  // The part of the wait a pool removes: the lease (create + boot, or claim + hand-over) and
+  // the readiness check over SSH, from crabbox's own --timing-json phases.
+  const wait = (r) => (r.phases.lease ?? 0) + (r.phases.ready ?? 0);
+  const phaseLine = (label, pick) =>
+    `  ${label.padEnd(28)}${Object.keys(runs[0][pick].phases)
+      .map((p) => `${p}=${median(runs.map((r) => r[pick].phases[p] ?? 0))}`)
+      .join(" ")}`;
+  console.log(phaseLine("phases, fresh create (ms)", "c"));
+  console.log(phaseLine("phases, ready pool (ms)", "w"));
+  console.log(
+    `  lease+ready per run         ${runs.map((r) => `${wait(r.c)} vs ${wait(r.w)} ms (${(wait(r.c) / wait(r.w)).toFixed(1)}x)`).join(" / ")}`,
+  );
   verdicts.push(
     [`${variant.name}: ready pool <= ${TARGETS.warmMs} ms, every run`, met(warmWorst <= TARGETS.warmMs)],
     [
