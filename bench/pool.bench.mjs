@@ -103,11 +103,15 @@ function timedRun(env, cwd, flags) {
   const marker = `first-line-${Math.random().toString(36).slice(2)}`;
   const started = process.hrtime.bigint();
   const ms = () => Number(process.hrtime.bigint() - started) / 1e6;
-  const child = spawn(process.execPath, [bin, "run", "--timing-json", ...flags, "--", "sh", "-c", `echo ${marker}`], {
-    env,
-    cwd,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    [bin, "run", "--timing-json", ...flags, "--", "sh", "-c", `echo ${marker}`],
+    {
+      env,
+      cwd,
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let stdout = "";
   let stderr = "";
   let firstLineMs;
