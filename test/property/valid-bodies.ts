@@ -21,7 +21,10 @@ const bodies: Partial<Record<Key, (ids: Ids) => unknown>> = {
   "post /v1/runs/:id/telemetry": () => ({ telemetry: { start: { load1: 0.2 }, end: { load1: 0.9 } } }),
   "post /v1/runs/:id/finish": () => ({ exitCode: 0, syncMs: 120, commandMs: 900, log: "ok\n" }),
   "post /v1/admin/leases/:id/release": () => ({ delete: true }),
-  "post /v1/admin/webhooks": () => ({ url: "https://hooks.example.com/crabbox", eventTypes: ["LeaseRequested"] }),
+  "post /v1/admin/webhooks": () => ({
+    url: "https://hooks.example.com/crabbox",
+    eventTypes: ["LeaseRequested"],
+  }),
 };
 
 /** The valid body of `op` as JSON text, or undefined for a route that takes none. */
