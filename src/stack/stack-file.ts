@@ -1,6 +1,6 @@
 import { readFile, rm } from "node:fs/promises";
-import { writeFileAtomic } from "../local/machine-files";
 import { nodeHttpFetch } from "../cli/coordinator/http-fetch";
+import { writeFileAtomic } from "../local/machine-files";
 
 /** What a running stack publishes about itself in `<state>/stack.json` (mode 0600). */
 export interface StackInfo {
