@@ -38,7 +38,9 @@ export const nodeHttpFetch: HttpFetch = (url, init) =>
       url.protocol === "https:"
         ? process.getBuiltinModule("node:https")
         : process.getBuiltinModule("node:http");
-    const headers = { ...init.headers };
+    // fetch sends a user agent; some edge setups (Cloudflare's browser integrity check) refuse
+    // a request without one.
+    const headers: Record<string, string> = { "user-agent": "crabbox-cli", ...init.headers };
     if (init.body !== undefined) headers["content-length"] = String(Buffer.byteLength(init.body));
     const request = http.request(url, { method: init.method, headers, signal }, (response) => {
       const chunks: Buffer[] = [];

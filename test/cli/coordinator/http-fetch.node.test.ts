@@ -59,6 +59,7 @@ describe("the coordinator client's node:http requests", () => {
     expect(request.method).toBe("POST");
     expect(request.headers.authorization).toBe("Bearer t");
     expect(request.headers["content-length"]).toBe(String(Buffer.byteLength(body)));
+    expect(request.headers["user-agent"]).toBe("crabbox-cli");
   });
 
   it("return a 4xx as an answer, not an error", async () => {
