@@ -43,6 +43,14 @@ export const UsageSummary = z.object({
   byOrg: z.array(UsageGroup),
   byProvider: z.array(UsageGroup),
   byServerType: z.array(UsageGroup),
+  /**
+   * Scope `all` only: ready-pool machines requested this month, one group per
+   * `provider/class/region` (docs/api.md#usage). `leases` counts pool machines, `activeLeases`
+   * those still costing money, `runtimeSeconds` their time in the pool. Outside the lease totals.
+   */
+  byPool: z.array(UsageGroup).optional(),
+  /** Scope `all` only: what the pools' machines cost this month, beside `estimatedUSD`. */
+  poolEstimatedUSD: z.number().optional(),
 });
 export type UsageSummary = z.infer<typeof UsageSummary>;
 

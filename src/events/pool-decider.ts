@@ -1,7 +1,9 @@
 /**
  * A pool machine as a decider (docs/event-log.md#ready-pools):
  *
- *   requested → provisioning ─ ready → ready ─ claimed (by one lease; its stream owns the machine)
+ *   requested → provisioning ─ ready → ready ─ claimed (by one lease; its stream owns the machine
+ *                    │                   │       once the hand-over put it there)
+ *                    │                   │          └─ expired (hand-over failed / lease gone first)
  *                    │                   └──── expired → deleted
  *                    └─ failed (a machine found later for it: expired → deleted)
  *
@@ -20,7 +22,11 @@ export type PoolCommand =
   | { type: "RecordPoolMachineReady"; machine: MachineData }
   | { type: "RecordPoolMachineFailed"; code: string; message: string }
   | { type: "ClaimPoolMachine"; leaseID: string }
-  | { type: "ExpirePoolMachine"; reason: "ready_age" | "pool_removed" | "create_unknown"; cloudID?: string }
+  | {
+      type: "ExpirePoolMachine";
+      reason: "ready_age" | "pool_removed" | "create_unknown" | "handover_failed" | "claim_abandoned";
+      cloudID?: string;
+    }
   | { type: "RecordPoolMachineDeleted"; alreadyGone: boolean };
 
 export function poolStream(poolMachineID: string): string {
@@ -62,8 +68,17 @@ export function decidePool(command: PoolCommand, state: PoolMachineState, _now: 
       return [{ type: "PoolMachineClaimed", data: { leaseID: command.leaseID, cloudID: state.cloudID } }];
     case "ExpirePoolMachine": {
       mustExist(state);
+      // A claimed machine expires only when its lease never took it (the hand-over failed, or
+      // the lease ended first): the caller knows that from the lease stream.
+      const claimGone = command.reason === "handover_failed" || command.reason === "claim_abandoned";
       const cloudID =
-        state.state === "ready" ? state.cloudID : state.state === "failed" ? command.cloudID : undefined;
+        state.state === "ready" && !claimGone
+          ? state.cloudID
+          : state.state === "claimed" && claimGone
+            ? state.cloudID
+            : state.state === "failed"
+              ? command.cloudID
+              : undefined;
       if (!cloudID) return [];
       return [{ type: "PoolMachineExpired", data: { reason: command.reason, cloudID } }];
     }

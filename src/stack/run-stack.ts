@@ -149,6 +149,8 @@ const passThroughVars = [
   "CRABBOX_PROVISION_WAIT_MS",
   "CRABBOX_MAX_ACTIVE_LEASES",
   "CRABBOX_MAX_MONTHLY_USD",
+  // Ready pools of local machines (docs/api.md#ready-pools).
+  "CRABBOX_POOLS",
   // GitHub login for the CLI and the portal (a developer's own OAuth app, or a test's fake).
   "CRABBOX_GITHUB_CLIENT_ID",
   "CRABBOX_GITHUB_ORG",

@@ -50,9 +50,19 @@ describe("a pool machine's stream", () => {
       .when({ type: "ClaimPoolMachine", leaseID: "cbx_111111111111" }, t0 + 5)
       .thenThrows("illegal_transition");
   });
-  it("never expires a claimed machine: its lease owns it", () => {
+  it("never expires a claimed machine for its age: its lease owns it", () => {
     given([...requested, ...ready, ...claimed])
       .when({ type: "ExpirePoolMachine", reason: "ready_age" }, t0 + 99)
+      .thenNothingHappens();
+  });
+  it("expires a claimed machine whose hand-over failed or whose lease never took it", () => {
+    for (const reason of ["handover_failed", "claim_abandoned"] as const)
+      given([...requested, ...ready, ...claimed])
+        .when({ type: "ExpirePoolMachine", reason }, t0 + 30)
+        .thenEmits([{ type: "PoolMachineExpired", data: { reason, cloudID: "local-7" } }]);
+    // Such a reason never takes a machine that is simply ready.
+    given([...requested, ...ready])
+      .when({ type: "ExpirePoolMachine", reason: "handover_failed" }, t0 + 30)
       .thenNothingHappens();
   });
   it("records a machine that turned up after its create was given up, and expires it at once", () => {

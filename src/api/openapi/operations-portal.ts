@@ -167,4 +167,12 @@ export const portalOperations: readonly Operation[] = [
     access: "portal",
     responses: { 200: "html" },
   },
+  {
+    method: "get",
+    path: "/portal/admin/pools",
+    summary: "Ready pools (admin)",
+    tag: "portal",
+    access: "portal",
+    responses: { 200: "html" },
+  },
 ];

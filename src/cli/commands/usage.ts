@@ -54,6 +54,14 @@ export class UsageCommand extends CrabboxCommand {
       ...groupLines("server_types", usage.byServerType),
     ])
       this.out(line);
+    // Ready pools (scope all): machines waiting cost money too (docs/api.md#usage).
+    if (usage.byPool?.length) {
+      this.out(`ready pools estimated=${money(usage.poolEstimatedUSD ?? 0)} (beside the leases' total)`);
+      for (const g of usage.byPool)
+        this.out(
+          `  ${g.key.padEnd(24)} machines=${g.leases} waiting=${g.activeLeases} pool_time=${Math.round(g.runtimeSeconds / 60)}m estimated=${money(g.estimatedUSD)} reserved=${money(g.reservedUSD)}`,
+        );
+    }
     const off = (n: number, f: (n: number) => string = String) => (n > 0 ? f(n) : "off");
     this.out("limits:");
     this.out(

@@ -40,6 +40,8 @@ const poolExpiryReasons: Record<DataOf<"PoolMachineExpired">["reason"], string> 
   ready_age: "it stayed unclaimed past the pool's ready age",
   pool_removed: "its pool is no longer configured",
   create_unknown: "the provider never answered its create",
+  handover_failed: "the machine could not be handed to the lease that claimed it",
+  claim_abandoned: "the lease that claimed it ended before the hand-over",
 };
 
 function machineName(machine: DataOf<"MachineProvisioned">): string {

@@ -30,7 +30,7 @@ export const poolMachineFailedSchema = z.object({ code: z.string(), message: z.s
 export const poolMachineClaimedSchema = z.object({ leaseID: z.string().min(1), cloudID: z.string().min(1) });
 
 export const poolMachineExpiredSchema = z.object({
-  reason: z.enum(["ready_age", "pool_removed", "create_unknown"]),
+  reason: z.enum(["ready_age", "pool_removed", "create_unknown", "handover_failed", "claim_abandoned"]),
   cloudID: z.string().min(1).optional(),
 });
 

@@ -92,7 +92,10 @@ export class AlarmScheduler {
       return;
     }
     const at = Math.max(earliest, this.deps.now() + minimumGapMs);
-    if (this.armedAt === at) return;
+    // An alarm armed before `at` stays (firing early only re-arms). Moving it later on every
+    // call let a caller that reschedules faster than the gap (a client polling GET /v1/pool)
+    // starve the due work for ever.
+    if (this.armedAt !== undefined && this.armedAt !== null && this.armedAt <= at) return;
     await this.deps.storage.setAlarm(fleetClock.toRealTime(at, this.deps.env));
     this.armedAt = at;
   }

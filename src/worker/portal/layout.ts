@@ -2,7 +2,7 @@ import type { Identity } from "../context";
 import { type HtmlValue, html, type SafeHtml } from "./html";
 import { portalCss } from "./styles";
 
-export type NavItem = "leases" | "runs" | "usage" | "admin-leases" | "audit" | "orphans" | "none";
+export type NavItem = "leases" | "runs" | "usage" | "admin-leases" | "audit" | "orphans" | "pools" | "none";
 
 export interface PageOptions {
   title: string;
@@ -25,7 +25,8 @@ ${
   identity.admin
     ? html`${navLink("/portal/admin/leases", "All leases", "admin-leases", active)}
 ${navLink("/portal/admin/audit", "Audit", "audit", active)}
-${navLink("/portal/admin/orphans", "Orphans", "orphans", active)}`
+${navLink("/portal/admin/orphans", "Orphans", "orphans", active)}
+${navLink("/portal/admin/pools", "Pools", "pools", active)}`
     : ""
 }
 </nav>

@@ -3,6 +3,7 @@ import { portalRoute } from "./context";
 import { portalAudit, portalAuditVerify } from "./routes/admin-audit";
 import { portalAdminLeases } from "./routes/admin-leases";
 import { portalOrphans } from "./routes/admin-orphans";
+import { portalPools } from "./routes/admin-pools";
 import { portalScriptAsset } from "./routes/asset-script";
 import { portalLoginCallback } from "./routes/auth/callback";
 import { localLogin, localLoginPath, localPortalLink } from "./routes/auth/local-login";
@@ -43,4 +44,5 @@ export function registerPortalRoutes(router: CrabboxRouter): void {
   router.public.get("/portal/admin/audit", portalRoute(portalAudit));
   router.public.post("/portal/admin/audit/verify", portalRoute(portalAuditVerify), form);
   router.public.get("/portal/admin/orphans", portalRoute(portalOrphans));
+  router.public.get("/portal/admin/pools", portalRoute(portalPools));
 }

@@ -4,13 +4,20 @@ import { CrabboxError, type ErrorCode, errorCodes } from "../../../errors";
 import { leaseDecider, leaseStream } from "../../../events/lease-decider";
 import type { LeaseState } from "../../../events/lease-state";
 import { getLease, slugTaken } from "../../../projections/leases-queries";
-import { callerMeta } from "../deps";
-import { claimablePool, claimReadyMachine, handOver } from "../pools/claim";
+import type { Provider } from "../../../providers/provider";
+import { callerMeta, systemMeta } from "../deps";
+import { claimablePool, claimReadyMachine, pendingClaim } from "../pools/claim";
+import { takeClaimed } from "../pools/take-claimed";
 import type { Caller } from "../rpc";
 import type { UseCaseDeps } from "../use-case-deps";
 import { enforceCostLimits } from "./cost-guard";
 import { hourlyPrice, reservation } from "./prices";
-import { leaseRequestFingerprint, normalizeLeaseRequest, requestedData } from "./request";
+import {
+  leaseRequestFingerprint,
+  type NormalizedLeaseRequest,
+  normalizeLeaseRequest,
+  requestedData,
+} from "./request";
 import { leaseNotFound, leaseRecord } from "./resolve";
 import { allocateSlug, requestedSlugBase } from "./slugs";
 
@@ -31,13 +38,13 @@ export async function handle(deps: UseCaseDeps, caller: Caller, body: LeaseReque
   const request = normalizeLeaseRequest(body, deps.env);
   const leaseID = body.leaseID ?? newLeaseId();
   const fp = await leaseRequestFingerprint(request, identity);
-  const known = replay(deps, leaseID, fp);
+  const provider = deps.provider(request.provider);
+  const known = replay(deps, leaseID, fp, request, provider);
   if (known) return known;
 
-  const provider = deps.provider(request.provider);
   const hourly = await hourlyPrice(deps, provider, request.serverType, request.region);
   // The price lookup awaited: a concurrent retry of the same create may have recorded it meanwhile.
-  const again = replay(deps, leaseID, fp);
+  const again = replay(deps, leaseID, fp, request, provider);
   if (again) return again;
 
   // From here to the append nothing awaits, so guardrails and the slug are race-free.
@@ -72,14 +79,13 @@ export async function handle(deps: UseCaseDeps, caller: Caller, body: LeaseReque
         fingerprint: fp,
       })
     : undefined;
-  if (claimed) {
+  if (pool && claimed) {
     const work = deps.provisioner.track(
       leaseID,
-      handOver(deps, provider, leaseID, claimed, request.sshPublicKey),
+      takeClaimed(deps, { provider, request, leaseID, pool, meta }, claimed),
     );
     await deps.scheduler.schedule(); // the pool is one machine short: the alarm refills it
-    await work;
-    return answer(deps, leaseID, Promise.resolve(), 201);
+    return answer(deps, leaseID, work, 201);
   }
   const result = deps.store.execute({
     stream: leaseStream(leaseID),
@@ -101,8 +107,18 @@ function createDedupeKey(leaseID: string): string {
   return `lease-create:${leaseID}`;
 }
 
-/** A create under a `leaseID` the log already knows: the same lease, or a conflict. */
-function replay(deps: UseCaseDeps, leaseID: string, fp: string): Promise<CreatedLease> | undefined {
+/**
+ * A create under a `leaseID` the log already knows: the same lease, or a conflict. A claim whose
+ * hand-over a restart cut off (docs/event-log.md#ready-pools) is handed over now, to the same
+ * machine.
+ */
+function replay(
+  deps: UseCaseDeps,
+  leaseID: string,
+  fp: string,
+  request: NormalizedLeaseRequest,
+  provider: Provider,
+): Promise<CreatedLease> | undefined {
   const known = deps.store.recall(createDedupeKey(leaseID), fp);
   const lease = getLease(deps.sql, leaseID);
   if (known.kind === "unknown" && !lease) return undefined;
@@ -111,7 +127,17 @@ function replay(deps: UseCaseDeps, leaseID: string, fp: string): Promise<Created
       leaseID,
     });
   }
-  return answer(deps, leaseID, deps.provisioner.inFlight(leaseID) ?? Promise.resolve(), 200);
+  const inFlight = deps.provisioner.inFlight(leaseID);
+  if (inFlight) return answer(deps, leaseID, inFlight, 200);
+  const claimed = pendingClaim(deps, leaseID);
+  const pool = claimed && claimablePool(request, provider);
+  if (!claimed || !pool) return answer(deps, leaseID, Promise.resolve(), 200);
+  const meta = systemMeta(`pool-handover-${leaseID}`);
+  const work = deps.provisioner.track(
+    leaseID,
+    takeClaimed(deps, { provider, request, leaseID, pool, meta }, claimed),
+  );
+  return answer(deps, leaseID, work, 200);
 }
 
 /** Waits for the provisioning outcome up to the wait deadline, then answers with the lease as it stands. */

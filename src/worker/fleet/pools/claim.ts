@@ -1,13 +1,10 @@
-import { CrabboxError } from "../../../errors";
 import { leaseDecider, leaseStream } from "../../../events/lease-decider";
-import type { LeaseRequestedData } from "../../../events/payloads/lease";
+import type { LeaseRequestedData, MachineData } from "../../../events/payloads/lease";
 import { poolDecider, poolStream } from "../../../events/pool-decider";
 import type { EventMeta } from "../../../events/types";
-import { type PoolRef, poolMachinesIn } from "../../../projections/pool-queries";
+import { getLease } from "../../../projections/leases-queries";
+import { claimedBy, type PoolRef, poolMachinesIn } from "../../../projections/pool-queries";
 import type { Provider } from "../../../providers/provider";
-import { withDeadline } from "../deadline";
-import { systemMeta } from "../deps";
-import { reservation } from "../leases/prices";
 import type { NormalizedLeaseRequest } from "../leases/request";
 import type { UseCaseDeps } from "../use-case-deps";
 import { poolMachineShape } from "./pool-spec";
@@ -49,89 +46,67 @@ export interface Claimed {
   poolMachineID: string;
   cloudID: string;
   region?: string;
+  machine: MachineData;
 }
 
-/** The claim's three appends, in one transaction; undefined when the pool has no ready machine. */
+function claimFirstReady(deps: UseCaseDeps, pool: PoolRef, leaseID: string, meta: EventMeta) {
+  const [ready] = poolMachinesIn(deps.sql, pool, ["ready"]);
+  if (!ready?.machine || !ready.cloudID) return undefined;
+  deps.store.execute({
+    stream: poolStream(ready.id),
+    decider: poolDecider,
+    command: { type: "ClaimPoolMachine", leaseID },
+    now: deps.now(),
+    meta,
+  });
+  const claimed: Claimed = { poolMachineID: ready.id, cloudID: ready.cloudID, machine: ready.machine };
+  if (ready.machine.region) claimed.region = ready.machine.region;
+  return claimed;
+}
+
+/**
+ * The claim, in one transaction: `LeaseRequested` and the pool stream's `PoolMachineClaimed`.
+ * The lease's `MachineClaimedFromPool` follows the hand-over (`take-claimed.ts`); undefined
+ * when the pool has no ready machine (nothing is appended then).
+ */
 export function claimReadyMachine(deps: UseCaseDeps, input: ClaimInput): Claimed | undefined {
   return deps.storage.transactionSync(() => {
-    const [ready] = poolMachinesIn(deps.sql, input.pool, ["ready"]);
-    if (!ready?.machine || !ready.cloudID) return undefined;
-    const leaseID = input.requested.leaseID;
-    const now = deps.now();
+    if (!poolMachinesIn(deps.sql, input.pool, ["ready"]).some((m) => m.machine && m.cloudID))
+      return undefined;
     deps.store.execute({
-      stream: leaseStream(leaseID),
+      stream: leaseStream(input.requested.leaseID),
       decider: leaseDecider,
       command: { type: "RequestLease", lease: input.requested },
-      now,
+      now: deps.now(),
       meta: input.meta,
       dedupeKey: input.dedupeKey,
       fingerprint: input.fingerprint,
     });
-    deps.store.execute({
-      stream: poolStream(ready.id),
-      decider: poolDecider,
-      command: { type: "ClaimPoolMachine", leaseID },
-      now,
-      meta: input.meta,
-    });
-    const hourly = ready.machine.estimatedHourlyUSD;
-    deps.store.execute({
-      stream: leaseStream(leaseID),
-      decider: leaseDecider,
-      command: {
-        type: "ClaimFromPool",
-        machine: {
-          ...ready.machine,
-          maxEstimatedUSD: reservation(input.ttlSeconds, hourly),
-          poolMachineID: ready.id,
-        },
-      },
-      now,
-      meta: input.meta,
-    });
-    return {
-      poolMachineID: ready.id,
-      cloudID: ready.cloudID,
-      ...(ready.machine.region ? { region: ready.machine.region } : {}),
-    };
+    return claimFirstReady(deps, input.pool, input.requested.leaseID, input.meta);
   });
 }
 
-/**
- * Makes the lease's key the only one that opens the claimed machine. When the provider
- * refuses, the lease is released and its machine deleted (it is never returned to the pool),
- * and the caller gets `provider_error`.
- */
-export async function handOver(
+/** Another ready machine for a lease still waiting for one (the last hand-over failed). */
+export function claimAnother(
   deps: UseCaseDeps,
-  provider: Provider,
+  pool: PoolRef,
   leaseID: string,
-  claimed: Claimed,
-  sshPublicKey: string,
-): Promise<void> {
-  const target = {
-    cloudID: claimed.cloudID,
-    leaseID: claimed.poolMachineID,
-    ...(claimed.region ? { region: claimed.region } : {}),
-  };
-  try {
-    await withDeadline(`provider ${provider.name} authorizeKey`, deps.settings.providerCallTimeoutMs, () =>
-      (provider.authorizeKey as NonNullable<Provider["authorizeKey"]>)(target, sshPublicKey),
-    );
-  } catch (error) {
-    const meta = systemMeta(`pool-handover-${leaseID}`);
-    deps.store.execute({
-      stream: leaseStream(leaseID),
-      decider: leaseDecider,
-      command: { type: "Release", delete: true, releasedBy: "crabbox" },
-      now: deps.now(),
-      meta,
-    });
-    await deps.cleanup.deleteMachine(leaseID, meta.requestId ?? "pool-handover");
-    throw new CrabboxError(
-      "provider_error",
-      `the ready pool machine could not be handed to lease ${leaseID} (${(error as Error).message}); create the lease again with a new leaseID`,
-      { leaseID },
-    );
-  }
+  meta: EventMeta,
+): Claimed | undefined {
+  return deps.storage.transactionSync(() => {
+    const lease = getLease(deps.sql, leaseID);
+    if (lease?.state !== "provisioning" || lease.cloudID !== undefined) return undefined;
+    return claimFirstReady(deps, pool, leaseID, meta);
+  });
+}
+
+/** The pool machine a lease claimed but has not taken yet (a hand-over cut off by a restart). */
+export function pendingClaim(deps: UseCaseDeps, leaseID: string): Claimed | undefined {
+  const m = claimedBy(deps.sql, leaseID);
+  if (!m?.machine || !m.cloudID) return undefined;
+  const lease = getLease(deps.sql, leaseID);
+  if (lease?.state !== "provisioning" || lease.cloudID !== undefined) return undefined;
+  const claimed: Claimed = { poolMachineID: m.id, cloudID: m.cloudID, machine: m.machine };
+  if (m.machine.region) claimed.region = m.machine.region;
+  return claimed;
 }

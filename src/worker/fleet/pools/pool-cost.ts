@@ -25,7 +25,10 @@ export function costedPoolMachines(deps: FleetDeps, now: number): CostedLease[] 
   });
 }
 
-function poolReadyAge(deps: FleetDeps, m: { provider: string; class: string; region: string }): number {
+export function poolReadyAge(
+  deps: FleetDeps,
+  m: { provider: string; class: string; region: string },
+): number {
   const pool = deps.settings.pools.pools.find(
     (p) => p.provider === m.provider && p.class === m.class && p.region === m.region,
   );

@@ -1,5 +1,5 @@
 import type { PoolMachineState } from "../../../events/pool-state";
-import { poolMachinesIn, poolMachinesInState } from "../../../projections/pool-queries";
+import { abandonedClaims, poolMachinesIn, poolMachinesInState } from "../../../projections/pool-queries";
 import type { Provider } from "../../../providers/provider";
 import { withDeadline } from "../deadline";
 import type { FleetDeps } from "../deps";
@@ -9,6 +9,8 @@ import { type PoolSetting, poolKey } from "./pool-settings";
 
 /** Work items per alarm run, as for leases. */
 const batch = 50;
+/** Claims looked at for abandonment: a hand-over older than this is the orphan sweep's. */
+const claimWindowMs = 86_400_000;
 
 /**
  * Keeps every configured pool filled (docs/event-log.md#ready-pools), run by the Fleet's one
@@ -56,6 +58,7 @@ export class PoolKeeper {
     for (const m of poolMachinesInState(this.deps.sql, ["expired"], batch)) {
       if (!this.deleting.has(m.id)) times.push(this.after(m.id, now));
     }
+    if (abandonedClaims(this.deps.sql, now - claimWindowMs, 1).length) times.push(now);
     return times.length ? Math.min(...times) : undefined;
   }
 
@@ -80,6 +83,14 @@ export class PoolKeeper {
   }
 
   private expire(now: number, requestId: string): void {
+    // A hand-over a restart cut off, whose lease then ended without the machine.
+    for (const m of abandonedClaims(this.deps.sql, now - claimWindowMs, batch))
+      executePoolCommand(
+        this.deps,
+        m.id,
+        { type: "ExpirePoolMachine", reason: "claim_abandoned" },
+        requestId,
+      );
     const configured = new Map(this.pools().map((p) => [poolKey(p), p]));
     for (const m of poolMachinesInState(this.deps.sql, ["ready"], batch)) {
       const pool = configured.get(poolKey(m));
