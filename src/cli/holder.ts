@@ -5,7 +5,6 @@
  * one SSH connection open and serves it on `<state dir>/ssh/<lease id>.sock` until the
  * connection closes, the lease expires or is stopped, or no client came for the idle period.
  */
-import { rmSync } from "node:fs";
 import { readLeaseKey } from "./keys/store";
 import { connectSsh } from "./ssh/connect";
 import { connectHolder } from "./ssh/holder/client";
@@ -21,26 +20,26 @@ async function main(): Promise<number> {
   ensureHolderDir(env, true);
   const socketPath = holderSocketPath(env, spec.leaseID);
   const identity = { leaseID: spec.leaseID, host: spec.host, port: spec.port, username: spec.username };
+  const probe = () =>
+    connectHolder(env, {
+      ...identity,
+      knownHostsPath: key.knownHostsPath,
+      hostKeyAlias: spec.hostKeyAlias,
+      windows: spec.os === "windows",
+      direct: () => Promise.reject(new Error("unused")),
+    });
   // Another holder already answers for this lease: leave it be.
-  const other = await connectHolder(env, {
-    ...identity,
-    knownHostsPath: key.knownHostsPath,
-    hostKeyAlias: spec.hostKeyAlias,
-    windows: spec.os === "windows",
-    direct: () => Promise.reject(new Error("unused")),
-  });
+  const other = await probe();
   if (other) {
     other.close();
     return 0;
   }
-  rmSync(socketPath, { force: true });
+  let session: Awaited<ReturnType<typeof connectSsh>> | undefined;
   for (const name of ["SIGTERM", "SIGHUP", "SIGINT"] as const) {
-    process.on(name, () => {
-      rmSync(socketPath, { force: true });
-      process.exit(0);
-    });
+    // closing the session ends serveHolder, which removes its socket; then main exits
+    process.on(name, () => (session ? session.close() : process.exit(0)));
   }
-  const session = await connectSsh({
+  session = await connectSsh({
     host: spec.host,
     port: spec.port,
     username: spec.username,
@@ -57,6 +56,11 @@ async function main(): Promise<number> {
     socketPath,
     idleMs: Number.isFinite(idle) && idle > 0 ? idle : HOLDER_IDLE_MS,
     expiresAtMs: spec.expiresAtMs,
+    isStale: async () => {
+      const answering = await probe();
+      answering?.close();
+      return answering === undefined;
+    },
   });
   return 0;
 }

@@ -54,7 +54,11 @@ afterEach(async () => {
   for (const c of cleanups.splice(0)) await c();
 });
 
-function setUp(run: (call: Call) => Promise<ExecResult>, pinned = hostKey) {
+function setUp(
+  run: (call: Call) => Promise<ExecResult>,
+  pinned = hostKey,
+  options: { idleMs?: number; expiresAtMs?: number } = {},
+) {
   const root = mkdtempSync(join(tmpdir(), "crabbox-holder-"));
   const env = { CRABBOX_STATE_DIR: join(root, "state") };
   const knownHostsPath = join(root, "known_hosts");
@@ -65,8 +69,9 @@ function setUp(run: (call: Call) => Promise<ExecResult>, pinned = hostKey) {
   const served = serveHolder(session, {
     identity,
     socketPath,
-    idleMs: 60_000,
-    expiresAtMs: Date.now() + 60_000,
+    idleMs: options.idleMs ?? 60_000,
+    expiresAtMs: options.expiresAtMs ?? Date.now() + 60_000,
+    isStale: async () => true,
   });
   cleanups.push(() => {
     session.close();
@@ -182,6 +187,69 @@ describe("the SSH connection holder's socket", () => {
     expect(await h.served).toBe("stopped");
     expect(existsSync(h.socketPath)).toBe(false);
     expect(h.session.isOpen()).toBe(false);
+  });
+
+  it("exits after its idle period without a client, and at the lease's expiry", async () => {
+    const idle = setUp(async () => ({ exitCode: 0 }), hostKey, { idleMs: 50 });
+    expect(await idle.served).toBe("idle");
+    expect(existsSync(idle.socketPath)).toBe(false);
+    const expiring = setUp(async () => ({ exitCode: 0 }), hostKey, { expiresAtMs: Date.now() + 50 });
+    expect(await expiring.served).toBe("lease expired");
+    expect(expiring.session.isOpen()).toBe(false);
+  });
+
+  it("exits when its SSH connection closes", async () => {
+    const h = setUp(async () => ({ exitCode: 0 }));
+    await listening(h.socketPath);
+    h.session.close();
+    expect(await h.served).toBe("ssh connection closed");
+    expect(existsSync(h.socketPath)).toBe(false);
+  });
+
+  it("leaves a second holder for the same lease to the first, and replaces only a stale socket", async () => {
+    const h = setUp(async () => ({ exitCode: 0 }));
+    await listening(h.socketPath);
+    const second = scriptedSession(async () => ({ exitCode: 0 }));
+    const answer = await serveHolder(second.session, {
+      identity,
+      socketPath: h.socketPath,
+      idleMs: 60_000,
+      expiresAtMs: Date.now() + 60_000,
+      isStale: async () => false,
+    });
+    expect(answer).toBe("another holder serves this lease");
+    // the first one's socket is untouched and still answers
+    const client = await connectHolder(h.env, h.target);
+    expect(client).toBeDefined();
+    client!.close();
+    // a socket file nobody listens on is taken over
+    const root = mkdtempSync(join(tmpdir(), "crabbox-holder-"));
+    const env = { CRABBOX_STATE_DIR: join(root, "state") };
+    ensureHolderDir(env, true);
+    const stalePath = holderSocketPath(env, identity.leaseID);
+    writeFileSync(stalePath, "");
+    const third = scriptedSession(async () => ({ exitCode: 0 }));
+    const served = serveHolder(third.session, {
+      identity,
+      socketPath: stalePath,
+      idleMs: 60_000,
+      expiresAtMs: Date.now() + 60_000,
+      isStale: async () => true,
+    });
+    cleanups.push(() => {
+      third.session.close();
+      return served;
+    });
+    writeFileSync(
+      join(root, "known_hosts"),
+      `${identity.leaseID} ssh-ed25519 ${hostKey.toString("base64")}\n`,
+    );
+    let taken: SshSession | undefined;
+    while (!taken) {
+      taken = await connectHolder(env, { ...h.target, knownHostsPath: join(root, "known_hosts") });
+      if (!taken) await new Promise((r) => setImmediate(r));
+    }
+    taken.close();
   });
 
   it("falls back when the socket file is stale", async () => {

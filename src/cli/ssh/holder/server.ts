@@ -16,6 +16,8 @@ export interface ServeOptions {
   idleMs: number;
   /** The lease's expiry; the holder never outlives it. A client may move it later. */
   expiresAtMs: number;
+  /** True when the socket file in the way is left over (no holder answers on it). */
+  isStale: () => Promise<boolean>;
 }
 
 /** Serves until the SSH connection closes, the lease expires, idles out or `stop` is asked; then resolves. */
@@ -27,11 +29,13 @@ export function serveHolder(session: SshSession, options: ServeOptions): Promise
     let idleTimer: NodeJS.Timeout | undefined;
     let expiryTimer: NodeJS.Timeout | undefined;
     let server: Server | undefined;
+    let listening = false;
     const exit = (why: string) => {
       clearTimeout(idleTimer);
       clearTimeout(expiryTimer);
       server?.close();
-      rmSync(options.socketPath, { force: true });
+      // never another holder's socket
+      if (listening) rmSync(options.socketPath, { force: true });
       session.close();
       resolve(why);
     };
@@ -169,12 +173,26 @@ export function serveHolder(session: SshSession, options: ServeOptions): Promise
     });
     // Only the owner may connect: the directory is 0700, and the socket is created 0600.
     const umask = process.umask(0o177);
-    server.listen(options.socketPath, () => {
+    server.on("listening", () => {
+      listening = true;
       process.umask(umask);
       armIdle();
       armExpiry();
     });
-    server.on("error", () => exit("could not listen"));
+    server.listen(options.socketPath);
+    let retried = false;
+    server.on("error", (error: NodeJS.ErrnoException) => {
+      // Another holder may have started meanwhile (two commands at once): keep the one that
+      // answers; only a socket file nobody listens on is replaced.
+      if (error.code !== "EADDRINUSE" || retried) return exit("could not listen");
+      retried = true;
+      void options.isStale().then((stale) => {
+        if (!stale) return exit("another holder serves this lease");
+        rmSync(options.socketPath, { force: true });
+        process.umask(0o177);
+        server?.listen(options.socketPath);
+      });
+    });
     void session.closed.then(() => exit("ssh connection closed"));
   });
 }
