@@ -6,7 +6,7 @@
  */
 import { execFileSync, spawn } from "node:child_process";
 import { once } from "node:events";
-import { existsSync, mkdtempSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -141,6 +141,20 @@ describe("the SSH connection holder", () => {
     // kill the holder: its socket file stays behind, nobody listens on it
     const [pid] = processesMatching(`holder.js.*${leaseID}`);
     expect(pid).toBeDefined();
+    // its argument and environment carry no key or token: only where the machine and the key store are
+    const args = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+    expect(args).not.toMatch(/PRIVATE KEY|token/i);
+    const names = readFileSync(`/proc/${pid}/environ`, "utf8")
+      .split("\0")
+      .filter(Boolean)
+      .map((kv) => kv.split("=")[0]);
+    expect(
+      names.every((n) =>
+        /^(HOME|PATH|XDG_CONFIG_HOME|XDG_STATE_HOME|CRABBOX_(CONFIG|STATE)_DIR|CRABBOX_HOLD_IDLE_MS)$/.test(
+          n!,
+        ),
+      ),
+    ).toBe(true);
     process.kill(Number(pid), "SIGKILL");
     await vi.waitFor(() => expect(processesMatching(`holder.js.*${leaseID}`)).toEqual([]), waitLong);
     expect(existsSync(socket())).toBe(true);

@@ -23,6 +23,30 @@ function holderScript(): string | undefined {
   return undefined;
 }
 
+/**
+ * Only what names the key store and the holder's directory, from the CLI's environment (not
+ * the process's: tests run the CLI in-process): no coordinator token or cloud credential
+ * reaches the holder's environment.
+ */
+const PASSED = [
+  "HOME",
+  "PATH",
+  "XDG_CONFIG_HOME",
+  "XDG_STATE_HOME",
+  "CRABBOX_CONFIG_DIR",
+  "CRABBOX_STATE_DIR",
+  "CRABBOX_HOLD_IDLE_MS",
+];
+
+function holderEnv(env: Record<string, string | undefined>): Record<string, string> {
+  const passed: Record<string, string> = {};
+  for (const name of PASSED) {
+    const value = env[name] ?? (name === "HOME" || name === "PATH" ? process.env[name] : undefined);
+    if (value !== undefined) passed[name] = value;
+  }
+  return passed;
+}
+
 /** Starts the holder and returns at once; the CLI never waits for it. False when there is no built holder. */
 export function startHolder(spec: HolderSpec, env: Record<string, string | undefined>): boolean {
   const script = holderScript();
@@ -30,8 +54,7 @@ export function startHolder(spec: HolderSpec, env: Record<string, string | undef
   const child = spawn(process.execPath, [script, JSON.stringify(spec)], {
     detached: true,
     stdio: "ignore",
-    // the CLI's own environment: it names the state and config directories (the key store)
-    env,
+    env: holderEnv(env),
   });
   child.on("error", () => {});
   child.unref();
