@@ -9,6 +9,7 @@ import runShards from "../../migrations/0007_run_shards.sql";
 import archive from "../../migrations/0008_archive.sql";
 import lightHeartbeats from "../../migrations/0009_light_heartbeats.sql";
 import poolMachines from "../../migrations/0010_pool_machines.sql";
+import heartbeatSummaries from "../../migrations/0011_heartbeat_summaries.sql";
 import type { Migration } from "./migrate";
 
 export const migrations: readonly Migration[] = [
@@ -22,4 +23,5 @@ export const migrations: readonly Migration[] = [
   { id: 8, name: "0008_archive", sql: archive },
   { id: 9, name: "0009_light_heartbeats", sql: lightHeartbeats },
   { id: 10, name: "0010_pool_machines", sql: poolMachines },
+  { id: 11, name: "0011_heartbeat_summaries", sql: heartbeatSummaries },
 ];

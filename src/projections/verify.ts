@@ -6,11 +6,11 @@
  */
 import { upcast } from "../events/catalogue";
 import { deciderForStream } from "../events/deciders";
-import { canonicalJson } from "../events/fingerprint";
 import type { EventMeta, EvolvableEvent, RecordedEvent } from "../events/types";
 import type { Row } from "./codec";
 import { inlineProjections } from "./inline";
 import { eventByEventReplayer, liveTables, type Projection, type TableName } from "./projection";
+import { compareSnapshots, type SnapshotDifference } from "./snapshot-check";
 
 export interface RowDifference {
   table: string;
@@ -19,15 +19,6 @@ export interface RowDifference {
   live: Row | null;
   /** The rebuilt row, or null when only the live table has it. */
   rebuilt: Row | null;
-}
-
-/** A stream whose snapshot row (what deciders load) disagrees with the fold of its events. */
-export interface SnapshotDifference {
-  stream: string;
-  /** What the `streams` row holds (null: no row). */
-  live: { version: number; snapshot: unknown } | null;
-  /** What folding the stream's events gives. */
-  rebuilt: { version: number; snapshot: unknown } | null;
 }
 
 export interface VerifyReport {
@@ -213,45 +204,6 @@ export function verifyProjections(
   });
 }
 
-function compareSnapshots(
-  sql: SqlStorage,
-  folded: Map<string, { version: number; state: unknown }>,
-  maxDifferences: number,
-): SnapshotDifference[] {
-  const differences: SnapshotDifference[] = [];
-  const rows = sql
-    .exec<{ stream: string; version: number; snapshot: string }>(
-      "SELECT stream, version, snapshot FROM streams ORDER BY stream",
-    )
-    .toArray();
-  const seen = new Set<string>();
-  for (const row of rows) {
-    seen.add(row.stream);
-    const rebuilt = folded.get(row.stream);
-    const snapshot = JSON.parse(row.snapshot) as unknown;
-    if (
-      rebuilt &&
-      rebuilt.version === row.version &&
-      canonicalJson(rebuilt.state) === canonicalJson(snapshot)
-    )
-      continue;
-    differences.push({
-      stream: row.stream,
-      live: { version: row.version, snapshot },
-      rebuilt: rebuilt ? { version: rebuilt.version, snapshot: rebuilt.state } : null,
-    });
-  }
-  for (const [stream, rebuilt] of folded) {
-    if (!seen.has(stream))
-      differences.push({
-        stream,
-        live: null,
-        rebuilt: { version: rebuilt.version, snapshot: rebuilt.state },
-      });
-  }
-  return differences.slice(0, maxDifferences);
-}
-
 /** Throws the live projections away and rebuilds them from the log (operator repair). */
 export function rebuildProjections(
   storage: DurableObjectStorage,
@@ -260,23 +212,32 @@ export function rebuildProjections(
   return storage.transactionSync(() => {
     const sql = storage.sql;
     for (const t of projections.flatMap((p) => p.tables)) sql.exec(`DELETE FROM ${t.name}`);
-    const folded = new Map<string, { version: number; state: unknown }>();
+    // A snapshot row stays at its version (heartbeats skip it, `writesSnapshot`): its state is
+    // rebuilt as of that version, or as of the head when the version itself is past it.
+    const rowVersions = new Map(
+      sql
+        .exec<{ stream: string; version: number }>("SELECT stream, version FROM streams")
+        .toArray()
+        .map((row) => [row.stream, row.version]),
+    );
+    const folded = new Map<string, { version: number; state: unknown; atRow?: unknown }>();
     const count = replayLog(sql, projections, liveTables, (event) => {
       const decider = deciderForStream(event.stream);
       const current = folded.get(event.stream) ?? { version: 0, state: decider?.initialState() ?? null };
-      folded.set(event.stream, {
-        version: current.version + 1,
-        state: decider ? decider.evolve(current.state, event as EvolvableEvent) : null,
-      });
+      const state = decider ? decider.evolve(current.state, event as EvolvableEvent) : null;
+      const version = current.version + 1;
+      const atRow = version === rowVersions.get(event.stream) ? state : current.atRow;
+      folded.set(event.stream, { version, state, atRow });
     });
     // The snapshots deciders load from are rebuilt too.
-    for (const [stream, { version, state }] of folded) {
+    for (const [stream, { version, state, atRow }] of folded) {
       const decider = deciderForStream(stream);
       if (!decider) continue;
+      const kept = atRow !== undefined;
       sql.exec(
         "UPDATE streams SET version = ?, snapshot = ?, snapshot_schema = ? WHERE stream = ?",
-        version,
-        JSON.stringify(state),
+        kept ? rowVersions.get(stream) : version,
+        JSON.stringify(kept ? atRow : state),
         decider.snapshotSchema,
         stream,
       );

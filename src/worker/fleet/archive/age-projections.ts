@@ -14,7 +14,7 @@ function agedRowsOf(stream: string): { table: string; where: string; id: string 
   if (stream.startsWith("lease:")) {
     const id = stream.slice("lease:".length);
     return [
-      { table: "lease_telemetry", where: "lease_id = ?", id },
+      { table: "lease_heartbeats", where: "lease_id = ?", id },
       { table: "leases", where: "id = ?", id },
     ];
   }

@@ -155,6 +155,7 @@ async function archiveRun(
       .exec<{ version: number }>("SELECT version FROM streams WHERE stream = ?", candidate.stream)
       .toArray()[0];
     // The stream moved (or another step archived it) while the object was written: try later.
+    // An ended stream's row version is exact: only heartbeats skip the row (`writesSnapshot`).
     if (current?.version !== candidate.version || archivedThrough(sql, candidate.stream) !== from) return 0;
     insertTombstone(sql, {
       stream: candidate.stream,
