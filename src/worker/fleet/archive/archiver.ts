@@ -16,6 +16,7 @@ import type { EventRow } from "../../../events/stored-row";
 import { storedFields } from "../../../events/stored-row";
 import type { FleetDeps } from "../deps";
 import { type ArchivedLine, encodeObject, objectKey } from "./archive-object";
+import { archiveHeldByReplay } from "./replay-hold";
 import { archivedThrough, insertTombstone } from "./tombstones";
 
 /** Events per object and per alarm step: one short read, one short delete transaction. */
@@ -83,6 +84,11 @@ export async function archiveStep(deps: FleetDeps, now: number): Promise<Archive
   const bucket = archiveBucket(deps);
   const done: ArchiveStepResult = { objects: 0, events: 0 };
   if (!bucket || (deps.storage.kv.get<number>(retryKey) ?? 0) > now) return done;
+  // A replay is streaming the archive: moving events now would hide them from it.
+  if (archiveHeldByReplay(deps.storage)) {
+    deps.storage.kv.put(retryKey, now + deps.settings.archiveRetryMs);
+    return done;
+  }
   const faults = deps.env.CRABBOX_TEST_MODE === "1" ? archiveTestFaults : {};
   const checkedUntil = deps.storage.kv.get<number>(lateMachineCheckKey) ?? 0;
   const due = candidates(deps.sql, now - deps.settings.archiveAfterMs, checkedUntil, 10);
@@ -155,6 +161,7 @@ async function archiveRun(
       .exec<{ version: number }>("SELECT version FROM streams WHERE stream = ?", candidate.stream)
       .toArray()[0];
     // The stream moved (or another step archived it) while the object was written: try later.
+    // An ended stream's row version is exact: only heartbeats skip the row (`writesSnapshot`).
     if (current?.version !== candidate.version || archivedThrough(sql, candidate.stream) !== from) return 0;
     insertTombstone(sql, {
       stream: candidate.stream,
