@@ -1,5 +1,4 @@
 /** Route table entries (docs/api.md#openapi-get-v1openapijson): liveness, the document itself, who am I, and GitHub sign-in. */
-import { z } from "zod";
 import {
   GithubLoginPollRequest,
   GithubLoginPollResponse,
@@ -8,15 +7,9 @@ import {
   HealthResponse,
   WhoamiResponse,
 } from "../auth";
+import { FleetHealth, OpenApiDocument } from "../meta";
 import type { Operation } from "./operation";
 
-const FleetHealth = z.object({ ok: z.literal(true), fleet: z.string() });
-
-const OpenApiDocument = z.looseObject({
-  openapi: z.string(),
-  info: z.object({}).loose(),
-  paths: z.object({}).loose(),
-});
 
 export const metaOperations: readonly Operation[] = [
   {

@@ -1,8 +1,8 @@
 /** Route table entries (docs/api.md#openapi-get-v1openapijson): the portal: its pages, sign-in and forms. */
 import { z } from "zod";
+import { LocalPortalLink } from "../meta";
 import type { Operation } from "./operation";
 
-const LocalPortalLink = z.object({ url: z.string(), expiresAt: z.string() });
 
 const ErrorBody = z.looseObject({ error: z.string(), message: z.string() });
 

@@ -3,7 +3,7 @@ import { newLeaseId, providerKeyForLease, slugForLeaseId } from "../../domain/id
 import { CrabboxError, isCrabboxError } from "../../errors";
 import { sleep } from "../../time/sleep";
 import { formatDuration, type ResolvedConfig } from "../config";
-import type { CoordinatorClient } from "../coordinator/client";
+import type { CoordinatorClient } from "../../client/client";
 import { deleteLeaseKey, ensureLeaseKey } from "../keys/store";
 import type { Progress } from "../output/progress";
 
