@@ -2,6 +2,8 @@ import { Validator } from "@seriousme/openapi-schema-validator";
 import { describe, expect, it } from "vitest";
 import { openApiDocument, openApiPath } from "../../src/api/openapi/document";
 import { operations } from "../../src/api/openapi/operations";
+import { routeErrors } from "../../src/api/openapi/route-errors";
+import { errorCodes } from "../../src/errors";
 import { type CrabboxRouter, defaultRegistrars, registerCoreRoutes } from "../../src/worker/router";
 
 /** Every route the Worker's router registers, as `METHOD /path/{param}`. */
@@ -69,5 +71,61 @@ describe("the OpenAPI document", () => {
     expect(document.paths["/v1/admin/metrics"]?.get?.security).toEqual([{ bearerAuth: [] }]);
     expect(document.paths["/v1/health"]?.get?.security).toEqual([]);
     expect(Object.keys(document.components.securitySchemes).sort()).toEqual(["bearerAuth", "portalSession"]);
+  });
+
+  it("gives an example of every JSON request body and of the main answers, each one its schema accepts", () => {
+    const withoutExample = operations.filter((op) => op.body && op.examples?.request === undefined);
+    expect(withoutExample.map((op) => `${op.method} ${op.path}`)).toEqual([]);
+    let answers = 0;
+    for (const op of operations) {
+      const what = `${op.method} ${op.path}`;
+      if (op.examples?.request !== undefined) {
+        const parsed = op.body?.safeParse(op.examples.request);
+        expect(parsed?.error?.issues ?? [], what).toEqual([]);
+      }
+      if (op.examples?.response !== undefined) {
+        const success = Object.entries(op.responses).find(([status]) => Number(status) < 300)?.[1];
+        if (typeof success !== "object") throw new Error(`${what}: a response example without a JSON answer`);
+        expect(success.safeParse(op.examples.response).error?.issues ?? [], what).toEqual([]);
+        answers++;
+      }
+    }
+    expect(answers).toBeGreaterThanOrEqual(12);
+    const document = openApiDocument() as {
+      // biome-ignore lint/suspicious/noExplicitAny: the test reads the generated JSON loosely
+      paths: Record<string, Record<string, any>>;
+    };
+    const create = document.paths["/v1/leases"]?.post;
+    expect(create.requestBody.content["application/json"].example.leaseID).toBe("cbx_0123456789ab");
+    expect(create.responses["200"].content["application/json"].example.lease.state).toBe("active");
+  });
+
+  it("lists each route's own error codes under their statuses from the one error table", () => {
+    const document = openApiDocument() as {
+      // biome-ignore lint/suspicious/noExplicitAny: the test reads the generated JSON loosely
+      paths: Record<string, Record<string, any>>;
+    };
+    const codesAt = (path: string, method: string, status: number): string[] =>
+      document.paths[path]?.[method]?.responses[String(status)]?.content["application/json"].schema.properties.error
+        .enum ?? [];
+    expect(codesAt("/v1/leases/{id}/heartbeat", "post", 409)).toEqual(["ambiguous", "lease_ended"]);
+    expect(codesAt("/v1/leases", "post", 429)).toEqual(["cost_limit_exceeded"]);
+    expect(codesAt("/v1/runs/{id}/finish", "post", 422)).toEqual(["idempotency_key_reused"]);
+    expect(Object.keys(document.paths["/v1/health"]?.get.responses)).toEqual(["200", "500"]);
+    for (const op of operations) {
+      const path = openApiPath(op.path);
+      for (const code of routeErrors(op)) {
+        expect(codesAt(path, op.method, errorCodes[code].http), `${op.method} ${path}`).toContain(code);
+      }
+    }
+  });
+
+  it("defines shared records once in components and points every $ref at one that exists", () => {
+    const document = openApiDocument() as { components: { schemas: Record<string, unknown> } };
+    const text = JSON.stringify(document);
+    const refs = new Set([...text.matchAll(/"\$ref":"#\/components\/schemas\/([A-Za-z]+)"/g)].map((m) => m[1]));
+    expect([...refs].sort()).toEqual(Object.keys(document.components.schemas).sort());
+    // The lease record is one component, not copied into each of the routes that answer it.
+    expect(text.split('"telemetryHistory"').length - 1).toBe(1);
   });
 });

@@ -8,6 +8,7 @@ import {
   WhoamiResponse,
 } from "../auth";
 import { FleetHealth, OpenApiDocument } from "../meta";
+import { examples } from "./examples";
 import type { Operation } from "./operation";
 
 
@@ -18,6 +19,7 @@ export const metaOperations: readonly Operation[] = [
     summary: "Liveness",
     tag: "meta",
     access: "none",
+    examples: examples.health,
     responses: { 200: HealthResponse },
   },
   {
@@ -34,6 +36,7 @@ export const metaOperations: readonly Operation[] = [
     summary: "The caller's identity",
     tag: "auth",
     access: "bearer",
+    examples: examples.whoami,
     responses: { 200: WhoamiResponse },
   },
   {
@@ -42,7 +45,9 @@ export const metaOperations: readonly Operation[] = [
     summary: "Start a GitHub login (CLI)",
     tag: "auth",
     access: "none",
+    errors: ["invalid_poll_secret_hash", "login_rate_limited", "github_oauth_not_configured"],
     body: GithubLoginStartRequest,
+    examples: examples.githubStart,
     responses: { 200: GithubLoginStartResponse },
   },
   {
@@ -59,7 +64,9 @@ export const metaOperations: readonly Operation[] = [
     summary: "Poll a GitHub login for its token",
     tag: "auth",
     access: "none",
+    errors: ["invalid_poll", "not_found", "github_unavailable"],
     body: GithubLoginPollRequest,
+    examples: examples.githubPoll,
     responses: { 200: GithubLoginPollResponse },
   },
   {
