@@ -1,5 +1,5 @@
-import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { fileURLToPath } from "node:url";
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
 // Four layers under one `npm test`:
@@ -66,7 +66,14 @@ export default defineConfig({
       {
         // `import … from "crabbox"` is the client's sources here (the "crabbox-source" condition of
         // package.json "exports"); test/e2e/package.e2e.test.ts imports the built package.
-        resolve: { alias: [{ find: /^crabbox$/, replacement: fileURLToPath(new URL("src/client/index.ts", import.meta.url)) }] },
+        resolve: {
+          alias: [
+            {
+              find: /^crabbox$/,
+              replacement: fileURLToPath(new URL("src/client/index.ts", import.meta.url)),
+            },
+          ],
+        },
         test: {
           name: "node",
           include: ["test/**/*.node.test.ts"],

@@ -22,12 +22,15 @@ function withExtensions(dir) {
   for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
     if (!entry.isFile() || !entry.name.endsWith(".d.ts")) continue;
     const file = join(entry.parentPath, entry.name);
-    const text = readFileSync(file, "utf8").replace(/(from\s+|import\()"(\.{1,2}\/[^"]*)"/g, (all, lead, spec) => {
-      const base = join(dirname(file), spec);
-      if (existsSync(`${base}.d.ts`)) return `${lead}"${spec}.js"`;
-      if (existsSync(join(base, "index.d.ts"))) return `${lead}"${spec}/index.js"`;
-      return all;
-    });
+    const text = readFileSync(file, "utf8").replace(
+      /(from\s+|import\()"(\.{1,2}\/[^"]*)"/g,
+      (all, lead, spec) => {
+        const base = join(dirname(file), spec);
+        if (existsSync(`${base}.d.ts`)) return `${lead}"${spec}.js"`;
+        if (existsSync(join(base, "index.d.ts"))) return `${lead}"${spec}/index.js"`;
+        return all;
+      },
+    );
     writeFileSync(file, text);
   }
 }

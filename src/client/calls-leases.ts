@@ -2,6 +2,8 @@
  * The client's calls about the coordinator itself, sign-in and leases (docs/api.md, "Typed
  * client"): one method per operation, answers validated with the route's own zod schema.
  */
+
+import type { z } from "zod";
 import {
   EventsPage,
   GithubLoginPollResponse,
@@ -21,7 +23,6 @@ import {
   WhoamiResponse,
 } from "../api";
 import { FleetHealth, OpenApiDocument } from "../api/meta";
-import type { z } from "zod";
 import type { Transport } from "./transport";
 
 /** A query as the client takes it: the route's query schema, loosely (numbers or strings). */

@@ -42,7 +42,11 @@ export class RunCalls extends LeaseCalls {
     return event;
   }
 
-  async appendRunTelemetry(runID: string, telemetry: TelemetryInput, idempotencyKey: string): Promise<RunRecord> {
+  async appendRunTelemetry(
+    runID: string,
+    telemetry: TelemetryInput,
+    idempotencyKey: string,
+  ): Promise<RunRecord> {
     const { run } = await this.transport.request("POST", `/v1/runs/${enc(runID)}/telemetry`, {
       body: { telemetry },
       schema: RunEnvelope,
@@ -77,7 +81,12 @@ export class RunCalls extends LeaseCalls {
     return this.transport.request("GET", `/v1/runs/${enc(runID)}/logs`, { text: true }) as Promise<string>;
   }
 
-  async runEvents(runID: string, after: number, limit: number, signal?: AbortSignal): Promise<RunEventRecord[]> {
+  async runEvents(
+    runID: string,
+    after: number,
+    limit: number,
+    signal?: AbortSignal,
+  ): Promise<RunEventRecord[]> {
     const { events } = await this.transport.request("GET", `/v1/runs/${enc(runID)}/events`, {
       schema: RunEventListEnvelope,
       query: { after, limit },

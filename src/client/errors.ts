@@ -65,8 +65,7 @@ export function errorFromResponse(
   const body = parseBody(bodyText);
   const wireCode = typeof body.error === "string" ? body.error : "";
   const code: ErrorCode = wireCode in errorCodes ? (wireCode as ErrorCode) : codeForStatus(status);
-  const message =
-    typeof body.message === "string" ? body.message : wireCode || bodyText.slice(0, 600).trim();
+  const message = typeof body.message === "string" ? body.message : wireCode || bodyText.slice(0, 600).trim();
   const advice = hint?.({ code, method, path, status, body });
   const text = `coordinator ${method} ${path}: ${message || `http ${status}`} (http ${status}${wireCode ? ` ${wireCode}` : ""})${advice ? `; ${advice}` : ""}`;
   const details: ClientErrorDetails = {

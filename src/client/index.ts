@@ -53,6 +53,9 @@ export function asClientError(error: unknown): ClientError | undefined {
 }
 
 /** Narrows a failure of a client call to one stable error code. */
-export function hasErrorCode<C extends ErrorCode>(error: unknown, code: C): error is ClientError & { code: C } {
+export function hasErrorCode<C extends ErrorCode>(
+  error: unknown,
+  code: C,
+): error is ClientError & { code: C } {
   return isCrabboxError(error) && error.code === code;
 }

@@ -52,9 +52,13 @@ function validBaseUrl(raw: string, setting: string): URL {
   try {
     url = new URL(raw);
   } catch {
-    throw new CrabboxError("config", `${setting} "${raw}" is not an absolute URL (like https://crabbox.example.com)`, {
-      field: setting,
-    });
+    throw new CrabboxError(
+      "config",
+      `${setting} "${raw}" is not an absolute URL (like https://crabbox.example.com)`,
+      {
+        field: setting,
+      },
+    );
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") {
     throw new CrabboxError("config", `${setting} must be http(s), got ${url.protocol}`, { field: setting });
@@ -67,7 +71,9 @@ export class Transport {
   private readonly options: TransportOptions;
 
   constructor(options: TransportOptions) {
-    this.baseUrl = validBaseUrl(options.baseUrl, options.urlSetting ?? "url").toString().replace(/\/+$/, "");
+    this.baseUrl = validBaseUrl(options.baseUrl, options.urlSetting ?? "url")
+      .toString()
+      .replace(/\/+$/, "");
     this.options = options;
   }
 
@@ -116,7 +122,8 @@ export class Transport {
           timedOut
             ? `coordinator ${method} ${path}: no answer within ${Math.round(timeoutMs / 1000)}s from ${this.baseUrl}`
             : `coordinator ${method} ${path}: cannot reach ${this.baseUrl} (${(error as Error).message}); ${
-                this.options.unreachableHint?.(this.baseUrl) ?? "check the URL and that the coordinator is running"
+                this.options.unreachableHint?.(this.baseUrl) ??
+                "check the URL and that the coordinator is running"
               }`,
         );
         if (attempt < attempts) await pause(250 * 2 ** (attempt - 1));

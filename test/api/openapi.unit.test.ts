@@ -106,8 +106,8 @@ describe("the OpenAPI document", () => {
       paths: Record<string, Record<string, any>>;
     };
     const codesAt = (path: string, method: string, status: number): string[] =>
-      document.paths[path]?.[method]?.responses[String(status)]?.content["application/json"].schema.properties.error
-        .enum ?? [];
+      document.paths[path]?.[method]?.responses[String(status)]?.content["application/json"].schema.properties
+        .error.enum ?? [];
     expect(codesAt("/v1/leases/{id}/heartbeat", "post", 409)).toEqual(["ambiguous", "lease_ended"]);
     expect(codesAt("/v1/leases", "post", 429)).toEqual(["cost_limit_exceeded"]);
     expect(codesAt("/v1/runs/{id}/finish", "post", 422)).toEqual(["idempotency_key_reused"]);
@@ -123,7 +123,9 @@ describe("the OpenAPI document", () => {
   it("defines shared records once in components and points every $ref at one that exists", () => {
     const document = openApiDocument() as { components: { schemas: Record<string, unknown> } };
     const text = JSON.stringify(document);
-    const refs = new Set([...text.matchAll(/"\$ref":"#\/components\/schemas\/([A-Za-z]+)"/g)].map((m) => m[1]));
+    const refs = new Set(
+      [...text.matchAll(/"\$ref":"#\/components\/schemas\/([A-Za-z]+)"/g)].map((m) => m[1]),
+    );
     expect([...refs].sort()).toEqual(Object.keys(document.components.schemas).sort());
     // The lease record is one component, not copied into each of the routes that answer it.
     expect(text.split('"telemetryHistory"').length - 1).toBe(1);

@@ -74,18 +74,26 @@ describe('the public client (import { createClient } from "crabbox")', () => {
       ),
     );
     const error = await createClient({ url, token: "tok" })
-      .createLease({ leaseID: "cbx_0123456789ab", ttlSeconds: 1 })
+      .createLease({ leaseID: "cbx_0123456789ab", sshPublicKey: "ssh-ed25519 AAAA test", ttlSeconds: 1 })
       .catch((e: unknown) => e);
     const failure = asClientError(error);
     expect(failure?.code).toBe("invalid_request");
     expect(failure?.details).toEqual({ status: 400, wireCode: "invalid_request", field: "ttlSeconds" });
-    expect(failure?.message).toBe("coordinator POST /v1/leases: ttlSeconds: too big (http 400 invalid_request)");
+    expect(failure?.message).toBe(
+      "coordinator POST /v1/leases: ttlSeconds: too big (http 400 invalid_request)",
+    );
     expect(asClientError(new Error("not a client failure"))).toBeUndefined();
   });
 
   it("keeps an unknown code from a newer coordinator as wireCode, with the code its status stands for", async () => {
-    const url = await coordinator(async () => Response.json({ error: "quota_frozen", message: "frozen" }, { status: 403 }));
-    const failure = asClientError(await createClient({ url, token: "tok" }).whoami().catch((e: unknown) => e));
+    const url = await coordinator(async () =>
+      Response.json({ error: "quota_frozen", message: "frozen" }, { status: 403 }),
+    );
+    const failure = asClientError(
+      await createClient({ url, token: "tok" })
+        .whoami()
+        .catch((e: unknown) => e),
+    );
     expect(failure?.code).toBe("forbidden");
     expect(failure?.details.wireCode).toBe("quota_frozen");
   });

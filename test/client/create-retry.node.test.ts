@@ -3,10 +3,10 @@ import type { AddressInfo } from "node:net";
 import { PassThrough } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/cli/config";
-import { CoordinatorClient } from "../../src/client/client";
-import { Transport } from "../../src/client/transport";
 import { createProgress } from "../../src/cli/output/progress";
 import { createLease, newPendingLease } from "../../src/cli/run/lease";
+import { CoordinatorClient } from "../../src/client/client";
+import { Transport } from "../../src/client/transport";
 import { leaseJson, sandbox } from "../cli/support";
 
 const servers: Server[] = [];

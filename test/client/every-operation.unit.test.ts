@@ -23,7 +23,7 @@ const calls: Record<Method, (c: CoordinatorClient) => Promise<unknown>> = {
   whoami: (c) => c.whoami(),
   githubStart: (c) => c.githubStart("a".repeat(64)),
   githubPoll: (c) => c.githubPoll("login", "secret"),
-  createLease: (c) => c.createLease({ leaseID: lease }),
+  createLease: (c) => c.createLease({ leaseID: lease, sshPublicKey: "ssh-ed25519 AAAA test" }),
   getLease: (c) => c.getLease(lease),
   listLeases: (c) => c.listLeases({ limit: 5 }),
   heartbeat: (c) => c.heartbeat(lease),
@@ -59,7 +59,9 @@ const calls: Record<Method, (c: CoordinatorClient) => Promise<unknown>> = {
 
 /** Routes an API client calls: under /v1/, answering data rather than a page or a redirect for a browser. */
 function isApiOperation(op: Operation): boolean {
-  return op.path.startsWith("/v1/") && !Object.values(op.responses).some((a) => a === "html" || a === "redirect");
+  return (
+    op.path.startsWith("/v1/") && !Object.values(op.responses).some((a) => a === "html" || a === "redirect")
+  );
 }
 
 function matches(op: Operation, method: string, pathname: string): boolean {
@@ -116,10 +118,15 @@ describe("the typed client covers the API", () => {
 
   it("exercises every method of the client in the table above", () => {
     const methods = new Set<string>();
-    for (let proto = CoordinatorClient.prototype; proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
+    for (
+      let proto = CoordinatorClient.prototype;
+      proto !== Object.prototype;
+      proto = Object.getPrototypeOf(proto)
+    ) {
       for (const name of Object.getOwnPropertyNames(proto)) {
         const descriptor = Object.getOwnPropertyDescriptor(proto, name);
-        if (name !== "constructor" && name !== "asAdmin" && typeof descriptor?.value === "function") methods.add(name);
+        if (name !== "constructor" && name !== "asAdmin" && typeof descriptor?.value === "function")
+          methods.add(name);
       }
     }
     expect([...methods].sort()).toEqual(Object.keys(calls).sort());

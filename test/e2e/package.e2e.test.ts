@@ -5,11 +5,19 @@
  * node_modules, then started from an unrelated directory.
  */
 import { execFile, execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { useLocalStack } from "./local-stack-suite";
 
@@ -22,7 +30,10 @@ beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), "crabbox-pack-"));
   // The e2e global set-up has just built dist/cli; the client (with its declarations) is built
   // here, what `prepare` would do, so the tarball holds the current sources' build.
-  execFileSync(process.execPath, [join(root, "scripts/build-client.mjs"), "--types"], { cwd: root, stdio: "inherit" });
+  execFileSync(process.execPath, [join(root, "scripts/build-client.mjs"), "--types"], {
+    cwd: root,
+    stdio: "inherit",
+  });
   const out = execFileSync("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", work], {
     cwd: root,
     encoding: "utf8",

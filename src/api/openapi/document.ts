@@ -83,7 +83,9 @@ export const openApiPath = (path: string) => path.replace(/:([A-Za-z]+)/g, "{$1}
 
 function operation(op: Operation, components: Components): Json {
   const responses: Json = {};
-  const successes = Object.keys(op.responses).map(Number).filter((status) => status < 300);
+  const successes = Object.keys(op.responses)
+    .map(Number)
+    .filter((status) => status < 300);
   for (const [status, answer] of Object.entries(op.responses)) {
     const example = Number(status) === successes[0] ? op.examples?.response : undefined;
     const body = content(answer, components, example);

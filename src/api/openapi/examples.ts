@@ -62,7 +62,14 @@ export const webhookExample = {
 export const examples = {
   health: { response: { ok: true, service: "crabbox-coordinator" } },
   whoami: {
-    response: { owner: "ada@example.com", org: "crabclub", auth: "github", admin: false, kind: "github", login: "ada" },
+    response: {
+      owner: "ada@example.com",
+      org: "crabclub",
+      auth: "github",
+      admin: false,
+      kind: "github",
+      login: "ada",
+    },
   },
   githubStart: { request: { pollSecretHash: "9f".repeat(32) } },
   githubPoll: { request: { loginID: "login_0123456789abcdef", pollSecret: "0a".repeat(32) } },
@@ -71,7 +78,8 @@ export const examples = {
       leaseID: "cbx_0123456789ab",
       class: "standard",
       ttlSeconds: 3600,
-      sshPublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBc2+bU3LbFrkU9WrK3+Vg1y5vO6fQWcGkUQ8Rw5e8pD crabbox",
+      sshPublicKey:
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBc2+bU3LbFrkU9WrK3+Vg1y5vO6fQWcGkUQ8Rw5e8pD crabbox",
     },
     response: { lease: leaseExample },
   },

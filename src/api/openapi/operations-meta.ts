@@ -11,7 +11,6 @@ import { FleetHealth, OpenApiDocument } from "../meta";
 import { examples } from "./examples";
 import type { Operation } from "./operation";
 
-
 export const metaOperations: readonly Operation[] = [
   {
     method: "get",

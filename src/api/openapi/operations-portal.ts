@@ -2,7 +2,6 @@
 import { LocalPortalLink } from "../meta";
 import type { Operation } from "./operation";
 
-
 export const portalOperations: readonly Operation[] = [
   {
     method: "get",

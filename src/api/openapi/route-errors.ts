@@ -22,7 +22,8 @@ export function routeErrors(op: Operation): ErrorCode[] {
   }
   // Every body is counted against its route's cap while it is read, a portal form's too.
   if (op.method !== "get") codes.add("body_too_large");
-  if (op.body || (op.path.startsWith("/v1/") && op.method !== "get")) codes.add("invalid_request").add("invalid_json");
+  if (op.body || (op.path.startsWith("/v1/") && op.method !== "get"))
+    codes.add("invalid_request").add("invalid_json");
   if (op.query) codes.add("invalid_request");
   if (op.path.includes(":")) codes.add("not_found").add("invalid_request");
   if (takesIdempotencyKey(op)) codes.add("invalid_request").add("idempotency_key_reused");

@@ -1,6 +1,6 @@
+import type { CoordinatorClient } from "../../client/client";
 import { CrabboxError } from "../../errors";
 import { type ConfigLayer, hasCoordinator, loadConfig, type ResolvedConfig } from "../config";
-import type { CoordinatorClient } from "../../client/client";
 import { coordinatorFromConfig } from "../coordinator/connect";
 import { createProgress, type Progress } from "../output/progress";
 import { Command, Option } from "./clipanion";

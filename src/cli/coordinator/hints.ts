@@ -2,8 +2,9 @@
  * What the CLI adds to a failed coordinator call: the command or flag that fixes it
  * (docs/cli.md, "Exit codes"). The public client itself prints no CLI commands.
  */
-import type { ErrorCode } from "../../errors";
+
 import type { ErrorHint } from "../../client/errors";
+import type { ErrorCode } from "../../errors";
 
 const hints: Partial<Record<ErrorCode, string>> = {
   unauthorized: "run `crabbox login` (or `crabbox config set-broker --url <url> --token-stdin`)",

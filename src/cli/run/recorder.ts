@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import type { RunEventInput, RunFinishRequest, RunShard, TelemetryInput } from "../../api";
 import { bounds } from "../../api/bounds";
+import type { CoordinatorClient } from "../../client/client";
 import { boundResults } from "../../domain/results";
 import { truncateUtf8 } from "../../domain/utf8";
-import type { CoordinatorClient } from "../../client/client";
 import { settleWithin } from "../time/settle-within";
 
 const outputEventCap = 64 * 1024;

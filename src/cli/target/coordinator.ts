@@ -1,4 +1,5 @@
 import type { LeaseRecord } from "../../api";
+import type { CoordinatorClient } from "../../client/client";
 import { CrabboxError } from "../../errors";
 import { inWords, isCloudProvider, providerNames } from "../../providers/names";
 // Not the stack's index: it also exports the daemon and the machine host (docs/cli.md, "Start-up").
@@ -7,7 +8,6 @@ import { isLocalStackUrl } from "../../stack/local-url";
 import { stackPaths } from "../../stack/paths";
 import { readStackInfo } from "../../stack/stack-file";
 import { hasCoordinator, type ResolvedConfig } from "../config";
-import type { CoordinatorClient } from "../../client/client";
 import { coordinatorFromConfig } from "../coordinator/connect";
 import type { Progress } from "../output/progress";
 import type { Env } from "./types";
