@@ -19,9 +19,9 @@ import {
 } from "../api";
 import { ExportPage, type ExportQuery } from "../api/export";
 import { LocalPortalLink } from "../api/meta";
-import {
+import type {
   WebhookCreated,
-  type WebhookCreateRequest,
+  WebhookCreateRequest,
   WebhookDeleted,
   WebhookDetail,
   WebhookList,
@@ -29,6 +29,12 @@ import {
 import { enc, type Query } from "./calls-leases";
 import { RunCalls } from "./calls-runs";
 import type { Transport } from "./transport";
+
+/**
+ * The webhook shapes name every event type of the catalogue, which the CLI's commands would
+ * otherwise load at every start-up (docs/cli.md, "Start-up"): loaded by the first webhook call.
+ */
+const webhookSchemas = () => import("../api/webhooks");
 
 export class CoordinatorClient extends RunCalls {
   /** The same client, authenticating with the admin token. */
@@ -102,27 +108,34 @@ export class CoordinatorClient extends RunCalls {
    * here. It goes out under an Idempotency-Key (a fresh one unless given), so a retry after a
    * lost answer gets the same endpoint and secret back instead of registering a second one.
    */
-  createWebhook(body: z.input<typeof WebhookCreateRequest>, idempotencyKey: string = crypto.randomUUID()) {
+  async createWebhook(
+    body: z.input<typeof WebhookCreateRequest>,
+    idempotencyKey: string = crypto.randomUUID(),
+  ): Promise<WebhookCreated> {
+    const schemas = await webhookSchemas();
     return this.transport.request("POST", "/v1/admin/webhooks", {
       body,
-      schema: WebhookCreated,
+      schema: schemas.WebhookCreated,
       idempotencyKey,
     });
   }
 
-  listWebhooks() {
-    return this.transport.request("GET", "/v1/admin/webhooks", { schema: WebhookList });
+  async listWebhooks(): Promise<WebhookList> {
+    const schemas = await webhookSchemas();
+    return this.transport.request("GET", "/v1/admin/webhooks", { schema: schemas.WebhookList });
   }
 
   /** An endpoint and its deliveries (attempts, last status). */
-  getWebhook(id: string) {
-    return this.transport.request("GET", `/v1/admin/webhooks/${enc(id)}`, { schema: WebhookDetail });
+  async getWebhook(id: string): Promise<WebhookDetail> {
+    const schemas = await webhookSchemas();
+    return this.transport.request("GET", `/v1/admin/webhooks/${enc(id)}`, { schema: schemas.WebhookDetail });
   }
 
   /** Deleting twice is deleting once (the second answers 404), so a transport failure is retried. */
-  deleteWebhook(id: string) {
+  async deleteWebhook(id: string): Promise<WebhookDeleted> {
+    const schemas = await webhookSchemas();
     return this.transport.request("DELETE", `/v1/admin/webhooks/${enc(id)}`, {
-      schema: WebhookDeleted,
+      schema: schemas.WebhookDeleted,
       idempotent: true,
     });
   }

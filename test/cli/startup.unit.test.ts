@@ -93,6 +93,12 @@ describe("crabbox start-up", () => {
     expect(files.size).toBeLessThanOrEqual(140);
   });
 
+  it("keeps the event catalogue off the coordinator client's static graph (webhook shapes load on first use)", () => {
+    const client = fileURLToPath(new URL("../../src/client/client.ts", import.meta.url));
+    const files = [...staticGraph(client).files].map((f) => f.split("/src/")[1] ?? f);
+    expect(files.filter((f) => f.startsWith("events/"))).toEqual([]);
+  });
+
   it("answers --version without loading any command", async () => {
     expect(await commandsFor(["--version"])).toEqual([]);
   });
