@@ -81,7 +81,7 @@ function parameters(op: Operation): Json[] {
 
 export const openApiPath = (path: string) => path.replace(/:([A-Za-z]+)/g, "{$1}");
 
-function operation(op: Operation, components: Components): Json {
+function operation(op: Operation, components: Components, maxBodyBytes: number | undefined): Json {
   const responses: Json = {};
   const successes = Object.keys(op.responses)
     .map(Number)
@@ -105,6 +105,12 @@ function operation(op: Operation, components: Components): Json {
       ? {
           requestBody: {
             required: !op.bodyOptional,
+            ...(maxBodyBytes !== undefined
+              ? {
+                  description: `At most ${maxBodyBytes} bytes; a larger body is \`413 body_too_large\``,
+                  "x-maxBodyBytes": maxBodyBytes,
+                }
+              : {}),
             content: {
               "application/json": {
                 schema: jsonSchema(op.body, "input"),
@@ -118,12 +124,19 @@ function operation(op: Operation, components: Components): Json {
   };
 }
 
-export function openApiDocument(): Json {
+/**
+ * The document; `bodyCaps` gives each route's body cap by `method path`, as the Worker's
+ * registrars set them (`registeredBodyCaps` of src/worker/http/body-caps.ts, filled by buildRouter).
+ */
+export function openApiDocument(bodyCaps: ReadonlyMap<string, number> = new Map()): Json {
   const components = new Components();
   const paths: Record<string, Json> = {};
   for (const op of operations) {
     const path = openApiPath(op.path);
-    paths[path] = { ...(paths[path] ?? {}), [op.method]: operation(op, components) };
+    paths[path] = {
+      ...(paths[path] ?? {}),
+      [op.method]: operation(op, components, bodyCaps.get(`${op.method} ${op.path}`)),
+    };
   }
   return {
     openapi: "3.1.0",
