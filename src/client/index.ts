@@ -9,6 +9,7 @@
 import { CrabboxError, type ErrorCode, errorCodes, isCrabboxError } from "../errors";
 import { CoordinatorClient } from "./client";
 import type { ClientError } from "./errors";
+import type { HttpFetch } from "./http-fetch";
 import { Transport } from "./transport";
 
 export type * from "../api";
@@ -16,6 +17,7 @@ export type * from "../api/export";
 export type * from "../api/meta";
 export type * from "../api/webhooks";
 export type { ClientError, ClientErrorDetails } from "./errors";
+export type { HttpAnswer, HttpFetch, HttpInit } from "./http-fetch";
 export { CoordinatorClient, CrabboxError, type ErrorCode, errorCodes, isCrabboxError };
 
 export interface ClientOptions {
@@ -30,7 +32,8 @@ export interface ClientOptions {
   attempts?: number;
   /** Per attempt, in milliseconds (default 30 s). */
   timeoutMs?: number;
-  fetch?: typeof fetch;
+  /** How requests are sent: `node:http(s)` on Node, the global `fetch` elsewhere; pass `fetch` or a test double. */
+  fetch?: HttpFetch;
 }
 
 export function createClient(options: ClientOptions): CoordinatorClient {

@@ -2,6 +2,7 @@ import type { z } from "zod";
 import { CrabboxError } from "../errors";
 import { sleep } from "../time/sleep";
 import { type ErrorHint, errorFromResponse } from "./errors";
+import { defaultHttpFetch, type HttpAnswer, type HttpFetch } from "./http-fetch";
 
 export interface TransportOptions {
   baseUrl: string;
@@ -15,7 +16,8 @@ export interface TransportOptions {
   timeoutMs?: number;
   /** Attempts for retryable failures (transport errors, timeouts, 502/503/504). */
   attempts?: number;
-  fetch?: typeof fetch;
+  /** Defaults to `node:http(s)` on Node, the global `fetch` elsewhere (`http-fetch.ts`); `fetch` fits. */
+  fetch?: HttpFetch;
   sleep?: (ms: number) => Promise<void>;
   /** Advice appended to an error answer's message (the CLI names the command that fixes it). */
   hint?: ErrorHint;
@@ -97,14 +99,14 @@ export class Transport {
 
     const retry = options.idempotent ?? (method === "GET" || options.idempotencyKey !== undefined);
     const attempts = retry ? (options.attempts ?? this.options.attempts ?? 3) : 1;
-    const doFetch = this.options.fetch ?? fetch;
+    const doFetch = this.options.fetch ?? defaultHttpFetch;
     const pause = this.options.sleep ?? sleep;
     const timeoutMs = options.timeoutMs ?? this.options.timeoutMs ?? 30_000;
     let lastError: unknown;
     for (let attempt = 1; attempt <= attempts; attempt++) {
       options.signal?.throwIfAborted();
       const signals = [AbortSignal.timeout(timeoutMs), ...(options.signal ? [options.signal] : [])];
-      let response: Response;
+      let response: HttpAnswer;
       try {
         response = await doFetch(url, {
           method,

@@ -77,15 +77,21 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Run
   });
   try {
     const worker = await Promise.race([starting, deadline]);
+    const url = `http://127.0.0.1:${options.port}`;
     try {
       await Promise.race([worker.ready, deadline]);
+      // `ready` means wrangler's proxy listens; the Worker itself is bundled and started on
+      // the first request, which then takes seconds. Pay that here, so that a stack file
+      // naming this URL always names a coordinator that answers (`crabbox dev portal` and
+      // `dev status` probe it with a 2 s deadline).
+      await Promise.race([firstAnswer(url), deadline]);
     } catch (error) {
       await settleWithin(worker.dispose(), 5000);
       throw error;
     }
     releaseSignalsFromMiniflare();
     return {
-      url: `http://127.0.0.1:${options.port}`,
+      url,
       dispose: () => worker.dispose(),
     };
   } catch (error) {
@@ -93,6 +99,20 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Run
     throw error;
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/** Waits until the Worker answers its health route; the proxy holds requests until it can. */
+async function firstAnswer(url: string): Promise<void> {
+  for (;;) {
+    try {
+      const response = await fetch(`${url}/v1/health`);
+      await response.body?.cancel();
+      if (response.ok) return;
+    } catch {
+      // the proxy restarts its listener once while the Worker loads; ask again
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 

@@ -1,4 +1,5 @@
 import { readFile, rm } from "node:fs/promises";
+import { nodeHttpFetch } from "../client/http-fetch";
 import { writeFileAtomic } from "../local/machine-files";
 
 /** What a running stack publishes about itself in `<state>/stack.json` (mode 0600). */
@@ -47,8 +48,13 @@ export function processAlive(pid: number): boolean {
 /** True when the coordinator at `url` answers its health route. */
 export async function coordinatorHealthy(url: string, timeoutMs = 2000): Promise<boolean> {
   try {
-    const response = await fetch(`${url}/v1/health`, { signal: AbortSignal.timeout(timeoutMs) });
-    await response.body?.cancel();
+    // node:http, not fetch: the first fetch loads undici, which a warm `crabbox run` cannot afford.
+    const response = await nodeHttpFetch(new URL("/v1/health", url), {
+      method: "GET",
+      headers: {},
+      redirect: "manual",
+      signal: AbortSignal.timeout(timeoutMs),
+    });
     return response.ok;
   } catch {
     return false;

@@ -100,6 +100,19 @@ describe("crabbox start-up", () => {
     expect(files.filter((f) => f.startsWith("events/")).length).toBeLessThanOrEqual(1);
   });
 
+  it("keeps undici off `run`'s static graph: no file on it touches the global fetch or its classes", () => {
+    // Node loads its bundled undici on the first use of fetch, Response, Headers or Request:
+    // 50-250 ms of a warm run here; coordinator requests go over node:http instead
+    // (src/client/http-fetch.ts, docs/sync.md "Inner loop").
+    const run = fileURLToPath(new URL("../../src/cli/commands/run.ts", import.meta.url));
+    const users = [...staticGraph(run).files].filter((file) =>
+      /(?<![.\w])(fetch\(|new (Response|Headers|Request)\b|(Response|Headers|Request)\.\w|FormData\b|WebSocket\b)/.test(
+        readFileSync(file, "utf8").replace(/^\s*(\/\/|\*).*$/gm, ""),
+      ),
+    );
+    expect(users.map((f) => f.split("/src/")[1])).toEqual([]);
+  });
+
   it("answers --version without loading any command", async () => {
     expect(await commandsFor(["--version"])).toEqual([]);
   });

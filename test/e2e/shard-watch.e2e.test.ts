@@ -1,4 +1,5 @@
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
@@ -93,6 +94,25 @@ describe("shard and watch against the local stack", () => {
     expect(leaseStates).toEqual(["released", "released", "released", "released"]);
   });
 
+  it("drops the shards' own output with --quiet, keeping the lifecycle lines and the verdict", async () => {
+    const r = await cli(
+      "shard",
+      "--count",
+      "2",
+      "--quiet",
+      "--",
+      "sh",
+      "-c",
+      'echo "out-$((40 + 2))"; echo "err-$((40 + 2))" >&2',
+    );
+    expect(r.code, r.stderr).toBe(0);
+    // the plan line quotes the command; only its output says 42
+    expect(r.stdout + r.stderr).not.toMatch(/(out|err)-42/);
+    expect(r.stderr).toContain("shard 1/2 done exit=0");
+    expect(r.stderr).toContain("shard 2/2 done exit=0");
+    expect(r.stdout).toMatch(/shard verdict group=shg_[a-f0-9]{12} shards=2 failed_shards=0/);
+  });
+
   it("reruns on two edits, stopping the run in progress each time, and releases its lease on Ctrl-C", async () => {
     const live = liveCli(
       ["watch", "--debounce", "100ms", "--", "sh", "-c", 'echo "seen $(cat src/keep.txt)"; sleep 600'],
@@ -124,6 +144,38 @@ describe("shard and watch against the local stack", () => {
     ]);
   });
 
+  it("watches on a held lease given with --id, reruns on an edit, and leaves that lease held on Ctrl-C", async () => {
+    const warm = await cli("warmup", "--json");
+    expect(warm.code, warm.stderr).toBe(0);
+    const warmed = JSON.parse(warm.stdout) as { leaseID: string; slug: string };
+    const held = { id: warmed.leaseID, slug: warmed.slug };
+    const live = liveCli(
+      [
+        "watch",
+        "--id",
+        held.slug,
+        "--debounce",
+        "100ms",
+        "--",
+        "sh",
+        "-c",
+        'echo "held sees $(cat src/keep.txt)"',
+      ],
+      { env: local.env, cwd: local.repo.root },
+    );
+    await live.until((text) => text.includes("watch run=1 exit=0"));
+    expect(live.text()).toContain(`lease=${held.id} slug=${held.slug}`);
+    local.repo.write("src/keep.txt", "held edit\n");
+    await live.until((text) => text.includes("held sees held edit") && text.includes("watch run=2 exit=0"));
+    live.abort();
+    expect(await live.done, live.text()).toBe(0);
+    expect(live.text()).toContain("watch interrupted runs=2");
+    // an --id lease is the caller's: watch never releases it
+    expect(JSON.parse((await cli("inspect", held.id, "--json")).stdout).state).toBe("active");
+    expect((await cli("stop", held.slug)).code).toBe(0);
+    expect(JSON.parse((await cli("inspect", held.id, "--json")).stdout).state).toBe("released");
+  });
+
   it("stops every shard on Ctrl-C mid-way and releases all four leases", async () => {
     const live = liveCli(
       ["shard", "--count", "4", "--", "sh", "-c", 'echo "waiting $CRABBOX_SHARD_INDEX"; sleep 600'],
@@ -142,6 +194,66 @@ describe("shard and watch against the local stack", () => {
       "interrupted",
       "interrupted",
       "interrupted",
+    ]);
+    expect(leaseStates).toEqual(["released", "released", "released", "released"]);
+    expect(JSON.parse((await cli("list", "--json")).stdout).leases).toEqual([]);
+  });
+  it("stops the other shards when one fails under --fail-fast, releases every lease, and prints one JSON summary", async () => {
+    // The local machines share this computer, so the shards meet in one directory: shard 2
+    // fails only once the three others are inside their (endless) commands.
+    const meet = mkdtempSync(join(tmpdir(), "crabbox-shard-meet-"));
+    const script = [
+      'i="$CRABBOX_SHARD_INDEX"',
+      'if [ "$i" != 2 ]; then touch "$MEET/$i"; echo "waiting $i"; sleep 600; exit 0; fi',
+      'n=0; while [ "$(ls "$MEET" | wc -l)" -lt 3 ] && [ "$n" -lt 3000 ]; do sleep 0.1; n=$((n+1)); done',
+      "mkdir -p reports",
+      `printf '<testsuite name="s"><testcase classname="c" name="ok"/><testcase classname="c" name="bad"><failure message="two broke"/></testcase></testsuite>' > reports/junit.xml`,
+      "exit 3",
+    ].join("\n");
+    const r = await cli(
+      "shard",
+      "--count",
+      "4",
+      "--fail-fast",
+      "--json",
+      "--junit",
+      "reports/junit.xml",
+      "--",
+      "sh",
+      "-c",
+      script.replaceAll("$MEET", meet),
+    );
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toContain("shard 2/4 failed: stopping the other shards (--fail-fast)");
+    // stdout is the document alone; the shards' own lines went to stderr
+    expect(r.stderr).toMatch(/\[1\/4\] waiting 1/);
+    const summary = JSON.parse(r.stdout);
+    expect(summary).toMatchObject({ count: 4, failFast: true, exitCode: 3 });
+    expect(summary.shards.map((s: { exitCode: number }) => s.exitCode)).toEqual([130, 3, 130, 130]);
+    expect(summary.shards.filter((s: { canceled?: boolean }) => s.canceled)).toHaveLength(3);
+    for (const shard of summary.shards) {
+      expect(shard.leaseId).toMatch(/^cbx_/);
+      expect(shard.runId).toMatch(/^run_/);
+      expect(shard.durationMs).toBeGreaterThan(0);
+    }
+    expect(summary.shards[1].results).toMatchObject({ tests: 2, failures: 1 });
+    expect(summary.merged).toMatchObject({ tests: 2, failures: 1, errors: 0 });
+    expect(summary.failed).toEqual([
+      expect.objectContaining({
+        shard: 2,
+        runId: summary.shards[1].runId,
+        name: "bad",
+        message: "two broke",
+      }),
+    ]);
+    const { runs, leaseStates } = await groupOf(summary.group);
+    expect(
+      runs.map((run: { state: string; shard: { index: number } }) => [run.shard.index, run.state]).sort(),
+    ).toEqual([
+      [1, "interrupted"],
+      [2, "failed"],
+      [3, "interrupted"],
+      [4, "interrupted"],
     ]);
     expect(leaseStates).toEqual(["released", "released", "released", "released"]);
     expect(JSON.parse((await cli("list", "--json")).stdout).leases).toEqual([]);

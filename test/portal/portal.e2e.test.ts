@@ -14,6 +14,7 @@ import { stackPaths } from "../../src/stack/paths";
 import { type RunningStack, runStack } from "../../src/stack/run-stack";
 import { loadStackSecrets } from "../../src/stack/secrets";
 import { mintToken } from "../../src/worker/auth/signed-token";
+import { runCli } from "../cli/support";
 import { isolatedEnv } from "../stack/support";
 import { FakeGitHub } from "../support/fake-github";
 import { launchChromium, serveFakeGithub } from "./support";
@@ -374,4 +375,28 @@ describe("the portal in Chromium", () => {
     expect(notAdmin.status).toBe(403);
     expect(notAdmin.headers.get("content-type")).toContain("text/html");
   });
+
+  it("signs Chromium in as the stack's admin with the link crabbox dev portal prints, once", async () => {
+    await chromium.context.clearCookies();
+    const printed = await runCli(["dev", "portal", "--json"], { env: ctx.env, cwd: ctx.root });
+    expect(printed.code, printed.stderr).toBe(0);
+    const link = JSON.parse(printed.stdout) as { url: string; expiresAt: string };
+    expect(printed.stdout).not.toMatch(/cbxadmin_|cbxshared_|cbxhost_/);
+
+    const page = await chromium.context.newPage();
+    await page.goto(link.url);
+    expect(new URL(page.url()).pathname).toBe("/portal");
+    const admin = await page.goto(`${url}/portal/admin/leases`);
+    expect(admin?.status()).toBe(200);
+    await shot(page, "local-sign-in");
+
+    // A second browser (no cookies) cannot use the link again.
+    await chromium.context.clearCookies();
+    const reused = await page.goto(link.url);
+    expect(reused?.status()).toBe(400);
+    expect(await page.textContent("body")).toContain("crabbox dev portal");
+    const cookies = await chromium.context.cookies(url);
+    expect(cookies.map((cookie) => cookie.name)).not.toContain("__Host-crabbox_session");
+    await page.close();
+  }, 60_000);
 });

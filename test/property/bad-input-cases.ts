@@ -278,14 +278,23 @@ function hostileId(op: Operation, base: Omit<BadCase, "label" | "expect">): fc.A
   }));
 }
 
-/** An identity header, a token or an idempotency key no coordinator may take as it is. */
-function hostileHeader(op: Operation, base: Omit<BadCase, "label" | "expect">): fc.Arbitrary<BadCase> {
+/**
+ * An identity header, a token or an idempotency key no coordinator may take as it is, sent
+ * with `body` (by default `{}`, which most routes refuse too; the suite also sends each route's
+ * valid body, so that the header alone is what is wrong).
+ */
+function hostileHeader(
+  op: Operation,
+  base: Omit<BadCase, "label" | "expect">,
+  body = "{}",
+): fc.Arbitrary<BadCase> {
   const control = fc
     .tuple(
       fc.constantFrom("\u0001", "\u0008", "\u001b", "\u007f", "\u0085", "\u009f", "\t"),
       fc.string({ maxLength: 8 }),
     )
-    .map(([c, s]) => `a${c}${s.replace(/[^\x20-\x7e]/g, "")}`);
+    // Inside the value: HTTP trims whitespace (a tab) at either end before anyone reads it.
+    .map(([c, s]) => `a${c}z${s.replace(/[^\x20-\x7e]/g, "")}`);
   const overLong = fc.integer({ min: bounds.identifier + 1, max: 4000 }).map((n) => "o".repeat(n));
   const identity = fc
     .tuple(fc.constantFrom("x-crabbox-owner", "x-crabbox-org"), fc.oneof(control, overLong))
@@ -306,7 +315,7 @@ function hostileHeader(op: Operation, base: Omit<BadCase, "label" | "expect">): 
     ...base,
     label,
     headers: { ...base.headers, [name]: value },
-    ...(op.method === "get" || !op.body ? {} : { body: "{}" }),
+    ...(op.method === "get" || !op.body ? {} : { body }),
     expect: authenticated ? ("4xx" as const) : ("not5xx" as const),
     ...(authenticated && field ? { field } : {}),
     ...(authenticated ? { status } : {}),
@@ -316,6 +325,18 @@ function hostileHeader(op: Operation, base: Omit<BadCase, "label" | "expect">): 
 export function concretePath(op: Operation, ids: Ids): string {
   const id = op.path.includes("/runs/") ? ids.run : op.path.includes("/webhooks/") ? ids.webhook : ids.lease;
   return op.path.replace(":id", id);
+}
+
+/** A request that is valid but for one hostile header: `body` is a body the route accepts. */
+export function hostileHeaderCases(
+  op: Operation,
+  ids: Ids,
+  identity: Record<string, string>,
+  body: string,
+): fc.Arbitrary<BadCase> {
+  const headers = op.body ? { ...identity, "content-type": "application/json" } : identity;
+  const base = { method: op.method.toUpperCase(), path: concretePath(op, ids), headers };
+  return hostileHeader(op, base, body).map((c) => ({ ...c, label: `${c.label} with a valid body` }));
 }
 
 /** Every kind of malformed request that applies to `op`. */

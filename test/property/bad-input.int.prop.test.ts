@@ -27,7 +27,8 @@ import {
   sharedToken,
   uniqueOwner,
 } from "../support/fleet-api";
-import { type BadCase, badCases, type Ids } from "./bad-input-cases";
+import { type BadCase, badCases, hostileHeaderCases, type Ids } from "./bad-input-cases";
+import { validBody } from "./valid-bodies";
 
 const seed = 20261203;
 const distinct = new Set<string>();
@@ -121,6 +122,18 @@ function runsFor(op: Operation): number {
   return op.path.includes(":id") ? 8 : 4;
 }
 
+async function expectReplayMatches(): Promise<void> {
+  const replay = await send({
+    label: "replay",
+    method: "POST",
+    path: "/v1/admin/replay",
+    headers: { authorization: `Bearer ${adminToken}` },
+    expect: "not5xx",
+  });
+  expect(replay.status, replay.text).toBe(200);
+  expect(JSON.parse(replay.text)).toMatchObject({ ok: true, differences: [] });
+}
+
 beforeAll(async () => {
   freshFleet();
   who = uniqueOwner("bad-input");
@@ -160,15 +173,34 @@ describe("every route refuses malformed input", () => {
         ),
         { seed: seed + index, numRuns: runsFor(op) },
       );
-      const replay = await send({
-        label: "replay",
-        method: "POST",
-        path: "/v1/admin/replay",
-        headers: { authorization: `Bearer ${adminToken}` },
-        expect: "not5xx",
-      });
-      expect(replay.status, replay.text).toBe(200);
-      expect(JSON.parse(replay.text)).toMatchObject({ ok: true, differences: [] });
+      await expectReplayMatches();
+    });
+  }
+
+  // The same hostile headers with a body the route accepts: nothing else is wrong, so a route
+  // that checked its headers only on the way to refusing a body would act on the request.
+  const authenticated = operations.filter(
+    (op) => (op.access === "bearer" || op.access === "admin") && op.method !== "get",
+  );
+  for (const [index, op] of authenticated.entries()) {
+    it(`${op.method.toUpperCase()} ${op.path} with a valid body refuses a hostile header and appends nothing`, async () => {
+      const body = validBody(op, ids) ?? "";
+      if (op.body) {
+        expect(body, `test/property/valid-bodies.ts has no body for ${op.method} ${op.path}`).not.toBe("");
+        const parsed = op.body.safeParse(JSON.parse(body));
+        expect(parsed.success, `${op.path}: ${JSON.stringify(parsed.error?.issues)}`).toBe(true);
+      }
+      await fc.assert(
+        fc.asyncProperty(hostileHeaderCases(op, ids, identityFor(op), body), async (c) => {
+          distinct.add(describeCase(c));
+          const before = await eventCount();
+          const { status, text } = await send(c);
+          expectRefused(op, c, status, text);
+          expect(await eventCount(), `events appended by ${describeCase(c)}`).toBe(before);
+        }),
+        { seed: seed + 1000 + index, numRuns: 6 },
+      );
+      await expectReplayMatches();
     });
   }
 

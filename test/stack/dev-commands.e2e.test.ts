@@ -161,15 +161,13 @@ describe("crabbox dev, dev status and dev stop", () => {
     expect(again.stdout()).toContain("local stack: not running");
   });
 
-  // Skipped: in this harness `dev portal` exits 1 (empty stderr) against an in-process stack,
-  // although the same command works against `crabbox dev` by hand (report-hardening.md).
-  it.skip("dev portal prints a one-time link that signs a browser into the local portal as admin, once", async () => {
+  it("dev portal prints a one-time link that signs a browser into the local portal as admin, once", async () => {
     // In this process, as `crabbox dev` runs it: the stack file names a live pid and a healthy URL.
     const stack = await runStack({ env: ctx.env, writeUserConfig: false });
     onTestFinished(() => stack.stop());
     const { url } = stack.info;
     const printed = runDev(["dev", "portal", "--json"], ctx.env);
-    expect(await printed.done, printed.stderr()).toBe(0);
+    expect(await printed.done, printed.stderr() + printed.stdout()).toBe(0);
     const link = JSON.parse(printed.stdout()) as { url: string; expiresAt: string };
     expect(link.url.startsWith(`${url}/portal/local-login?code=local_`)).toBe(true);
     expect(printed.stdout()).not.toMatch(/cbxadmin_|cbxshared_/);

@@ -54,10 +54,11 @@ export abstract class LeaseCreateCommand extends CrabboxCommand {
       config,
       env: this.env,
       cwd: this.context.cwd,
-      repoRoot: resolveSyncRoot(this.context.cwd, {
-        ...(syncRootFlag !== undefined ? { flag: syncRootFlag } : {}),
-        config: config.sync.root,
-      }),
+      repoRoot: resolveSyncRoot(
+        this.context.cwd,
+        { ...(syncRootFlag !== undefined ? { flag: syncRootFlag } : {}), config: config.sync.root },
+        this.context.env,
+      ),
       signal: this.context.signal,
       stdout: this.context.stdout,
       stderr: this.context.stderr,

@@ -2,6 +2,7 @@ import { bounds } from "../../api/bounds";
 import { CrabboxError } from "../../errors";
 import { artifactOptions } from "../run/artifacts-step";
 import { runShards } from "../shard/run-shards";
+import { jsonOption } from "./base";
 import { Command, Option } from "./clipanion";
 import { LeaseCreateCommand } from "./lease-create";
 import { forwardEnvNames, junitGlobs } from "./run-inputs";
@@ -12,7 +13,7 @@ export class ShardCommand extends LeaseCreateCommand {
   static override usage = Command.Usage({
     description: "Run a command on N machines at once, one shard each, with one merged verdict",
     details:
-      "Each shard leases its own machine, syncs this checkout once and runs the command with CRABBOX_SHARD_INDEX (1-based) and CRABBOX_SHARD_TOTAL set ({{index}} and {{total}} in the command are replaced too); output lines are prefixed [i/N]. The --junit reports of every shard are copied back and merged into one report, each test counted once. Exits 7 if a shard could not run, else the failing shards' status (1 if they differ), 130 if interrupted, else 0 (1 with --fail-on-test-failures and failed tests). Every lease is released, Ctrl-C included.",
+      "Each shard leases its own machine, syncs this checkout once and runs the command with CRABBOX_SHARD_INDEX (1-based) and CRABBOX_SHARD_TOTAL set ({{index}} and {{total}} in the command are replaced too); output lines are prefixed [i/N]. The --junit reports of every shard are copied back and merged into one report, each test counted once. Exits 7 if a shard could not run, else the failing shards' status (1 if they differ), 130 if interrupted, else 0 (1 with --fail-on-test-failures and failed tests). One failing shard stops the others only with --fail-fast. --json prints one summary (per shard: exit, lease, run, duration, results; the merged counts). Every lease is released, Ctrl-C and --fail-fast included.",
     examples: [
       [
         "Four shards of vitest",
@@ -32,6 +33,13 @@ export class ShardCommand extends LeaseCreateCommand {
   });
   failOnTestFailures = Option.Boolean("--fail-on-test-failures", false, {
     description: "Exit 1 when the merged reports hold failures or errors, even if every command exited 0",
+  });
+  failFast = Option.Boolean("--fail-fast", false, {
+    description: "Stop the other shards as soon as one fails (every lease is still released)",
+  });
+  json = jsonOption();
+  quiet = Option.Boolean("--quiet", false, {
+    description: "Drop the shards' own output; keep the shard lifecycle lines and the verdict",
   });
   envNames = Option.Array("--env", [], {
     description: "Forward this local variable (a name, or PREFIX_*) to every shard (repeatable)",
@@ -54,6 +62,13 @@ export class ShardCommand extends LeaseCreateCommand {
       });
     const configStarted = Date.now();
     const config = this.loadConfig();
+    const { maxCount } = config.shard;
+    if (maxCount > 0 && count > maxCount)
+      throw new CrabboxError(
+        "usage",
+        `--count ${count} exceeds shard.maxCount ${maxCount} (config); ask for at most ${maxCount}: crabbox shard --count ${maxCount} -- <command…>`,
+        { field: "count" },
+      );
     forwardEnvNames(config, this.envNames);
     const junit = junitGlobs(this.junit, config);
     // The reports travel back as artifacts, so the merge reads real files.
@@ -68,6 +83,9 @@ export class ShardCommand extends LeaseCreateCommand {
       junit,
       artifacts,
       failOnTestFailures: this.failOnTestFailures || config.results.failOnFailures,
+      failFast: this.failFast,
+      json: this.json,
+      quiet: this.quiet,
     });
   }
 }

@@ -28,7 +28,11 @@ export class SyncPlanCommand extends CrabboxCommand {
   async execute(): Promise<number> {
     const limit = nonNegativeInt(this.limit, "--limit", 1);
     const config = this.loadConfig();
-    const root = resolveSyncRoot(this.context.cwd, { flag: this.syncRoot, config: config.sync.root });
+    const root = resolveSyncRoot(
+      this.context.cwd,
+      { flag: this.syncRoot, config: config.sync.root },
+      this.context.env,
+    );
     const manifest = await prepareManifestOnly(root, config);
     const bySize = <T extends { bytes: number; key: string }>(a: T, b: T) =>
       b.bytes - a.bytes || a.key.localeCompare(b.key);

@@ -255,6 +255,7 @@ export function resolveLayer(
       required: layer.artifacts?.required ?? [],
       dir: layer.artifacts?.dir ?? "",
     },
+    shard: { maxCount: layer.shard?.maxCount ?? 0 },
     static: {
       id: layer.static?.id ?? "",
       name: layer.static?.name ?? "",

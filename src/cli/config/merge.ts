@@ -9,6 +9,7 @@ const sectionKeys = [
   "capacity",
   "results",
   "artifacts",
+  "shard",
   "static",
 ] as const;
 

@@ -49,6 +49,8 @@ export interface ResolvedConfig {
   };
   results: { junit: string[]; auto: boolean; failOnFailures: boolean };
   artifacts: { globs: string[]; required: string[]; dir: string };
+  /** 0: no cap on `crabbox shard --count`. */
+  shard: { maxCount: number };
   static: {
     id: string;
     name: string;

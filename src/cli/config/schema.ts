@@ -70,6 +70,8 @@ export const layerSchema = z
       .object({ junit: stringList, auto: z.boolean(), failOnFailures: z.boolean() })
       .partial()
       .strict(),
+    /** `crabbox shard` (docs/cli.md "Shards"): `maxCount` caps `--count`; 0 or unset, no cap. */
+    shard: z.object({ maxCount: z.number().int().nonnegative() }).partial().strict(),
     /** Files copied back after `run` (docs/cli.md "Artifacts"): globs, required globs, local dir. */
     artifacts: z.object({ globs: stringList, required: stringList, dir: z.string() }).partial().strict(),
     static: z

@@ -3,6 +3,8 @@
  * (docs/sync.md): POSIX `sh` + `tar` on Linux, macOS and WSL2, PowerShell + the `tar.exe`
  * (bsdtar) that ships with Windows on native Windows. A download first writes one header line
  * (`crabbox-cp dir` or `crabbox-cp file`) so the local side knows how to lay the entries out.
+ * On Windows no path is ever an argument of `tar.exe`, which reads its arguments in the
+ * machine's code page and would lose Unicode names: it runs inside the directory instead.
  */
 import { posix, win32 } from "node:path";
 import { powershellEncodedCommand, powershellQuoteWord as pq, shellQuoteWord as sq } from "../ssh/quote";
@@ -38,8 +40,9 @@ export function uploadCommand(os: RemoteOs, dir: string): string {
     return powershellEncodedCommand(
       [
         "$ErrorActionPreference = 'Stop'",
-        `New-Item -ItemType Directory -Force -Path ${pq(dir)} | Out-Null`,
-        `tar.exe -xf - -C ${pq(dir)}`,
+        `[IO.Directory]::CreateDirectory(${pq(dir)}) | Out-Null`,
+        `Set-Location -LiteralPath ${pq(dir)}`,
+        "tar.exe -xf -",
         "exit $LASTEXITCODE",
       ].join("\n"),
     );
@@ -56,17 +59,27 @@ export function downloadCommand(os: RemoteOs, path: string): string {
       [
         "$crabboxOut = [Console]::OpenStandardOutput()",
         `$crabboxPath = ${pq(path)}`,
-        "if (Test-Path -LiteralPath $crabboxPath -PathType Container) {",
+        "if ([IO.Directory]::Exists($crabboxPath)) {",
         `  ${header("dir")}`,
-        "  tar.exe -cf - -C $crabboxPath .",
-        "} elseif (Test-Path -LiteralPath $crabboxPath -PathType Leaf) {",
+        "  Set-Location -LiteralPath $crabboxPath",
+        "  tar.exe -cf - .",
+        "  exit $LASTEXITCODE",
+        "} elseif ([IO.File]::Exists($crabboxPath)) {",
         `  ${header("file")}`,
-        "  tar.exe -cf - -C (Split-Path -Parent $crabboxPath) (Split-Path -Leaf $crabboxPath)",
+        // One file goes through a stage of its own, for the same reason as a directory's `.`.
+        "  $crabboxStage = [IO.Path]::Combine([IO.Path]::GetTempPath(), 'crabbox-cp-' + [Guid]::NewGuid().ToString('N'))",
+        "  [IO.Directory]::CreateDirectory($crabboxStage) | Out-Null",
+        "  [IO.File]::Copy($crabboxPath, [IO.Path]::Combine($crabboxStage, [IO.Path]::GetFileName($crabboxPath)))",
+        "  Set-Location -LiteralPath $crabboxStage",
+        "  tar.exe -cf - .",
+        "  $crabboxExit = $LASTEXITCODE",
+        "  Set-Location -LiteralPath ([IO.Path]::GetTempPath())",
+        "  [IO.Directory]::Delete($crabboxStage, $true)",
+        "  exit $crabboxExit",
         "} else {",
         '  [Console]::Error.WriteLine("no such file or directory on the machine: $crabboxPath")',
         `  exit ${CP_MISSING_EXIT}`,
         "}",
-        "exit $LASTEXITCODE",
       ].join("\n"),
     );
   }

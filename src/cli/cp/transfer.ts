@@ -7,7 +7,7 @@
 import { createReadStream, createWriteStream, type Stats } from "node:fs";
 import { lstat, mkdir, readdir, stat } from "node:fs/promises";
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
-import { PassThrough } from "node:stream";
+import { PassThrough, Transform, type TransformCallback } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { extract as tarExtract, pack as tarPack } from "tar-stream";
 import { CrabboxError } from "../../errors";
@@ -115,6 +115,33 @@ export async function upload(
   return { files: files.length, bytes, skipped: skipped.n };
 }
 
+/**
+ * The download's stream before the tar: reads the `crabbox-cp dir|file` header line, then
+ * passes the tar through unchanged, with the backpressure of whatever it is piped into.
+ */
+class HeaderLine extends Transform {
+  kind: "dir" | "file" | undefined;
+  private head = Buffer.alloc(0);
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    if (this.kind) {
+      done(null, chunk);
+      return;
+    }
+    this.head = Buffer.concat([this.head, chunk]);
+    const newline = this.head.indexOf(10);
+    if (newline === -1) {
+      done();
+      return;
+    }
+    const line = this.head.subarray(0, newline).toString("utf8").trim();
+    this.kind = line === `${CP_HEADER} dir` ? "dir" : "file";
+    const rest = this.head.subarray(newline + 1);
+    this.head = Buffer.alloc(0);
+    done(null, rest.length ? rest : undefined);
+  }
+}
+
 /** Lease → local. A directory's contents go into the local path; a file goes to it (or into it, when it is a directory). */
 export async function download(
   session: SshSession,
@@ -125,9 +152,7 @@ export async function download(
   const root = resolve(localPath);
   const existing = await stat(root).catch(() => undefined);
   const into = existing?.isDirectory() || /[\\/]$/.test(localPath);
-  let kind: "dir" | "file" | undefined;
-  let head = Buffer.alloc(0);
-  const incoming = new PassThrough();
+  const incoming = new HeaderLine();
   const result: CopyResult = { files: 0, bytes: 0, skipped: 0 };
   const extract = tarExtract();
   extract.on("entry", (header, stream, next) => {
@@ -141,6 +166,7 @@ export async function download(
       result.skipped++;
       return skip();
     }
+    const kind = incoming.kind;
     const target = kind === "file" ? (into ? join(root, basename(name)) : root) : resolve(root, name);
     if (kind !== "file" && !target.startsWith(root + sep)) {
       result.skipped++;
@@ -157,25 +183,24 @@ export async function download(
   });
   const extracted = new Promise<void>((done, fail) => {
     extract.on("finish", done);
-    extract.on("error", fail);
+    extract.on("error", (error) => {
+      // Drain the rest, so the channel still ends and the error is reported.
+      incoming.unpipe(extract);
+      incoming.resume();
+      fail(error);
+    });
   });
+  extracted.catch(() => {});
   incoming.pipe(extract);
   const errors: Buffer[] = [];
+  // Piped, not pushed: a slow local disk pauses the channel instead of filling memory.
   const exec = await session.exec(downloadCommand(os, remotePath), {
-    onStdout: (chunk) => {
-      if (kind) return void incoming.write(chunk);
-      head = Buffer.concat([head, chunk]);
-      const newline = head.indexOf(10);
-      if (newline === -1) return;
-      const line = head.subarray(0, newline).toString("utf8").trim();
-      kind = line === `${CP_HEADER} dir` ? "dir" : "file";
-      incoming.write(head.subarray(newline + 1));
-    },
+    stdout: incoming,
     onStderr: (c) => errors.push(c),
   });
   if (exec.exitCode === CP_MISSING_EXIT)
     throw new CrabboxError("not_found", `no such file or directory on the machine: ${remotePath}`);
-  if (kind === "dir") await mkdir(root, { recursive: true });
+  if (incoming.kind === "dir") await mkdir(root, { recursive: true });
   incoming.end();
   await extracted.catch((error: Error) => {
     throw new CrabboxError("ssh_failed", `reading the copy failed: ${error.message}`);

@@ -32,13 +32,6 @@ export function artifactOptions(
   const required = [...config.artifacts.required, ...flags.requireArtifact].map((g) =>
     normaliseArtifactGlob("--require-artifact", g),
   );
-  if ((globs.length || required.length) && config.target === "windows" && config.windowsMode !== "wsl2") {
-    throw new CrabboxError(
-      "usage",
-      "--artifact and --require-artifact are not supported on native Windows machines yet; copy files with `crabbox cp <lease>:<path> <dir>` or use --windows-mode wsl2",
-      { field: "artifact" },
-    );
-  }
   const dir = flags.artifactDir ?? (config.artifacts.dir || undefined);
   return { globs: [...new Set(globs)], required: [...new Set(required)], ...(dir ? { dir } : {}) };
 }
@@ -60,6 +53,8 @@ export interface ArtifactStepResult {
 
 export async function artifactStep(input: {
   session: SshSession;
+  /** The machine's shell: POSIX sh, or PowerShell on native Windows. */
+  os: "posix" | "windows";
   workdir: string;
   options: ArtifactOptions;
   runID: string;
@@ -75,11 +70,16 @@ export async function artifactStep(input: {
   progress.phase("artifacts", options.globs.concat(options.required).join(" "));
   let got: Awaited<ReturnType<typeof collectArtifacts>>;
   try {
-    got = await collectArtifacts(input.session, input.workdir, {
-      globs: options.globs,
-      required: options.required,
-      dest,
-    });
+    got = await collectArtifacts(
+      input.session,
+      input.workdir,
+      {
+        globs: options.globs,
+        required: options.required,
+        dest,
+      },
+      input.os,
+    );
   } catch (error) {
     const e = isCrabboxError(error) ? error : new CrabboxError("ssh_failed", (error as Error).message);
     progress.warn(`collect artifacts: ${e.message}`);

@@ -3,6 +3,7 @@
  * status (docs/cli.md "Artifacts"): one SSH call lists the candidate files (`find`, never
  * following symlinks, skipping `.git`, `.crabbox` and `node_modules`), the globs are matched
  * here, and one `tar` stream brings the matches back, hashed (SHA-256) as they are written.
+ * Native Windows machines run the PowerShell halves in artifact-scripts-windows.ts.
  */
 import { createHash } from "node:crypto";
 import { createWriteStream } from "node:fs";
@@ -16,6 +17,7 @@ import { CrabboxError } from "../../errors";
 import type { SshSession } from "../ssh/connect";
 import { shellQuoteWord } from "../ssh/quote";
 import { artifactMatcher, searchRoot } from "./artifact-globs";
+import { windowsListCommand, windowsTarCommand } from "./artifact-scripts-windows";
 
 /** What one run copies back at most; the run record lists the same entries. */
 export const artifactLimits = {
@@ -67,13 +69,15 @@ export async function collectArtifacts(
   session: SshSession,
   workdir: string,
   request: ArtifactRequest,
+  os: "posix" | "windows" = "posix",
 ): Promise<ArtifactCollection> {
   const globs: string[] = [...new Set([...request.globs, ...request.required])];
   if (globs.length === 0) return { entries: [], missing: [], omitted: 0 };
   const listing: Buffer[] = [];
   let listedBytes = 0;
   const cut = new AbortController();
-  const listed = await session.exec(listCommand(workdir, globs), {
+  const list = os === "windows" ? windowsListCommand : listCommand;
+  const listed = await session.exec(list(workdir, globs), {
     signal: cut.signal,
     watchdog: false,
     onStdout: (c) => {
@@ -96,7 +100,8 @@ export async function collectArtifacts(
   ].sort();
   const chosen = candidates.slice(0, artifactLimits.files);
   let omitted = candidates.length - chosen.length;
-  const entries = chosen.length ? await download(session, workdir, chosen, request.dest) : [];
+  const tar = os === "windows" ? windowsTarCommand(workdir) : tarCommand(workdir);
+  const entries = chosen.length ? await download(session, tar, chosen, request.dest) : [];
   omitted += chosen.length - entries.length;
   const requiredMatchers = request.required.map((glob) => ({ glob, match: artifactMatcher(glob) }));
   const missing = requiredMatchers
@@ -107,7 +112,7 @@ export async function collectArtifacts(
 
 async function download(
   session: SshSession,
-  workdir: string,
+  tar: string,
   paths: readonly string[],
   dest: string,
 ): Promise<ArtifactEntry[]> {
@@ -150,16 +155,23 @@ async function download(
   });
   const extracted = new Promise<void>((done, fail) => {
     extract.on("finish", done);
-    extract.on("error", fail);
+    extract.on("error", (error) => {
+      // Drain the rest, so the channel still ends and the error is reported.
+      incoming.unpipe(extract);
+      incoming.resume();
+      fail(error);
+    });
   });
+  extracted.catch(() => {});
   incoming.pipe(extract);
   const stdin = Buffer.from(paths.map((p) => `./${p}\0`).join(""), "utf8");
   const errors: Buffer[] = [];
-  const result = await session.exec(tarCommand(workdir), {
+  const result = await session.exec(tar, {
     stdin,
     signal: stop.signal,
     watchdog: false,
-    onStdout: (chunk) => incoming.write(chunk),
+    // Piped, not pushed: a slow local disk pauses the channel instead of filling memory.
+    stdout: incoming,
     onStderr: (chunk) => errors.push(chunk),
   });
   incoming.end();

@@ -31,6 +31,15 @@ export interface RunOptions {
   resultsAuto?: boolean;
   /** This run is one shard of `crabbox shard`: its run record names the group (src/cli/shard). */
   shard?: RunShard;
+  /** Told at the end on every path, after the release: the lease and run record it used, as far as it got. */
+  onReleased?: (facts: RunFacts) => void;
+}
+
+/** Which lease and run record a run used, for callers that report many runs (`crabbox shard --json`). */
+export interface RunFacts {
+  leaseId?: string;
+  slug?: string;
+  runId?: string;
 }
 
 /** Where a run happens and where its output goes: the caller's environment, not the run's. */

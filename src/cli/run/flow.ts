@@ -14,7 +14,7 @@ import { prepareManifest, syncPhase } from "./phase-sync";
 import { RunRecorder } from "./recorder";
 import { remoteWorkdir } from "./workdir";
 
-export type { RunIO, RunOptions } from "./flow-types";
+export type { RunFacts, RunIO, RunOptions } from "./flow-types";
 
 /** The run record's final body: what a failed run measured, or everything a finished one produced. */
 function finalRecord(
@@ -142,6 +142,10 @@ export async function runFlow(io: RunIO, options: RunOptions): Promise<number> {
     await target?.finish(options.keep);
     await recorder.finish(finalRecord(outcome, failed));
     outcome.phases.release = Date.now() - releaseStarted;
+    options.onReleased?.({
+      ...(target ? { leaseId: target.connection.leaseID, slug: target.connection.slug } : {}),
+      ...(recorder.runID ? { runId: recorder.runID } : {}),
+    });
   }
   return reportRun(
     io,

@@ -16,9 +16,11 @@ export async function collectPhase(
 ): Promise<void> {
   const { io, options, target, recorder, workdir } = ctx;
   const { progress } = io;
+  const os = target.connection.target === "windows" ? "windows" : "posix";
   if (!outcome.interrupted && wantsArtifacts(options.artifacts)) {
     const got = await artifactStep({
       session: target.session,
+      os,
       workdir,
       options: options.artifacts,
       runID: localRunId(recorder),
@@ -38,6 +40,7 @@ export async function collectPhase(
       outcome.results = await collectJUnit(target.session, workdir, options.junit, {
         auto: resultsAuto(ctx),
         warn: (m) => progress.warn(m),
+        os,
       });
       const results = outcome.results;
       if (results) {

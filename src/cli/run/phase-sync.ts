@@ -73,7 +73,7 @@ export async function syncPhase(ctx: RunContext, outcome: RunOutcome, manifest: 
       reconnect: () => target.reconnect(),
     }),
   );
-  await gitStep?.after(target.session);
+  await gitStep?.after(target.session, { filesChanged: !result.skipped });
   outcome.syncMs = Date.now() - syncStarted;
   outcome.phases.sync = outcome.syncMs;
   outcome.syncPhases = clock.steps("sync ", syncStarted, Date.now());

@@ -19,6 +19,8 @@ export interface CollectOptions {
   auto?: boolean;
   /** A report skipped for a bound, or one that is not JUnit: named, never fatal. */
   warn?: (message: string) => void;
+  /** The machine's shell; native Windows reads the reports as artifacts (results-windows.ts). */
+  os?: "posix" | "windows";
 }
 
 /** Refuses a `--junit` glob that could leave the workdir or inject shell syntax. */
@@ -98,9 +100,18 @@ export async function collectJUnit(
   const auto = options.auto ?? false;
   if (globs.length === 0 && !auto) return undefined;
   assertJUnitGlobs(globs);
-  const chunks: Buffer[] = [];
-  await session.exec(collectScript(workdir, globs, auto), { onStdout: (c) => chunks.push(c) });
+  let text: string;
+  if (options.os === "windows") {
+    // Auto mode's find does not run on Windows (resultsAuto skips it there).
+    if (globs.length === 0) return undefined;
+    const { readWindowsReports } = await import("./results-windows");
+    text = await readWindowsReports(session, workdir, globs, { file: fileMarker, skip: skipMarker });
+  } else {
+    const chunks: Buffer[] = [];
+    await session.exec(collectScript(workdir, globs, auto), { onStdout: (c) => chunks.push(c) });
+    text = Buffer.concat(chunks).toString("utf8");
+  }
   // The XML parser loads only for runs that collect reports (docs/cli.md, "Start-up").
   const junit = await import("./junit");
-  return parseCollected(Buffer.concat(chunks).toString("utf8"), options.warn ?? (() => {}), junit);
+  return parseCollected(text, options.warn ?? (() => {}), junit);
 }

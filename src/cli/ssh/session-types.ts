@@ -3,6 +3,12 @@ import type { Readable, Writable } from "node:stream";
 
 export interface ExecOptions {
   onStdout?: (chunk: Buffer) => void;
+  /**
+   * The command's stdout piped here instead, with backpressure: while this stream is full the
+   * channel stops reading, so the SSH window closes and the machine stops sending
+   * (docs/cli.md#crabbox-cp). Not ended when the command ends.
+   */
+  stdout?: Writable;
   onStderr?: (chunk: Buffer) => void;
   /** Sent to the command's stdin, then EOF. Without it stdin is closed immediately. */
   stdin?: string | Buffer | Readable;

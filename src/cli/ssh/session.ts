@@ -163,7 +163,8 @@ export function createSession(client: Client, info: SessionInfo): SshSession {
       );
       const { channel } = opened;
       const done = awaitExit(opened, options.signal, killGraceMs);
-      channel.on("data", (chunk: Buffer) => options.onStdout?.(chunk));
+      if (options.stdout) channel.pipe(options.stdout, { end: false });
+      else channel.on("data", (chunk: Buffer) => options.onStdout?.(chunk));
       channel.stderr.on("data", (chunk: Buffer) => options.onStderr?.(chunk));
       // A dropped connection surfaces on the stdin side as EPIPE; the exit promise reports it.
       channel.on("error", () => {});

@@ -1,8 +1,18 @@
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { once } from "node:events";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
+import { pack as tarPack } from "tar-stream";
 import { describe, expect, it } from "vitest";
 import { CP_MISSING_EXIT, downloadCommand, resolveRemote, uploadCommand } from "../../../src/cli/cp/scripts";
 import { planCopy } from "../../../src/cli/cp/spec";
@@ -22,7 +32,8 @@ function shSession(): SshSession {
     exec: (command: string, options: ExecOptions = {}) =>
       new Promise((resolve, reject) => {
         const child = spawn("/bin/sh", ["-c", command], { stdio: ["pipe", "pipe", "pipe"] });
-        child.stdout.on("data", (c: Buffer) => options.onStdout?.(c));
+        if (options.stdout) child.stdout.pipe(options.stdout, { end: false });
+        else child.stdout.on("data", (c: Buffer) => options.onStdout?.(c));
         child.stderr.on("data", (c: Buffer) => options.onStderr?.(c));
         child.on("error", reject);
         child.on("close", (code) => resolve({ exitCode: code ?? 1 }));
@@ -99,6 +110,123 @@ describe("crabbox cp over POSIX sh and tar", () => {
   });
 });
 
+/**
+ * A machine that sends one big file the way ssh2 does: a chunk goes out only while the
+ * stream it is piped into accepts more, and otherwise waits for `drain` (the SSH window).
+ * At every chunk it measures how far the bytes sent run ahead of the bytes on local disk.
+ */
+function bigFileSession(size: number, landed: () => number) {
+  const seen = { sent: 0, pauses: 0, maxAhead: 0 };
+  const session = {
+    exec: async (_command: string, options: ExecOptions = {}) => {
+      // A caller that only listens (onStdout) gets the flowing mode: nothing ever waits.
+      const out = options.stdout;
+      const tar = tarPack();
+      const chunk = Buffer.alloc(64 * 1024, 120);
+      const entry = tar.entry({ name: "./big.bin", size, type: "file" });
+      const writing = (async () => {
+        for (let left = size; left > 0; left -= chunk.length) {
+          if (!entry.write(left >= chunk.length ? chunk : chunk.subarray(0, left)))
+            await once(entry, "drain");
+        }
+        (entry as unknown as NodeJS.WritableStream).end();
+        tar.finalize();
+      })();
+      const send = (data: Buffer) => {
+        seen.sent += data.length;
+        seen.maxAhead = Math.max(seen.maxAhead, seen.sent - landed());
+        if (out) return out.write(data);
+        options.onStdout?.(data);
+        return true;
+      };
+      send(Buffer.from("crabbox-cp dir\n"));
+      for await (const data of tar as AsyncIterable<Buffer>) {
+        if (!send(data)) {
+          seen.pauses++;
+          await once(out!, "drain");
+        }
+      }
+      await writing;
+      return { exitCode: 0 };
+    },
+  } as unknown as SshSession;
+  return { session, seen };
+}
+
+describe("crabbox cp of something big", () => {
+  it("streams a download: the machine waits for the local disk, never more than a few MiB ahead", async () => {
+    const local = join(temp(), "out");
+    const size = 48 * 1024 * 1024;
+    const landed = () => {
+      try {
+        return statSync(join(local, "big.bin")).size;
+      } catch {
+        return 0;
+      }
+    };
+    const { session, seen } = bigFileSession(size, landed);
+    const got = await download(session, "posix", "/w/out", local);
+    expect(got).toEqual({ files: 1, bytes: size, skipped: 0 });
+    expect(statSync(join(local, "big.bin")).size).toBe(size);
+    // Pushed without backpressure, all 48 MiB would be in memory before the first write landed.
+    expect(seen.pauses).toBeGreaterThan(10);
+    expect(seen.maxAhead).toBeLessThan(4 * 1024 * 1024);
+  });
+});
+
+/** Each needle is in the script, after the one before it. */
+function inOrder(script: string, needles: string[]) {
+  let from = 0;
+  for (const needle of needles) {
+    const at = script.indexOf(needle, from);
+    expect(at, `${needle} after offset ${from}`).toBeGreaterThanOrEqual(0);
+    from = at + needle.length;
+  }
+}
+
+/** Bytes this process has read so far, from any file or pipe (Linux's /proc/self/io). */
+function bytesRead(): number {
+  return Number(/^rchar: (\d+)$/m.exec(readFileSync("/proc/self/io", "utf8"))?.[1]);
+}
+
+describe("crabbox cp of something big, sent", () => {
+  it.skipIf(!existsSync("/proc/self/io"))(
+    "streams an upload: the local file is read only as fast as the machine takes the tar",
+    async () => {
+      const local = temp();
+      const size = 48 * 1024 * 1024;
+      writeFileSync(join(local, "big.bin"), Buffer.alloc(size, 121));
+      const seen = { taken: 0, maxAhead: 0 };
+      let start = 0;
+      const session = {
+        // A machine that takes 64 KiB per turn of the event loop: slower than the local disk.
+        exec: async (_command: string, options: ExecOptions = {}) => {
+          const stdin = options.stdin as Readable;
+          for (;;) {
+            const chunk = (stdin.read(64 * 1024) ?? stdin.read()) as Buffer | null;
+            if (chunk) {
+              seen.taken += chunk.length;
+              // what was read from disk (and the small reads of this file itself) beyond what the machine took
+              seen.maxAhead = Math.max(seen.maxAhead, bytesRead() - start - seen.taken);
+              await new Promise((resolve) => setImmediate(resolve));
+              continue;
+            }
+            if (stdin.readableEnded) break;
+            await Promise.race([once(stdin, "readable"), once(stdin, "end")]);
+          }
+          return { exitCode: 0 };
+        },
+      } as unknown as SshSession;
+      start = bytesRead();
+      const sent = await upload(session, "posix", join(local, "big.bin"), "/w/big.bin", "big.bin");
+      expect(sent).toEqual({ files: 1, bytes: size, skipped: 0 });
+      expect(seen.taken).toBeGreaterThan(size);
+      // Read whole before sending, the file would be 48 MiB ahead of the machine.
+      expect(seen.maxAhead).toBeLessThan(4 * 1024 * 1024);
+    },
+  );
+});
+
 describe("crabbox cp scripts for native Windows", () => {
   const workdir = "C:\\crabbox\\cbx_0123456789ab\\it's repo";
 
@@ -113,11 +241,15 @@ describe("crabbox cp scripts for native Windows", () => {
 
   it("upload creates the directory and extracts stdin with tar.exe, failing with its status", () => {
     const script = decode(uploadCommand("windows", `${workdir}\\in`));
-    expect(script).toContain(
-      "New-Item -ItemType Directory -Force -Path 'C:\\crabbox\\cbx_0123456789ab\\it''s repo\\in'",
-    );
-    expect(script).toContain("tar.exe -xf - -C 'C:\\crabbox\\cbx_0123456789ab\\it''s repo\\in'");
-    expect(script.trim().endsWith("exit $LASTEXITCODE")).toBe(true);
+    const dir = "'C:\\crabbox\\cbx_0123456789ab\\it''s repo\\in'";
+    inOrder(script, [
+      `[IO.Directory]::CreateDirectory(${dir})`,
+      `Set-Location -LiteralPath ${dir}`,
+      "tar.exe -xf -\n",
+      "exit $LASTEXITCODE",
+    ]);
+    // no path is an argument of tar.exe: it would read it in the machine's code page
+    expect(script).not.toContain("-C ");
   });
 
   it("download writes the kind header as raw bytes before tar.exe, and a distinct status when nothing is there", () => {
@@ -125,10 +257,21 @@ describe("crabbox cp scripts for native Windows", () => {
     expect(script).toContain("$crabboxPath = 'C:\\crabbox\\cbx_0123456789ab\\it''s repo\\out'");
     expect(script).toContain('GetBytes("crabbox-cp dir`n"), 0, 15)');
     expect(script).toContain('GetBytes("crabbox-cp file`n"), 0, 16)');
-    expect(script.indexOf("crabbox-cp dir")).toBeLessThan(script.indexOf("tar.exe -cf - -C $crabboxPath ."));
-    expect(script).toContain(
-      "tar.exe -cf - -C (Split-Path -Parent $crabboxPath) (Split-Path -Leaf $crabboxPath)",
-    );
-    expect(script).toContain(`exit ${CP_MISSING_EXIT}`);
+    inOrder(script, [
+      "if ([IO.Directory]::Exists($crabboxPath)) {",
+      "crabbox-cp dir",
+      "Set-Location -LiteralPath $crabboxPath",
+      "tar.exe -cf - .",
+      "} elseif ([IO.File]::Exists($crabboxPath)) {",
+      "crabbox-cp file",
+      "[IO.File]::Copy($crabboxPath, [IO.Path]::Combine($crabboxStage, [IO.Path]::GetFileName($crabboxPath)))",
+      "Set-Location -LiteralPath $crabboxStage",
+      "tar.exe -cf - .",
+      "$crabboxExit = $LASTEXITCODE",
+      "[IO.Directory]::Delete($crabboxStage, $true)",
+      "exit $crabboxExit",
+      `exit ${CP_MISSING_EXIT}`,
+    ]);
+    expect(script).not.toContain("-C ");
   });
 });

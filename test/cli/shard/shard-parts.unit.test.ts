@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { JUnitMerge } from "../../../src/cli/shard/junit-merge";
@@ -5,6 +6,7 @@ import { PrefixedLines, shardPrefix } from "../../../src/cli/shard/prefixed-stre
 import { expandShardArgv } from "../../../src/cli/shard/run-shards";
 import { shardExitCode } from "../../../src/cli/shard/shard-verdict";
 import { alwaysIgnored } from "../../../src/cli/watch/changes";
+import { runCli, sandbox, write } from "../support";
 
 describe("shard parts", () => {
   it("prefixes whole lines with the index right-aligned to the width of the total", async () => {
@@ -83,5 +85,19 @@ describe("shard parts", () => {
       expect(alwaysIgnored(path), path).toBe(true);
     for (const path of ["src/a.ts", ".github/workflows/ci.yml", "docs/.crabboxrc"])
       expect(alwaysIgnored(path), path).toBe(false);
+  });
+
+  it("refuses a --count over the config's shard.maxCount with exit 2 before leasing anything", async () => {
+    const s = sandbox();
+    write(join(s.cwd, ".crabbox.yaml"), "shard:\n  maxCount: 4\n");
+    const over = await runCli(["shard", "--count", "5", "--", "true"], { env: s.env, cwd: s.cwd });
+    expect(over.code).toBe(2);
+    expect(over.stderr).toContain("--count 5 exceeds shard.maxCount 4");
+    expect(over.stderr).toContain("crabbox shard --count 4 --");
+    expect(over.stderr).not.toContain("shard plan");
+    write(join(s.cwd, ".crabbox.yaml"), "shard:\n  maxCount: -1\n");
+    const bad = await runCli(["shard", "--count", "2", "--", "true"], { env: s.env, cwd: s.cwd });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("shard.maxCount");
   });
 });

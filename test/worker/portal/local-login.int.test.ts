@@ -3,7 +3,7 @@
  * stack's admin asks for a one-time link, opening it once signs the browser in as admin, and
  * any coordinator without the stack's binding (or not reached on loopback) answers 404.
  */
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Env } from "../../../src/worker/env";
 import worker from "../../../src/worker/index";
 import { adminToken, coordinatorEnv, sharedToken } from "../http/worker-call";
@@ -57,6 +57,34 @@ describe("the local portal sign-in", () => {
     expect(again.status).toBe(400);
     expect(again.headers.get("set-cookie")).toBeNull();
     expect(await again.text()).toContain("expired or was already used");
+  });
+
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("refuses a link opened after its 5 minutes, and the refusal names the command for a new one", async () => {
+    const minted = (await (await mintLink()).json()) as { url: string; expiresAt: string };
+    const link = new URL(minted.url);
+    // The Worker reads the request's time from Date.now(): one second past the link's end.
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(Date.parse(minted.expiresAt) + 1000);
+    const opened = await call(loopback, link.pathname + link.search, {}, localStack);
+    expect(opened.status).toBe(400);
+    expect(opened.headers.get("set-cookie")).toBeNull();
+    const page = await opened.text();
+    expect(page).toContain("expired or was already used");
+    expect(page).toContain("crabbox dev portal");
+  });
+
+  it("still opens a link a second before its end", async () => {
+    const minted = (await (await mintLink()).json()) as { url: string; expiresAt: string };
+    const link = new URL(minted.url);
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(Date.parse(minted.expiresAt) - 1000);
+    const opened = await call(loopback, link.pathname + link.search, {}, localStack);
+    expect(opened.status).toBe(302);
+    sessionCookieOf(opened);
   });
 
   it("refuses a made-up code", async () => {

@@ -26,6 +26,8 @@ export interface SeedResult {
   available: boolean;
   origin: "ok" | "failed" | "none";
   bundled: boolean;
+  /** The machine's repository is still as the last finalize left it (docs/git-sync.md). */
+  unchanged: boolean;
 }
 
 async function run(session: SshSession, command: string, stdin?: NodeJS.ReadableStream | Buffer) {
@@ -53,8 +55,12 @@ export async function seedGit(
   session: SshSession,
   workdir: string,
   state: LocalGitState,
+  unchangedFingerprint?: string,
 ): Promise<SeedResult> {
-  const seeded = await run(session, seedScript(workdir, state));
+  const seeded = await run(
+    session,
+    seedScript(workdir, state, unchangedFingerprint ? { unchangedFingerprint } : {}),
+  );
   if (seeded.exitCode !== 0) {
     throw new CrabboxError(
       "sync_failed",
@@ -64,12 +70,16 @@ export async function seedGit(
       },
     );
   }
-  if (/^git=missing$/m.test(seeded.stdout)) return { available: false, origin: "none", bundled: false };
+  if (/^git=missing$/m.test(seeded.stdout))
+    return { available: false, origin: "none", bundled: false, unchanged: false };
+  if (/^git=unchanged$/m.test(seeded.stdout))
+    return { available: true, origin: "none", bundled: false, unchanged: true };
   const remoteHead = /^head=(\S*)$/m.exec(seeded.stdout)?.[1] ?? "";
   const origin = (/^origin=(\w+)$/m.exec(seeded.stdout)?.[1] ?? "none") as SeedResult["origin"];
-  if (origin === "ok" && state.headOnOrigin) return { available: true, origin, bundled: false };
+  if (origin === "ok" && state.headOnOrigin)
+    return { available: true, origin, bundled: false, unchanged: false };
   // HEAD (and the base sent with it) arrived with an earlier sync of this lease.
-  if (remoteHead === state.head) return { available: true, origin, bundled: false };
+  if (remoteHead === state.head) return { available: true, origin, bundled: false, unchanged: false };
 
   // The machine already has these commits; the bundle only carries what is new.
   const prerequisites =
@@ -83,7 +93,7 @@ export async function seedGit(
       step: "git-bundle",
     });
   }
-  return { available: true, origin, bundled: true };
+  return { available: true, origin, bundled: true, unchanged: false };
 }
 
 async function sendBundle(
@@ -113,7 +123,7 @@ export async function finalizeGit(
   workdir: string,
   state: LocalGitState,
   options: { massDeletionThreshold: number; allowMassDeletions: boolean },
-): Promise<RemoteGitStatus> {
+): Promise<RemoteGitStatus & { fingerprint?: string }> {
   const stdin = Buffer.from(state.excludedTracked.map((p) => `${p}\0`).join(""), "utf8");
   const result = await run(session, finalizeScript(workdir, state), stdin);
   if (result.exitCode !== 0) {
@@ -126,5 +136,6 @@ export async function finalizeGit(
     threshold: options.massDeletionThreshold,
     allow: options.allowMassDeletions,
   });
-  return status;
+  const fingerprint = /^fingerprint=(\d+)$/m.exec(result.stdout)?.[1];
+  return fingerprint ? { ...status, fingerprint } : status;
 }

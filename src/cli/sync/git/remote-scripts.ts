@@ -9,18 +9,38 @@ const META = ".git/crabbox";
 export const SEED_BUNDLE = `${META}/seed.bundle`;
 
 /**
+ * One line of digits that changes whenever the machine's repository does in a way the finalize
+ * would have to undo: HEAD, the ref it names, the packed refs, the index, the config (origin)
+ * and info/exclude (docs/git-sync.md, "Unchanged repository"). Run inside the work tree.
+ */
+const gitFingerprint =
+  "{ cat .git/HEAD; r=$(sed -n 's/^ref: //p' .git/HEAD); [ -z \"$r\" ] || cat \".git/$r\"; cat .git/packed-refs; cksum < .git/index; cat .git/config .git/info/exclude; } 2>/dev/null | cksum | tr -cd '0-9'";
+
+/**
  * Makes `<workdir>` a git repository (keeping files already there), points `origin` at the
  * sanitised URL and fetches the refs covering HEAD and the base ref as a blob-less partial
  * fetch. Prints `head=<sha>` (the machine's HEAD before this sync) and `origin=ok|failed|none`,
- * or only `git=missing` when the machine has no git.
+ * or only `git=missing` when the machine has no git. Given the fingerprint the last finalize
+ * left, it first checks whether the repository is still exactly that one, and then prints only
+ * `git=unchanged`.
  */
-export function seedScript(workdir: string, state: LocalGitState, fetchTimeoutSeconds = 120): string {
+export function seedScript(
+  workdir: string,
+  state: LocalGitState,
+  options: { fetchTimeoutSeconds?: number; unchangedFingerprint?: string } = {},
+): string {
+  const fetchTimeoutSeconds = options.fetchTimeoutSeconds ?? 120;
   const lines = [
     "set -e",
     // a machine without git still gets the plain file sync
     "command -v git >/dev/null 2>&1 || { echo git=missing; exit 0; }",
     `mkdir -p ${q(workdir)}`,
     `cd ${q(workdir)}`,
+    ...(options.unchangedFingerprint
+      ? [
+          `if [ -d .git ] && [ "$(${gitFingerprint})" = ${q(options.unchangedFingerprint)} ]; then echo git=unchanged; exit 0; fi`,
+        ]
+      : []),
     "[ -d .git ] || git init -q",
     `mkdir -p .git/info ${META}`,
     // the sync's own state directory is not part of the project
@@ -59,6 +79,8 @@ export function bundleScript(workdir: string, bundledRefs: readonly string[]): s
  * After the working tree is synced: HEAD (and the branch) at the local commit, the index at
  * that commit (rewritten only when it differs), excluded tracked files (stdin, NUL-separated) restored where missing, then the
  * sanity numbers: `deleted=<n>` tracked files missing on the machine and up to 20 of them.
+ * Before them, `fingerprint=<digits>`: the repository as this script leaves it, for the next
+ * run's seed to compare.
  */
 export function finalizeScript(workdir: string, state: LocalGitState): string {
   const setHead = state.branch
@@ -75,6 +97,8 @@ export function finalizeScript(workdir: string, state: LocalGitState): string {
     "git checkout-index -q -z --stdin || true",
     "git update-index -q --refresh >/dev/null 2>&1 || true",
     `git status --porcelain=v1 --untracked-files=no > ${META}/status`,
+    // after the status, which may write the index
+    `printf "fingerprint=%s\\n" "$(${gitFingerprint})"`,
     `printf "deleted=%s\\n" "$(grep -cE '^( D|D )' ${META}/status || true)"`,
     `grep -E '^( D|D )' ${META}/status | head -20 | cut -c4- || true`,
   ].join("\n");

@@ -6,12 +6,16 @@ import type { SshSession } from "../../ssh/connect";
 import type { Manifest } from "../manifest";
 import { finalizeGit, seedGit } from "./index";
 import { type LocalGitState, readLocalGit } from "./local-repo";
+import { forgetUnchangedRecord, localGitKey, recordedFingerprint, writeUnchangedRecord } from "./unchanged";
 
 export interface GitSyncStep {
   /** Before the file sync: the machine's repository gets the history up to the local HEAD. */
   before(session: SshSession): Promise<void>;
-  /** After it: HEAD/index at the local commit and the mass-deletion check (exit 6). */
-  after(session: SshSession): Promise<void>;
+  /**
+   * After it: HEAD/index at the local commit and the mass-deletion check (exit 6), skipped
+   * when the seed found the machine's repository unchanged and the file sync changed nothing.
+   */
+  after(session: SshSession, sync: { filesChanged: boolean }): Promise<void>;
 }
 
 /**
@@ -68,18 +72,28 @@ export function gitSyncStep(options: {
   }
   let state: LocalGitState | undefined;
   let available = true;
+  let unchanged = false;
+  let localKey: string | undefined;
   return {
     async before(session) {
       state = await options.localGit;
       if (!state) return;
+      localKey = localGitKey(state, options.workdir);
       if (config.sync.baseRef && !state.baseSha) {
         progress.warn(
           `sync.baseRef ${config.sync.baseRef} does not name a commit in this checkout; not hydrated`,
         );
       }
       progress.phase("git seed", state.head.slice(0, 12));
-      const seeded = await seedGit(session, options.workdir, state);
+      const seeded = await seedGit(
+        session,
+        options.workdir,
+        state,
+        localKey ? recordedFingerprint(session, options.workdir, localKey) : undefined,
+      );
       available = seeded.available;
+      unchanged = seeded.unchanged;
+      if (unchanged) return;
       if (!available) {
         progress.warn("the machine has no git: plain file sync only (no repository at the local HEAD)");
         return;
@@ -88,13 +102,21 @@ export function gitSyncStep(options: {
         `git seed head=${state.head.slice(0, 12)} origin=${seeded.origin} bundle=${seeded.bundled}${state.baseRef ? ` base=${state.baseRef}` : ""}`,
       );
     },
-    async after(session) {
+    async after(session, sync) {
       if (!state || !available) return;
+      if (unchanged && !sync.filesChanged) {
+        progress.info(`git unchanged head=${state.head.slice(0, 12)}: seed and status check skipped`);
+        return;
+      }
       progress.phase("git status", options.workdir);
-      await finalizeGit(session, options.workdir, state, {
+      // A failed finalize (a mass deletion, say) must not leave a record that skips the next one.
+      forgetUnchangedRecord(session, options.workdir);
+      const finalized = await finalizeGit(session, options.workdir, state, {
         massDeletionThreshold: config.sync.massDeletionThreshold,
         allowMassDeletions: options.allowMassDeletions,
       });
+      if (localKey && finalized.fingerprint)
+        writeUnchangedRecord(session, options.workdir, { local: localKey, remote: finalized.fingerprint });
     },
   };
 }

@@ -91,6 +91,36 @@ describe.runIf(opensshAvailable())("git-aware sync on a real OpenSSH host", () =
     expect(second.stdout.startsWith(localReport(c))).toBe(true);
   });
 
+  it("skips seed and status check when neither side changed, and takes the full path after a remote commit", async () => {
+    const c = checkoutWithOrigin("unchanged-fast-path");
+    const env = envFor();
+    const local = c.git("rev-parse", "HEAD").trim();
+    const first = await runCli(["run", "--", "true"], { env, cwd: c.root });
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).not.toContain("git unchanged");
+    const second = await runCli(["run", "--", "git rev-parse HEAD"], { env, cwd: c.root });
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stderr).toContain("git unchanged");
+    expect(second.stdout.trim()).toBe(local);
+    // The command moves the machine's HEAD and touches no file the sync sees: only the
+    // repository's fingerprint can tell the next run that the finalize has work to do.
+    const committed = await runCli(
+      ["run", "--", "git -c user.name=r -c user.email=r@example.com commit -q --allow-empty -m remote"],
+      { env, cwd: c.root },
+    );
+    expect(committed.code, committed.stderr).toBe(0);
+    const after = await runCli(["run", "--", "git rev-parse HEAD; git log -1 --format=%s"], {
+      env,
+      cwd: c.root,
+    });
+    expect(after.code, after.stderr).toBe(0);
+    expect(after.stderr).not.toContain("git unchanged");
+    expect(after.stdout.split("\n")[0]).toBe(local);
+    expect(after.stdout).not.toContain("remote");
+    // A new local commit (the other half of the record) is covered by "follows new local
+    // commits on a reused lease" in git-sync-local-stack.e2e.test.ts.
+  });
+
   it("resets the index that a remote command staged into, and leaves an untouched index as it was", async () => {
     const c = checkoutWithOrigin("staged-remotely");
     const env = envFor();

@@ -1,6 +1,6 @@
 /**
  * Local sign-in for the zero-config stack, which has no GitHub OAuth app (docs/portal.md,
- * "Local sign-in"). `crabbox portal` asks, with the stack's admin token, for a one-time link;
+ * "Local sign-in"). `crabbox dev portal` asks, with the stack's admin token, for a one-time link;
  * opening it signs the browser in as the stack's admin. The link is single use (a pending
  * login claimed on first open) and lives 5 minutes. Outside the local stack both routes are
  * 404, exactly like a route that does not exist (`local-login-gate.ts`).
@@ -56,7 +56,7 @@ export async function localLogin(request: Request, ctx: PublicRequestContext): P
     return errorPage(
       400,
       "Login failed",
-      "This sign-in link has expired or was already used. Run crabbox portal again.",
+      "This sign-in link has expired or was already used. Run crabbox dev portal again.",
       newNonce(),
     );
   }
