@@ -74,6 +74,19 @@ export function nextArchiveDue(deps: FleetDeps): number | undefined {
   );
 }
 
+/**
+ * How long the oldest archivable stream has waited past the time it became due (ms), the
+ * archive lag of `GET /v1/admin/metrics`; 0 without a bucket or with nothing due. The same
+ * scan as `nextArchiveDue`, which every alarm run does.
+ */
+export function archiveLagMs(deps: FleetDeps, now: number): number {
+  if (!archiveBucket(deps)) return 0;
+  const checkedUntil = deps.storage.kv.get<number>(lateMachineCheckKey) ?? 0;
+  const oldest = candidates(deps.sql, now - deps.settings.archiveAfterMs, checkedUntil, 1)[0];
+  // Counted from when the stream became due, not from a retry's backoff: a failing bucket shows.
+  return oldest ? now - (oldest.updated_at + deps.settings.archiveAfterMs) : 0;
+}
+
 export interface ArchiveStepResult {
   objects: number;
   events: number;
