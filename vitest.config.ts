@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
@@ -63,6 +64,16 @@ export default defineConfig({
         },
       },
       {
+        // `import … from "crabbox"` is the client's sources here (the "crabbox-source" condition of
+        // package.json "exports"); test/e2e/package.e2e.test.ts imports the built package.
+        resolve: {
+          alias: [
+            {
+              find: /^crabbox$/,
+              replacement: fileURLToPath(new URL("src/client/index.ts", import.meta.url)),
+            },
+          ],
+        },
         test: {
           name: "node",
           include: ["test/**/*.node.test.ts"],

@@ -1,7 +1,7 @@
 /**
  * Step 5 of `EventStore.execute` (docs/event-log.md): inside the command's transaction, insert
  * the decided events (each chained to the one before), their attachments, apply every inline
- * projection that handles them, and write the stream's new snapshot.
+ * projection that handles them, and write the stream's new snapshot (`writesSnapshot`).
  */
 import { chunkUtf8 } from "../domain/utf8";
 import { currentSchema, type EventType, validateForWrite } from "./catalogue";
@@ -11,6 +11,23 @@ import type { EventDraft, EventMeta, EvolvableEvent, RecordedEvent } from "./typ
 
 /** Attachment parts stay far below the 2 MB row limit. */
 export const attachmentPartBytes = 512 * 1024;
+
+/**
+ * A run of heartbeats rewrites the stream's snapshot row only once every this many versions
+ * (docs/event-log.md#write-cost-of-a-heartbeat); `loadStream` folds the few newer events onto it.
+ */
+export const snapshotEvery = 16;
+
+/**
+ * Whether this append writes the snapshot row: a new stream, any event but a heartbeat (so an
+ * ended stream's row is exact), or a batch that reaches the next multiple of `snapshotEvery`.
+ */
+export function writesSnapshot(fromVersion: number, recorded: readonly RecordedEvent[]): boolean {
+  const last = recorded.at(-1);
+  if (!last) return false;
+  if (fromVersion === 0 || recorded.some((event) => event.type !== "Heartbeat")) return true;
+  return Math.floor(last.version / snapshotEvery) > Math.floor(fromVersion / snapshotEvery);
+}
 
 export interface AppendContext<S, C, E extends EventDraft> {
   sql: SqlStorage;
@@ -97,7 +114,7 @@ export function appendDrafts<S, C, E extends EventDraft>(
     recorded.push(event);
   });
 
-  if (recorded.length > 0) {
+  if (writesSnapshot(ctx.loaded.version, recorded)) {
     writeSnapshot(
       sql,
       stream,

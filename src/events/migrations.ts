@@ -10,6 +10,8 @@ import archive from "../../migrations/0008_archive.sql";
 import lightHeartbeats from "../../migrations/0009_light_heartbeats.sql";
 import poolMachines from "../../migrations/0010_pool_machines.sql";
 import poolClaims from "../../migrations/0011_pool_claims.sql";
+import heartbeatSummaries from "../../migrations/0012_heartbeat_summaries.sql";
+import usageMonths from "../../migrations/0013_usage_months.sql";
 import type { Migration } from "./migrate";
 
 export const migrations: readonly Migration[] = [
@@ -24,4 +26,6 @@ export const migrations: readonly Migration[] = [
   { id: 9, name: "0009_light_heartbeats", sql: lightHeartbeats },
   { id: 10, name: "0010_pool_machines", sql: poolMachines },
   { id: 11, name: "0011_pool_claims", sql: poolClaims },
+  { id: 12, name: "0012_heartbeat_summaries", sql: heartbeatSummaries },
+  { id: 13, name: "0013_usage_months", sql: usageMonths },
 ];

@@ -1,7 +1,9 @@
 /**
  * Loads a stream's state for a decision (docs/event-log.md#tables): one read of its snapshot
- * row, however long the stream; a fold of its events when the snapshot's schema differs from
- * the decider's; a refusal when the stream ended and moved to the archive.
+ * row, however long the stream, plus the fewer than `snapshotEvery` heartbeats written after
+ * it (one range read of the `(stream, version)` index); a fold of its events when the
+ * snapshot's schema differs from the decider's; a refusal when the stream ended and moved to
+ * the archive.
  */
 import { CrabboxError } from "../errors";
 import { readStream } from "./store-reads";
@@ -35,14 +37,16 @@ export function loadStream<S, C, E extends EventDraft>(
     }
     return { state: decider.initialState(), version: 0 };
   }
-  if (row.snapshot_schema === decider.snapshotSchema)
-    return { state: JSON.parse(row.snapshot) as S, version: row.version };
   // The state shape changed since the snapshot was written: fold the stream from the start.
-  let state = decider.initialState();
+  const fresh = row.snapshot_schema === decider.snapshotSchema;
+  let state = fresh ? (JSON.parse(row.snapshot) as S) : decider.initialState();
+  let version = fresh ? row.version : 0;
   // The stream holds only this decider's events (the stream name picks the decider).
-  for (const event of readStream(sql, stream))
+  for (const event of readStream(sql, stream, version)) {
     state = decider.evolve(state, event as unknown as EvolvableEvent<E>);
-  return { state, version: row.version };
+    version = event.version;
+  }
+  return { state, version: Math.max(version, row.version) };
 }
 
 /** True when the stream's last event moved to the archive (docs/event-log.md#archive). */

@@ -1,5 +1,5 @@
 /** Every inline projection, in application order (usage reads the lease row, so it follows leases). */
-import { leaseTelemetryProjection } from "./lease-telemetry";
+import { leaseHeartbeatsProjection } from "./lease-heartbeats";
 import { leasesProjection } from "./leases";
 import { poolMachinesProjection } from "./pool-machines";
 import type { Projection } from "./projection";
@@ -10,7 +10,7 @@ import { usageProjection } from "./usage";
 
 export const inlineProjections: readonly Projection[] = [
   leasesProjection,
-  leaseTelemetryProjection,
+  leaseHeartbeatsProjection,
   usageProjection,
   runsProjection,
   runEventsProjection,

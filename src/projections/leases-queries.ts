@@ -1,6 +1,6 @@
 /**
  * Every read of the `leases` projection the coordinator API and alarm need, and the lease's
- * wire record (`toLeaseRecord`, in ./records) with its telemetry ring. Each query is served by
+ * wire record (`toLeaseRecord`, in ./records) with its telemetry history. Each query is served by
  * one of the projection's indexes (by id, by owner+org+slug, by slug, by created_at, by
  * state+expiry, by machine state+retry time) and is bounded by a LIMIT, so request paths never
  * walk the log or the whole table.
@@ -8,7 +8,7 @@
 import type { LeaseRecord } from "../api/leases";
 import type { LeaseState } from "../events/lease-state";
 import type { Row } from "./codec";
-import { leaseTelemetryHistory } from "./lease-telemetry";
+import { leaseTelemetryHistory } from "./lease-heartbeats";
 import { leaseStateFromRow } from "./leases";
 import { toLeaseRecord } from "./records";
 
@@ -74,7 +74,7 @@ export function leasesProvisioningPastDeadline(sql: SqlStorage, now: number, lim
 }
 
 export function leaseRecordWithHistory(sql: SqlStorage, lease: LeaseState): LeaseRecord {
-  return toLeaseRecord(lease, leaseTelemetryHistory(sql, lease.id));
+  return toLeaseRecord(lease, leaseTelemetryHistory(sql, lease));
 }
 
 /** Live, unexpired leases holding `slug` (any owner): what a slug path parameter may mean. */

@@ -2,15 +2,16 @@
  * The audit check: replay the whole log into shadow tables through the same projection code
  * and compare them with the live tables row by row. Any difference means a projection was
  * written outside the append path, or a projection is not a pure fold of the log.
- * Runs in one transaction (nothing interleaves; the shadow tables never outlive the call).
+ * The live log is folded and compared in one transaction (nothing interleaves); archived
+ * events may be folded before it, across awaits (`beginVerification`).
  */
-import { upcast } from "../events/catalogue";
 import { deciderForStream } from "../events/deciders";
-import { canonicalJson } from "../events/fingerprint";
-import type { EventMeta, EvolvableEvent, RecordedEvent } from "../events/types";
+import type { EvolvableEvent, RecordedEvent } from "../events/types";
 import type { Row } from "./codec";
 import { inlineProjections } from "./inline";
-import { eventByEventReplayer, liveTables, type Projection, type TableName } from "./projection";
+import { liveTables, type Projection, type TableName } from "./projection";
+import { applyLiveLog, beginReplay, finishReplay, type Replay } from "./replay";
+import { compareSnapshots, type SnapshotDifference } from "./snapshot-check";
 
 export interface RowDifference {
   table: string;
@@ -19,15 +20,6 @@ export interface RowDifference {
   live: Row | null;
   /** The rebuilt row, or null when only the live table has it. */
   rebuilt: Row | null;
-}
-
-/** A stream whose snapshot row (what deciders load) disagrees with the fold of its events. */
-export interface SnapshotDifference {
-  stream: string;
-  /** What the `streams` row holds (null: no row). */
-  live: { version: number; snapshot: unknown } | null;
-  /** What folding the stream's events gives. */
-  rebuilt: { version: number; snapshot: unknown } | null;
 }
 
 export interface VerifyReport {
@@ -42,11 +34,10 @@ export interface VerifyReport {
   truncated: boolean;
 }
 
-const replayBatch = 500;
 const shadow: TableName = (table) => `shadow_${table}`;
 
 /**
- * Replays every event in order into the tables `table` names, reading the log in batches.
+ * Replays every live event in order into the tables `table` names, reading the log in batches.
  * Projections with a batch replayer fold in memory and write once per row at the end.
  * Returns the number of events replayed.
  */
@@ -55,56 +46,10 @@ export function replayLog(
   projections: readonly Projection[],
   table: TableName,
   observe?: (event: RecordedEvent) => void,
-  archived: readonly RecordedEvent[] = [],
 ): number {
-  const replayers = projections.map(
-    (p) => p.createReplayer?.(sql, table) ?? eventByEventReplayer(p, sql, table),
-  );
-  let after = 0;
-  let count = 0;
-  // Archived events (read back from R2, seq order) are folded in between the live rows.
-  let nextArchived = 0;
-  const applyArchivedBefore = (seq: number) => {
-    for (; nextArchived < archived.length && (archived[nextArchived]?.seq ?? 0) < seq; nextArchived++) {
-      const event = archived[nextArchived] as RecordedEvent;
-      for (const replayer of replayers) replayer.apply(event);
-      observe?.(event);
-      count++;
-    }
-  };
-  for (;;) {
-    const rows = sql
-      .exec<Row>("SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?", after, replayBatch)
-      .toArray();
-    if (rows.length === 0) {
-      applyArchivedBefore(Number.POSITIVE_INFINITY);
-      for (const replayer of replayers) replayer.flush();
-      return count;
-    }
-    for (const row of rows) {
-      applyArchivedBefore(Number(row.seq));
-      const event: RecordedEvent = {
-        seq: Number(row.seq),
-        id: String(row.id),
-        stream: String(row.stream),
-        version: Number(row.version),
-        type: String(row.type),
-        schema: Number(row.schema),
-        data: upcast(String(row.type), Number(row.schema), JSON.parse(String(row.data))),
-        // Projections never read meta: parse it only if someone asks.
-        get meta() {
-          return JSON.parse(String(row.meta)) as EventMeta;
-        },
-        dedupeKey: row.dedupe_key === null ? null : String(row.dedupe_key),
-        owner: row.owner === null ? null : String(row.owner),
-        at: Number(row.at),
-      };
-      for (const replayer of replayers) replayer.apply(event);
-      observe?.(event);
-      after = event.seq;
-      count++;
-    }
-  }
+  const replay = beginReplay(sql, projections, table, observe);
+  applyLiveLog(sql, replay);
+  return finishReplay(replay);
 }
 
 /** Creates empty `shadow_*` copies of the projections' tables (from the live tables' own DDL). */
@@ -138,118 +83,108 @@ function rowsOnlyIn(sql: SqlStorage, a: string, b: string, limit: number): Row[]
     .toArray();
 }
 
-export function verifyProjections(
-  storage: DurableObjectStorage,
-  options: {
-    projections?: readonly Projection[];
-    maxDifferences?: number;
-    /** Events read back from the archive, in seq order (docs/event-log.md, "Archive"). */
-    archived?: readonly RecordedEvent[];
-    /** Streams whose stream row left with their last archived event: no snapshot to compare. */
-    archivedStreams?: ReadonlySet<string>;
-    /** Applies to the rebuilt tables what retention did to the live ones (aged rows). */
-    afterReplay?: (sql: SqlStorage, table: TableName) => void;
-  } = {},
-): VerifyReport {
-  const projections = options.projections ?? inlineProjections;
-  const maxDifferences = options.maxDifferences ?? 100;
-  const sql = storage.sql;
-  return storage.transactionSync(() => {
-    const tables = projections.flatMap((p) => p.tables);
-    createShadowTables(sql, projections);
-    try {
-      // Fold every stream alongside, to audit the snapshots deciders load their state from.
-      const folded = new Map<string, { version: number; state: unknown }>();
-      const eventsReplayed = replayLog(
-        sql,
-        projections,
-        shadow,
-        (event) => {
-          const decider = deciderForStream(event.stream);
-          const current = folded.get(event.stream) ?? { version: 0, state: decider?.initialState() ?? null };
-          const state = decider ? decider.evolve(current.state, event as EvolvableEvent) : null;
-          folded.set(event.stream, { version: current.version + 1, state });
-        },
-        options.archived,
-      );
-      options.afterReplay?.(sql, shadow);
-      for (const stream of options.archivedStreams ?? []) folded.delete(stream);
-      const report: VerifyReport = {
-        ok: true,
-        eventsReplayed,
-        streamsChecked: folded.size,
-        snapshotDifferences: compareSnapshots(sql, folded, maxDifferences),
-        tables: [],
-        differences: [],
-        truncated: false,
-      };
-      for (const t of tables) {
-        const count = (name: string) => sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM ${name}`).one().n;
-        report.tables.push({ table: t.name, liveRows: count(t.name), rebuiltRows: count(shadow(t.name)) });
-        const keyOf = (row: Row) => Object.fromEntries(t.key.map((k) => [k, row[k] ?? null]));
-        const keyText = (row: Row) => JSON.stringify(t.key.map((k) => row[k] ?? null));
-        const byKey = new Map<string, RowDifference>();
-        for (const row of rowsOnlyIn(sql, t.name, shadow(t.name), maxDifferences + 1)) {
-          byKey.set(keyText(row), { table: t.name, key: keyOf(row), live: row, rebuilt: null });
-        }
-        for (const row of rowsOnlyIn(sql, shadow(t.name), t.name, maxDifferences + 1)) {
-          const known = byKey.get(keyText(row));
-          if (known) known.rebuilt = row;
-          else byKey.set(keyText(row), { table: t.name, key: keyOf(row), live: null, rebuilt: row });
-        }
-        for (const difference of byKey.values()) {
-          if (report.differences.length >= maxDifferences) {
-            report.truncated = true;
-            break;
-          }
-          report.differences.push(difference);
-        }
-      }
-      report.ok = report.differences.length === 0 && report.snapshotDifferences.length === 0;
-      return report;
-    } finally {
-      dropShadowTables(sql, projections);
-    }
-  });
+export interface VerifyOptions {
+  projections?: readonly Projection[];
+  maxDifferences?: number;
+  /** Streams whose stream row left with their last archived event: no snapshot to compare. */
+  archivedStreams?: ReadonlySet<string>;
+  /** Applies to the rebuilt tables what retention did to the live ones (aged rows). */
+  afterReplay?: (sql: SqlStorage, table: TableName) => void;
 }
 
-function compareSnapshots(
+/** A verification under way: shadow tables exist, and events fold into them and into `folded`. */
+export interface Verification {
+  replay: Replay;
+  /** Every stream's fold, to audit the snapshots deciders load their state from. */
+  folded: Map<string, { version: number; state: unknown }>;
+  projections: readonly Projection[];
+}
+
+/**
+ * Starts a verification: creates the shadow tables. Archived events may then be folded with
+ * `verification.replay.apply` (each stream's archived events before its live ones; across
+ * several calls and awaits, docs/event-log.md#archive); `finishVerification` folds the live
+ * log and compares. `abandonVerification` drops the shadow tables of one that failed.
+ */
+export function beginVerification(
   sql: SqlStorage,
-  folded: Map<string, { version: number; state: unknown }>,
-  maxDifferences: number,
-): SnapshotDifference[] {
-  const differences: SnapshotDifference[] = [];
-  const rows = sql
-    .exec<{ stream: string; version: number; snapshot: string }>(
-      "SELECT stream, version, snapshot FROM streams ORDER BY stream",
-    )
-    .toArray();
-  const seen = new Set<string>();
-  for (const row of rows) {
-    seen.add(row.stream);
-    const rebuilt = folded.get(row.stream);
-    const snapshot = JSON.parse(row.snapshot) as unknown;
-    if (
-      rebuilt &&
-      rebuilt.version === row.version &&
-      canonicalJson(rebuilt.state) === canonicalJson(snapshot)
-    )
-      continue;
-    differences.push({
-      stream: row.stream,
-      live: { version: row.version, snapshot },
-      rebuilt: rebuilt ? { version: rebuilt.version, snapshot: rebuilt.state } : null,
-    });
+  projections: readonly Projection[] = inlineProjections,
+): Verification {
+  createShadowTables(sql, projections);
+  const folded = new Map<string, { version: number; state: unknown }>();
+  const replay = beginReplay(sql, projections, shadow, (event) => {
+    const decider = deciderForStream(event.stream);
+    const current = folded.get(event.stream) ?? { version: 0, state: decider?.initialState() ?? null };
+    const state = decider ? decider.evolve(current.state, event as EvolvableEvent) : null;
+    folded.set(event.stream, { version: current.version + 1, state });
+  });
+  return { replay, folded, projections };
+}
+
+export function abandonVerification(sql: SqlStorage, verification: Verification): void {
+  dropShadowTables(sql, verification.projections);
+}
+
+/** In one transaction: folds the live log, compares with the live tables, drops the shadows. */
+export function finishVerification(
+  storage: DurableObjectStorage,
+  verification: Verification,
+  options: VerifyOptions = {},
+): VerifyReport {
+  return storage.transactionSync(() => compare(storage.sql, verification, options));
+}
+
+function compare(sql: SqlStorage, verification: Verification, options: VerifyOptions): VerifyReport {
+  const maxDifferences = options.maxDifferences ?? 100;
+  const { replay, folded, projections } = verification;
+  try {
+    applyLiveLog(sql, replay);
+    const eventsReplayed = finishReplay(replay);
+    options.afterReplay?.(sql, shadow);
+    for (const stream of options.archivedStreams ?? []) folded.delete(stream);
+    const report: VerifyReport = {
+      ok: true,
+      eventsReplayed,
+      streamsChecked: folded.size,
+      snapshotDifferences: compareSnapshots(sql, folded, maxDifferences),
+      tables: [],
+      differences: [],
+      truncated: false,
+    };
+    for (const t of projections.flatMap((p) => p.tables)) {
+      const count = (name: string) => sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM ${name}`).one().n;
+      report.tables.push({ table: t.name, liveRows: count(t.name), rebuiltRows: count(shadow(t.name)) });
+      const keyOf = (row: Row) => Object.fromEntries(t.key.map((k) => [k, row[k] ?? null]));
+      const keyText = (row: Row) => JSON.stringify(t.key.map((k) => row[k] ?? null));
+      const byKey = new Map<string, RowDifference>();
+      for (const row of rowsOnlyIn(sql, t.name, shadow(t.name), maxDifferences + 1)) {
+        byKey.set(keyText(row), { table: t.name, key: keyOf(row), live: row, rebuilt: null });
+      }
+      for (const row of rowsOnlyIn(sql, shadow(t.name), t.name, maxDifferences + 1)) {
+        const known = byKey.get(keyText(row));
+        if (known) known.rebuilt = row;
+        else byKey.set(keyText(row), { table: t.name, key: keyOf(row), live: null, rebuilt: row });
+      }
+      for (const difference of byKey.values()) {
+        if (report.differences.length >= maxDifferences) {
+          report.truncated = true;
+          break;
+        }
+        report.differences.push(difference);
+      }
+    }
+    report.ok = report.differences.length === 0 && report.snapshotDifferences.length === 0;
+    return report;
+  } finally {
+    abandonVerification(sql, verification);
   }
-  for (const [stream, rebuilt] of folded) {
-    if (!seen.has(stream))
-      differences.push({
-        stream,
-        live: null,
-        rebuilt: { version: rebuilt.version, snapshot: rebuilt.state },
-      });
-  }
-  return differences.slice(0, maxDifferences);
+}
+
+/** The audit check on the live log alone, in one transaction. */
+export function verifyProjections(storage: DurableObjectStorage, options: VerifyOptions = {}): VerifyReport {
+  return storage.transactionSync(() =>
+    compare(storage.sql, beginVerification(storage.sql, options.projections), options),
+  );
 }
 
 /** Throws the live projections away and rebuilds them from the log (operator repair). */
@@ -260,23 +195,32 @@ export function rebuildProjections(
   return storage.transactionSync(() => {
     const sql = storage.sql;
     for (const t of projections.flatMap((p) => p.tables)) sql.exec(`DELETE FROM ${t.name}`);
-    const folded = new Map<string, { version: number; state: unknown }>();
+    // A snapshot row stays at its version (heartbeats skip it, `writesSnapshot`): its state is
+    // rebuilt as of that version, or as of the head when the version itself is past it.
+    const rowVersions = new Map(
+      sql
+        .exec<{ stream: string; version: number }>("SELECT stream, version FROM streams")
+        .toArray()
+        .map((row) => [row.stream, row.version]),
+    );
+    const folded = new Map<string, { version: number; state: unknown; atRow?: unknown }>();
     const count = replayLog(sql, projections, liveTables, (event) => {
       const decider = deciderForStream(event.stream);
       const current = folded.get(event.stream) ?? { version: 0, state: decider?.initialState() ?? null };
-      folded.set(event.stream, {
-        version: current.version + 1,
-        state: decider ? decider.evolve(current.state, event as EvolvableEvent) : null,
-      });
+      const state = decider ? decider.evolve(current.state, event as EvolvableEvent) : null;
+      const version = current.version + 1;
+      const atRow = version === rowVersions.get(event.stream) ? state : current.atRow;
+      folded.set(event.stream, { version, state, atRow });
     });
     // The snapshots deciders load from are rebuilt too.
-    for (const [stream, { version, state }] of folded) {
+    for (const [stream, { version, state, atRow }] of folded) {
       const decider = deciderForStream(stream);
       if (!decider) continue;
+      const kept = atRow !== undefined;
       sql.exec(
         "UPDATE streams SET version = ?, snapshot = ?, snapshot_schema = ? WHERE stream = ?",
-        version,
-        JSON.stringify(state),
+        kept ? rowVersions.get(stream) : version,
+        JSON.stringify(kept ? atRow : state),
         decider.snapshotSchema,
         stream,
       );

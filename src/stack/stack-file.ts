@@ -1,5 +1,5 @@
 import { readFile, rm } from "node:fs/promises";
-import { nodeHttpFetch } from "../cli/coordinator/http-fetch";
+import { nodeHttpFetch } from "../client/http-fetch";
 import { writeFileAtomic } from "../local/machine-files";
 
 /** What a running stack publishes about itself in `<state>/stack.json` (mode 0600). */

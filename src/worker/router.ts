@@ -16,6 +16,7 @@ import { resolveIdentity } from "./auth/identity";
 import type { PublicRequestContext, RequestContext } from "./context";
 import type { Env } from "./env";
 import { defaultMaxBodyBytes, readBodyBytes, setBodyLimit } from "./http/body";
+import { registeredBodyCaps } from "./http/body-caps";
 import { errorResponse } from "./http/errors";
 import { idempotencyKeyOf } from "./http/idempotency";
 import { json } from "./http/json";
@@ -119,6 +120,7 @@ export function buildRouter(registrars: readonly RouteRegistrar[] = defaultRegis
 
   function add(method: Method, path: string, serve: Serve, options: RouteOptions = {}) {
     const maxBodyBytes = options.maxBodyBytes ?? defaultMaxBodyBytes;
+    registeredBodyCaps.set(`${method} ${path}`, maxBodyBytes);
     itty[method](path, async (request: IRequest, base: Base) => {
       const raw = request as unknown as Request;
       setBodyLimit(raw, maxBodyBytes);

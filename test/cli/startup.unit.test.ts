@@ -93,10 +93,17 @@ describe("crabbox start-up", () => {
     expect(files.size).toBeLessThanOrEqual(140);
   });
 
+  it("keeps the event catalogue off the coordinator client's static graph (webhook shapes load on first use)", () => {
+    const client = fileURLToPath(new URL("../../src/client/client.ts", import.meta.url));
+    const files = [...staticGraph(client).files].map((f) => f.split("/src/")[1] ?? f);
+    expect(files).not.toContain("events/catalogue.ts");
+    expect(files.filter((f) => f.startsWith("events/")).length).toBeLessThanOrEqual(1);
+  });
+
   it("keeps undici off `run`'s static graph: no file on it touches the global fetch or its classes", () => {
     // Node loads its bundled undici on the first use of fetch, Response, Headers or Request:
     // 50-250 ms of a warm run here; coordinator requests go over node:http instead
-    // (src/cli/coordinator/http-fetch.ts, docs/sync.md "Inner loop").
+    // (src/client/http-fetch.ts, docs/sync.md "Inner loop").
     const run = fileURLToPath(new URL("../../src/cli/commands/run.ts", import.meta.url));
     const users = [...staticGraph(run).files].filter((file) =>
       /(?<![.\w])(fetch\(|new (Response|Headers|Request)\b|(Response|Headers|Request)\.\w|FormData\b|WebSocket\b)/.test(

@@ -1,4 +1,4 @@
-import { createClient, hasErrorCode, isCrabboxError } from "crabbox";
+import { asClientError, createClient, hasErrorCode, isCrabboxError } from "crabbox";
 import { afterEach, describe, expect, it } from "vitest";
 import { serveOnLoopback } from "../support/loopback-server";
 
@@ -64,5 +64,37 @@ describe('the public client (import { createClient } from "crabbox")', () => {
     expect(hasErrorCode(error, "lease_ended")).toBe(true);
     expect(hasErrorCode(error, "not_found")).toBe(false);
     expect((error as Error).message).toContain("lease cbx_0123456789ab has ended");
+  });
+
+  it("gives a failure as the union on its code, with the status and the field the coordinator named", async () => {
+    const url = await coordinator(async () =>
+      Response.json(
+        { error: "invalid_request", message: "ttlSeconds: too big", field: "ttlSeconds" },
+        { status: 400 },
+      ),
+    );
+    const error = await createClient({ url, token: "tok" })
+      .createLease({ leaseID: "cbx_0123456789ab", sshPublicKey: "ssh-ed25519 AAAA test", ttlSeconds: 1 })
+      .catch((e: unknown) => e);
+    const failure = asClientError(error);
+    expect(failure?.code).toBe("invalid_request");
+    expect(failure?.details).toEqual({ status: 400, wireCode: "invalid_request", field: "ttlSeconds" });
+    expect(failure?.message).toBe(
+      "coordinator POST /v1/leases: ttlSeconds: too big (http 400 invalid_request)",
+    );
+    expect(asClientError(new Error("not a client failure"))).toBeUndefined();
+  });
+
+  it("keeps an unknown code from a newer coordinator as wireCode, with the code its status stands for", async () => {
+    const url = await coordinator(async () =>
+      Response.json({ error: "quota_frozen", message: "frozen" }, { status: 403 }),
+    );
+    const failure = asClientError(
+      await createClient({ url, token: "tok" })
+        .whoami()
+        .catch((e: unknown) => e),
+    );
+    expect(failure?.code).toBe("forbidden");
+    expect(failure?.details.wireCode).toBe("quota_frozen");
   });
 });

@@ -3,15 +3,16 @@
  * rows written, every index entry counted as a row (`cursor.rowsWritten`). Heartbeats are most
  * of the log, so an index or projection row added to their path multiplies the fleet's bill;
  * these tests make such a change visible. Migration 0009 took three of the ten (the type and
- * `at` index entries, the expiry index entry): docs/event-log.md#write-cost-of-a-heartbeat.
+ * `at` index entries, the expiry index entry); migration 0011 and the snapshot rule took two
+ * more (the telemetry ring row, the stream row): docs/event-log.md#write-cost-of-a-heartbeat.
  */
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { snapshotEvery } from "../../src/events/append";
 import { leaseDecider, leaseStream } from "../../src/events/lease-decider";
 import { EventStore } from "../../src/events/store";
 import { inlineProjections } from "../../src/projections/inline";
-import { leaseTelemetryPruneEvery, leaseTelemetryRingSize } from "../../src/projections/lease-telemetry";
 import { leaseRequest, machine, sample, t0, userMeta } from "./fixtures";
 
 const fleet = () => env.FLEET.get(env.FLEET.idFromName(`write-cost-${crypto.randomUUID()}`));
@@ -48,7 +49,7 @@ function countingStorage(storage: DurableObjectStorage) {
 }
 
 describe("what a heartbeat writes", () => {
-  it("writes seven rows: the event with its id, stream and owner index entries, the lease row, the ring sample and the stream row", async () => {
+  it("writes five rows: the event with its id, stream and owner index entries, and the lease row", async () => {
     await runInDurableObject(fleet(), (_fleet, state) => {
       const counting = countingStorage(state.storage);
       const store = new EventStore(counting.storage, { projections: inlineProjections });
@@ -60,18 +61,19 @@ describe("what a heartbeat writes", () => {
 
       execute({ type: "Heartbeat", telemetry: sample(t0 + 1_000) }, t0 + 1_000);
 
-      expect(counting.take()).toEqual({
+      const written = counting.take();
+      expect(written).toEqual({
         "SELECT version, snapshot,": 0,
+        "SELECT * FROM": 0,
         "SELECT seq, hash": 0,
         "INSERT INTO events": 4,
         "UPDATE leases SET": 1,
-        "INSERT OR REPLACE": 1,
-        "UPDATE streams SET": 1,
       });
+      expect(Object.values(written).reduce((a, b) => a + b)).toBe(5);
     });
   });
 
-  it(`prunes the telemetry ring only on every ${leaseTelemetryPruneEvery}th event of the stream, deleting what is past ${leaseTelemetryRingSize} samples`, async () => {
+  it(`rewrites the stream row only when a heartbeat reaches a multiple of ${snapshotEvery} versions, and loads the same state as a full fold`, async () => {
     await runInDurableObject(fleet(), (_fleet, state) => {
       const counting = countingStorage(state.storage);
       const store = new EventStore(counting.storage, { projections: inlineProjections });
@@ -79,16 +81,25 @@ describe("what a heartbeat writes", () => {
         store.execute({ stream, decider: leaseDecider, command, now, meta: userMeta });
       execute({ type: "RequestLease", lease: leaseRequest({ ttlSeconds: 86_400 }) }, t0);
       execute({ type: "RecordMachineProvisioned", machine: machine() }, t0);
-      const prunes: number[] = [];
-      for (let i = 1; i <= 94; i++) {
+      counting.take();
+      const snapshots: number[] = [];
+      for (let i = 1; i <= 40; i++) {
         const result = execute({ type: "Heartbeat", telemetry: sample(t0 + i) }, t0 + i);
-        const deleted = counting.take()["DELETE FROM lease_telemetry"];
-        if (deleted !== undefined) prunes.push(result.version, deleted);
+        const written = counting.take();
+        if (written["UPDATE streams SET"] !== undefined) snapshots.push(result.version);
+        else expect(Object.values(written).reduce((a, b) => a + b)).toBe(5);
       }
-      // Versions 3..96: prunes at 16, 32, ... ; the ring reaches 60 samples at version 62.
-      expect(prunes).toEqual([16, 0, 32, 0, 48, 0, 64, 2, 80, 16, 96, 16]);
-      const kept = state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM lease_telemetry").one().n;
-      expect(kept).toBe(leaseTelemetryRingSize);
+      // Versions 3..42: the row is rewritten at 16 and 32 only.
+      expect(snapshots).toEqual([16, 32]);
+      const row = state.storage.sql.exec<{ version: number }>("SELECT version FROM streams").one();
+      expect(row.version).toBe(32);
+      // Snapshot at 32 + the 10 heartbeats after it = the fold of all 42 events.
+      let folded = leaseDecider.initialState();
+      for (const event of store.readStream(stream)) folded = leaseDecider.evolve(folded, event as never);
+      expect(store.load(stream, leaseDecider)).toEqual({ state: folded, version: 42 });
+      // Any other event writes the row, so an ended stream's row is exact.
+      execute({ type: "Release", releasedBy: "peter@example.com" }, t0 + 100);
+      expect(counting.take()["UPDATE streams SET"]).toBe(1);
     });
   });
 });

@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { leaseDecider, leaseStream } from "../../src/events/lease-decider";
 import { runDecider, runStream } from "../../src/events/run-decider";
-import { leaseTelemetryHistory } from "../../src/projections/lease-telemetry";
+import { leaseTelemetryHistory } from "../../src/projections/lease-heartbeats";
 import { getLease, leaseRecordWithHistory } from "../../src/projections/leases-queries";
 import { toRunRecord } from "../../src/projections/records";
 import { getRun, runEventsAfter, runLogText } from "../../src/projections/runs-queries";
@@ -15,7 +15,7 @@ const fleet = (name: string) => env.FLEET.get(env.FLEET.idFromName(`${name}-${cr
 const stream = leaseStream("cbx_abcdef123456");
 
 describe("a lease from request to deleted machine", () => {
-  it("keeps the lease row, telemetry ring and usage row in step with the log, and replays to the same rows", async () => {
+  it("keeps the lease row, heartbeat summary and usage row in step with the log, and replays to the same rows", async () => {
     await runInDurableObject(fleet("lease-life"), (fleetDO, state) => {
       const store = fleetDO.store;
       const run = (command: Parameters<typeof leaseDecider.decide>[0], now: number, meta = userMeta) =>
@@ -25,7 +25,16 @@ describe("a lease from request to deleted machine", () => {
       expect(getLease(state.storage.sql, "cbx_abcdef123456")?.state).toBe("provisioning");
       run({ type: "RecordMachineProvisioned", machine: machine() }, t0 + 5_000);
       for (let i = 1; i <= 65; i++)
-        run({ type: "Heartbeat", telemetry: sample(t0 + 5_000 + i * 30_000) }, t0 + 5_000 + i * 30_000);
+        run(
+          { type: "Heartbeat", telemetry: sample(t0 + 5_000 + i * 30_000, { load1: i / 10 }) },
+          t0 + 5_000 + i * 30_000,
+        );
+      // Live: the history is read from the newest 60 heartbeat events; no summary row yet.
+      const live = leaseTelemetryHistory(state.storage.sql, { id: "cbx_abcdef123456", state: "active" });
+      expect(live.map((s) => s.capturedAt)).toEqual(
+        Array.from({ length: 60 }, (_, i) => t0 + 5_000 + (i + 6) * 30_000),
+      );
+      expect(state.storage.sql.exec("SELECT 1 FROM lease_heartbeats").toArray()).toEqual([]);
       run({ type: "Release", releasedBy: "peter@example.com" }, t0 + 3_600_000);
       run(
         {
@@ -50,9 +59,22 @@ describe("a lease from request to deleted machine", () => {
         deleteAttempts: 1,
         releasedAt: t0 + 3_600_000,
       });
-      const history = leaseTelemetryHistory(state.storage.sql, "cbx_abcdef123456");
-      expect(history).toHaveLength(60);
-      expect(history[0]?.capturedAt).toBe(t0 + 5_000 + 6 * 30_000);
+      // Ended: one summary row holds what the 65 heartbeats said, and the same history.
+      expect(state.storage.sql.exec("SELECT * FROM lease_heartbeats").toArray()).toEqual([
+        expect.objectContaining({
+          lease_id: "cbx_abcdef123456",
+          heartbeats: 65,
+          first_at: t0 + 35_000,
+          last_at: t0 + 5_000 + 65 * 30_000,
+        }),
+      ]);
+      const range = JSON.parse(
+        String(state.storage.sql.exec("SELECT telemetry_range FROM lease_heartbeats").one().telemetry_range),
+      );
+      expect(range.load1).toEqual([0.1, 6.5]);
+      expect(range.diskPercent).toEqual([12.3, 12.3]);
+      const history = leaseTelemetryHistory(state.storage.sql, lease!);
+      expect(history).toEqual(live);
       const record = leaseRecordWithHistory(state.storage.sql, lease!);
       expect(record).toMatchObject({
         id: "cbx_abcdef123456",

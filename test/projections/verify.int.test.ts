@@ -48,22 +48,30 @@ describe("verifying projections against the log", () => {
   it("reports rows only one side has, and leaves no shadow tables behind", async () => {
     await runInDurableObject(fleet(), (fleetDO, state) => {
       twoLeases(fleetDO.store);
+      fleetDO.store.execute({
+        stream: leaseStream("cbx_00000000000a"),
+        decider: leaseDecider,
+        command: { type: "Release", releasedBy: "peter@example.com" },
+        now: t0 + 30,
+        meta: userMeta,
+      });
       const sql = state.storage.sql;
-      sql.exec("DELETE FROM lease_telemetry WHERE lease_id = 'cbx_00000000000a'");
+      sql.exec("DELETE FROM lease_heartbeats WHERE lease_id = 'cbx_00000000000a'");
       sql.exec("INSERT INTO run_logs VALUES ('run_ffffffffffff', 99, 1, 0, 1)");
       const report = verifyProjections(state.storage);
       expect(report.differences).toEqual([
         expect.objectContaining({
-          table: "lease_telemetry",
-          key: { lease_id: "cbx_00000000000a", captured_at: t0 + 20 },
+          table: "lease_heartbeats",
+          key: { lease_id: "cbx_00000000000a" },
           live: null,
+          rebuilt: expect.objectContaining({ heartbeats: 1, first_at: t0 + 20 }),
         }),
         expect.objectContaining({ table: "run_logs", key: { run_id: "run_ffffffffffff" }, rebuilt: null }),
       ]);
-      expect(report.tables.find((t) => t.table === "lease_telemetry")).toEqual({
-        table: "lease_telemetry",
-        liveRows: 1,
-        rebuiltRows: 2,
+      expect(report.tables.find((t) => t.table === "lease_heartbeats")).toEqual({
+        table: "lease_heartbeats",
+        liveRows: 0,
+        rebuiltRows: 1,
       });
       expect(sql.exec("SELECT name FROM sqlite_master WHERE name LIKE 'shadow_%'").toArray()).toEqual([]);
     });

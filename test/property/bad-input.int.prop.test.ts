@@ -13,6 +13,7 @@ import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Operation, operations } from "../../src/api/openapi/operations";
+import { routeErrors } from "../../src/api/openapi/route-errors";
 import { errorCodes } from "../../src/errors";
 import type { Env } from "../../src/worker/env";
 import type { FleetDurableObject } from "../../src/worker/fleet";
@@ -96,7 +97,7 @@ function describeCase(c: BadCase): string {
 }
 
 /** What every answer to a malformed request must look like. */
-function expectRefused(c: BadCase, status: number, text: string): void {
+function expectRefused(op: Operation, c: BadCase, status: number, text: string): void {
   const what = `${describeCase(c)} → ${status} ${text.slice(0, 300)}`;
   expect(status, what).toBeLessThan(500);
   expect(text, what).not.toMatch(/\n\s+at |\.ts:\d+|\.js:\d+/);
@@ -106,6 +107,8 @@ function expectRefused(c: BadCase, status: number, text: string): void {
   const answer = JSON.parse(text) as { error?: string; field?: string };
   expect(Object.keys(errorCodes), what).toContain(answer.error);
   expect(errorCodes[answer.error as keyof typeof errorCodes].http, what).toBe(status);
+  // The OpenAPI document lists this code for this route (src/api/openapi/route-errors.ts).
+  expect(routeErrors(op), `${what}: a code the route's document entry does not list`).toContain(answer.error);
   // A body longer than the route's cap is refused before it is parsed (the login routes take 4 KiB).
   if (answer.error === "body_too_large" && typeof c.body === "string" && c.body.length > 4096) return;
   if (c.field !== undefined) expect(answer.field, what).toBe(c.field);
@@ -164,7 +167,7 @@ describe("every route refuses malformed input", () => {
             distinct.add(describeCase(c));
             const before = await eventCount();
             const { status, text } = await send(c);
-            expectRefused(c, status, text);
+            expectRefused(op, c, status, text);
             expect(await eventCount(), `events appended by ${describeCase(c)}`).toBe(before);
           },
         ),
@@ -192,7 +195,7 @@ describe("every route refuses malformed input", () => {
           distinct.add(describeCase(c));
           const before = await eventCount();
           const { status, text } = await send(c);
-          expectRefused(c, status, text);
+          expectRefused(op, c, status, text);
           expect(await eventCount(), `events appended by ${describeCase(c)}`).toBe(before);
         }),
         { seed: seed + 1000 + index, numRuns: 6 },

@@ -4,22 +4,10 @@
  * OpenAPI 3.1's dialect) — requests as their input type, answers as their output type — so
  * there is no second, hand-written copy of the contract (docs/api.md, "OpenAPI").
  */
-import { z } from "zod";
-import { errorCodes } from "../../errors";
 import { sessionCookie } from "../../worker/portal/session";
-import { ErrorBody } from "../errors";
+import { Components, componentRef, type Json, jsonSchema } from "./components";
 import { type Access, type Answer, type Operation, operations } from "./operations";
-
-type Json = Record<string, unknown>;
-
-function jsonSchema(schema: z.ZodType, io: "input" | "output"): Json {
-  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, {
-    target: "draft-2020-12",
-    io,
-    unrepresentable: "any",
-  }) as Json;
-  return rest;
-}
+import { routeErrorsByStatus, takesIdempotencyKey } from "./route-errors";
 
 const security: Record<Access, Json[] | undefined> = {
   none: [],
@@ -28,7 +16,7 @@ const security: Record<Access, Json[] | undefined> = {
   portal: [{ portalSession: [] }],
 };
 
-function content(answer: Answer): Json | undefined {
+function content(answer: Answer, components: Components, example: unknown): Json | undefined {
   switch (answer) {
     case "text":
       return { "text/plain": { schema: { type: "string" } } };
@@ -39,28 +27,27 @@ function content(answer: Answer): Json | undefined {
     case "redirect":
       return undefined;
     default:
-      return { "application/json": { schema: jsonSchema(answer, "output") } };
+      return {
+        "application/json": {
+          schema: components.refer(jsonSchema(answer, "output")),
+          ...(example !== undefined ? { example } : {}),
+        },
+      };
   }
 }
 
-/** The stable error codes answering with each status, for the error responses' descriptions. */
-function codesByStatus(): Map<number, string[]> {
-  const byStatus = new Map<number, string[]>();
-  for (const [code, { http }] of Object.entries(errorCodes))
-    byStatus.set(http, [...(byStatus.get(http) ?? []), code]);
-  return byStatus;
-}
-
+/** One answer per error status the route can give, naming its codes (route-errors.ts). */
 function errorResponses(op: Operation): Json {
-  const byStatus = codesByStatus();
-  const statuses = [400, 404, 409, 413, 422, 429, 500, 502, 503, 504];
-  if (op.access !== "none") statuses.push(401);
-  if (op.access === "admin") statuses.push(403);
   const out: Json = {};
-  for (const status of statuses.sort()) {
+  for (const [status, codes] of routeErrorsByStatus(op)) {
     out[String(status)] = {
-      description: `Error; \`error\` is one of: ${(byStatus.get(status) ?? ["internal"]).join(", ")}`,
-      content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+      description: `Error; \`error\` is one of: ${codes.join(", ")}`,
+      content: {
+        "application/json": {
+          schema: { allOf: [componentRef("Error")], properties: { error: { enum: codes } } },
+          example: { error: codes[0], message: `${codes[0]} (example)` },
+        },
+      },
     };
   }
   return out;
@@ -80,7 +67,7 @@ function parameters(op: Operation): Json[] {
       out.push({ name, in: "query", required: (schema.required ?? []).includes(name), schema: property });
     }
   }
-  if (op.method === "post" && op.access !== "none" && op.access !== "portal" && op.path !== "/v1/leases") {
+  if (takesIdempotencyKey(op)) {
     out.push({
       name: "Idempotency-Key",
       in: "header",
@@ -94,10 +81,14 @@ function parameters(op: Operation): Json[] {
 
 export const openApiPath = (path: string) => path.replace(/:([A-Za-z]+)/g, "{$1}");
 
-function operation(op: Operation): Json {
+function operation(op: Operation, components: Components, maxBodyBytes: number | undefined): Json {
   const responses: Json = {};
+  const successes = Object.keys(op.responses)
+    .map(Number)
+    .filter((status) => status < 300);
   for (const [status, answer] of Object.entries(op.responses)) {
-    const body = content(answer);
+    const example = Number(status) === successes[0] ? op.examples?.response : undefined;
+    const body = content(answer, components, example);
     responses[status] = { description: op.summary, ...(body ? { content: body } : {}) };
   }
   Object.assign(responses, errorResponses(op));
@@ -114,7 +105,18 @@ function operation(op: Operation): Json {
       ? {
           requestBody: {
             required: !op.bodyOptional,
-            content: { "application/json": { schema: jsonSchema(op.body, "input") } },
+            ...(maxBodyBytes !== undefined
+              ? {
+                  description: `At most ${maxBodyBytes} bytes; a larger body is \`413 body_too_large\``,
+                  "x-maxBodyBytes": maxBodyBytes,
+                }
+              : {}),
+            content: {
+              "application/json": {
+                schema: jsonSchema(op.body, "input"),
+                ...(op.examples?.request !== undefined ? { example: op.examples.request } : {}),
+              },
+            },
           },
         }
       : {}),
@@ -122,11 +124,19 @@ function operation(op: Operation): Json {
   };
 }
 
-export function openApiDocument(): Json {
+/**
+ * The document; `bodyCaps` gives each route's body cap by `method path`, as the Worker's
+ * registrars set them (`registeredBodyCaps` of src/worker/http/body-caps.ts, filled by buildRouter).
+ */
+export function openApiDocument(bodyCaps: ReadonlyMap<string, number> = new Map()): Json {
+  const components = new Components();
   const paths: Record<string, Json> = {};
   for (const op of operations) {
     const path = openApiPath(op.path);
-    paths[path] = { ...(paths[path] ?? {}), [op.method]: operation(op) };
+    paths[path] = {
+      ...(paths[path] ?? {}),
+      [op.method]: operation(op, components, bodyCaps.get(`${op.method} ${op.path}`)),
+    };
   }
   return {
     openapi: "3.1.0",
@@ -144,7 +154,7 @@ export function openApiDocument(): Json {
     })),
     paths,
     components: {
-      schemas: { Error: jsonSchema(ErrorBody, "output") },
+      schemas: components.schemas,
       securitySchemes: {
         bearerAuth: {
           type: "http",

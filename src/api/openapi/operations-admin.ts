@@ -18,6 +18,7 @@ import {
   WebhookDetail,
   WebhookList,
 } from "../webhooks";
+import { examples } from "./examples";
 import type { Operation } from "./operation";
 
 export const adminOperations: readonly Operation[] = [
@@ -36,6 +37,7 @@ export const adminOperations: readonly Operation[] = [
     summary: "Providers' crabbox-labelled inventory",
     tag: "admin",
     access: "admin",
+    errors: ["provider_error", "timeout"],
     query: PoolQuery,
     responses: { 200: PoolResponse },
   },
@@ -54,8 +56,10 @@ export const adminOperations: readonly Operation[] = [
     summary: "Release any lease",
     tag: "admin",
     access: "admin",
+    errors: ["ambiguous"],
     body: ReleaseRequest,
     bodyOptional: true,
+    examples: examples.adminRelease,
     responses: { 200: LeaseEnvelope },
   },
   {
@@ -64,6 +68,7 @@ export const adminOperations: readonly Operation[] = [
     summary: "End a lease and delete its machine",
     tag: "admin",
     access: "admin",
+    errors: ["ambiguous"],
     responses: { 200: LeaseEnvelope },
   },
   {
@@ -116,6 +121,7 @@ export const adminOperations: readonly Operation[] = [
     tag: "webhooks",
     access: "admin",
     body: WebhookCreateRequest,
+    examples: examples.webhookCreate,
     responses: { 201: WebhookCreated },
   },
   {
@@ -124,6 +130,7 @@ export const adminOperations: readonly Operation[] = [
     summary: "List webhook endpoints",
     tag: "webhooks",
     access: "admin",
+    examples: examples.webhooks,
     responses: { 200: WebhookList },
   },
   {

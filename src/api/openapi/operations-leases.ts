@@ -11,6 +11,7 @@ import {
   SharePutRequest,
   ShareResponse,
 } from "../leases";
+import { examples } from "./examples";
 import type { Operation } from "./operation";
 
 export const leaseOperations: readonly Operation[] = [
@@ -20,7 +21,19 @@ export const leaseOperations: readonly Operation[] = [
     summary: "Create a lease (idempotent by leaseID)",
     tag: "leases",
     access: "bearer",
+    errors: [
+      "invalid_lease_id",
+      "unsupported",
+      "lease_id_conflict",
+      "lease_ended",
+      "slug_conflict",
+      "cost_limit_exceeded",
+      "timeout",
+      "provider_error",
+      "capacity_unavailable",
+    ],
     body: LeaseRequest,
+    examples: examples.leaseCreate,
     responses: { 200: LeaseEnvelope, 201: LeaseEnvelope, 202: LeaseEnvelope },
   },
   {
@@ -30,6 +43,7 @@ export const leaseOperations: readonly Operation[] = [
     tag: "leases",
     access: "bearer",
     query: LeaseListQuery,
+    examples: examples.leases,
     responses: { 200: LeaseListEnvelope },
   },
   {
@@ -38,6 +52,8 @@ export const leaseOperations: readonly Operation[] = [
     summary: "Read a lease with its telemetry",
     tag: "leases",
     access: "bearer",
+    errors: ["ambiguous"],
+    examples: examples.lease,
     responses: { 200: LeaseEnvelope },
   },
   {
@@ -46,8 +62,10 @@ export const leaseOperations: readonly Operation[] = [
     summary: "Heartbeat a lease",
     tag: "leases",
     access: "bearer",
+    errors: ["ambiguous", "lease_ended"],
     body: HeartbeatRequest,
     bodyOptional: true,
+    examples: examples.heartbeat,
     responses: { 200: LeaseEnvelope },
   },
   {
@@ -56,8 +74,10 @@ export const leaseOperations: readonly Operation[] = [
     summary: "Release a lease",
     tag: "leases",
     access: "bearer",
+    errors: ["ambiguous"],
     body: ReleaseRequest,
     bodyOptional: true,
+    examples: examples.release,
     responses: { 200: LeaseEnvelope },
   },
   {
@@ -66,6 +86,7 @@ export const leaseOperations: readonly Operation[] = [
     summary: "Read a lease's share",
     tag: "leases",
     access: "bearer",
+    errors: ["ambiguous"],
     responses: { 200: ShareResponse },
   },
   {
@@ -74,7 +95,9 @@ export const leaseOperations: readonly Operation[] = [
     summary: "Replace a lease's share",
     tag: "leases",
     access: "bearer",
+    errors: ["ambiguous"],
     body: SharePutRequest,
+    examples: examples.sharePut,
     responses: { 200: ShareResponse },
   },
   {
@@ -83,8 +106,10 @@ export const leaseOperations: readonly Operation[] = [
     summary: "Remove from a lease's share",
     tag: "leases",
     access: "bearer",
+    errors: ["ambiguous"],
     body: ShareDeleteRequest,
     bodyOptional: true,
+    examples: examples.shareDelete,
     responses: { 200: ShareResponse },
   },
   {
@@ -93,6 +118,7 @@ export const leaseOperations: readonly Operation[] = [
     summary: "A lease's own event stream",
     tag: "leases",
     access: "bearer",
+    errors: ["ambiguous"],
     query: StreamEventsQuery,
     responses: { 200: EventsPage },
   },

@@ -1,5 +1,4 @@
 /** Route table entries (docs/api.md#openapi-get-v1openapijson): liveness, the document itself, who am I, and GitHub sign-in. */
-import { z } from "zod";
 import {
   GithubLoginPollRequest,
   GithubLoginPollResponse,
@@ -8,15 +7,9 @@ import {
   HealthResponse,
   WhoamiResponse,
 } from "../auth";
+import { FleetHealth, OpenApiDocument } from "../meta";
+import { examples } from "./examples";
 import type { Operation } from "./operation";
-
-const FleetHealth = z.object({ ok: z.literal(true), fleet: z.string() });
-
-const OpenApiDocument = z.looseObject({
-  openapi: z.string(),
-  info: z.object({}).loose(),
-  paths: z.object({}).loose(),
-});
 
 export const metaOperations: readonly Operation[] = [
   {
@@ -25,6 +18,7 @@ export const metaOperations: readonly Operation[] = [
     summary: "Liveness",
     tag: "meta",
     access: "none",
+    examples: examples.health,
     responses: { 200: HealthResponse },
   },
   {
@@ -41,6 +35,7 @@ export const metaOperations: readonly Operation[] = [
     summary: "The caller's identity",
     tag: "auth",
     access: "bearer",
+    examples: examples.whoami,
     responses: { 200: WhoamiResponse },
   },
   {
@@ -49,7 +44,9 @@ export const metaOperations: readonly Operation[] = [
     summary: "Start a GitHub login (CLI)",
     tag: "auth",
     access: "none",
+    errors: ["invalid_poll_secret_hash", "login_rate_limited", "github_oauth_not_configured"],
     body: GithubLoginStartRequest,
+    examples: examples.githubStart,
     responses: { 200: GithubLoginStartResponse },
   },
   {
@@ -66,7 +63,9 @@ export const metaOperations: readonly Operation[] = [
     summary: "Poll a GitHub login for its token",
     tag: "auth",
     access: "none",
+    errors: ["invalid_poll", "not_found", "github_unavailable"],
     body: GithubLoginPollRequest,
+    examples: examples.githubPoll,
     responses: { 200: GithubLoginPollResponse },
   },
   {

@@ -1,10 +1,6 @@
 /** Route table entries (docs/api.md#openapi-get-v1openapijson): the portal: its pages, sign-in and forms. */
-import { z } from "zod";
+import { LocalPortalLink } from "../meta";
 import type { Operation } from "./operation";
-
-const LocalPortalLink = z.object({ url: z.string(), expiresAt: z.string() });
-
-const ErrorBody = z.looseObject({ error: z.string(), message: z.string() });
 
 export const portalOperations: readonly Operation[] = [
   {
@@ -45,7 +41,8 @@ export const portalOperations: readonly Operation[] = [
     summary: "A one-time portal sign-in link (local stack only; 404 elsewhere)",
     tag: "portal",
     access: "admin",
-    responses: { 201: LocalPortalLink, 404: ErrorBody },
+    errors: ["not_found"],
+    responses: { 201: LocalPortalLink },
   },
   {
     method: "get",
@@ -53,7 +50,8 @@ export const portalOperations: readonly Operation[] = [
     summary: "Open a one-time sign-in link (local stack only; 404 elsewhere)",
     tag: "portal",
     access: "none",
-    responses: { 302: "redirect", 400: "html", 404: ErrorBody },
+    errors: ["not_found"],
+    responses: { 302: "redirect", 400: "html" },
   },
   {
     method: "get",

@@ -11,6 +11,7 @@ import {
   RunListQuery,
   RunTelemetryRequest,
 } from "../runs";
+import { examples } from "./examples";
 import type { Operation } from "./operation";
 
 export const runOperations: readonly Operation[] = [
@@ -20,7 +21,9 @@ export const runOperations: readonly Operation[] = [
     summary: "Start a run",
     tag: "runs",
     access: "bearer",
+    errors: ["not_found", "lease_ended"],
     body: RunCreateRequest,
+    examples: examples.runCreate,
     responses: { 201: RunEnvelope },
   },
   {
@@ -38,6 +41,7 @@ export const runOperations: readonly Operation[] = [
     summary: "Read a run",
     tag: "runs",
     access: "bearer",
+    examples: examples.run,
     responses: { 200: RunEnvelope },
   },
   {
@@ -63,7 +67,9 @@ export const runOperations: readonly Operation[] = [
     summary: "Append a run event",
     tag: "runs",
     access: "bearer",
+    errors: ["run_ended"],
     body: RunEventInput,
+    examples: examples.runEvent,
     responses: { 201: RunEventEnvelope },
   },
   {
@@ -72,7 +78,9 @@ export const runOperations: readonly Operation[] = [
     summary: "Record run telemetry",
     tag: "runs",
     access: "bearer",
+    errors: ["invalid_telemetry", "run_ended"],
     body: RunTelemetryRequest,
+    examples: examples.runTelemetry,
     responses: { 200: RunEnvelope },
   },
   {
@@ -81,7 +89,9 @@ export const runOperations: readonly Operation[] = [
     summary: "Finish a run",
     tag: "runs",
     access: "bearer",
+    errors: ["run_ended", "illegal_transition"],
     body: RunFinishRequest,
+    examples: examples.runFinish,
     responses: { 200: RunEnvelope },
   },
 ];

@@ -1,6 +1,7 @@
+import type { CoordinatorClient } from "../../client/client";
 import { CrabboxError } from "../../errors";
 import { type ConfigLayer, hasCoordinator, loadConfig, type ResolvedConfig } from "../config";
-import { CoordinatorClient } from "../coordinator/client";
+import { coordinatorFromConfig } from "../coordinator/connect";
 import { createProgress, type Progress } from "../output/progress";
 import { Command, Option } from "./clipanion";
 import type { CrabboxContext } from "./context";
@@ -39,7 +40,7 @@ export abstract class CrabboxCommand extends Command<CrabboxContext> {
         `${command} needs a coordinator: run \`crabbox dev\` for a local one, or \`crabbox login --url <url>\``,
       );
     }
-    return CoordinatorClient.fromConfig(config, this.env);
+    return coordinatorFromConfig(config, this.env);
   }
 
   protected requireAdmin(config: ResolvedConfig, command: string): CoordinatorClient {

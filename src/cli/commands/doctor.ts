@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, statSync } from "node:fs";
 import { hasCoordinator, isStaticProvider, type ResolvedConfig, userConfigPath } from "../config";
-import { CoordinatorClient } from "../coordinator/client";
+import { coordinatorFromConfig } from "../coordinator/connect";
 import { probeReady } from "../run/connection";
 import { staticConnection } from "../target/static-host";
 import { CrabboxCommand, providerLayer } from "./base";
@@ -93,7 +93,7 @@ export class DoctorCommand extends CrabboxCommand {
         add({ status: "failed", name: "static", detail: (error as Error).message });
       }
     } else if (config && hasCoordinator(config)) {
-      const client = CoordinatorClient.fromConfig(config, this.env);
+      const client = coordinatorFromConfig(config, this.env);
       try {
         await client.health(this.context.signal);
         add({ status: "ok", name: "coord", detail: client.url });

@@ -5,9 +5,9 @@
  */
 import type { EventsPage } from "../../api/admin";
 import type { LeaseRecord } from "../../api/leases";
+import type { CoordinatorClient } from "../../client/client";
 import { machineStatus } from "../../domain/trail/machine-status";
 import { trailRows } from "../../domain/trail/rows";
-import type { CoordinatorClient } from "../coordinator/client";
 
 const time = (iso: string) => iso.replace("T", " ").replace(/\.\d+Z$/, "Z");
 

@@ -1,6 +1,6 @@
 import type { LeaseRecord } from "../../api";
 import { hasCoordinator, isStaticProvider } from "../config";
-import { CoordinatorClient } from "../coordinator/client";
+import { coordinatorFromConfig } from "../coordinator/connect";
 import { listDirectRecords } from "../direct/records";
 import { printJson } from "../output/print";
 import { staticConnection } from "../target/static-host";
@@ -41,7 +41,7 @@ export class ListCommand extends CrabboxCommand {
     }
     let leases: LeaseRecord[];
     try {
-      leases = (await CoordinatorClient.fromConfig(config, this.env).listLeases({ limit: 500 })).filter(
+      leases = (await coordinatorFromConfig(config, this.env).listLeases({ limit: 500 })).filter(
         (l) =>
           (this.all || l.state === "active" || l.state === "provisioning") &&
           (!this.provider || l.provider === this.provider),

@@ -3,8 +3,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { CrabboxError } from "../../errors";
 import { sleep } from "../../time/sleep";
 import { type ResolvedConfig, writeUserConfig } from "../config";
-import { CoordinatorClient } from "../coordinator/client";
-import { Transport } from "../coordinator/transport";
+import { cliClient } from "../coordinator/connect";
 import { kv, printJson } from "../output/print";
 import { CrabboxCommand, jsonOption } from "./base";
 import { Command, Option } from "./clipanion";
@@ -50,7 +49,7 @@ export class LoginCommand extends CrabboxCommand {
   json = jsonOption();
 
   private async githubToken(url: string): Promise<{ token: string; provider?: string }> {
-    let client = new CoordinatorClient(new Transport({ baseUrl: url, token: "" }));
+    let client = cliClient({ baseUrl: url, token: "" });
     const pollSecret = randomBytes(32).toString("hex");
     const hash = createHash("sha256").update(pollSecret).digest("hex");
     let start = await client.githubStart(hash, this.provider);
@@ -59,7 +58,7 @@ export class LoginCommand extends CrabboxCommand {
     if (redirect?.endsWith("/v1/auth/github/callback")) {
       const origin = new URL(redirect).origin;
       if (origin !== new URL(url).origin) {
-        client = new CoordinatorClient(new Transport({ baseUrl: origin, token: "" }));
+        client = cliClient({ baseUrl: origin, token: "" });
         start = await client.githubStart(hash, this.provider);
         url = origin;
       }
@@ -118,7 +117,7 @@ export class LoginCommand extends CrabboxCommand {
       },
       this.env,
     );
-    const client = new CoordinatorClient(new Transport({ baseUrl: url, token }));
+    const client = cliClient({ baseUrl: url, token });
     const identity = await client.whoami(this.context.signal);
     if (this.json) {
       printJson(this.context.stdout, { config: path, broker: url, provider: chosenProvider ?? "", identity });

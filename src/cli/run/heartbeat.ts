@@ -1,5 +1,5 @@
 import type { TelemetryInput } from "../../api";
-import type { CoordinatorClient } from "../coordinator/client";
+import type { CoordinatorClient } from "../../client/client";
 import { settleWithin } from "../time/settle-within";
 
 export interface HeartbeatLoop {

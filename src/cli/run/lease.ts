@@ -1,9 +1,9 @@
 import type { LeaseRecord, LeaseRequestInput } from "../../api";
+import type { CoordinatorClient } from "../../client/client";
 import { newLeaseId, providerKeyForLease, slugForLeaseId } from "../../domain/ids";
 import { CrabboxError, isCrabboxError } from "../../errors";
 import { sleep } from "../../time/sleep";
 import { formatDuration, type ResolvedConfig } from "../config";
-import type { CoordinatorClient } from "../coordinator/client";
 import { deleteLeaseKey, ensureLeaseKey } from "../keys/store";
 import type { Progress } from "../output/progress";
 

@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import type { RunEventInput, RunFinishRequest, RunShard, TelemetryInput } from "../../api";
 import { bounds } from "../../api/bounds";
+import type { CoordinatorClient } from "../../client/client";
 import { boundResults } from "../../domain/results";
 import { truncateUtf8 } from "../../domain/utf8";
-import type { CoordinatorClient } from "../coordinator/client";
 import { settleWithin } from "../time/settle-within";
 
 const outputEventCap = 64 * 1024;
@@ -168,7 +168,12 @@ export class RunRecorder {
     if (!this.recording) return;
     const key = randomUUID();
     this.queue = this.queue.then(() =>
-      this.enabled ? this.client!.appendRunTelemetry(this.runID, sample, key).catch(() => {}) : undefined,
+      this.enabled
+        ? this.client!.appendRunTelemetry(this.runID, sample, key).then(
+            () => {},
+            () => {},
+          )
+        : undefined,
     );
   }
 

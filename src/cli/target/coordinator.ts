@@ -1,4 +1,5 @@
 import type { LeaseRecord } from "../../api";
+import type { CoordinatorClient } from "../../client/client";
 import { CrabboxError } from "../../errors";
 import { inWords, isCloudProvider, providerNames } from "../../providers/names";
 // Not the stack's index: it also exports the daemon and the machine host (docs/cli.md, "Start-up").
@@ -7,7 +8,7 @@ import { isLocalStackUrl } from "../../stack/local-url";
 import { stackPaths } from "../../stack/paths";
 import { readStackInfo } from "../../stack/stack-file";
 import { hasCoordinator, type ResolvedConfig } from "../config";
-import { CoordinatorClient } from "../coordinator/client";
+import { coordinatorFromConfig } from "../coordinator/connect";
 import type { Progress } from "../output/progress";
 import type { Env } from "./types";
 
@@ -23,12 +24,12 @@ export async function coordinatorFor(
   progress: Progress,
 ): Promise<CoordinatorClient> {
   if (hasCoordinator(config) && !isLocalStackUrl(config.broker.url, env as NodeJS.ProcessEnv)) {
-    return CoordinatorClient.fromConfig(config, env);
+    return coordinatorFromConfig(config, env);
   }
   if (isCloudProvider(config.provider)) {
     // A local stack configured for a cloud (its coordinator given that cloud's settings, as
     // the brokered e2e tests do) brokers it like any coordinator; it is never started here.
-    if (hasCoordinator(config)) return CoordinatorClient.fromConfig(config, env);
+    if (hasCoordinator(config)) return coordinatorFromConfig(config, env);
     throw new CrabboxError(
       "config",
       `provider ${config.provider} without a coordinator is direct mode, which this command does not support: ` +
@@ -53,7 +54,7 @@ export async function coordinatorFor(
   // token is the configured one, and `list`/`stop`/`logs` use it too. The stack's shared token
   // is only the zero-config default (docs/local-machines.md).
   const token = hasCoordinator(config) && config.broker.token ? config.broker.token : stack.token;
-  return CoordinatorClient.fromConfig(
+  return coordinatorFromConfig(
     {
       ...config,
       broker: { ...config.broker, url: stack.url, token },
@@ -90,7 +91,7 @@ export async function earlyLeaseLookup(
   const stack = await readStackInfo(stackPaths(env as NodeJS.ProcessEnv).stackFile);
   if (!stack) return undefined;
   const token = hasCoordinator(config) && config.broker.token ? config.broker.token : stack.token;
-  const client = CoordinatorClient.fromConfig(
+  const client = coordinatorFromConfig(
     {
       ...config,
       broker: { ...config.broker, url: stack.url, token },

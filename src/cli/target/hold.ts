@@ -1,5 +1,5 @@
 import type { LeaseRecord } from "../../api";
-import type { CoordinatorClient } from "../coordinator/client";
+import type { CoordinatorClient } from "../../client/client";
 import type { Progress } from "../output/progress";
 import { type MachineConnection, waitReady } from "../run/connection";
 import type { SshSession } from "../ssh/connect";

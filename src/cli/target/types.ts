@@ -1,6 +1,6 @@
 import type { LeaseRecord, TelemetryInput } from "../../api";
+import type { CoordinatorClient } from "../../client/client";
 import type { ResolvedConfig } from "../config";
-import type { CoordinatorClient } from "../coordinator/client";
 import type { Progress } from "../output/progress";
 import type { MachineConnection } from "../run/connection";
 import type { RunRecorder } from "../run/recorder";

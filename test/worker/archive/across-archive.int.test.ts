@@ -110,17 +110,35 @@ describe("the log across the archive", () => {
     const replay = await api("admin", "POST", "/v1/admin/replay", {});
     expect(replay.status, replay.text).toBe(200);
     expect(replay.body).toMatchObject({ ok: true, events: after.length, differences: [] });
-    expect((await api(who, "GET", `/v1/leases/${ended.id}`)).status).toBe(200);
+    const endedRecord = await api(who, "GET", `/v1/leases/${ended.id}`);
+    expect(endedRecord.status).toBe(200);
+    // Its heartbeats left with the stream; the telemetry history is the lease's summary row.
+    expect(endedRecord.body.lease.telemetryHistory).toEqual([
+      expect.objectContaining({ load1: 0.5, memoryPercent: 12.5 }),
+    ]);
+    const usageBefore = await api(who, "GET", "/v1/usage");
 
     // After the history window the lease row goes; usage keeps it, and replay still matches.
     freshFleet({ CRABBOX_ARCHIVE_AFTER_MS: "1", CRABBOX_HISTORY_RETENTION_MS: "1" });
     await runAlarm();
     expect((await api(who, "GET", `/v1/leases/${ended.id}`)).status).toBe(404);
     expect((await api(who, "GET", `/v1/leases/${live.id}`)).status).toBe(200);
+    // The ended lease's usage row aged out too; the month's totals still count it.
+    const rows = await runInDurableObject(fleetStub(), (_: FleetDurableObject, state) => ({
+      usage: state.storage.sql.exec("SELECT lease_id FROM lease_usage").toArray(),
+      months: state.storage.sql.exec("SELECT * FROM usage_months").toArray(),
+    }));
+    expect(rows.usage).toEqual([{ lease_id: live.id }]);
+    expect(rows.months).toEqual([expect.objectContaining({ owner: who.owner, leases: 1 })]);
     const usage = await api(who, "GET", "/v1/usage");
     expect(usage.status, usage.text).toBe(200);
-    expect(usage.text).toContain(who.owner);
-    expect(usage.body.leases ?? usage.body.totals ?? usage.body).toBeTruthy();
+    const ofEnded = (body: { usage: { byProvider: unknown[] } & Record<string, unknown> }) => ({
+      leases: body.usage.leases,
+      activeLeases: body.usage.activeLeases,
+      reservedUSD: body.usage.reservedUSD,
+    });
+    expect(ofEnded(usage.body)).toEqual(ofEnded(usageBefore.body));
+    expect(usage.body.usage).toMatchObject({ leases: 2, activeLeases: 1 });
     const again = await api("admin", "POST", "/v1/admin/replay", {});
     expect(again.body, again.text).toMatchObject({ ok: true, events: after.length, differences: [] });
   });

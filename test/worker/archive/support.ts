@@ -11,6 +11,17 @@ export function newLeaseID(): string {
 
 /** A lease that ran at `start`, sent `heartbeats`, was released and whose machine was deleted. */
 export function endedLease(store: EventStore, leaseID: string, start: number, heartbeats = 3): string {
+  return endedLongLease(store, leaseID, start, heartbeats, 5_400);
+}
+
+/** As `endedLease`, with a TTL long enough for many heartbeats. */
+export function endedLongLease(
+  store: EventStore,
+  leaseID: string,
+  start: number,
+  heartbeats: number,
+  ttlSeconds = 2 * 86_400,
+): string {
   const stream = leaseStream(leaseID);
   const run = (command: Parameters<typeof leaseDecider.decide>[0], at: number) =>
     store.execute({ stream, decider: leaseDecider, command, now: at, meta: userMeta });
@@ -23,6 +34,7 @@ export function endedLease(store: EventStore, leaseID: string, start: number, he
         slug,
         providerKey: `crabbox-${leaseID}`,
         provisioningDeadlineAt: start + 120_000,
+        ttlSeconds,
       }),
     },
     start,

@@ -45,21 +45,24 @@ describe("ready pools across failures", () => {
     const stuck = pool.machines[0];
     expect(stuck.state).toBe("provisioning");
     // The create timed out on the coordinator's side, but the cloud made the machine anyway.
-    await vi.waitFor(() => expect(fakes.local.count("create")).toBe(1));
+    await vi.waitFor(() => expect(fakes.local.count("create")).toBe(1), { timeout: 20_000, interval: 20 });
     const made = fakes.local.plant(stuck.id);
     await later(2_000);
     // The create stays unanswered: the coordinator gives up after 100 ms (real time) and the
     // alarm reconciles after that. Answering it before then (as this test once did, racing the
     // timeout) would make the machine ready instead.
-    await vi.waitFor(async () => {
-      await later(0);
-      expect(await poolEvents(stuck.id)).toEqual([
-        "PoolMachineRequested",
-        "PoolMachineFailed",
-        "PoolMachineExpired",
-        "PoolMachineDeleted",
-      ]);
-    });
+    await vi.waitFor(
+      async () => {
+        await later(0);
+        expect(await poolEvents(stuck.id)).toEqual([
+          "PoolMachineRequested",
+          "PoolMachineFailed",
+          "PoolMachineExpired",
+          "PoolMachineDeleted",
+        ]);
+      },
+      { timeout: 20_000, interval: 20 },
+    );
     expect(fakes.local.machines.has(made.cloudID)).toBe(false);
     // The cloud's late answer changes nothing: the stream is closed.
     release();

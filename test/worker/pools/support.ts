@@ -22,7 +22,8 @@ export async function untilReady(ready: number): Promise<void> {
       const [pool] = await readPools();
       expect(pool.ready).toBe(ready);
     },
-    { timeout: 5000, interval: 20 },
+    // The alarm fills the pool on real time; a loaded CI machine can take seconds per step.
+    { timeout: 20_000, interval: 20 },
   );
 }
 
@@ -58,6 +59,7 @@ export async function drainPools(): Promise<void> {
         }
       }
     },
-    { timeout: 5000, interval: 20 },
+    // The alarm fills the pool on real time; a loaded CI machine can take seconds per step.
+    { timeout: 20_000, interval: 20 },
   );
 }

@@ -1,5 +1,6 @@
 import { CrabboxError } from "../../../errors";
 import { localStackStatus } from "../../../stack/status";
+import { cliClient } from "../../coordinator/connect";
 import { Command, Option } from "../clipanion";
 import type { CrabboxContext } from "../context";
 
@@ -21,25 +22,16 @@ export class DevPortalCommand extends Command<CrabboxContext> {
     if (!status.running || !status.info || !status.healthy) {
       throw new CrabboxError("config", "no local stack is running; start one with `crabbox dev`");
     }
-    const res = await fetch(new URL("/v1/local/portal-link", status.info.url), {
-      method: "POST",
-      headers: { authorization: `Bearer ${status.info.adminToken}` },
-      signal: this.context.signal,
-    });
-    const body = (await res.json().catch(() => ({}))) as {
-      url?: string;
-      expiresAt?: string;
-      message?: string;
-    };
-    if (res.status !== 201 || !body.url) {
+    const client = cliClient({ baseUrl: status.info.url, token: status.info.adminToken });
+    const link = await client.localPortalLink(this.context.signal).catch((error: unknown) => {
       throw new CrabboxError(
         "provider_error",
-        `the local stack gave no sign-in link (http ${res.status}${body.message ? `: ${body.message}` : ""}); restart it with \`crabbox dev stop\` and \`crabbox dev\``,
+        `the local stack gave no sign-in link (${(error as Error).message}); restart it with \`crabbox dev stop\` and \`crabbox dev\``,
       );
-    }
+    });
     if (this.json)
-      this.context.stdout.write(`${JSON.stringify({ url: body.url, expiresAt: body.expiresAt })}\n`);
-    else this.context.stdout.write(`portal sign-in link (one use, until ${body.expiresAt}):\n${body.url}\n`);
+      this.context.stdout.write(`${JSON.stringify({ url: link.url, expiresAt: link.expiresAt })}\n`);
+    else this.context.stdout.write(`portal sign-in link (one use, until ${link.expiresAt}):\n${link.url}\n`);
     return 0;
   }
 }

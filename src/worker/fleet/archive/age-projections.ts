@@ -1,7 +1,8 @@
 /**
  * Projections age too (docs/event-log.md, "Archive"): the lease and run rows of an archived
  * stream stay for the history window (`crabbox history`, the portal, run logs), then go; their
- * events are already in the archive. `lease_usage` keeps its row forever (cost accounting).
+ * events are already in the archive. A lease's `lease_usage` row goes too; its cost stays in
+ * the monthly roll-up `usage_months`, kept forever (docs/event-log.md#usage-roll-up).
  * Replay drops the same rows from its rebuild (`agedRows`), so it still matches.
  */
 import { streamsToAge } from "./tombstones";
@@ -14,7 +15,8 @@ function agedRowsOf(stream: string): { table: string; where: string; id: string 
   if (stream.startsWith("lease:")) {
     const id = stream.slice("lease:".length);
     return [
-      { table: "lease_telemetry", where: "lease_id = ?", id },
+      { table: "lease_heartbeats", where: "lease_id = ?", id },
+      { table: "lease_usage", where: "lease_id = ?", id },
       { table: "leases", where: "id = ?", id },
     ];
   }

@@ -16,6 +16,7 @@ import type { EventRow } from "../../../events/stored-row";
 import { storedFields } from "../../../events/stored-row";
 import type { FleetDeps } from "../deps";
 import { type ArchivedLine, encodeObject, objectKey } from "./archive-object";
+import { archiveHeldByReplay } from "./replay-hold";
 import { archivedThrough, insertTombstone } from "./tombstones";
 
 /** Events per object and per alarm step: one short read, one short delete transaction. */
@@ -73,6 +74,19 @@ export function nextArchiveDue(deps: FleetDeps): number | undefined {
   );
 }
 
+/**
+ * How long the oldest archivable stream has waited past the time it became due (ms), the
+ * archive lag of `GET /v1/admin/metrics`; 0 without a bucket or with nothing due. The same
+ * scan as `nextArchiveDue`, which every alarm run does.
+ */
+export function archiveLagMs(deps: FleetDeps, now: number): number {
+  if (!archiveBucket(deps)) return 0;
+  const checkedUntil = deps.storage.kv.get<number>(lateMachineCheckKey) ?? 0;
+  const oldest = candidates(deps.sql, now - deps.settings.archiveAfterMs, checkedUntil, 1)[0];
+  // Counted from when the stream became due, not from a retry's backoff: a failing bucket shows.
+  return oldest ? now - (oldest.updated_at + deps.settings.archiveAfterMs) : 0;
+}
+
 export interface ArchiveStepResult {
   objects: number;
   events: number;
@@ -83,6 +97,11 @@ export async function archiveStep(deps: FleetDeps, now: number): Promise<Archive
   const bucket = archiveBucket(deps);
   const done: ArchiveStepResult = { objects: 0, events: 0 };
   if (!bucket || (deps.storage.kv.get<number>(retryKey) ?? 0) > now) return done;
+  // A replay is streaming the archive: moving events now would hide them from it.
+  if (archiveHeldByReplay(deps.storage)) {
+    deps.storage.kv.put(retryKey, now + deps.settings.archiveRetryMs);
+    return done;
+  }
   const faults = deps.env.CRABBOX_TEST_MODE === "1" ? archiveTestFaults : {};
   const checkedUntil = deps.storage.kv.get<number>(lateMachineCheckKey) ?? 0;
   const due = candidates(deps.sql, now - deps.settings.archiveAfterMs, checkedUntil, 10);
@@ -155,6 +174,7 @@ async function archiveRun(
       .exec<{ version: number }>("SELECT version FROM streams WHERE stream = ?", candidate.stream)
       .toArray()[0];
     // The stream moved (or another step archived it) while the object was written: try later.
+    // An ended stream's row version is exact: only heartbeats skip the row (`writesSnapshot`).
     if (current?.version !== candidate.version || archivedThrough(sql, candidate.stream) !== from) return 0;
     insertTombstone(sql, {
       stream: candidate.stream,

@@ -41,7 +41,7 @@ export async function handle(
       guard: (lease: LeaseState) => {
         if (!lease.exists || !canSeeLease(lease, caller.identity)) throw leaseNotFound();
       },
-      // The hot path: the lease without its telemetry ring (`GET /v1/leases/{id}` has it).
+      // The hot path: the lease without its telemetry history (`GET /v1/leases/{id}` has it).
       result: (state: LeaseState) => leaseRecord(deps, state, false),
       ...dedupe,
     }),

@@ -42,7 +42,7 @@ export function resolveManagedLease(deps: FleetDeps, ref: string, caller: Caller
   return lease;
 }
 
-/** The wire record; `withHistory` adds the telemetry ring (the hot paths leave it out). */
+/** The wire record; `withHistory` adds the telemetry history (the hot paths leave it out). */
 export function leaseRecord(deps: FleetDeps, lease: LeaseState, withHistory = true): LeaseRecord {
   return withHistory ? leaseRecordWithHistory(deps.sql, lease) : toLeaseRecord(lease);
 }

@@ -5,6 +5,7 @@
  */
 import { liveStates } from "../../../projections/leases-queries";
 import { requireAdmin } from "../admin/gate";
+import { archiveLagMs } from "../archive/archiver";
 import type { FleetDeps } from "../deps";
 import type { Caller } from "../rpc";
 import { type Family, renderFamily, renderHistogram } from "./exposition";
@@ -43,6 +44,14 @@ export class FleetMetrics {
           GROUP BY provider ORDER BY provider`,
       )
       .toArray();
+    // Ready pools' machines still in their pool (docs/api.md, "Ready pools"), on the pool index.
+    const pools = sql
+      .exec<{ provider: string; class: string; region: string; state: string; n: number }>(
+        `SELECT provider, class, region, state, COUNT(*) AS n FROM pool_machines
+          WHERE state IN ('provisioning', 'ready')
+          GROUP BY provider, class, region, state ORDER BY provider, class, region, state`,
+      )
+      .toArray();
     // The fleet decider records each machine detected once until it is deleted, so open
     // orphans are the difference of the two counts (both on the type index).
     const orphans = sql
@@ -68,6 +77,15 @@ export class FleetMetrics {
         type: "gauge",
         samples: deletes.map((r) => ({
           labels: { provider: r.provider, machine_state: r.machine_state },
+          value: r.n,
+        })),
+      },
+      {
+        name: "crabbox_pool_machines",
+        help: "Ready pools' machines being created (provisioning) or waiting for a lease (ready).",
+        type: "gauge",
+        samples: pools.map((r) => ({
+          labels: { provider: r.provider, class: r.class, region: r.region, state: r.state },
           value: r.n,
         })),
       },
@@ -100,6 +118,12 @@ export class FleetMetrics {
         help: "Events in the log (the sequence number of the newest one).",
         type: "gauge",
         samples: [{ value: this.deps.store.head() }],
+      },
+      {
+        name: "crabbox_archive_lag_seconds",
+        help: "How long the oldest stream due for the log archive has waited past its due time.",
+        type: "gauge",
+        samples: [{ value: Math.round(archiveLagMs(this.deps, this.deps.now()) / 1000) }],
       },
       {
         name: "crabbox_storage_bytes",

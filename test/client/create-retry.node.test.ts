@@ -2,12 +2,12 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { PassThrough } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
-import { loadConfig } from "../../../src/cli/config";
-import { CoordinatorClient } from "../../../src/cli/coordinator/client";
-import { Transport } from "../../../src/cli/coordinator/transport";
-import { createProgress } from "../../../src/cli/output/progress";
-import { createLease, newPendingLease } from "../../../src/cli/run/lease";
-import { leaseJson, sandbox } from "../support";
+import { loadConfig } from "../../src/cli/config";
+import { createProgress } from "../../src/cli/output/progress";
+import { createLease, newPendingLease } from "../../src/cli/run/lease";
+import { CoordinatorClient } from "../../src/client/client";
+import { Transport } from "../../src/client/transport";
+import { leaseJson, sandbox } from "../cli/support";
 
 const servers: Server[] = [];
 afterEach(() => {

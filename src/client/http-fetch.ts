@@ -1,5 +1,5 @@
 /**
- * The CLI's HTTP requests to a coordinator, over `node:http`/`node:https` instead of the global
+ * The coordinator client's HTTP requests (the CLI's, and on Node the package's), over `node:http`/`node:https` instead of the global
  * `fetch`. Node loads its bundled undici on the first `fetch` (or first touch of `Response`,
  * `Headers`, ...): on this project's 2-core machines that costs 50-250 ms of a warm
  * `crabbox run`, more than the request itself (docs/sync.md, "Inner loop"). The built-ins are
@@ -55,3 +55,13 @@ export const nodeHttpFetch: HttpFetch = (url, init) =>
     request.on("error", fail);
     request.end(init.body);
   });
+
+/**
+ * What the client sends with by default: `node:http(s)` on Node, the global `fetch` on other
+ * runtimes (Deno, Bun, workers), where the package's client may run too (docs/api.md, "Typed
+ * client"). The global is read only there: on Node, touching it would load undici.
+ */
+export const defaultHttpFetch: HttpFetch =
+  typeof process !== "undefined" && typeof process.getBuiltinModule === "function"
+    ? nodeHttpFetch
+    : (url, init) => globalThis.fetch(url, init);

@@ -1,11 +1,13 @@
 import type { z } from "zod";
-import { CrabboxError } from "../../errors";
-import { sleep } from "../../time/sleep";
-import { errorFromResponse } from "./errors";
-import { type HttpAnswer, type HttpFetch, nodeHttpFetch } from "./http-fetch";
+import { CrabboxError } from "../errors";
+import { sleep } from "../time/sleep";
+import { type ErrorHint, errorFromResponse } from "./errors";
+import { defaultHttpFetch, type HttpAnswer, type HttpFetch } from "./http-fetch";
 
 export interface TransportOptions {
   baseUrl: string;
+  /** How errors name the base URL's setting (`url` of createClient; the CLI's `broker.url`). */
+  urlSetting?: string;
   token: string;
   /** Sent as `X-Crabbox-Owner`/`X-Crabbox-Org`; only admin and shared tokens may name them. */
   owner?: string;
@@ -14,9 +16,13 @@ export interface TransportOptions {
   timeoutMs?: number;
   /** Attempts for retryable failures (transport errors, timeouts, 502/503/504). */
   attempts?: number;
-  /** Defaults to `node:http(s)` (`http-fetch.ts`); the global `fetch` fits too. */
+  /** Defaults to `node:http(s)` on Node, the global `fetch` elsewhere (`http-fetch.ts`); `fetch` fits. */
   fetch?: HttpFetch;
   sleep?: (ms: number) => Promise<void>;
+  /** Advice appended to an error answer's message (the CLI names the command that fixes it). */
+  hint?: ErrorHint;
+  /** Advice appended when the coordinator cannot be reached at all. */
+  unreachableHint?: (baseUrl: string) => string;
 }
 
 export interface RequestOptions<S extends z.ZodType> {
@@ -43,23 +49,21 @@ export interface RequestOptions<S extends z.ZodType> {
 
 const retryableStatus = new Set([502, 503, 504]);
 
-function validBaseUrl(raw: string): URL {
+function validBaseUrl(raw: string, setting: string): URL {
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
     throw new CrabboxError(
       "config",
-      `broker.url "${raw}" is not an absolute URL (like https://crabbox.example.com)`,
+      `${setting} "${raw}" is not an absolute URL (like https://crabbox.example.com)`,
       {
-        field: "broker.url",
+        field: setting,
       },
     );
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") {
-    throw new CrabboxError("config", `broker.url must be http(s), got ${url.protocol}`, {
-      field: "broker.url",
-    });
+    throw new CrabboxError("config", `${setting} must be http(s), got ${url.protocol}`, { field: setting });
   }
   return url;
 }
@@ -69,7 +73,9 @@ export class Transport {
   private readonly options: TransportOptions;
 
   constructor(options: TransportOptions) {
-    this.baseUrl = validBaseUrl(options.baseUrl).toString().replace(/\/+$/, "");
+    this.baseUrl = validBaseUrl(options.baseUrl, options.urlSetting ?? "url")
+      .toString()
+      .replace(/\/+$/, "");
     this.options = options;
   }
 
@@ -93,7 +99,7 @@ export class Transport {
 
     const retry = options.idempotent ?? (method === "GET" || options.idempotencyKey !== undefined);
     const attempts = retry ? (options.attempts ?? this.options.attempts ?? 3) : 1;
-    const doFetch = this.options.fetch ?? nodeHttpFetch;
+    const doFetch = this.options.fetch ?? defaultHttpFetch;
     const pause = this.options.sleep ?? sleep;
     const timeoutMs = options.timeoutMs ?? this.options.timeoutMs ?? 30_000;
     let lastError: unknown;
@@ -118,9 +124,8 @@ export class Transport {
           timedOut
             ? `coordinator ${method} ${path}: no answer within ${Math.round(timeoutMs / 1000)}s from ${this.baseUrl}`
             : `coordinator ${method} ${path}: cannot reach ${this.baseUrl} (${(error as Error).message}); ${
-                /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])[:/]/.test(this.baseUrl)
-                  ? "the local stack is not running: start it with `crabbox dev` (or any `crabbox run`)"
-                  : "check broker.url and that the coordinator is running"
+                this.options.unreachableHint?.(this.baseUrl) ??
+                "check the URL and that the coordinator is running"
               }`,
         );
         if (attempt < attempts) await pause(250 * 2 ** (attempt - 1));
@@ -130,11 +135,11 @@ export class Transport {
       if (response.status >= 300 && response.status < 400) {
         throw new CrabboxError(
           "provider_error",
-          `coordinator ${method} ${path}: redirected (http ${response.status}); set broker.url to the final address`,
+          `coordinator ${method} ${path}: redirected (http ${response.status}); set ${this.options.urlSetting ?? "url"} to the final address`,
         );
       }
       if (!response.ok && !options.acceptStatus?.includes(response.status)) {
-        lastError = errorFromResponse(method, path, response.status, bodyText);
+        lastError = errorFromResponse(method, path, response.status, bodyText, this.options.hint);
         if (retryableStatus.has(response.status) && attempt < attempts) {
           await pause(250 * 2 ** (attempt - 1));
           continue;

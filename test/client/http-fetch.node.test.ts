@@ -7,7 +7,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { nodeHttpFetch } from "../../../src/cli/coordinator/http-fetch";
+import { nodeHttpFetch } from "../../src/client/http-fetch";
 
 const seen: { method: string; url: string; headers: IncomingMessage["headers"]; body: string }[] = [];
 let base = "";
