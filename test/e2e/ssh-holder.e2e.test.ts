@@ -170,6 +170,26 @@ describe("the SSH connection holder", () => {
     await suite.cli("stop", slug);
   });
 
+  it("is stopped by the next command when the lease was released elsewhere", async () => {
+    const w = await suite.cli("warmup", "--json");
+    expect(w.code, w.stderr).toBe(0);
+    ({ leaseID, slug } = JSON.parse(w.stdout));
+    await vi.waitFor(() => expect(existsSync(socket())).toBe(true), waitLong);
+    // released through the coordinator's API, not by `crabbox stop` on this computer
+    const released = await fetch(`${suite.stack.info.url}/v1/leases/${leaseID}/release`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${suite.stack.info.token}`, "content-type": "application/json" },
+      body: JSON.stringify({ delete: true }),
+    });
+    expect(released.status).toBe(200);
+    // by ID: a released lease's slug no longer resolves (docs/sync.md#ssh-connection-holder)
+    const r = await suite.cli("run", "--id", leaseID, "--", "true");
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain("lease a new one without --id");
+    expect(existsSync(socket())).toBe(false);
+    await vi.waitFor(() => expect(processesMatching(`holder.js.*${leaseID}`)).toEqual([]), waitLong);
+  });
+
   it("refuses a holder directory others can reach and connects directly", async () => {
     const w = await suite.cli("warmup", "--json");
     ({ leaseID, slug } = JSON.parse(w.stdout));
