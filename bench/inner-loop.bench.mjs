@@ -5,7 +5,8 @@
  * run, alternating, medians of BENCH_RUNS (default 7):
  *
  * - start-up: `crabbox --version` vs `node -e 0`;
- * - warm `crabbox run --id <slug> -- true`, nothing changed and one file changed, on a 200-file
+ * - warm `crabbox run --id <slug> -- true` (also with the SSH connection holder on,
+ *   `CRABBOX_HOLD_CONNECTION=1`), nothing changed and one file changed, on a 200-file
  *   and a 3,000-file generated Git repository, vs `rsync -a --delete` of the same files plus
  *   `ssh <machine> true`, both over the OpenSSH command line `crabbox ssh --print` gives, and vs
  *   a bare `ssh <machine> true` (the floor: one connection and one command), and vs the Node
@@ -19,7 +20,7 @@
  *   npm run bench:inner-loop        (BENCH_RUNS=11 for more, BENCH_KEEP=1 keeps the temp dir)
  */
 import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -66,6 +67,9 @@ function timed(command, args, options = {}) {
 }
 
 const crabbox = (args, cwd) => timed(process.execPath, [bin, ...args], { cwd });
+/** The same with the SSH connection holder on (docs/sync.md#ssh-connection-holder). */
+const crabboxHeld = (args, cwd) =>
+  timed(process.execPath, [bin, ...args], { cwd, env: { ...env, CRABBOX_HOLD_CONNECTION: "1" } });
 
 function git(cwd, ...args) {
   execOk("git", ["-c", "user.name=bench", "-c", "user.email=bench@example.com", ...args], cwd);
@@ -173,10 +177,25 @@ try {
     return a + bareSsh();
   };
   const timingFile = join(temp, "timing.json");
-  const crabboxRun = (repo, phases) => {
-    const run = crabbox(["run", "--id", slug, `--timing-json=${timingFile}`, "--", "true"], repo.root);
+  const crabboxRun = (repo, phases, held = false) => {
+    const run = (held ? crabboxHeld : crabbox)(
+      ["run", "--id", slug, `--timing-json=${timingFile}`, "--", "true"],
+      repo.root,
+    );
+    if (held && !run.stderr.includes("using the SSH connection holder"))
+      throw new Error(`a held run did not go through the holder:\n${run.stderr}`);
     phases.push(JSON.parse(readFileSync(timingFile, "utf8")));
     return run.ms;
+  };
+  // The holder's socket: a held run starts the holder, the next ones use it once it listens.
+  const leaseID = JSON.parse(crabbox(["status", slug, "--json"], repos[0].root).stdout).id;
+  const holderSocket = join(env.CRABBOX_STATE_DIR, "ssh", `${leaseID}.sock`);
+  const startHolder = async (repo) => {
+    crabboxHeld(["run", "--id", slug, "--", "true"], repo.root);
+    for (let waited = 0; !existsSync(holderSocket); waited += 50) {
+      if (waited > 60_000) throw new Error("the SSH connection holder did not start within 60 s");
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   };
 
   for (const repo of repos) {
@@ -184,12 +203,16 @@ try {
     // First syncs (cold) are not the inner loop: one of each before measuring.
     crabboxRun(repo, []);
     rsyncAndSsh(repo);
+    await startHolder(repo);
     for (const scenario of ["no-change", "one-file"]) {
-      const times = { crabbox: [], rsync: [], ssh: [], floor: [] };
+      const times = { crabbox: [], held: [], rsync: [], ssh: [], floor: [] };
       const phases = [];
+      const heldPhases = [];
       for (let i = 0; i < RUNS; i++) {
         if (scenario === "one-file") editOneFile(repo);
         times.crabbox.push(crabboxRun(repo, phases));
+        if (scenario === "one-file") editOneFile(repo);
+        times.held.push(crabboxRun(repo, heldPhases, true));
         if (scenario === "one-file") editOneFile(repo);
         times.rsync.push(rsyncAndSsh(repo));
         times.ssh.push(bareSsh());
@@ -199,7 +222,11 @@ try {
       const r = median(times.rsync);
       const s = median(times.ssh);
       console.log(`\n${repo.name}, ${scenario} (load ${load()})`);
+      const h = median(times.held);
       console.log(`  crabbox run --id -- true   ${fmt(c)}`);
+      console.log(
+        `  the same, holder on        ${fmt(h)}   ${(h / r).toFixed(2)}x rsync+ssh, ${(h / median(times.ssh)).toFixed(2)}x bare ssh`,
+      );
       console.log(`  rsync -a --delete + ssh    ${fmt(r)}   crabbox ${verdict(c / r, TARGETS.vsRsync)}`);
       const sshTarget = repo.files === 200 && scenario === "no-change" ? TARGETS.smallVsSsh : undefined;
       console.log(
@@ -209,13 +236,23 @@ try {
       console.log(
         `  node floor (1 request + 1 ssh2 exec) ${fmt(f)}   crabbox ${(c / f).toFixed(2)}x; floor ${(f / s).toFixed(2)}x bare ssh`,
       );
-      const phaseNames = Object.keys(phases[0]?.phases ?? {});
-      console.log(
-        `  crabbox phases (median ms): ${phaseNames.map((p) => `${p}=${median(phases.map((x) => x.phases[p]))}`).join(" ")} total=${median(phases.map((x) => x.totalMs))}`,
-      );
-      if (sshTarget) results.push([`${repo.name} ${scenario}: crabbox / bare ssh`, c / s, sshTarget]);
-      if (repo.files === 3000)
+      for (const [label, list] of [
+        ["crabbox phases", phases],
+        ["holder-on phases", heldPhases],
+      ]) {
+        const phaseNames = Object.keys(list[0]?.phases ?? {});
+        console.log(
+          `  ${label} (median ms): ${phaseNames.map((p) => `${p}=${median(list.map((x) => x.phases[p]))}`).join(" ")} total=${median(list.map((x) => x.totalMs))}`,
+        );
+      }
+      if (sshTarget) {
+        results.push([`${repo.name} ${scenario}: crabbox / bare ssh`, c / s, sshTarget]);
+        results.push([`${repo.name} ${scenario}: holder on / bare ssh`, h / s, sshTarget]);
+      }
+      if (repo.files === 3000) {
         results.push([`${repo.name} ${scenario}: crabbox / rsync+ssh`, c / r, TARGETS.vsRsync]);
+        results.push([`${repo.name} ${scenario}: holder on / rsync+ssh`, h / r, TARGETS.vsRsync]);
+      }
     }
   }
 } finally {

@@ -73,7 +73,7 @@ const zodForCli = {
 rmSync(temp, { recursive: true, force: true });
 await build({
   absWorkingDir: root,
-  entryPoints: ["src/cli/main.ts"],
+  entryPoints: ["src/cli/main.ts", "src/cli/holder.ts"],
   outdir: temp,
   bundle: true,
   splitting: true,

@@ -3,6 +3,7 @@ import { isStaticProvider } from "../config";
 import { releaseDirectLease } from "../direct/release";
 import { deleteLeaseKey } from "../keys/store";
 import { printJson } from "../output/print";
+import { stopHolder } from "../ssh/holder/client";
 import { usesDirectMode } from "../target/source";
 import { staticConnection } from "../target/static-host";
 import { CrabboxCommand, jsonOption, providerLayer } from "./base";
@@ -40,6 +41,7 @@ export class StopCommand extends CrabboxCommand {
       const { record, outcome } = await releaseDirectLease(this.env, this.id, {
         keepMachine: this.keepMachine,
       });
+      await stopHolder(this.env, record.leaseID);
       if (this.json)
         printJson(this.context.stdout, { id: record.leaseID, state: "released", machine: outcome });
       else
@@ -58,6 +60,8 @@ export class StopCommand extends CrabboxCommand {
       }
       throw error;
     }
+    // The lease's SSH connection holder dies with it (docs/sync.md#ssh-connection-holder).
+    await stopHolder(this.env, lease.id);
     deleteLeaseKey(this.env, lease.id);
     if (this.json) printJson(this.context.stdout, lease);
     else this.err(`released lease=${lease.id} slug=${lease.slug} state=${lease.state}`);

@@ -61,6 +61,7 @@ export function envLayer(env: Env): ConfigLayer {
       key: env.CRABBOX_SSH_KEY,
       port: env.CRABBOX_SSH_PORT,
       fallbackPorts,
+      holdConnection: bool(env.CRABBOX_HOLD_CONNECTION),
     }),
   );
   set(

@@ -220,6 +220,7 @@ export function resolveLayer(
         .map((p) => port(p, "ssh.fallbackPorts", 22))
         .filter((p) => p !== sshPort),
       key: layer.ssh?.key ?? "",
+      holdConnection: layer.ssh?.holdConnection ?? false,
     },
     sync: {
       exclude: [...new Set(layer.sync?.exclude ?? [])],

@@ -20,7 +20,14 @@ export interface ResolvedConfig {
   idleTimeoutMs: number;
   workRoot: string;
   broker: { url: string; token: string; adminToken: string; provider: string };
-  ssh: { user: string; port: number; fallbackPorts: number[]; key: string };
+  ssh: {
+    user: string;
+    port: number;
+    fallbackPorts: number[];
+    key: string;
+    /** Keep one SSH connection to a held lease open in a local holder (docs/sync.md#ssh-connection-holder). */
+    holdConnection: boolean;
+  };
   sync: {
     /** Configured excludes only; the sync engine always adds its defaults and `.crabboxignore`. */
     exclude: string[];

@@ -29,7 +29,13 @@ export const layerSchema = z
       .partial()
       .strict(),
     ssh: z
-      .object({ user: z.string(), port: portText, fallbackPorts: z.array(portText), key: z.string() })
+      .object({
+        user: z.string(),
+        port: portText,
+        fallbackPorts: z.array(portText),
+        key: z.string(),
+        holdConnection: z.boolean(),
+      })
       .partial()
       .strict(),
     sync: z

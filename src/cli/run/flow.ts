@@ -55,7 +55,8 @@ export async function runFlow(io: RunIO, options: RunOptions): Promise<number> {
   const progress = clock.watch(io.progress);
   const watched: RunIO = { ...io, progress };
   const outcome = newOutcome(io.configMs);
-  preloadSsh();
+  // With the connection holder on, a warm run may never need ssh2 (docs/sync.md#ssh-connection-holder).
+  if (!(options.id && io.config.ssh.holdConnection)) preloadSsh();
   const manifestBuilt = options.noSync
     ? Promise.resolve(undefined)
     : prepareManifest(watched, options).then((m) => {

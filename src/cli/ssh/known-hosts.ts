@@ -48,7 +48,8 @@ export function hostKeyFingerprint(blob: Buffer): string {
   return `SHA256:${createHash("sha256").update(blob).digest("base64").replace(/=+$/, "")}`;
 }
 
-function pinnedKeys(path: string, alias: string): string[] {
+/** The `type base64` keys pinned under `alias` in a known-hosts file. */
+export function pinnedHostKeys(path: string, alias: string): string[] {
   if (!existsSync(path)) return [];
   const keys: string[] = [];
   for (const line of readFileSync(path, "utf8").split("\n")) {
@@ -82,7 +83,7 @@ export function verifyHostKey(check: HostKeyCheck, blob: Buffer): void {
     return;
   }
   const path = check.knownHostsPath ?? defaultKnownHostsPath();
-  const known = pinnedKeys(path, check.alias);
+  const known = pinnedHostKeys(path, check.alias);
   if (known.includes(presented)) return;
   if (known.length > 0) {
     throw new CrabboxError(

@@ -3,6 +3,7 @@ import { CrabboxError } from "../../errors";
 import { connectionFromLease } from "../run/connection";
 import { heartbeatIntervalMs, startHeartbeat } from "../run/heartbeat";
 import { createLease, newPendingLease, releaseLease } from "../run/lease";
+import { stopHolder } from "../ssh/holder/client";
 import { coordinatorFor, earlyLeaseLookup, lookupLease } from "./coordinator";
 import { holdTarget } from "./hold";
 import type { AcquireOptions, ActiveTarget } from "./types";
@@ -26,7 +27,14 @@ export async function acquireBrokered(options: AcquireOptions): Promise<ActiveTa
     }
   };
   return holdTarget(
-    { acquired: Boolean(pending), signal, progress, readyTimeoutMs: options.readyTimeoutMs, release },
+    {
+      acquired: Boolean(pending),
+      signal,
+      progress,
+      readyTimeoutMs: options.readyTimeoutMs,
+      release,
+      holder: { env, enabled: config.ssh.holdConnection, keep: options.keep },
+    },
     async (hold) => {
       let lease: LeaseRecord;
       if (pending) {
@@ -48,6 +56,8 @@ export async function acquireBrokered(options: AcquireOptions): Promise<ActiveTa
       } else {
         lease = await lookupLease(client, early, options.id!, signal);
         if (lease.state !== "active") {
+          // released elsewhere (portal, another computer, expiry): its holder goes too
+          await stopHolder(env, lease.id);
           throw new CrabboxError(
             "not_found",
             `lease ${lease.id} (${lease.slug}) is ${lease.state}; lease a new one without --id`,

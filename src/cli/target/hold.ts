@@ -3,6 +3,7 @@ import type { CoordinatorClient } from "../../client/client";
 import type { Progress } from "../output/progress";
 import { type MachineConnection, waitReady } from "../run/connection";
 import type { SshSession } from "../ssh/connect";
+import { type HolderUse, startHolderFor, viaHolder } from "./held-connection";
 import { BOOTSTRAP_TIMEOUT_MS, RECONNECT_TIMEOUT_MS, REUSED_READY_TIMEOUT_MS } from "./timeouts";
 import type { ActiveTarget } from "./types";
 
@@ -35,6 +36,8 @@ export async function holdTarget(
     readyTimeoutMs?: number;
     /** Releases (or keeps) the lease once heartbeats stopped and SSH closed. Never throws. */
     release(keep: boolean): Promise<void>;
+    /** The SSH connection holder, when enabled (docs/sync.md#ssh-connection-holder). */
+    holder?: HolderUse;
   },
   use: (hold: TargetHold) => Promise<ActiveTarget>,
 ): Promise<ActiveTarget> {
@@ -53,12 +56,22 @@ export async function holdTarget(
     },
     async ready(connection, leased) {
       progress.phase("waiting for ssh", `${connection.host}:${connection.ports[0]}`);
-      session = await waitReady(connection, {
-        timeoutMs: acquired ? (options.readyTimeoutMs ?? BOOTSTRAP_TIMEOUT_MS) : REUSED_READY_TIMEOUT_MS,
-        signal,
-        phase: acquired ? "bootstrap" : "ready-check",
-        onWaiting: (m) => progress.phase("waiting for ssh", m),
-      });
+      const direct = () =>
+        waitReady(connection, {
+          timeoutMs: acquired ? (options.readyTimeoutMs ?? BOOTSTRAP_TIMEOUT_MS) : REUSED_READY_TIMEOUT_MS,
+          signal,
+          phase: acquired ? "bootstrap" : "ready-check",
+          onWaiting: (m) => progress.phase("waiting for ssh", m),
+        });
+      const holder = options.holder;
+      // Only a lease that outlives this command gets a holder: a reused one, or a kept new one.
+      const holds = holder?.enabled === true && leased !== undefined && (!acquired || holder.keep);
+      session = holds ? await viaHolder(holder, connection, leased.lease, direct) : undefined;
+      if (session) progress.info(`using the SSH connection holder for ${connection.leaseID}`);
+      else {
+        session = await direct();
+        if (holds) startHolderFor(holder, connection, session, leased.lease);
+      }
       const active: ActiveTarget = {
         connection,
         session,

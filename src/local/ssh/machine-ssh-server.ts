@@ -30,7 +30,7 @@ export class MachineSshServer {
   constructor(options: MachineSshServerOptions) {
     this.allowed = parseAuthorizedKey(options.authorizedKey);
     this.allowedBlob = this.allowed.getPublicSSH();
-    this.server = new Server({ hostKeys: [options.hostKey] }, (client) => {
+    this.server = new Server({ hostKeys: [options.hostKey] }, (client, info) => {
       this.connections.add(client);
       // Small SSH packets (an exec's success reply, then its exit status) must not wait for
       // Nagle's algorithm; held back, they reach the client in one read.
@@ -55,7 +55,15 @@ export class MachineSshServer {
       });
       client.on("ready", () => {
         client.on("session", (accept) => {
-          handleSession(accept(), options.shell, (child) => {
+          // As OpenSSH does: which connection a command came over (docs/sync.md#ssh-connection-holder).
+          const shell = {
+            ...options.shell,
+            env: {
+              ...options.shell.env,
+              SSH_CONNECTION: `${info.ip} ${info.port} ${serverAddress(this.server)}`,
+            },
+          };
+          handleSession(accept(), shell, (child) => {
             this.processes.add(child);
             child.on("close", () => this.processes.delete(child));
           });
@@ -103,4 +111,9 @@ function parseAuthorizedKey(text: string): ParsedKey {
   if (!key)
     throw new CrabboxError("invalid_request", "sshPublicKey: no key found", { field: "sshPublicKey" });
   return key;
+}
+
+function serverAddress(server: InstanceType<typeof Server>): string {
+  const address = server.address() as AddressInfo | null;
+  return address ? `${address.address} ${address.port}` : "127.0.0.1 0";
 }
