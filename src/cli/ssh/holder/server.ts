@@ -159,11 +159,9 @@ export function serveHolder(session: SshSession, options: ServeOptions): Promise
         if (frames.length === 0) return;
         socket.off("data", first);
         const [head, ...rest] = frames;
-        let header: HolderHeader;
-        try {
-          if (head!.type !== "h") throw new Error("no header");
-          header = JSON.parse(head!.payload.toString()) as HolderHeader;
-        } catch {
+        // A client that does not open with a readable header is no crabbox of this user's.
+        const header = head?.type === "h" ? parseHeader(head.payload) : undefined;
+        if (!header) {
           socket.destroy();
           return;
         }
@@ -195,4 +193,12 @@ export function serveHolder(session: SshSession, options: ServeOptions): Promise
     });
     void session.closed.then(() => exit("ssh connection closed"));
   });
+}
+
+function parseHeader(payload: Buffer): HolderHeader | undefined {
+  try {
+    return JSON.parse(payload.toString()) as HolderHeader;
+  } catch {
+    return undefined;
+  }
 }
