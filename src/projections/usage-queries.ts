@@ -78,15 +78,19 @@ function addTo(group: Contribution, c: Contribution): void {
   group.reservedCents += c.reservedCents;
 }
 
-function toGroup(g: CentGroup): UsageGroup {
+/** Cents to the wire's dollars, for a group and (without the key) for the whole summary. */
+function inDollars(g: Contribution): Omit<UsageGroup, "key"> {
   return {
-    key: g.key,
     leases: g.leases,
     activeLeases: g.active,
     runtimeSeconds: g.runtimeSeconds,
     estimatedUSD: g.estimatedCents / 100,
     reservedUSD: g.reservedCents / 100,
   };
+}
+
+function toGroup(g: CentGroup): UsageGroup {
+  return { key: g.key, ...inDollars(g) };
 }
 
 function sortGroups(groups: Map<string, CentGroup>): UsageGroup[] {
@@ -195,11 +199,7 @@ export function usageSummary(sql: SqlStorage, query: UsageQuery): UsageSummary {
   const summary: UsageSummary = {
     month: query.month,
     scope: query.scope,
-    leases: total.leases,
-    activeLeases: total.active,
-    runtimeSeconds: total.runtimeSeconds,
-    estimatedUSD: total.estimatedCents / 100,
-    reservedUSD: total.reservedCents / 100,
+    ...inDollars(total),
     byOwner: sortGroups(groups.owner),
     byOrg: sortGroups(groups.org),
     byProvider: sortGroups(groups.provider),

@@ -3,33 +3,15 @@
  * with a signed portal session: an admin sees each pool with its machines; anyone else is
  * refused; a malformed CRABBOX_POOLS is said, not hidden.
  */
-import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
-import type { Env } from "../../../src/worker/env";
-import worker from "../../../src/worker/index";
-import { mintSession, sessionCookie } from "../../../src/worker/portal/session";
-import { adminToken, freshFleet, later, sharedToken } from "../../support/fleet-api";
+import { freshFleet, later } from "../../support/fleet-api";
 import { drainPools, localPool, pooledFleet, readPools, untilReady } from "../pools/support";
+import { portalPage } from "./portal-page";
 
-const secret = "session-secret-for-pool-page-0123456789";
-
-async function poolsPage(login: string): Promise<{ status: number; text: string }> {
-  const who = { owner: `${login}@example.com`, org: "crabclub", login };
-  const session = await mintSession(who, secret, Date.now());
-  const res = await worker.fetch(
-    new Request("https://coordinator.test/portal/admin/pools", {
-      headers: { cookie: `${sessionCookie}=${session}` },
-    }),
-    {
-      ...(env as unknown as Env),
-      CRABBOX_ADMIN_TOKEN: adminToken,
-      CRABBOX_SHARED_TOKEN: sharedToken,
-      CRABBOX_SESSION_SECRET: secret,
-      CRABBOX_DEFAULT_ORG: "crabclub",
-      CRABBOX_GITHUB_ADMIN_LOGINS: "root-crab",
-    },
-  );
-  return { status: res.status, text: await res.text() };
+function poolsPage(login: string): Promise<{ status: number; text: string }> {
+  return portalPage({ owner: `${login}@example.com`, org: "crabclub", login }, "/portal/admin/pools", {
+    CRABBOX_GITHUB_ADMIN_LOGINS: "root-crab",
+  });
 }
 
 beforeEach(drainPools);

@@ -3,34 +3,19 @@
  * through the Worker's real `fetch` in workerd: runs made and finished through the API, the
  * pages read with a signed portal session of their owner.
  */
-import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
-import type { Env } from "../../../src/worker/env";
-import worker from "../../../src/worker/index";
-import { mintSession, sessionCookie } from "../../../src/worker/portal/session";
-import { adminToken, api, freshFleet, sharedToken, uniqueOwner } from "../../support/fleet-api";
+import { api, freshFleet, uniqueOwner } from "../../support/fleet-api";
+import { portalPage } from "./portal-page";
 
-const secret = "session-secret-for-run-page-tests-0123456789";
+async function okPage(who: { owner: string; org: string }, path: string): Promise<string> {
+  const { status, text } = await portalPage(who, path);
+  expect(status, text).toBe(200);
+  return text;
+}
+
 beforeEach(() => {
   freshFleet();
 });
-
-async function portalPage(who: { owner: string; org: string }, path: string): Promise<string> {
-  const session = await mintSession({ ...who, login: who.owner.split("@")[0] as string }, secret, Date.now());
-  const res = await worker.fetch(
-    new Request(`https://coordinator.test${path}`, { headers: { cookie: `${sessionCookie}=${session}` } }),
-    {
-      ...(env as unknown as Env),
-      CRABBOX_ADMIN_TOKEN: adminToken,
-      CRABBOX_SHARED_TOKEN: sharedToken,
-      CRABBOX_SESSION_SECRET: secret,
-      CRABBOX_DEFAULT_ORG: "crabclub",
-    },
-  );
-  const text = await res.text();
-  expect(res.status, text).toBe(200);
-  return text;
-}
 
 /** The run IDs a page's run table links to, in order. */
 const linkedRuns = (page: string) =>
@@ -49,7 +34,7 @@ describe("the portal's run pages", () => {
       ],
     });
     expect(finished.status, finished.text).toBe(200);
-    const page = await portalPage(who, `/portal/runs/${run.id}`);
+    const page = await okPage(who, `/portal/runs/${run.id}`);
     const table = page.slice(page.indexOf("<table data-portal-table data-artifacts"));
     const rows = [
       ...table
@@ -67,7 +52,7 @@ describe("the portal's run pages", () => {
 
     const bare = (await api(who, "POST", "/v1/runs", { command: ["true"] })).body.run;
     await api(who, "POST", `/v1/runs/${bare.id}/finish`, { exitCode: 0 });
-    expect(await portalPage(who, `/portal/runs/${bare.id}`)).toContain("No artifacts were copied back.");
+    expect(await okPage(who, `/portal/runs/${bare.id}`)).toContain("No artifacts were copied back.");
   });
 
   it("show a shard's place in its group with the group's runs, and the runs page filters by group", async () => {
@@ -85,7 +70,7 @@ describe("the portal's run pages", () => {
     }
     const other = (await api(who, "POST", "/v1/runs", { command: ["other"] })).body.run.id;
 
-    const page = await portalPage(who, `/portal/runs/${shards[1]}`);
+    const page = await okPage(who, `/portal/runs/${shards[1]}`);
     const section = page.slice(page.indexOf(`<section class="card" data-shard-group="${group}">`));
     expect(section.length).toBeLessThan(page.length);
     const card = section.slice(0, section.indexOf("</section>"));
@@ -96,13 +81,13 @@ describe("the portal's run pages", () => {
     expect(linkedRuns(card)).toEqual(shards);
     for (const i of [1, 2, 3]) expect(card).toContain(`shard ${i}/3</span>`);
 
-    const filtered = await portalPage(who, `/portal/runs?shard=${group}`);
+    const filtered = await okPage(who, `/portal/runs?shard=${group}`);
     expect(new Set(linkedRuns(filtered))).toEqual(new Set(shards));
     expect(filtered).toContain(`name="shard" value="${group}"`);
-    expect(linkedRuns(await portalPage(who, "/portal/runs"))).toContain(other);
+    expect(linkedRuns(await okPage(who, "/portal/runs"))).toContain(other);
     // a run outside any group has no shard card
-    expect(await portalPage(who, `/portal/runs/${other}`)).not.toContain("data-shard-group");
+    expect(await okPage(who, `/portal/runs/${other}`)).not.toContain("data-shard-group");
     // another owner's session sees none of the group
-    expect(linkedRuns(await portalPage(uniqueOwner("eve"), `/portal/runs?shard=${group}`))).toEqual([]);
+    expect(linkedRuns(await okPage(uniqueOwner("eve"), `/portal/runs?shard=${group}`))).toEqual([]);
   });
 });

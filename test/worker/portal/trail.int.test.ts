@@ -3,38 +3,20 @@
  * Worker's real `fetch` in workerd: leases made and heartbeated through the API, the page read
  * with a signed portal session of the lease's owner.
  */
-import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
-import type { Env } from "../../../src/worker/env";
-import worker from "../../../src/worker/index";
-import { mintSession, sessionCookie } from "../../../src/worker/portal/session";
 import { FakeProviderError } from "../../support/fake-provider";
-import { adminToken, api, createLease, freshFleet, sharedToken, uniqueOwner } from "../../support/fleet-api";
+import { api, createLease, freshFleet, uniqueOwner } from "../../support/fleet-api";
+import { portalPage } from "./portal-page";
 
-const secret = "session-secret-for-trail-tests-0123456789";
+async function leasePage(who: { owner: string; org: string }, leaseID: string): Promise<string> {
+  const { status, text } = await portalPage(who, `/portal/leases/${leaseID}`);
+  expect(status, text).toBe(200);
+  return text;
+}
 let fakes: ReturnType<typeof freshFleet>;
 beforeEach(() => {
   fakes = freshFleet();
 });
-
-async function leasePage(who: { owner: string; org: string }, leaseID: string): Promise<string> {
-  const session = await mintSession({ ...who, login: who.owner.split("@")[0] as string }, secret, Date.now());
-  const res = await worker.fetch(
-    new Request(`https://coordinator.test/portal/leases/${leaseID}`, {
-      headers: { cookie: `${sessionCookie}=${session}` },
-    }),
-    {
-      ...(env as unknown as Env),
-      CRABBOX_ADMIN_TOKEN: adminToken,
-      CRABBOX_SHARED_TOKEN: sharedToken,
-      CRABBOX_SESSION_SECRET: secret,
-      CRABBOX_DEFAULT_ORG: "crabclub",
-    },
-  );
-  const text = await res.text();
-  expect(res.status, text).toBe(200);
-  return text;
-}
 
 const rows = (page: string) => [...page.matchAll(/<tr data-trail-row="(\w+)"/g)].map((m) => m[1]);
 const unescapeHtml = (text: string) =>
