@@ -62,6 +62,8 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Run
   // wrangler waits forever when it cannot bind (e.g. the port was taken after our check).
   const deadlineMs = options.startTimeoutMs ?? 60_000;
   let timer: NodeJS.Timeout | undefined;
+  // Stops the first-answer polling when the start fails: it must not keep the process alive.
+  const giveUp = new AbortController();
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(
       () =>
@@ -84,7 +86,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Run
       // the first request, which then takes seconds. Pay that here, so that a stack file
       // naming this URL always names a coordinator that answers (`crabbox dev portal` and
       // `dev status` probe it with a 2 s deadline).
-      await Promise.race([firstAnswer(url), deadline]);
+      await Promise.race([firstAnswer(url, giveUp.signal), deadline]);
     } catch (error) {
       await settleWithin(worker.dispose(), 5000);
       throw error;
@@ -99,14 +101,15 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Run
     throw error;
   } finally {
     clearTimeout(timer);
+    giveUp.abort();
   }
 }
 
 /** Waits until the Worker answers its health route; the proxy holds requests until it can. */
-async function firstAnswer(url: string): Promise<void> {
-  for (;;) {
+async function firstAnswer(url: string, signal: AbortSignal): Promise<void> {
+  while (!signal.aborted) {
     try {
-      const response = await fetch(`${url}/v1/health`);
+      const response = await fetch(`${url}/v1/health`, { signal });
       await response.body?.cancel();
       if (response.ok) return;
     } catch {
