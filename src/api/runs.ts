@@ -159,8 +159,11 @@ export const RunEventInput = z.object({
 });
 export type RunEventInput = z.infer<typeof RunEventInput>;
 
-export const RunEventRecord = z.object({
-  runID: z.string(),
+/**
+ * A stored run event as the log holds it: the `RunEventAppended` payload (its catalogue entry
+ * takes this shape) and the wire record below, one copy of the fields.
+ */
+export const RunEventFields = z.object({
   seq: z.number().int().positive(),
   type: z.string(),
   phase: z.string().optional(),
@@ -174,7 +177,12 @@ export const RunEventRecord = z.object({
   windowsMode: z.string().optional(),
   class: z.string().optional(),
   serverType: z.string().optional(),
-  exitCode: z.number().optional(),
+  exitCode: z.number().int().optional(),
+});
+
+export const RunEventRecord = z.object({
+  runID: z.string(),
+  ...RunEventFields.shape,
   createdAt: isoTimestamp,
 });
 export type RunEventRecord = z.infer<typeof RunEventRecord>;

@@ -1,6 +1,7 @@
 /** Payloads of the run events (stream `run:<runID>`, docs/event-log.md#events). */
 import { z } from "zod";
 import { boundedArray, boundedString, bounds } from "../../api/bounds";
+import { RunEventFields } from "../../api/runs";
 import { telemetrySampleSchema, text } from "./shared";
 
 export const runStartedSchema = z.object({
@@ -27,22 +28,7 @@ export const runStartedSchema = z.object({
 export type RunStartedData = z.infer<typeof runStartedSchema>;
 
 /** A run event record (docs/event-log.md#run-lifecycle-rundecider), bounded, with its per-run `seq`. */
-export const runEventAppendedSchema = z.object({
-  seq: z.number().int().positive(),
-  type: z.string(),
-  phase: z.string().optional(),
-  stream: z.enum(["stdout", "stderr"]).optional(),
-  message: z.string().optional(),
-  data: z.string().optional(),
-  leaseID: z.string().optional(),
-  slug: z.string().optional(),
-  provider: z.string().optional(),
-  target: z.string().optional(),
-  windowsMode: z.string().optional(),
-  class: z.string().optional(),
-  serverType: z.string().optional(),
-  exitCode: z.number().int().optional(),
-});
+export const runEventAppendedSchema = RunEventFields;
 export type RunEventAppendedData = z.infer<typeof runEventAppendedSchema>;
 
 export const runTelemetryRecordedSchema = z.object({ sample: telemetrySampleSchema });
