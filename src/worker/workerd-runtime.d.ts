@@ -18,3 +18,9 @@ declare module "node:crypto" {
 // Both runtimes ignore an id that names no timer (the HTML timers spec), and the code keeps
 // "no timer yet" as `undefined`; workers-types only declares `number | null`.
 declare function clearTimeout(timeoutId: number | undefined): void;
+
+// One-step gunzip of a small archive object a replay read ahead (docs/event-log.md#archive):
+// a DecompressionStream costs a few promise hops per chunk, most of a small object's replay.
+declare module "node:zlib" {
+  export function gunzipSync(data: Uint8Array, options?: { maxOutputLength?: number }): Uint8Array;
+}

@@ -4,12 +4,14 @@
  * refused, and an object that no longer matches its tombstone fails the replay without leaving
  * shadow tables behind.
  */
+
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import type { ArchiveReplayStats } from "../../../src/worker/fleet/archive/archive-replay";
 import { replayAcrossArchive } from "../../../src/worker/fleet/archive/archive-replay";
-import { streamArchivedObject } from "../../../src/worker/fleet/archive/archive-stream";
+import { gunzipWhole, streamArchivedObject } from "../../../src/worker/fleet/archive/archive-stream";
 import { archiveStep, maxEventsPerObject } from "../../../src/worker/fleet/archive/archiver";
 import { allTombstones } from "../../../src/worker/fleet/archive/tombstones";
 import { fleetDeps } from "../../../src/worker/fleet/deps";
@@ -39,8 +41,9 @@ describe("replaying a large archive as a stream", () => {
       const archived = tombstones.reduce((n, t) => n + t.events, 0);
       expect(archived).toBe(head - 2);
 
+      // No object read ahead whole: each one streams.
       const stats: ArchiveReplayStats = { objects: 0, chars: 0, peakHeldChars: 0 };
-      const report = await replayAcrossArchive(deps, stats);
+      const report = await replayAcrossArchive(deps, stats, { readAheadMaxBytes: 0 });
       expect(report.differences).toEqual([]);
       expect(report.snapshotDifferences).toEqual([]);
       expect(report).toMatchObject({ ok: true, eventsReplayed: head });
@@ -48,7 +51,23 @@ describe("replaying a large archive as a stream", () => {
       expect(stats.chars).toBeGreaterThan(2_000_000);
       // One decompressed chunk plus an unfinished line, never the archive nor one whole object.
       expect(stats.peakHeldChars).toBeLessThan(stats.chars / 20);
+
+      // Small objects read ahead and decompressed whole replay to the same rows, holding at
+      // most the largest object's text at once.
+      const ahead: ArchiveReplayStats = { objects: 0, chars: 0, peakHeldChars: 0 };
+      const again = await replayAcrossArchive(deps, ahead);
+      expect(again).toEqual(report);
+      expect(ahead.chars).toBe(stats.chars);
+      expect(ahead.peakHeldChars).toBeGreaterThan(stats.peakHeldChars);
+      expect(ahead.peakHeldChars).toBeLessThan(stats.chars / 2);
     });
+  });
+
+  it("streams an object that decompresses past the one-step bound instead of inflating it whole", () => {
+    const bomb = gzipSync(new Uint8Array(17 * 1024 * 1024));
+    expect(bomb.byteLength).toBeLessThan(64 * 1024);
+    expect(gunzipWhole(bomb)).toBeUndefined();
+    expect(gunzipWhole(gzipSync(new TextEncoder().encode("{}\n")))?.byteLength).toBe(3);
   });
 
   it("refuses a line longer than the bound instead of buffering it", async () => {

@@ -7,6 +7,7 @@
 import { upcast } from "../../../events/catalogue";
 import type { ChainedFields } from "../../../events/hash-chain";
 import type { EventMeta, RecordedEvent } from "../../../events/types";
+import { hex } from "../../auth/encoding";
 
 /** One line of an archive object. */
 export interface ArchivedLine extends ChainedFields {
@@ -60,6 +61,5 @@ export function toRecordedEvent(line: ArchivedLine): RecordedEvent {
 }
 
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", bytes);
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return hex(await crypto.subtle.digest("SHA-256", bytes));
 }

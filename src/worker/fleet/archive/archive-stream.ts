@@ -3,18 +3,25 @@
  * decompressed and split into lines chunk by chunk, each line handed on as it completes, while
  * the compressed bytes are hashed alongside. What is held at once is one decompressed chunk
  * and the unfinished line after it, however large the object; a line longer than
- * `maxLineChars` is refused rather than buffered. The SHA-256 and the event count are checked
+ * `maxLineChars` is refused rather than buffered. A small object a replay read ahead whole
+ * (its size bounded by the caller) is decompressed in one step instead. The SHA-256 and the event count are checked
  * against the tombstone at the end, so a consumer must treat what it folded as unverified
  * until the promise resolves (replay folds into shadow tables that a failure drops).
  */
+import { gunzipSync } from "node:zlib";
 import { CrabboxError } from "../../../errors";
+import { hex } from "../../auth/encoding";
 import type { FleetDeps } from "../deps";
-import type { ArchivedLine } from "./archive-object";
+import { type ArchivedLine, sha256Hex } from "./archive-object";
 import { archiveBucket } from "./archiver";
 import type { Tombstone } from "./tombstones";
 
 /** Longest line accepted: an event with the largest attachment (an 8 MiB run log tail), escaped. */
 export const maxArchivedLineChars = 48 * 1024 * 1024;
+
+const utf8 = new TextDecoder();
+/** The most decompressed bytes an object read whole may have; a larger one streams. */
+const maxWholeChars = 16 * 1024 * 1024;
 
 export interface StreamStats {
   lines: number;
@@ -24,12 +31,32 @@ export interface StreamStats {
   peakHeldChars: number;
 }
 
+/**
+ * An object on its way: its compressed bytes as a stream, or read whole (`bytes`) when a
+ * replay reads it ahead; and their SHA-256 once all have passed.
+ */
+export type FetchedObject =
+  | { body: ReadableStream<Uint8Array>; bytes?: undefined; sha256: Promise<string> }
+  | { body?: undefined; bytes: Uint8Array; sha256: Promise<string> };
+
 export async function streamArchivedObject(
   deps: FleetDeps,
   tombstone: Tombstone,
   onLine: (line: ArchivedLine) => void,
   maxLineChars = maxArchivedLineChars,
 ): Promise<StreamStats> {
+  return foldArchivedObject(await fetchArchivedObject(deps, tombstone), tombstone, onLine, maxLineChars);
+}
+
+/**
+ * Starts reading an object: streamed from the bucket, or (`buffered`) read whole as compressed
+ * bytes, so that a replay can fetch the next few small objects while it folds this one.
+ */
+export async function fetchArchivedObject(
+  deps: FleetDeps,
+  tombstone: Tombstone,
+  buffered = false,
+): Promise<FetchedObject> {
   const object = await archiveBucket(deps)?.get(tombstone.objectKey);
   if (!object) {
     throw new CrabboxError("internal", `archive object ${tombstone.objectKey} is missing from the bucket`, {
@@ -37,56 +64,110 @@ export async function streamArchivedObject(
       stream: tombstone.stream,
     });
   }
+  if (buffered) {
+    const bytes = new Uint8Array(await object.arrayBuffer());
+    return { bytes, sha256: sha256Hex(bytes) };
+  }
   const [forHash, forLines] = object.body.tee();
   const digest = new crypto.DigestStream("SHA-256");
-  const hashed = forHash.pipeTo(digest);
-  const reader = forLines
-    .pipeThrough(new DecompressionStream("gzip"))
-    .pipeThrough(new TextDecoderStream())
-    .getReader();
-  const stats: StreamStats = { lines: 0, chars: 0, peakHeldChars: 0 };
-  let rest = "";
-  const emit = (text: string) => {
-    if (text === "") return;
-    onLine(JSON.parse(text) as ArchivedLine);
-    stats.lines += 1;
-  };
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    stats.chars += value.length;
-    stats.peakHeldChars = Math.max(stats.peakHeldChars, rest.length + value.length);
-    let start = 0;
-    let text = value;
-    if (rest !== "") {
-      text = rest + value;
-      rest = "";
-    }
-    for (let end = text.indexOf("\n"); end !== -1; end = text.indexOf("\n", start)) {
-      emit(text.slice(start, end));
-      start = end + 1;
-    }
-    rest = text.slice(start);
-    if (rest.length > maxLineChars) {
-      await reader.cancel();
-      throw new CrabboxError(
-        "internal",
-        `archive object ${tombstone.objectKey} has a line over ${maxLineChars} characters`,
-        {
-          objectKey: tombstone.objectKey,
-        },
-      );
+  const sha256 = forHash.pipeTo(digest).then(async () => hex(await digest.digest));
+  return { body: forLines, sha256 };
+}
+
+/**
+ * Decompresses a fetched object and hands on each line as it completes; checks the SHA-256
+ * and the event count against the tombstone at the end. A streamed object is decompressed
+ * chunk by chunk; one read whole is decompressed in one step (each chunk of a stream costs a
+ * few promise hops, most of a small object's replay time), bounded by the longest line.
+ */
+export async function foldArchivedObject(
+  fetched: FetchedObject,
+  tombstone: Tombstone,
+  onLine: (line: ArchivedLine) => void,
+  maxLineChars = maxArchivedLineChars,
+): Promise<StreamStats> {
+  // A failure before the hash settles must not leave its rejection unhandled.
+  fetched.sha256.catch(() => undefined);
+  const lines = new LineSplitter(tombstone, onLine, maxLineChars);
+  const whole = fetched.bytes && gunzipWhole(fetched.bytes);
+  if (whole) {
+    lines.push(utf8.decode(whole));
+  } else {
+    const body = fetched.body ?? new Blob([fetched.bytes as Uint8Array]).stream();
+    const reader = body
+      .pipeThrough(new DecompressionStream("gzip"))
+      .pipeThrough(new TextDecoderStream())
+      .getReader();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        lines.push(value);
+      }
+    } catch (error) {
+      await reader.cancel().catch(() => undefined);
+      throw error;
     }
   }
-  emit(rest);
-  await hashed;
-  const sha256 = [...new Uint8Array(await digest.digest)]
-    .map((b) => b.toString(16).padStart(2, "0"))
-    .join("");
+  const stats = lines.end();
+  const sha256 = await fetched.sha256;
   if (sha256 !== tombstone.sha256 || stats.lines !== tombstone.events) {
     throw new CrabboxError("internal", `archive object ${tombstone.objectKey} does not match its tombstone`, {
       objectKey: tombstone.objectKey,
     });
   }
   return stats;
+}
+
+/** The object decompressed in one step, or undefined when it is too large for that (it streams). */
+export function gunzipWhole(bytes: Uint8Array): Uint8Array | undefined {
+  try {
+    return gunzipSync(bytes, { maxOutputLength: maxWholeChars });
+  } catch (error) {
+    if (error instanceof RangeError) return undefined;
+    throw error;
+  }
+}
+
+/** Splits decompressed text into lines across chunks and parses each one as it completes. */
+class LineSplitter {
+  private rest = "";
+  private readonly stats: StreamStats = { lines: 0, chars: 0, peakHeldChars: 0 };
+
+  constructor(
+    private readonly tombstone: Tombstone,
+    private readonly onLine: (line: ArchivedLine) => void,
+    private readonly maxLineChars: number,
+  ) {}
+
+  push(chunk: string): void {
+    this.stats.chars += chunk.length;
+    this.stats.peakHeldChars = Math.max(this.stats.peakHeldChars, this.rest.length + chunk.length);
+    const text = this.rest === "" ? chunk : this.rest + chunk;
+    let start = 0;
+    for (let end = text.indexOf("\n"); end !== -1; end = text.indexOf("\n", start)) {
+      this.emit(text.slice(start, end));
+      start = end + 1;
+    }
+    this.rest = text.slice(start);
+    if (this.rest.length > this.maxLineChars) {
+      throw new CrabboxError(
+        "internal",
+        `archive object ${this.tombstone.objectKey} has a line over ${this.maxLineChars} characters`,
+        { objectKey: this.tombstone.objectKey },
+      );
+    }
+  }
+
+  end(): StreamStats {
+    this.emit(this.rest);
+    this.rest = "";
+    return this.stats;
+  }
+
+  private emit(text: string): void {
+    if (text === "") return;
+    this.onLine(JSON.parse(text) as ArchivedLine);
+    this.stats.lines += 1;
+  }
 }
