@@ -4,6 +4,7 @@
  * written, never upcast, plus its chain hash and any attachment), so that an object read back
  * years later hashes to the same chain and is upcast on read like a live row.
  */
+import { gunzipSync } from "node:zlib";
 import { upcast } from "../../../events/catalogue";
 import type { ChainedFields } from "../../../events/hash-chain";
 import type { EventMeta, RecordedEvent } from "../../../events/types";
@@ -34,13 +35,32 @@ export async function encodeObject(lines: readonly ArchivedLine[]): Promise<Enco
   return { body, sha256: await sha256Hex(body) };
 }
 
-export async function decodeObject(body: ReadableStream | ArrayBuffer): Promise<ArchivedLine[]> {
-  const source = body instanceof ArrayBuffer ? new Blob([body]).stream() : body;
-  const text = await new Response(source.pipeThrough(new DecompressionStream("gzip"))).text();
+export async function decodeObject(body: ArrayBuffer): Promise<ArchivedLine[]> {
+  const whole = gunzipWhole(new Uint8Array(body));
+  const text = whole
+    ? new TextDecoder().decode(whole)
+    : await new Response(new Blob([body]).stream().pipeThrough(new DecompressionStream("gzip"))).text();
   return text
     .split("\n")
     .filter((line) => line !== "")
     .map((line) => JSON.parse(line) as ArchivedLine);
+}
+
+/** The most decompressed bytes an object is inflated to in one step; a larger one streams. */
+const maxWholeBytes = 16 * 1024 * 1024;
+
+/**
+ * The object decompressed in one step (node:zlib under nodejs_compat: a DecompressionStream
+ * costs a few promise hops per chunk, most of a small object's read time), or undefined when it
+ * would inflate past `maxWholeBytes`.
+ */
+export function gunzipWhole(bytes: Uint8Array): Uint8Array | undefined {
+  try {
+    return gunzipSync(bytes, { maxOutputLength: maxWholeBytes });
+  } catch (error) {
+    if (error instanceof RangeError) return undefined;
+    throw error;
+  }
 }
 
 /** An archived line as the store would return it: data upcast to its type's current schema. */

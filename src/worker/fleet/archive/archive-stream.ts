@@ -8,11 +8,10 @@
  * against the tombstone at the end, so a consumer must treat what it folded as unverified
  * until the promise resolves (replay folds into shadow tables that a failure drops).
  */
-import { gunzipSync } from "node:zlib";
 import { CrabboxError } from "../../../errors";
 import { hex } from "../../auth/encoding";
 import type { FleetDeps } from "../deps";
-import { type ArchivedLine, sha256Hex } from "./archive-object";
+import { type ArchivedLine, gunzipWhole, sha256Hex } from "./archive-object";
 import { archiveBucket } from "./archiver";
 import type { Tombstone } from "./tombstones";
 
@@ -20,8 +19,6 @@ import type { Tombstone } from "./tombstones";
 export const maxArchivedLineChars = 48 * 1024 * 1024;
 
 const utf8 = new TextDecoder();
-/** The most decompressed bytes an object read whole may have; a larger one streams. */
-const maxWholeChars = 16 * 1024 * 1024;
 
 export interface StreamStats {
   lines: number;
@@ -117,16 +114,6 @@ export async function foldArchivedObject(
     });
   }
   return stats;
-}
-
-/** The object decompressed in one step, or undefined when it is too large for that (it streams). */
-export function gunzipWhole(bytes: Uint8Array): Uint8Array | undefined {
-  try {
-    return gunzipSync(bytes, { maxOutputLength: maxWholeChars });
-  } catch (error) {
-    if (error instanceof RangeError) return undefined;
-    throw error;
-  }
 }
 
 /** Splits decompressed text into lines across chunks and parses each one as it completes. */
