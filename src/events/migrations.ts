@@ -13,6 +13,7 @@ import poolClaims from "../../migrations/0011_pool_claims.sql";
 import heartbeatSummaries from "../../migrations/0012_heartbeat_summaries.sql";
 import usageMonths from "../../migrations/0013_usage_months.sql";
 import compactHistory from "../../migrations/0014_compact_history.sql";
+import summariesRowid from "../../migrations/0015_summaries_rowid.sql";
 import type { Migration } from "./migrate";
 
 export const migrations: readonly Migration[] = [
@@ -30,4 +31,5 @@ export const migrations: readonly Migration[] = [
   { id: 12, name: "0012_heartbeat_summaries", sql: heartbeatSummaries },
   { id: 13, name: "0013_usage_months", sql: usageMonths },
   { id: 14, name: "0014_compact_history", sql: compactHistory },
+  { id: 15, name: "0015_summaries_rowid", sql: summariesRowid },
 ];

@@ -127,6 +127,18 @@ function undo0014(sql: SqlStorage): Map<string, TelemetrySample[]> {
   return histories;
 }
 
+/** `lease_heartbeats` back to the WITHOUT ROWID table 0012 created (`ddl`, as the schema holds it). */
+function undo0015(sql: SqlStorage, ddl: string): void {
+  sql.exec("CREATE TABLE _summaries AS SELECT * FROM lease_heartbeats");
+  sql.exec("DROP TABLE lease_heartbeats");
+  sql.exec(ddl);
+  sql.exec("INSERT INTO lease_heartbeats SELECT * FROM _summaries");
+  sql.exec("DROP TABLE _summaries");
+}
+
+const summaryBytes = (sql: SqlStorage) =>
+  sql.exec<{ n: number }>("SELECT sum(length(history)) AS n FROM lease_heartbeats").one().n;
+
 it("0014 rewrites every ended lease's history as columns that a replay writes the same and that read back the same samples", async () => {
   await runInDurableObject(fleet(), (fleetDO, state) => {
     const sql = state.storage.sql;
@@ -139,7 +151,7 @@ it("0014 rewrites every ended lease's history as columns that a replay writes th
       .exec<{ n: number }>("SELECT sum(length(history)) AS n FROM lease_heartbeats")
       .one().n;
 
-    expect(applyMigrations(state.storage, migrations, t0).applied).toEqual([14]);
+    expect(applyMigrations(state.storage, upTo(14), t0).applied).toEqual([14]);
 
     expect(verifyProjections(state.storage)).toMatchObject({ ok: true, differences: [] });
     for (const [id, history] of histories) {
@@ -169,15 +181,42 @@ it("0013 sums the leases that ended before it into the monthly totals a replay s
     ]);
     // Back to the database at 0012: what 0013 and 0014 added goes (the code of that time wrote
     // the same `lease_usage` rows), and the schema is that of a database migrated up to 0012.
+    undo0015(sql, String(before12.find((row) => row.name === "lease_heartbeats")?.sql));
     sql.exec("DROP TABLE usage_months");
     sql.exec("DROP INDEX lease_usage_live");
     undo0014(sql);
     sql.exec("DELETE FROM _migrations WHERE id > 12");
     expect(schemaOf(sql)).toEqual(before12);
 
-    expect(applyMigrations(state.storage, migrations, t0).applied).toEqual([13, 14]);
+    expect(applyMigrations(state.storage, migrations, t0).applied).toEqual([13, 14, 15]);
 
     expect(verifyProjections(state.storage)).toMatchObject({ ok: true, differences: [] });
     expect(sql.exec("SELECT * FROM usage_months ORDER BY month, owner").toArray()).toEqual(totals);
+  });
+});
+
+it("0015 keeps every summary row and stores a 1.5 KB summary on its page, not on an overflow page of its own", async () => {
+  await runInDurableObject(fleet(), (fleetDO, state) => {
+    const sql = state.storage.sql;
+    emptyDatabase(sql);
+    applyMigrations(state.storage, upTo(14), t0);
+    driveLeases(fleetDO.store);
+    const rows = sql.exec("SELECT * FROM lease_heartbeats ORDER BY lease_id").toArray();
+    expect(rows).toHaveLength(5);
+
+    expect(applyMigrations(state.storage, migrations, t0).applied).toEqual([15]);
+
+    expect(sql.exec("SELECT * FROM lease_heartbeats ORDER BY lease_id").toArray()).toEqual(rows);
+    expect(verifyProjections(state.storage)).toMatchObject({ ok: true, differences: [] });
+    // 200 summaries of 1.5 KB: a WITHOUT ROWID table takes ~5 KB of pages for each.
+    const before = sql.databaseSize;
+    for (let i = 0; i < 200; i++) {
+      sql.exec(
+        "INSERT INTO lease_heartbeats VALUES (?, 1, 0, 0, '{}', ?)",
+        `cbx_f${i.toString(16).padStart(11, "0")}`,
+        "x".repeat(1_500),
+      );
+    }
+    expect((sql.databaseSize - before) / 200).toBeLessThan(2_200);
   });
 });
