@@ -215,3 +215,95 @@ it("0015 keeps every summary row and stores a 1.5 KB summary on its page, not on
     expect((sql.databaseSize - before) / 200).toBeLessThan(2_200);
   });
 });
+
+/**
+ * The telemetry ring the code before 0012 kept (`lease_telemetry`, removed in a6ec608): per
+ * heartbeat sample a row by capture time, pruned to the newest 60 at every 16th stream version.
+ */
+function writeRingBefore0012(sql: SqlStorage): void {
+  const beats = sql
+    .exec<{ stream: string; version: number; data: string }>(
+      "SELECT stream, version, data FROM events WHERE type = 'Heartbeat' ORDER BY seq",
+    )
+    .toArray();
+  for (const beat of beats) {
+    const telemetry = (JSON.parse(beat.data) as { telemetry?: TelemetrySample }).telemetry;
+    if (!telemetry) continue;
+    const leaseID = beat.stream.slice("lease:".length);
+    sql.exec(
+      "INSERT OR REPLACE INTO lease_telemetry (lease_id, captured_at, sample) VALUES (?, ?, ?)",
+      leaseID,
+      telemetry.capturedAt,
+      JSON.stringify(telemetry),
+    );
+    if (beat.version % 16 !== 0) continue;
+    sql.exec(
+      `DELETE FROM lease_telemetry WHERE lease_id = ? AND captured_at < (
+         SELECT captured_at FROM lease_telemetry WHERE lease_id = ? ORDER BY captured_at DESC LIMIT 1 OFFSET 59)`,
+      leaseID,
+      leaseID,
+    );
+  }
+}
+
+it("0012 carries each ended lease's telemetry ring into its summary, which keeps the ring's samples, count and times, not a replay's", async () => {
+  const before11 = await runInDurableObject(fleet(), (_, state) => {
+    emptyDatabase(state.storage.sql);
+    applyMigrations(state.storage, upTo(11), t0);
+    return schemaOf(state.storage.sql);
+  });
+  await runInDurableObject(fleet(), (fleetDO, state) => {
+    const sql = state.storage.sql;
+    driveLeases(fleetDO.store);
+    // Back to the database at 0011: no summaries or monthly totals, the ring instead.
+    sql.exec("DROP TABLE lease_heartbeats");
+    sql.exec("DROP TABLE usage_months");
+    sql.exec("DROP INDEX lease_usage_live");
+    sql.exec(String(before11.find((row) => row.name === "lease_telemetry")?.sql));
+    writeRingBefore0012(sql);
+    sql.exec("DELETE FROM _migrations WHERE id > 11");
+    expect(schemaOf(sql)).toEqual(before11);
+    const ring = (id: string) =>
+      sql
+        .exec<{ sample: string }>(
+          "SELECT sample FROM lease_telemetry WHERE lease_id = ? ORDER BY captured_at",
+          id,
+        )
+        .toArray()
+        .map((row) => JSON.parse(row.sample));
+    const rings = new Map(leases.map((l) => [l.id, ring(l.id)]));
+    // Between prunes the ring held up to 75 samples: lease a's last prune left 60, 8 more came.
+    expect(rings.get("cbx_00000000000a")).toHaveLength(68);
+
+    expect(applyMigrations(state.storage, migrations, t0).applied).toEqual([12, 13, 14, 15]);
+
+    // Every ended lease with samples has a summary of its ring; one without samples has none.
+    const ended = leases.filter((l) => l.end !== "none");
+    for (const lease of ended) {
+      const samples = rings.get(lease.id) ?? [];
+      const row = sql
+        .exec<{ heartbeats: number; first_at: number; last_at: number; telemetry_range: string }>(
+          "SELECT heartbeats, first_at, last_at, telemetry_range FROM lease_heartbeats WHERE lease_id = ?",
+          lease.id,
+        )
+        .toArray()[0];
+      if (samples.length === 0) {
+        expect(row).toBeUndefined();
+        continue;
+      }
+      expect(row).toEqual({
+        heartbeats: samples.length,
+        first_at: samples[0].capturedAt,
+        last_at: samples.at(-1).capturedAt,
+        telemetry_range: "{}",
+      });
+      expect(leaseTelemetryHistory(sql, getLease(sql, lease.id)!)).toEqual(samples);
+    }
+    // So a replay, which folds every heartbeat, differs on each ended lease's summary (and on
+    // nothing else): docs/event-log.md#heartbeat-summaries.
+    const report = verifyProjections(state.storage);
+    expect(report.differences.map((d) => `${d.table} ${d.key.lease_id}`).sort()).toEqual(
+      ended.map((l) => `lease_heartbeats ${l.id}`),
+    );
+  });
+});
