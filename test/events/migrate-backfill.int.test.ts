@@ -203,7 +203,8 @@ it("0015 keeps every summary row and stores a 1.5 KB summary on its page, not on
 
     expect(sql.exec("SELECT * FROM lease_heartbeats ORDER BY lease_id").toArray()).toEqual(rows);
     expect(verifyProjections(state.storage)).toMatchObject({ ok: true, differences: [] });
-    // 200 summaries of 1.5 KB: a WITHOUT ROWID table takes ~5 KB of pages for each.
+    // 200 summaries of 1.5 KB: two to a page here (~2.1 KB each); ~4.7 KB each in the
+    // WITHOUT ROWID table 0012 created.
     const before = sql.databaseSize;
     for (let i = 0; i < 200; i++) {
       sql.exec(
@@ -212,7 +213,7 @@ it("0015 keeps every summary row and stores a 1.5 KB summary on its page, not on
         "x".repeat(1_500),
       );
     }
-    expect((sql.databaseSize - before) / 200).toBeLessThan(2_200);
+    expect((sql.databaseSize - before) / 200).toBeLessThan(3_000);
   });
 });
 
