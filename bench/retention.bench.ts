@@ -48,6 +48,13 @@ function random(state: number): () => number {
   };
 }
 
+/** The bytes of a table's rows' values (text and blob lengths, integers as their digits). */
+function tableBytes(sql: SqlStorage, table: string): number {
+  const columns = sql.exec<{ name: string }>("SELECT name FROM pragma_table_info(?)", table).toArray();
+  const sum = columns.map((c) => `coalesce(length(CAST("${c.name}" AS BLOB)), 0)`).join(" + ");
+  return sql.exec<{ n: number | null }>(`SELECT sum(${sum}) AS n FROM ${table}`).one().n ?? 0;
+}
+
 interface Slot {
   leaseID: string;
   endsAt: number;
@@ -95,6 +102,7 @@ it("keeps the DO flat over 30 simulated days while the archive takes ended strea
     const fleetSlots: Slot[] = Array.from({ length: slots }, (_, i) => begin(start + i * 1_000));
     const sizes: number[] = [];
     const liveEvents: number[] = [];
+    const leasesByDay: number[] = [];
     const countLive = () => sql.exec<{ n: number }>("SELECT count(*) AS n FROM events").one().n;
     let events = 0;
     const maintain = async (now: number) => {
@@ -132,11 +140,13 @@ it("keeps the DO flat over 30 simulated days while the archive takes ended strea
       if ((now - start) % day === 0) {
         sizes.push(sql.databaseSize);
         liveEvents.push(countLive());
+        leasesByDay.push(serial);
       }
     }
     await maintain(end);
     sizes.push(sql.databaseSize);
     liveEvents.push(countLive());
+    leasesByDay.push(serial);
     // What the DO holds besides the live log: rows kept for the history window (90 days).
     const kept = Object.fromEntries(
       [
@@ -150,6 +160,7 @@ it("keeps the DO flat over 30 simulated days while the archive takes ended strea
         "archive_tombstones",
       ].map((t) => [t, sql.exec<{ n: number }>(`SELECT count(*) AS n FROM ${t}`).one().n]),
     );
+    const rowBytes = Object.fromEntries(Object.keys(kept).map((t) => [t, tableBytes(sql, t)]));
 
     const tombstones = sql
       .exec<{ stream: string; bytes: number; events: number; final: number }>(
@@ -180,6 +191,8 @@ it("keeps the DO flat over 30 simulated days while the archive takes ended strea
       sizes,
       liveEvents,
       kept,
+      rowBytes,
+      leasesByDay,
       archiveBytes,
       archivedEvents,
       archivedHours,
@@ -211,6 +224,12 @@ it("keeps the DO flat over 30 simulated days while the archive takes ended strea
       `  rows kept for the 90-day history window at the end: ${Object.entries(figures.kept)
         .map(([t, n]) => `${t} ${n}`)
         .join(", ")}`,
+      `  their row bytes (content, no page or index overhead) per lease kept: ${Object.entries(
+        figures.rowBytes,
+      )
+        .map(([t, b]) => `${t} ${Math.round(b / Math.max(1, figures.kept.leases ?? 0))}`)
+        .join(", ")} B`,
+      `  → DO growth day 8 → day ${days}: ${kb((last - day8) / Math.max(1, figures.leases - (figures.leasesByDay[7] ?? 0)))} KB per lease begun after day 8`,
       `  archive: ${figures.objects} objects, ${figures.archivedEvents} events, ${mb(figures.archiveBytes)} MB gzip NDJSON`,
       `  → ${kb(perLeaseHour)} KB per archived lease-hour (target ≤ 20 KB): ${verdict(perLeaseHour <= 20 * 1024)}`,
       `  replay of the month from the archive + live log: ${Math.round(replayRate)} events/s over ${figures.replayed} events (target ≥ 50,000): ${verdict(replayRate >= 50_000)}`,

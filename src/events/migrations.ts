@@ -12,6 +12,8 @@ import poolMachines from "../../migrations/0010_pool_machines.sql";
 import poolClaims from "../../migrations/0011_pool_claims.sql";
 import heartbeatSummaries from "../../migrations/0012_heartbeat_summaries.sql";
 import usageMonths from "../../migrations/0013_usage_months.sql";
+import compactHistory from "../../migrations/0014_compact_history.sql";
+import summariesRowid from "../../migrations/0015_summaries_rowid.sql";
 import type { Migration } from "./migrate";
 
 export const migrations: readonly Migration[] = [
@@ -28,4 +30,6 @@ export const migrations: readonly Migration[] = [
   { id: 11, name: "0011_pool_claims", sql: poolClaims },
   { id: 12, name: "0012_heartbeat_summaries", sql: heartbeatSummaries },
   { id: 13, name: "0013_usage_months", sql: usageMonths },
+  { id: 14, name: "0014_compact_history", sql: compactHistory },
+  { id: 15, name: "0015_summaries_rowid", sql: summariesRowid },
 ];

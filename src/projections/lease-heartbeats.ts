@@ -9,6 +9,7 @@ import type { LeaseState } from "../events/lease-state";
 import { type TelemetrySample, telemetrySampleSchema } from "../events/payloads/shared";
 import type { RecordedEvent } from "../events/types";
 import { byCaptureTime, type HeartbeatFold, heartbeatFold, telemetryHistorySize } from "./heartbeat-fold";
+import { decodeHistory, encodeHistory } from "./history-codec";
 import { leaseIdOfStream } from "./leases";
 import type { Projection, Replayer, TableName } from "./projection";
 
@@ -28,7 +29,7 @@ function writeSummary(sql: SqlStorage, t: string, leaseID: string, fold: Heartbe
     summary.firstAt,
     summary.lastAt,
     JSON.stringify(summary.telemetryRange),
-    JSON.stringify(summary.history),
+    encodeHistory(summary.history),
   );
 }
 
@@ -82,7 +83,7 @@ export function leaseTelemetryHistory(
     const row = sql
       .exec<{ history: string }>("SELECT history FROM lease_heartbeats WHERE lease_id = ?", lease.id)
       .toArray()[0];
-    return row ? parseSamples(JSON.parse(row.history)) : [];
+    return row ? parseSamples(decodeHistory(row.history)) : [];
   }
   // The newest heartbeats that carried a sample, walking the `(stream, version)` index back.
   const rows = sql
