@@ -1,0 +1,162 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir, userInfo } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { type PoolAgentConfig, poolAgentScript } from "../../../src/providers/pool-agent/agent-script";
+import { PoolAgentClient } from "../../../src/providers/pool-agent/client";
+import { freePort } from "../../support/free-port";
+import { nodeConnect } from "../../support/node-socket";
+
+// The REAL agent script (the one the Linux bootstrap writes) runs under python3 in a temp dir
+// standing in for the machine; the coordinator's client reaches it over TCP.
+
+const secret = "fleet-secret-for-tests";
+const machine = "01JPOOLAGENTTESTMACHINE0001";
+const throwAway = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIThrowAwayThrowAwayThrowAwayThrowAway0 crabbox-pool";
+const leaseKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILeaseKeyLeaseKeyLeaseKeyLeaseKeyLease0 alice@laptop";
+const otherKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOtherKeyOtherKeyOtherKeyOtherKeyOther0 mallory";
+
+let dir: string;
+let port: number;
+let config: PoolAgentConfig;
+let agent: ChildProcess | undefined;
+let exited: Promise<number | null>;
+
+async function startAgent(): Promise<"listening" | "exited"> {
+  const script = join(dir, "pool-agent.py");
+  await writeFile(script, poolAgentScript);
+  await writeFile(join(dir, "config.json"), JSON.stringify(config));
+  const child = spawn("python3", [script, join(dir, "config.json")], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  agent = child;
+  exited = new Promise((resolve) => child.once("exit", (code) => resolve(code)));
+  return new Promise((resolve) => {
+    child.stdout?.on("data", (chunk: Buffer) => {
+      if (chunk.toString().includes("listening")) resolve("listening");
+    });
+    void exited.then(() => resolve("exited"));
+  });
+}
+
+function client(overrides: { secret?: string; now?: () => number } = {}) {
+  return new PoolAgentClient({ connect: nodeConnect, secret, port, timeoutMs: 3_000, ...overrides });
+}
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "crabbox-pool-agent-"));
+  port = await freePort();
+  config = {
+    bind: "127.0.0.1",
+    port,
+    token: (await client().machineAgent(machine)).token,
+    authorizedKeysPath: join(dir, "home", ".ssh", "authorized_keys"),
+    user: userInfo().username,
+    readyMarker: join(dir, "bootstrapped"),
+    doneMarker: join(dir, "handed-over"),
+    afterHandOver: ["touch", join(dir, "unit-disabled")],
+  };
+});
+
+afterEach(async () => {
+  if (agent && agent.exitCode === null) {
+    agent.kill();
+    await exited;
+  }
+  agent = undefined;
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function seedThrowAwayKey() {
+  await mkdir(join(dir, "home", ".ssh"), { recursive: true });
+  await writeFile(config.authorizedKeysPath, `${throwAway}\n`);
+}
+
+describe("the pool agent and the coordinator's client", () => {
+  it("reports not ready while nothing listens, not ready before the marker and ready after it", async () => {
+    expect(await client().isReady("127.0.0.1", machine)).toBe(false);
+    expect(await startAgent()).toBe("listening");
+    expect(await client().isReady("127.0.0.1", machine)).toBe(false);
+    await writeFile(config.readyMarker, "");
+    expect(await client().isReady("127.0.0.1", machine)).toBe(true);
+  });
+
+  it("replaces the throw-away key with the lease's key, then disables itself and closes its port", async () => {
+    await seedThrowAwayKey();
+    await writeFile(config.readyMarker, "");
+    expect(await startAgent()).toBe("listening");
+    await client().authorizeKey("127.0.0.1", machine, leaseKey);
+    expect(await readFile(config.authorizedKeysPath, "utf8")).toBe(`${leaseKey}\n`);
+    expect((await stat(config.authorizedKeysPath)).mode & 0o777).toBe(0o600);
+    expect(await exited).toBe(0);
+    await expect(stat(join(dir, "unit-disabled"))).resolves.toBeTruthy();
+    // The port is closed: a second hand-over (a replay of the first, or anyone's) reaches nothing.
+    expect(await client().isReady("127.0.0.1", machine)).toBe(false);
+    await expect(client().authorizeKey("127.0.0.1", machine, otherKey)).rejects.toThrow(/pool agent/);
+    expect(await readFile(config.authorizedKeysPath, "utf8")).toBe(`${leaseKey}\n`);
+  });
+
+  it("refuses a second hand-over even when it is restarted after the first", async () => {
+    await seedThrowAwayKey();
+    expect(await startAgent()).toBe("listening");
+    await client().authorizeKey("127.0.0.1", machine, leaseKey);
+    await exited;
+    expect(await startAgent()).toBe("exited");
+    expect(await exited).toBe(0);
+    expect(await readFile(config.authorizedKeysPath, "utf8")).toBe(`${leaseKey}\n`);
+  });
+
+  it("hands over to exactly one of two concurrent hand-overs", async () => {
+    await seedThrowAwayKey();
+    expect(await startAgent()).toBe("listening");
+    const results = await Promise.allSettled([
+      client().authorizeKey("127.0.0.1", machine, leaseKey),
+      client().authorizeKey("127.0.0.1", machine, otherKey),
+    ]);
+    const won = results.flatMap((r, i) => (r.status === "fulfilled" ? [[leaseKey, otherKey][i]] : []));
+    expect(won).toHaveLength(1);
+    expect(await readFile(config.authorizedKeysPath, "utf8")).toBe(`${won[0]}\n`);
+  });
+
+  it("refuses a request signed with another secret, and keeps the token out of the error", async () => {
+    await seedThrowAwayKey();
+    expect(await startAgent()).toBe("listening");
+    const wrong = client({ secret: "not-the-fleet-secret" });
+    const error = await wrong.isReady("127.0.0.1", machine).catch((e: Error) => e);
+    expect(String(error)).toMatch(/pool agent GET \/ready failed: answered 401 bad_signature/);
+    await expect(wrong.authorizeKey("127.0.0.1", machine, otherKey)).rejects.toThrow(/401 bad_signature/);
+    // Another machine's token does not open this one either.
+    await expect(client().authorizeKey("127.0.0.1", "01JANOTHERMACHINE000000000", otherKey)).rejects.toThrow(
+      /401/,
+    );
+    expect(String(error)).not.toContain(config.token);
+    expect(await readFile(config.authorizedKeysPath, "utf8")).toBe(`${throwAway}\n`);
+  });
+
+  it("refuses a timestamp more than 120 s away from its clock", async () => {
+    await seedThrowAwayKey();
+    expect(await startAgent()).toBe("listening");
+    const stale = client({ now: () => Date.now() - 121_000 });
+    await expect(stale.authorizeKey("127.0.0.1", machine, otherKey)).rejects.toThrow(
+      /401 stale_or_missing_timestamp/,
+    );
+    const ahead = client({ now: () => Date.now() + 121_000 });
+    await expect(ahead.isReady("127.0.0.1", machine)).rejects.toThrow(/401/);
+    expect(await readFile(config.authorizedKeysPath, "utf8")).toBe(`${throwAway}\n`);
+    // Within the window it still answers.
+    expect(await client({ now: () => Date.now() - 60_000 }).isReady("127.0.0.1", machine)).toBe(false);
+  });
+
+  it("refuses a key that is not one OpenSSH public key line and stays up for a good one", async () => {
+    await seedThrowAwayKey();
+    expect(await startAgent()).toBe("listening");
+    await expect(
+      client().authorizeKey("127.0.0.1", machine, `${leaseKey}\nssh-ed25519 AAAA injected`),
+    ).rejects.toThrow(/400 invalid_request/);
+    await expect(client().authorizeKey("127.0.0.1", machine, "not a key")).rejects.toThrow(/400/);
+    expect(await readFile(config.authorizedKeysPath, "utf8")).toBe(`${throwAway}\n`);
+    await client().authorizeKey("127.0.0.1", machine, leaseKey);
+    expect(await readFile(config.authorizedKeysPath, "utf8")).toBe(`${leaseKey}\n`);
+  });
+});
