@@ -120,13 +120,9 @@ async function exchange(
   let length = 0;
   try {
     for (;;) {
-      let next: ReadableStreamReadResult<Uint8Array>;
-      try {
-        next = await reader.read();
-      } catch (error) {
-        if (length === 0) throw new AgentUnreachable((error as Error).message);
-        throw error;
-      }
+      const next = await reader.read().catch((error: Error) => {
+        throw length === 0 ? new AgentUnreachable(error.message) : error;
+      });
       if (next.done && length === 0) throw new AgentUnreachable("closed before answering");
       if (next.value) {
         chunks.push(next.value);
