@@ -1,15 +1,15 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type PoolAgentConfig, poolAgentScript } from "../../../src/providers/pool-agent/agent-script";
+import type { PoolAgentConfig } from "../../../src/providers/pool-agent/agent-script";
 import { PoolAgentClient } from "../../../src/providers/pool-agent/client";
 import { freePort } from "../../support/free-port";
 import { nodeConnect } from "../../support/node-socket";
+import { type RunningAgent, runPythonAgent } from "../../support/python-pool-agent";
 
-// The REAL agent script (the one the Linux bootstrap writes) runs under python3 in a temp dir
-// standing in for the machine; the coordinator's client reaches it over TCP.
+// The REAL agent script runs under python3 (test/support/python-pool-agent.ts); the
+// coordinator's client reaches it over TCP.
 
 const secret = "fleet-secret-for-tests";
 const machine = "01JPOOLAGENTTESTMACHINE0001";
@@ -20,24 +20,13 @@ const otherKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOtherKeyOtherKeyOtherKeyO
 let dir: string;
 let port: number;
 let config: PoolAgentConfig;
-let agent: ChildProcess | undefined;
+let agent: RunningAgent | undefined;
 let exited: Promise<number | null>;
 
 async function startAgent(): Promise<"listening" | "exited"> {
-  const script = join(dir, "pool-agent.py");
-  await writeFile(script, poolAgentScript);
-  await writeFile(join(dir, "config.json"), JSON.stringify(config));
-  const child = spawn("python3", [script, join(dir, "config.json")], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  agent = child;
-  exited = new Promise((resolve) => child.once("exit", (code) => resolve(code)));
-  return new Promise((resolve) => {
-    child.stdout?.on("data", (chunk: Buffer) => {
-      if (chunk.toString().includes("listening")) resolve("listening");
-    });
-    void exited.then(() => resolve("exited"));
-  });
+  agent = await runPythonAgent(dir, config);
+  exited = agent.exited;
+  return agent.started;
 }
 
 function client(overrides: { secret?: string; now?: () => number } = {}) {
@@ -60,10 +49,7 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  if (agent && agent.exitCode === null) {
-    agent.kill();
-    await exited;
-  }
+  await agent?.stop();
   agent = undefined;
   await rm(dir, { recursive: true, force: true });
 });
