@@ -101,6 +101,11 @@ describe("a Hetzner ready pool", () => {
     expect(log).not.toContain(token);
     expect(log).not.toContain(secret);
 
+    // The server and its key were made under the pool machine's id; the lease's delete finds both.
     await releaseAndExpectDeleted(who, leaseID);
+    // (The pool's refill may be making its own server and key meanwhile.)
+    const left = fake.inventory();
+    expect(left.servers.filter((s) => s.id === server?.id || s.labels.lease === machine.id)).toEqual([]);
+    expect(left.keys.filter((k) => k.labels.lease === machine.id)).toEqual([]);
   });
 });
