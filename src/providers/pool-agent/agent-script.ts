@@ -70,6 +70,7 @@ def replace_keys(key):
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    timeout = 10  # a connection that sends nothing does not hold a thread
 
     def log_message(self, *args):
         pass
@@ -90,7 +91,7 @@ class Handler(BaseHTTPRequestHandler):
         if not re.fullmatch(r"[0-9]{1,12}", stamp) or abs(time.time() - int(stamp)) > SKEW:
             self.answer(401, {"error": "stale_or_missing_timestamp"})
             return False
-        if not hmac.compare_digest(given, expected(self.command, self.path, stamp, body)):
+        if not hmac.compare_digest(given.encode(), expected(self.command, self.path, stamp, body).encode()):
             self.answer(401, {"error": "bad_signature"})
             return False
         return True

@@ -1,4 +1,5 @@
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { createConnection } from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -144,5 +145,24 @@ describe("the pool agent and the coordinator's client", () => {
     expect(await readFile(config.authorizedKeysPath, "utf8")).toBe(`${throwAway}\n`);
     await client().authorizeKey("127.0.0.1", machine, leaseKey);
     expect(await readFile(config.authorizedKeysPath, "utf8")).toBe(`${leaseKey}\n`);
+  });
+
+  it("answers a raw request with a non-ASCII signature 401, not a crash, and keeps serving", async () => {
+    expect(await startAgent()).toBe("listening");
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = createConnection({ host: "127.0.0.1", port }, () => {
+        socket.end(
+          `GET /ready HTTP/1.1\r\nHost: x\r\nX-Crabbox-Timestamp: ${Math.floor(Date.now() / 1000)}\r\nX-Crabbox-Signature: \u00e9\u00e9\r\nContent-Length: 0\r\n\r\n`,
+        );
+      });
+      let text = "";
+      socket.on("data", (chunk) => {
+        text += chunk.toString();
+      });
+      socket.on("end", () => resolve(text));
+      socket.on("error", reject);
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 401/);
+    expect(await client().isReady("127.0.0.1", machine)).toBe(false);
   });
 });
