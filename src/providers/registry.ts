@@ -58,7 +58,7 @@ export function providerFor(name: ProviderName, env: ProviderEnv, connect?: Conn
       if (!text(env, "AWS_ACCESS_KEY_ID") || !text(env, "AWS_SECRET_ACCESS_KEY")) {
         throw notConfigured(name, "the AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY secrets");
       }
-      return awsProviderFromEnv(env);
+      return awsProviderFromEnv(env, poolAgent);
     case "azure":
       if (!text(env, "AZURE_CLIENT_SECRET") || !text(env, "AZURE_SUBSCRIPTION_ID")) {
         throw notConfigured(

@@ -3,9 +3,15 @@
  * temp dir standing in for the machine's files (docs/providers.md#ready-pools).
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
+import { userInfo } from "node:os";
 import { join } from "node:path";
-import { type PoolAgentConfig, poolAgentScript } from "../../src/providers/pool-agent/agent-script";
+import { parse } from "yaml";
+import {
+  type PoolAgentConfig,
+  poolAgentConfigPath,
+  poolAgentScript,
+} from "../../src/providers/pool-agent/agent-script";
 
 export interface RunningAgent {
   /** "listening" once its port is open; "exited" when it ended without listening. */
@@ -38,4 +44,39 @@ export async function runPythonAgent(dir: string, config: PoolAgentConfig): Prom
       }
     },
   };
+}
+
+export interface MachineAgent extends RunningAgent {
+  config: PoolAgentConfig;
+}
+
+/**
+ * The agent a cloud machine would run from its cloud-init: that document's config (token
+ * included), with loopback paths in `dir` and `port`, and the throw-away key in place.
+ */
+export async function runAgentOfCloudInit(
+  dir: string,
+  cloudInit: string,
+  port: number,
+): Promise<MachineAgent> {
+  const document = parse(cloudInit) as {
+    users: { ssh_authorized_keys: string[] }[];
+    write_files: { path: string; content: string }[];
+  };
+  const written = JSON.parse(
+    document.write_files.find((f) => f.path === poolAgentConfigPath)?.content ?? "{}",
+  ) as PoolAgentConfig;
+  const config: PoolAgentConfig = {
+    ...written,
+    bind: "127.0.0.1",
+    port,
+    authorizedKeysPath: join(dir, ".ssh", "authorized_keys"),
+    user: userInfo().username,
+    readyMarker: join(dir, "bootstrapped"),
+    doneMarker: join(dir, "handed-over"),
+    afterHandOver: [],
+  };
+  await mkdir(join(dir, ".ssh"), { recursive: true });
+  await writeFile(config.authorizedKeysPath, `${document.users[0]?.ssh_authorized_keys[0]}\n`);
+  return { ...(await runPythonAgent(dir, config)), config };
 }

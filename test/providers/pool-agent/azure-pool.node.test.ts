@@ -1,14 +1,12 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir, userInfo } from "node:os";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parse } from "yaml";
-import { type PoolAgentConfig, poolAgentConfigPath } from "../../../src/providers/pool-agent/agent-script";
 import { PoolAgentClient, poolAgentPort } from "../../../src/providers/pool-agent/client";
 import { type RunningFakeArm, startFakeArm } from "../../support/fake-arm";
 import { freePort } from "../../support/free-port";
 import { nodeConnect } from "../../support/node-socket";
-import { runPythonAgent } from "../../support/python-pool-agent";
+import { runAgentOfCloudInit } from "../../support/python-pool-agent";
 import { leaseSpec, providerFor, testPublicKey } from "../azure/harness";
 
 // The real Azure provider against the loopback ARM fake creates a pool machine; the REAL agent
@@ -58,24 +56,9 @@ describe("an Azure pool machine and its agent", () => {
     const cloudInit = Buffer.from(vm.properties.osProfile.customData, "base64").toString("utf8");
     expect(cloudInit.split(token)).toHaveLength(2);
 
-    // The machine: the agent config its cloud-init wrote, with loopback paths and port.
-    const document = parse(cloudInit) as { write_files: { path: string; content: string }[] };
-    const written = JSON.parse(
-      document.write_files.find((f) => f.path === poolAgentConfigPath)?.content ?? "{}",
-    ) as PoolAgentConfig;
-    const config: PoolAgentConfig = {
-      ...written,
-      bind: "127.0.0.1",
-      port: localPort,
-      authorizedKeysPath: join(dir, ".ssh", "authorized_keys"),
-      user: userInfo().username,
-      readyMarker: join(dir, "bootstrapped"),
-      doneMarker: join(dir, "handed-over"),
-      afterHandOver: [],
-    };
-    await mkdir(join(dir, ".ssh"));
-    await writeFile(config.authorizedKeysPath, `${testPublicKey}\n`);
-    const agent = await runPythonAgent(dir, config);
+    const agent = await runAgentOfCloudInit(dir, cloudInit, localPort);
+    const { config } = agent;
+    expect(await readFile(config.authorizedKeysPath, "utf8")).toBe(`${testPublicKey}\n`);
     try {
       expect(await agent.started).toBe("listening");
       const target = { cloudID: machine.cloudID, leaseID: spec.leaseID };
