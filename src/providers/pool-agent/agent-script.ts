@@ -128,6 +128,7 @@ class Handler(BaseHTTPRequestHandler):
                 return self.answer(409, {"error": "already_handed_over"})
             replace_keys(key)
             STATE["handed_over"] = True
+            os.makedirs(os.path.dirname(CONFIG["doneMarker"]), exist_ok=True)
             open(CONFIG["doneMarker"], "w").close()
         self.answer(200, {"handedOver": True})
         self.wfile.flush()

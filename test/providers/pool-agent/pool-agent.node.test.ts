@@ -44,7 +44,8 @@ beforeEach(async () => {
     authorizedKeysPath: join(dir, "home", ".ssh", "authorized_keys"),
     user: userInfo().username,
     readyMarker: join(dir, "bootstrapped"),
-    doneMarker: join(dir, "handed-over"),
+    // Its directory does not exist yet: the agent starts before the bootstrap makes it.
+    doneMarker: join(dir, "state", "handed-over"),
     afterHandOver: ["touch", join(dir, "unit-disabled")],
   };
 });
