@@ -40,6 +40,11 @@ export interface MachineSpec {
   labels: Record<string, string>;
   /** The coordinator's time of the request, unix ms. */
   createdAt: number;
+  /**
+   * Pool machines of cloud providers only (docs/providers.md#ready-pools): run the one-shot
+   * pool agent on `port`, keyed by `token`. The token goes into the user-data and nowhere else.
+   */
+  poolAgent?: { port: number; token: string };
 }
 
 export interface ProvisionAttempt {
@@ -96,6 +101,8 @@ export interface DeleteTarget {
   cloudID: string;
   leaseID: string;
   region?: string;
+  /** The machine's public address when the caller knows it (ready pools reach its agent there). */
+  host?: string;
 }
 
 export type DeleteOutcome = "deleted" | "already_gone";

@@ -4,6 +4,8 @@ import { awsProviderFromEnv } from "./aws/from-env";
 import { hetznerProviderFromEnv } from "./hetzner/from-env";
 import { LocalProvider } from "./local";
 import { isProviderName, type ProviderName } from "./names";
+import { PoolAgentClient, poolAgentSecretVariable } from "./pool-agent/client";
+import type { ConnectSocket } from "./pool-agent/http";
 import type { Provider } from "./provider";
 
 /**
@@ -27,9 +29,19 @@ function text(env: ProviderEnv, name: string): string | undefined {
   return typeof value === "string" && value.trim() !== "" ? value : undefined;
 }
 
-export function providerFor(name: ProviderName, env: ProviderEnv): Provider {
+/**
+ * Ready pools on the clouds (docs/providers.md#ready-pools): the pool agents are reached over
+ * `connect` (the Worker's `cloudflare:sockets`) with tokens derived from the fleet secret.
+ */
+function poolAgentOf(env: ProviderEnv, connect?: ConnectSocket): PoolAgentClient | undefined {
+  const secret = text(env, poolAgentSecretVariable)?.trim();
+  return secret && connect ? new PoolAgentClient({ connect, secret }) : undefined;
+}
+
+export function providerFor(name: ProviderName, env: ProviderEnv, connect?: ConnectSocket): Provider {
   const installed = testProvider(name, env);
   if (installed) return installed;
+  const poolAgent = poolAgentOf(env, connect);
   switch (name) {
     case "local": {
       const baseUrl = text(env, "CRABBOX_LOCAL_HOST_URL");
@@ -41,12 +53,12 @@ export function providerFor(name: ProviderName, env: ProviderEnv): Provider {
     case "hetzner":
       if (!text(env, "HETZNER_TOKEN") && !text(env, "HCLOUD_TOKEN"))
         throw notConfigured(name, "the HETZNER_TOKEN secret");
-      return hetznerProviderFromEnv(env);
+      return hetznerProviderFromEnv(env, poolAgent);
     case "aws":
       if (!text(env, "AWS_ACCESS_KEY_ID") || !text(env, "AWS_SECRET_ACCESS_KEY")) {
         throw notConfigured(name, "the AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY secrets");
       }
-      return awsProviderFromEnv(env);
+      return awsProviderFromEnv(env, poolAgent);
     case "azure":
       if (!text(env, "AZURE_CLIENT_SECRET") || !text(env, "AZURE_SUBSCRIPTION_ID")) {
         throw notConfigured(
@@ -55,7 +67,9 @@ export function providerFor(name: ProviderName, env: ProviderEnv): Provider {
         );
       }
       // The Azure SDK is large: load it only when an Azure lease actually needs it.
-      return lazyProvider("azure", async () => (await import("./azure")).azureProviderFromEnv(env));
+      return lazyProvider("azure", async () =>
+        (await import("./azure")).azureProviderFromEnv(env, {}, poolAgent ? { poolAgent } : {}),
+      );
   }
 }
 
@@ -84,5 +98,7 @@ function lazyProvider(name: ProviderName, load: () => Promise<Provider>): Provid
     delete: async (target) => (await get()).delete(target),
     hourlyPriceUSD: async (serverType, region) => (await get()).hourlyPriceUSD?.(serverType, region),
     updateLabels: async (target, labels) => (await get()).updateLabels?.(target, labels),
+    isReady: async (target) => (await get()).isReady?.(target) ?? false,
+    authorizeKey: async (target, key) => (await get()).authorizeKey?.(target, key),
   };
 }

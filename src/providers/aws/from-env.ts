@@ -3,12 +3,13 @@
  * fail with a `config` error naming the variable; secrets are never echoed.
  */
 import { CrabboxError } from "../../errors";
+import type { PoolAgentClient } from "../pool-agent/client";
 import { AwsProvider } from "./index";
 import type { AwsProviderOptions } from "./options";
 
 const regionPattern = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 
-export function awsProviderFromEnv(env: Record<string, unknown>): AwsProvider {
+export function awsProviderFromEnv(env: Record<string, unknown>, poolAgent?: PoolAgentClient): AwsProvider {
   const accessKeyId = text(env.AWS_ACCESS_KEY_ID);
   const secretAccessKey = text(env.AWS_SECRET_ACCESS_KEY);
   if (!accessKeyId || !secretAccessKey) {
@@ -57,6 +58,7 @@ export function awsProviderFromEnv(env: Record<string, unknown>): AwsProvider {
     matching(endpoint, /^https?:\/\/[^\s]+$/, "CRABBOX_AWS_ENDPOINT");
     options.endpoint = (r) => endpoint.replaceAll("{region}", r);
   }
+  if (poolAgent) options.poolAgent = poolAgent;
   return new AwsProvider(options);
 }
 

@@ -16,6 +16,7 @@ import {
 } from "@aws-sdk/client-ec2";
 import { CrabboxError } from "../../errors";
 import { awsLinuxClasses, awsPolicyFallback, awsWindowsClasses, serverTypeCandidates } from "../classes";
+import { poolAgentCalls } from "../pool-agent/client";
 import type {
   DeleteOutcome,
   DeleteTarget,
@@ -50,6 +51,7 @@ export class AwsProvider implements Provider {
   private readonly pollMs: number;
   private readonly terminateWaitMs: number;
   private readonly groupRetry: GroupRetry;
+  private readonly pool: ReturnType<typeof poolAgentCalls>;
 
   constructor(private readonly options: AwsProviderOptions) {
     if (!options.credentials?.accessKeyId || !options.credentials.secretAccessKey) {
@@ -67,6 +69,17 @@ export class AwsProvider implements Provider {
       firstDelayMs: options.groupRetry?.firstDelayMs ?? 5_000,
       sleep: (ms) => this.policy.sleep(ms),
     };
+    this.pool = poolAgentCalls("aws", options.poolAgent, (leaseID) => this.findByLease(leaseID));
+  }
+
+  /** Ready pools: the machine's pool agent says its readiness marker is written. */
+  isReady(target: DeleteTarget): Promise<boolean> {
+    return this.pool.isReady(target);
+  }
+
+  /** Ready pools: the machine's pool agent replaces the throw-away key, once. */
+  authorizeKey(target: DeleteTarget, sshPublicKey: string): Promise<void> {
+    return this.pool.authorizeKey(target, sshPublicKey);
   }
 
   async create(spec: MachineSpec, signal?: AbortSignal): Promise<ProvisionedMachine> {

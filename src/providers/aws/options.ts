@@ -1,5 +1,6 @@
 /** What the AWS provider is configured with (docs/providers.md#aws-ec2), and the check on region names. */
 import { CrabboxError } from "../../errors";
+import type { PoolAgentClient } from "../pool-agent/client";
 import type { RetryPolicy } from "../retrying-fetch";
 
 export interface AwsProviderOptions {
@@ -25,6 +26,8 @@ export interface AwsProviderOptions {
   terminateWaitMs?: number;
   /** DeleteSecurityGroup retries on DependencyViolation: 6 tries from 5 s, doubling (155 s). */
   groupRetry?: { attempts?: number; firstDelayMs?: number };
+  /** Ready pools: reaches pool machines' agents (docs/providers.md#ready-pools). */
+  poolAgent?: PoolAgentClient;
 }
 
 const regionPattern = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;

@@ -1,6 +1,8 @@
 /**
  * The lease's own security group: SSH from exactly the lease's CIDRs on its SSH ports,
- * nothing else, deleted with the lease. Never a 0.0.0.0/0 default.
+ * nothing else, deleted with the lease. Never a 0.0.0.0/0 default for SSH; a pool machine's
+ * group also admits its pool agent's port from anywhere, since the coordinator's egress
+ * addresses are not fixed (docs/providers.md#ready-pools).
  */
 import {
   AuthorizeSecurityGroupIngressCommand,
@@ -85,15 +87,25 @@ export async function ensureLeaseGroup(
     groupID = group?.GroupId;
   }
   if (!groupID) throw new CrabboxError("provider_error", "CreateSecurityGroup returned no group id");
-  await authorizeSSH(client, groupID, sshPortsOf(spec), cidrs, signal);
+  await authorizeIngress(client, groupID, sshPortsOf(spec), cidrs, "Crabbox SSH", signal);
+  if (spec.poolAgent)
+    await authorizeIngress(
+      client,
+      groupID,
+      [spec.poolAgent.port],
+      ["0.0.0.0/0"],
+      "Crabbox pool agent",
+      signal,
+    );
   return groupID;
 }
 
-async function authorizeSSH(
+async function authorizeIngress(
   client: EC2Client,
   groupID: string,
   ports: number[],
   cidrs: string[],
+  Description: string,
   signal?: AbortSignal,
 ): Promise<void> {
   const v4 = cidrs.filter((c) => !c.includes(":"));
@@ -106,12 +118,8 @@ async function authorizeSSH(
           IpProtocol: "tcp",
           FromPort: port,
           ToPort: port,
-          ...(v4.length > 0
-            ? { IpRanges: v4.map((CidrIp) => ({ CidrIp, Description: "Crabbox SSH" })) }
-            : {}),
-          ...(v6.length > 0
-            ? { Ipv6Ranges: v6.map((CidrIpv6) => ({ CidrIpv6, Description: "Crabbox SSH" })) }
-            : {}),
+          ...(v4.length > 0 ? { IpRanges: v4.map((CidrIp) => ({ CidrIp, Description })) } : {}),
+          ...(v6.length > 0 ? { Ipv6Ranges: v6.map((CidrIpv6) => ({ CidrIpv6, Description })) } : {}),
         })),
       }),
       { abortSignal: signal },

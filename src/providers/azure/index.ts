@@ -8,7 +8,7 @@ export {
 export { AzureProvider, type AzureProviderOptions } from "./provider";
 
 import { type AzureProviderInput, azureConfigFromEnv } from "./config";
-import { AzureProvider } from "./provider";
+import { AzureProvider, type AzureProviderOptions } from "./provider";
 
 /**
  * For the provider registry: the Azure provider configured from the environment, plus
@@ -17,6 +17,7 @@ import { AzureProvider } from "./provider";
 export function azureProviderFromEnv(
   env: Record<string, unknown>,
   extra: Pick<AzureProviderInput, "tlsCA" | "fetch"> = {},
+  options: AzureProviderOptions = {},
 ): AzureProvider {
-  return new AzureProvider({ ...azureConfigFromEnv(env), ...extra });
+  return new AzureProvider({ ...azureConfigFromEnv(env), ...extra }, options);
 }

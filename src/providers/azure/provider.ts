@@ -12,6 +12,7 @@
 import { CrabboxError } from "../../errors";
 import { linuxCloudInit, sshPortsOf } from "../bootstrap/linux";
 import { windowsBootstrapScript } from "../bootstrap/windows";
+import { type PoolAgentClient, poolAgentCalls } from "../pool-agent/client";
 import type {
   DeleteOutcome,
   DeleteTarget,
@@ -50,6 +51,8 @@ export interface AzureProviderOptions {
   /** Randomness for the Windows admin password (a test seam); defaults to crypto. */
   random?: (n: number) => Uint8Array;
   now?: () => number;
+  /** Ready pools: reaches pool machines' agents (docs/providers.md#ready-pools). */
+  poolAgent?: PoolAgentClient;
 }
 
 export class AzureProvider implements Provider {
@@ -59,6 +62,7 @@ export class AzureProvider implements Provider {
   private readonly ctx: AzureContext;
   private readonly random: (n: number) => Uint8Array;
   private readonly now: () => number;
+  private readonly pool: ReturnType<typeof poolAgentCalls>;
 
   constructor(input: AzureProviderInput, options: AzureProviderOptions = {}) {
     this.config = resolveAzureConfig(input);
@@ -73,6 +77,7 @@ export class AzureProvider implements Provider {
     this.ctx = { config: this.config, clients: createArmClients(this.config, this.credential) };
     this.random = options.random ?? ((n) => crypto.getRandomValues(new Uint8Array(n)));
     this.now = options.now ?? Date.now;
+    this.pool = poolAgentCalls("azure", options.poolAgent, (leaseID) => this.findByLease(leaseID));
   }
 
   async create(spec: MachineSpec, signal?: AbortSignal): Promise<ProvisionedMachine> {
@@ -92,7 +97,8 @@ export class AzureProvider implements Provider {
     const adopted = await this.adopt(spec, names, location, signal);
     if (adopted) return adopted;
 
-    const ports = sshPortsOf(spec);
+    // A pool machine's agent port gets the same rule as SSH (docs/providers.md#ready-pools).
+    const ports = [...sshPortsOf(spec), ...(spec.poolAgent ? [spec.poolAgent.port] : [])];
     const cidrs = spec.sshCIDRs?.length ? spec.sshCIDRs : this.config.sshCIDRs;
     const infra = await this.guard(() => ensureSharedInfra(this.ctx, location, ports, cidrs, signal));
     const attempts: ProvisionAttempt[] = [];
@@ -144,6 +150,16 @@ export class AzureProvider implements Provider {
       });
     }
     return deleteWholeLease(this.ctx, target.cloudID, target.leaseID);
+  }
+
+  /** Ready pools: the machine's pool agent says its readiness marker is written. */
+  isReady(target: DeleteTarget): Promise<boolean> {
+    return this.pool.isReady(target);
+  }
+
+  /** Ready pools: the machine's pool agent replaces the throw-away key, once. */
+  authorizeKey(target: DeleteTarget, sshPublicKey: string): Promise<void> {
+    return this.pool.authorizeKey(target, sshPublicKey);
   }
 
   async updateLabels(target: DeleteTarget, labels: Record<string, string>): Promise<void> {

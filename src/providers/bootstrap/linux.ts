@@ -9,11 +9,16 @@
  */
 import { stringify } from "yaml";
 import { CrabboxError } from "../../errors";
+import { poolAgentFiles, poolAgentRuncmd } from "../pool-agent/bootstrap";
 import type { MachineSpec } from "../provider";
+import { publicKeyPattern } from "./key-pattern";
+import { readinessMarkerPath } from "./paths";
+
+export { readinessMarkerPath };
 
 export type LinuxBootstrapInput = Pick<
   MachineSpec,
-  "sshUser" | "sshPublicKey" | "sshPort" | "sshFallbackPorts" | "workRoot"
+  "sshUser" | "sshPublicKey" | "sshPort" | "sshFallbackPorts" | "workRoot" | "poolAgent"
 >;
 
 /** Packages the sync and the readiness check rely on; nothing else is installed. */
@@ -27,15 +32,12 @@ export const linuxBootstrapPackages = [
   "tar",
 ] as const;
 
-export const readinessMarkerPath = "/var/lib/crabbox/bootstrapped";
 export const readinessCommandPath = "/usr/local/bin/crabbox-ready";
 export const bootstrapScriptPath = "/usr/local/lib/crabbox/bootstrap.sh";
 export const sshdConfigPath = "/etc/ssh/sshd_config.d/99-crabbox.conf";
 
 const userPattern = /^[a-z_][a-z0-9_-]{0,31}$/;
 const workRootPattern = /^\/[A-Za-z0-9._/-]*$/;
-const publicKeyPattern =
-  /^(ssh-(ed25519|rsa)|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com) [A-Za-z0-9+/=]+( [^\r\n]*)?$/;
 
 function invalid(field: string, message: string): CrabboxError {
   return new CrabboxError("invalid_request", message, { field });
@@ -154,8 +156,10 @@ export function linuxCloudInit(spec: LinuxBootstrapInput): string {
       { path: sshdConfigPath, permissions: "0644", content: sshdConfig(ports) },
       { path: readinessCommandPath, permissions: "0755", content: readyScript(spec.workRoot) },
       { path: bootstrapScriptPath, permissions: "0755", content: bootstrapScript(spec) },
+      ...(spec.poolAgent ? poolAgentFiles(spec.poolAgent, spec.sshUser, ports) : []),
     ],
-    runcmd: [[bootstrapScriptPath]],
+    // The agent starts first, so the coordinator hears "not ready" until the marker is written.
+    runcmd: [...(spec.poolAgent ? poolAgentRuncmd : []), [bootstrapScriptPath]],
   };
   return `#cloud-config\n${stringify(document, { lineWidth: 0 })}`;
 }

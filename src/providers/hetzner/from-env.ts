@@ -3,9 +3,13 @@
  * fail with a `config` error naming the variable; the token itself is never echoed.
  */
 import { CrabboxError } from "../../errors";
+import type { PoolAgentClient } from "../pool-agent/client";
 import { HetznerProvider } from "./index";
 
-export function hetznerProviderFromEnv(env: Record<string, unknown>): HetznerProvider {
+export function hetznerProviderFromEnv(
+  env: Record<string, unknown>,
+  poolAgent?: PoolAgentClient,
+): HetznerProvider {
   const token = text(env.HETZNER_TOKEN) ?? text(env.HCLOUD_TOKEN);
   if (!token)
     throw new CrabboxError("config", "set HETZNER_TOKEN to use the Hetzner provider", {
@@ -36,6 +40,7 @@ export function hetznerProviderFromEnv(env: Record<string, unknown>): HetznerPro
     ...(location ? { location } : {}),
     ...(text(env.CRABBOX_HETZNER_IMAGE) ? { image: text(env.CRABBOX_HETZNER_IMAGE) } : {}),
     ...(rate ? { eurToUsd: rate } : {}),
+    ...(poolAgent ? { poolAgent } : {}),
   });
 }
 

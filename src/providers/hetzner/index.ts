@@ -9,6 +9,7 @@ import { CrabboxError, isCrabboxError } from "../../errors";
 import { sleep } from "../../time/sleep";
 import { linuxCloudInit } from "../bootstrap/linux";
 import { hetznerClasses, serverTypeCandidates } from "../classes";
+import { type PoolAgentClient, poolAgentCalls } from "../pool-agent/client";
 import type {
   DeleteOutcome,
   DeleteTarget,
@@ -39,6 +40,8 @@ export interface HetznerProviderOptions {
   actionPollMs?: number;
   actionWaitMs?: number;
   eurToUsd?: number;
+  /** Ready pools: reaches pool machines' agents (docs/providers.md#ready-pools). */
+  poolAgent?: PoolAgentClient;
 }
 
 export class HetznerProvider implements Provider {
@@ -51,6 +54,7 @@ export class HetznerProvider implements Provider {
   private readonly eurToUsd: number;
   private readonly sleep: RetryPolicy["sleep"];
   private readonly actionWait: ActionWait;
+  private readonly pool: ReturnType<typeof poolAgentCalls>;
 
   constructor(options: HetznerProviderOptions) {
     this.api = HetznerApi.withDefaults(options);
@@ -65,6 +69,7 @@ export class HetznerProvider implements Provider {
       timeoutMs: options.actionWaitMs ?? 300_000,
       sleep: this.sleep,
     };
+    this.pool = poolAgentCalls("hetzner", options.poolAgent, (leaseID) => this.findByLease(leaseID));
   }
 
   async create(spec: MachineSpec, signal?: AbortSignal): Promise<ProvisionedMachine> {
@@ -152,6 +157,16 @@ export class HetznerProvider implements Provider {
     const eur = Number(price?.price_hourly.gross ?? price?.price_hourly.net);
     if (!Number.isFinite(eur) || eur <= 0) return undefined;
     return Math.round(eur * this.eurToUsd * 100) / 100;
+  }
+
+  /** Ready pools: the machine's pool agent says its readiness marker is written. */
+  isReady(target: DeleteTarget): Promise<boolean> {
+    return this.pool.isReady(target);
+  }
+
+  /** Ready pools: the machine's pool agent replaces the throw-away key, once. */
+  authorizeKey(target: DeleteTarget, sshPublicKey: string): Promise<void> {
+    return this.pool.authorizeKey(target, sshPublicKey);
   }
 
   async updateLabels(target: DeleteTarget, labels: Record<string, string>): Promise<void> {

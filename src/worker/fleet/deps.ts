@@ -4,6 +4,7 @@ import type { EventMeta } from "../../events/types";
 import type { Provider, ProviderName } from "../../providers/provider";
 import { providerFor } from "../../providers/registry";
 import { withTestEnv } from "../../test-seams";
+import { workerConnect } from "../agent-socket";
 import { fleetClock } from "./clock";
 import type { Caller } from "./rpc";
 import { type FleetSettings, fleetSettings } from "./settings";
@@ -36,7 +37,7 @@ export function fleetDeps(
     get settings() {
       return fleetSettings(env());
     },
-    provider: (name) => providerFor(name as ProviderName, env()),
+    provider: (name) => providerFor(name as ProviderName, env(), workerConnect),
     now: () => fleetClock.now(baseEnv),
   };
 }

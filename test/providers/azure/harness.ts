@@ -4,7 +4,7 @@
  */
 
 import { slugForLeaseId } from "../../../src/domain/ids";
-import type { AzureProviderInput } from "../../../src/providers/azure";
+import type { AzureProviderInput, AzureProviderOptions } from "../../../src/providers/azure";
 import { AzureProvider } from "../../../src/providers/azure";
 import { crabboxLabels } from "../../../src/providers/labels";
 import type { MachineSpec } from "../../../src/providers/provider";
@@ -19,23 +19,27 @@ export const testPublicKey =
 export function providerFor(
   running: RunningFakeArm,
   overrides: Partial<AzureProviderInput> = {},
+  options: AzureProviderOptions = {},
 ): AzureProvider {
   const { fake } = running;
-  return new AzureProvider({
-    subscriptionId: fake.subscriptionId,
-    tenantId: fake.tenantId,
-    clientId: fake.clientId,
-    clientSecret: fake.clientSecret,
-    armEndpoint: running.armEndpoint,
-    loginEndpoint: running.loginEndpoint,
-    tlsCA: running.ca,
-    pollIntervalMs: 5,
-    deleteAttempts: 6,
-    deleteRetryDelayMs: 20,
-    retry: { maxRetries: 3, retryDelayMs: 5, maxRetryDelayMs: 50 },
-    timeouts: { callMs: 2000, networkMs: 3000, vmCreateMs: 3000, extensionMs: 3000, ipWaitMs: 2000 },
-    ...overrides,
-  });
+  return new AzureProvider(
+    {
+      subscriptionId: fake.subscriptionId,
+      tenantId: fake.tenantId,
+      clientId: fake.clientId,
+      clientSecret: fake.clientSecret,
+      armEndpoint: running.armEndpoint,
+      loginEndpoint: running.loginEndpoint,
+      tlsCA: running.ca,
+      pollIntervalMs: 5,
+      deleteAttempts: 6,
+      deleteRetryDelayMs: 20,
+      retry: { maxRetries: 3, retryDelayMs: 5, maxRetryDelayMs: 50 },
+      timeouts: { callMs: 2000, networkMs: 3000, vmCreateMs: 3000, extensionMs: 3000, ipWaitMs: 2000 },
+      ...overrides,
+    },
+    options,
+  );
 }
 
 export function leaseSpec(overrides: Partial<MachineSpec> = {}): MachineSpec {

@@ -1,5 +1,6 @@
 import type { LeaseCommand } from "../../../events/lease-decider";
 import { getLease } from "../../../projections/leases-queries";
+import { claimedBy } from "../../../projections/pool-queries";
 import { withDeadline } from "../deadline";
 import type { FleetDeps } from "../deps";
 import { executeLeaseCommand, safeProviderMessage, systemMeta } from "../deps";
@@ -40,13 +41,18 @@ export class MachineCleanup {
         console.warn(`fleet: could not record the delete outcome of ${leaseID}: ${(error as Error).message}`);
       }
     };
+    // A machine taken from a pool was made under its pool machine's id, which its companions
+    // (a Hetzner key, Azure NIC/IP/disk) and tags carry (docs/providers.md#ready-pools).
+    const pooled = claimedBy(this.deps.sql, leaseID);
+    const ownerID = pooled?.cloudID === cloudID ? pooled.id : leaseID;
     let outcome: "deleted" | "already_gone";
     try {
       const provider = this.deps.provider(lease.provider);
       outcome = await withDeadline(
         `provider ${lease.provider} delete`,
         this.deps.settings.providerCallTimeoutMs,
-        () => provider.delete({ cloudID, leaseID, ...(lease.region ? { region: lease.region } : {}) }),
+        () =>
+          provider.delete({ cloudID, leaseID: ownerID, ...(lease.region ? { region: lease.region } : {}) }),
       );
     } catch (error) {
       const { message } = safeProviderMessage(error, `provider ${lease.provider} delete`);

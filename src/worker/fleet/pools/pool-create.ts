@@ -9,7 +9,7 @@ import { type FleetDeps, safeProviderMessage, systemMeta } from "../deps";
 import { hourlyPrice } from "../leases/prices";
 import { machineData } from "../machines/machine-spec";
 import type { PoolSetting } from "./pool-settings";
-import { poolMachineSpec, poolServerType, throwAwayPublicKey } from "./pool-spec";
+import { poolAgentSpec, poolMachineSpec, poolServerType, throwAwayPublicKey } from "./pool-spec";
 
 /** How often a booting pool machine's readiness is asked for. */
 const readyPollMs = 250;
@@ -72,15 +72,19 @@ export async function provisionPoolMachine(
   let machine: ProvisionedMachine;
   try {
     const key = await throwAwayPublicKey();
+    const spec = poolMachineSpec(id, pool, key, deps.now());
+    const agent = await poolAgentSpec(pool, deps.env, id);
+    if (agent) spec.poolAgent = agent;
     machine = await withDeadline(
       `provider ${provider.name} create`,
       deps.settings.providerCreateTimeoutMs,
       async (signal) => {
-        const created = await provider.create(poolMachineSpec(id, pool, key, deps.now()), signal);
+        const created = await provider.create(spec, signal);
         const target = {
           cloudID: created.cloudID,
           leaseID: id,
           ...(created.region ? { region: created.region } : {}),
+          ...(created.host ? { host: created.host } : {}),
         };
         // Ready means ready: the provider's own signal that bootstrap finished (docs/providers.md#ready-pools).
         while (provider.isReady && !(await provider.isReady(target))) await sleep(readyPollMs, signal);

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { classNamesOf } from "../../../providers/class-names";
+import { poolAgentSecretVariable } from "../../../providers/pool-agent/client";
 import { type ProviderName, providerNames } from "../../../providers/provider";
 
 /**
@@ -27,6 +29,12 @@ export interface PoolSettings {
 const entry = z
   .object({
     provider: z.enum(providerNames as unknown as [ProviderName, ...ProviderName[]]),
+    target: z
+      .literal("linux", {
+        message:
+          "pool machines are Linux only: Windows machines run no pool agent (docs/providers.md#ready-pools)",
+      })
+      .default("linux"),
     class: z.string().trim().min(1).max(64).default("beast"),
     region: z.string().trim().max(64).default(""),
     min: z.number().int().min(0).max(100),
@@ -41,8 +49,34 @@ const entry = z
   .strict()
   .refine((p) => p.max >= p.min, { message: "max must be at least min", path: ["max"] });
 
+/** Cloud providers whose Linux pool machines run the pool agent (docs/providers.md#ready-pools). */
+export const agentPoolProviders: readonly ProviderName[] = ["hetzner", "azure"];
+
 /** Providers that implement `authorizeKey` and `isReady` (docs/providers.md#ready-pools). */
-export const poolProviders: readonly ProviderName[] = ["local"];
+export const poolProviders: readonly ProviderName[] = ["local", ...agentPoolProviders];
+
+/** Why a provider cannot keep pools, when it is not just "no hand-over". */
+const notPoolable: Partial<Record<ProviderName, string>> = {
+  aws: "an AWS lease admits SSH only from its own CIDRs, which a pool machine cannot know before its claim",
+};
+
+function settingsError(pools: z.infer<typeof entry>[], env: Record<string, unknown>): string | undefined {
+  for (const [i, p] of pools.entries()) {
+    if (!poolProviders.includes(p.provider)) {
+      const why =
+        notPoolable[p.provider] ?? "ready pools need a provider that can hand a machine to a lease key";
+      return `CRABBOX_POOLS.${i}.provider: ${why}; only ${poolProviders.join(", ")} can yet (docs/providers.md#ready-pools)`;
+    }
+    if (!classNamesOf(p.provider, "linux").includes(p.class)) {
+      return `CRABBOX_POOLS.${i}.class: ${p.class} is not a Linux class of ${p.provider}; use one of ${classNamesOf(p.provider, "linux").join(", ")}`;
+    }
+    const secret = env[poolAgentSecretVariable];
+    if (agentPoolProviders.includes(p.provider) && (typeof secret !== "string" || secret.trim() === "")) {
+      return `CRABBOX_POOLS.${i}.provider: ready pools on ${p.provider} need the ${poolAgentSecretVariable} secret (docs/deploy.md)`;
+    }
+  }
+  return undefined;
+}
 
 export function poolKey(pool: { provider: string; class: string; region: string }): string {
   return `${pool.provider}/${pool.class}/${pool.region}`;
@@ -65,13 +99,8 @@ export function poolSettings(env: Record<string, unknown>): PoolSettings {
       error: `CRABBOX_POOLS.${issue?.path.join(".") ?? ""}: ${issue?.message ?? "invalid"}`,
     };
   }
-  const unsupported = parsed.data.findIndex((p) => !poolProviders.includes(p.provider));
-  if (unsupported >= 0) {
-    return {
-      pools: [],
-      error: `CRABBOX_POOLS.${unsupported}.provider: ready pools need a provider that can hand a machine to a lease key; only ${poolProviders.join(", ")} can yet (docs/providers.md#ready-pools)`,
-    };
-  }
+  const error = settingsError(parsed.data, env);
+  if (error) return { pools: [], error };
   const seen = new Set<string>();
   const pools: PoolSetting[] = [];
   for (const p of parsed.data) {

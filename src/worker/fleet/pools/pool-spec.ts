@@ -1,7 +1,10 @@
+import { CrabboxError } from "../../../errors";
 import { crabboxLabels } from "../../../providers/labels";
+import { poolAgentPort, poolAgentSecretVariable } from "../../../providers/pool-agent/client";
+import { poolAgentToken } from "../../../providers/pool-agent/signature";
 import type { MachineSpec } from "../../../providers/provider";
 import { leaseDefaults } from "../leases/request";
-import type { PoolSetting } from "./pool-settings";
+import { agentPoolProviders, type PoolSetting } from "./pool-settings";
 
 /**
  * What a pool machine is created as (docs/api.md#ready-pools): the class's default server
@@ -69,6 +72,29 @@ export function poolMachineSpec(
   };
   if (pool.region) spec.region = pool.region;
   return spec;
+}
+
+/**
+ * The pool agent a cloud pool machine runs (docs/providers.md#ready-pools): its token is
+ * derived from the fleet secret and the machine's id, never stored; undefined for local.
+ */
+export async function poolAgentSpec(
+  pool: PoolSetting,
+  env: Record<string, unknown>,
+  id: string,
+): Promise<MachineSpec["poolAgent"]> {
+  if (!agentPoolProviders.includes(pool.provider)) return undefined;
+  const secret = env[poolAgentSecretVariable];
+  if (typeof secret !== "string" || secret.trim() === "") {
+    throw new CrabboxError(
+      "config",
+      `ready pools on ${pool.provider} need the ${poolAgentSecretVariable} secret`,
+      {
+        field: poolAgentSecretVariable,
+      },
+    );
+  }
+  return { port: poolAgentPort, token: await poolAgentToken(secret.trim(), id) };
 }
 
 /**

@@ -49,6 +49,8 @@ async function handOver(deps: UseCaseDeps, input: TakeInput, claimed: Claimed): 
     cloudID: claimed.cloudID,
     leaseID: claimed.poolMachineID,
     ...(claimed.region ? { region: claimed.region } : {}),
+    // The pool agent listens on the machine's public address (docs/providers.md#ready-pools).
+    ...(claimed.machine.host ? { host: claimed.machine.host } : {}),
   };
   const requestId = input.meta.requestId ?? `pool-handover-${leaseID}`;
   try {
