@@ -46,7 +46,11 @@ export class FakePoolAgents {
     if (!this.authorizedKeys.has(hostname))
       this.authorizedKeys.set(hostname, init?.users?.[0]?.ssh_authorized_keys?.[0] ?? "");
     let controller!: ReadableStreamDefaultController<Uint8Array>;
-    const readable = new ReadableStream<Uint8Array>({ start: (c) => void (controller = c) });
+    const readable = new ReadableStream<Uint8Array>({
+      start: (c) => {
+        controller = c;
+      },
+    });
     let received = "";
     const writable = new WritableStream<Uint8Array>({
       write: async (chunk) => {
