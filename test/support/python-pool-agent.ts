@@ -12,6 +12,9 @@ import {
   poolAgentConfigPath,
   poolAgentScript,
 } from "../../src/providers/pool-agent/agent-script";
+import { PoolAgentClient } from "../../src/providers/pool-agent/client";
+import { freePort } from "./free-port";
+import { nodeConnect } from "./node-socket";
 
 export interface RunningAgent {
   /** "listening" once its port is open; "exited" when it ended without listening. */
@@ -79,4 +82,25 @@ export async function runAgentOfCloudInit(
   await mkdir(join(dir, ".ssh"), { recursive: true });
   await writeFile(config.authorizedKeysPath, `${document.users[0]?.ssh_authorized_keys[0]}\n`);
   return { ...(await runPythonAgent(dir, config)), config };
+}
+
+/**
+ * A coordinator-side agent client whose every dial goes to the agent on `localPort` (the
+ * machine's real address is recorded in `dialled`, so a test can check where it would go).
+ */
+export async function loopbackAgentClient(secret: string): Promise<{
+  client: PoolAgentClient;
+  localPort: number;
+  dialled: { hostname: string; port: number }[];
+}> {
+  const localPort = await freePort();
+  const dialled: { hostname: string; port: number }[] = [];
+  const client = new PoolAgentClient({
+    secret,
+    connect: (address) => {
+      dialled.push(address);
+      return nodeConnect({ hostname: "127.0.0.1", port: localPort });
+    },
+  });
+  return { client, localPort, dialled };
 }

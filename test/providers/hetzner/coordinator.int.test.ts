@@ -1,5 +1,4 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { HetznerProvider } from "../../../src/providers/hetzner";
 import { FakeHetzner } from "../../support/fake-hetzner";
 import {
   api,
@@ -10,6 +9,7 @@ import {
   uniqueOwner,
   useRealProviders,
 } from "../../support/fleet-api";
+import { hetznerOnFake } from "../../support/hetzner-on-fake";
 
 afterEach(restoreFleetProviders);
 
@@ -17,13 +17,7 @@ describe("the coordinator with the real Hetzner provider against the fake API", 
   it("leases a labelled server with the cloud-init, falls back on capacity, and deletes it on release", async () => {
     const fake = new FakeHetzner();
     fake.unavailableTypes.add("ccx63");
-    const provider = new HetznerProvider({
-      token: fake.token,
-      baseUrl: "http://hetzner.fake/v1",
-      fetch: fake.fetch,
-      retry: { timeoutMs: 2_000, maxRetries: 1, backoffMs: 1 },
-      ipPollMs: 1,
-    });
+    const provider = hetznerOnFake(fake);
     useRealProviders({ hetzner: provider });
 
     const who = uniqueOwner("hetzner");

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { HetznerProvider } from "../../../src/providers/hetzner";
 import { FakeHetzner } from "../../support/fake-hetzner";
+import { hetznerOnFake } from "../../support/hetzner-on-fake";
 import { machineSpec } from "../../support/machine-spec";
 
 describe("Hetzner provider inside workerd", () => {
@@ -8,13 +8,7 @@ describe("Hetzner provider inside workerd", () => {
     const fake = new FakeHetzner();
     fake.unavailableTypes.add("ccx63");
     fake.inject({ method: "GET", path: /^\/servers$/, fault: { kind: "rate_limit", resetSeconds: 0 } });
-    const provider = new HetznerProvider({
-      token: fake.token,
-      baseUrl: "http://hetzner.fake/v1",
-      fetch: fake.fetch,
-      retry: { timeoutMs: 2_000, maxRetries: 2, backoffMs: 1 },
-      ipPollMs: 1,
-    });
+    const provider = hetznerOnFake(fake, { retry: { timeoutMs: 2_000, maxRetries: 2, backoffMs: 1 } });
     const spec = machineSpec("hetzner");
     const machine = await provider.create(spec);
     expect(machine.serverType).toBe("ccx53");

@@ -2,10 +2,8 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PoolAgentClient, poolAgentPort } from "../../../src/providers/pool-agent/client";
-import { freePort } from "../../support/free-port";
-import { nodeConnect } from "../../support/node-socket";
-import { runAgentOfCloudInit } from "../../support/python-pool-agent";
+import { poolAgentPort } from "../../../src/providers/pool-agent/client";
+import { loopbackAgentClient, runAgentOfCloudInit } from "../../support/python-pool-agent";
 import { fakeAwsForFile } from "../aws/fake-aws";
 
 // The real AWS provider against the loopback EC2 fake creates a machine that runs the pool
@@ -26,15 +24,7 @@ const leaseKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILeaseKeyLeaseKeyLeaseKeyL
 
 describe("an AWS machine with the pool agent", () => {
   it("admits the agent port in its group, carries the token only in UserData, and hands over through the agent", async () => {
-    const localPort = await freePort();
-    const dialled: { hostname: string; port: number }[] = [];
-    const agentClient = new PoolAgentClient({
-      secret,
-      connect: (address) => {
-        dialled.push(address);
-        return nodeConnect({ hostname: "127.0.0.1", port: localPort });
-      },
-    });
+    const { client: agentClient, localPort, dialled } = await loopbackAgentClient(secret);
     const aws = provider({ poolAgent: agentClient });
     const s = spec();
     s.poolAgent = await agentClient.machineAgent(s.leaseID);

@@ -2,11 +2,9 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PoolAgentClient, poolAgentPort } from "../../../src/providers/pool-agent/client";
+import { poolAgentPort } from "../../../src/providers/pool-agent/client";
 import { type RunningFakeArm, startFakeArm } from "../../support/fake-arm";
-import { freePort } from "../../support/free-port";
-import { nodeConnect } from "../../support/node-socket";
-import { runAgentOfCloudInit } from "../../support/python-pool-agent";
+import { loopbackAgentClient, runAgentOfCloudInit } from "../../support/python-pool-agent";
 import { leaseSpec, providerFor, testPublicKey } from "../azure/harness";
 
 // The real Azure provider against the loopback ARM fake creates a pool machine; the REAL agent
@@ -29,15 +27,7 @@ const leaseKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILeaseKeyLeaseKeyLeaseKeyL
 
 describe("an Azure pool machine and its agent", () => {
   it("opens the agent port in the NSG, carries the token only in customData, and hands over through the agent", async () => {
-    const localPort = await freePort();
-    const dialled: { hostname: string; port: number }[] = [];
-    const agentClient = new PoolAgentClient({
-      secret,
-      connect: (address) => {
-        dialled.push(address);
-        return nodeConnect({ hostname: "127.0.0.1", port: localPort });
-      },
-    });
+    const { client: agentClient, localPort, dialled } = await loopbackAgentClient(secret);
     const provider = providerFor(arm, {}, { poolAgent: agentClient });
     const spec = leaseSpec({ leaseID: "cbx_00000000pool", market: "on-demand" });
     spec.poolAgent = await agentClient.machineAgent(spec.leaseID);

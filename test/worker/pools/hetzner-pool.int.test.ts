@@ -1,8 +1,8 @@
 import { beforeEach, describe, it } from "vitest";
-import { HetznerProvider } from "../../../src/providers/hetzner";
 import { PoolAgentClient } from "../../../src/providers/pool-agent/client";
 import { FakeHetzner } from "../../support/fake-hetzner";
 import { FakePoolAgents } from "../../support/fake-pool-agents";
+import { hetznerOnFake } from "../../support/hetzner-on-fake";
 import { poolFillClaimRelease } from "./cloud-pool-flow";
 import { drainPools } from "./support";
 
@@ -21,12 +21,7 @@ describe("a Hetzner ready pool", () => {
         .inventory()
         .servers.flatMap((s) => (s.ip ? [{ host: s.ip, userData: s.user_data, labels: s.labels }] : []));
     const agents = new FakePoolAgents(machines);
-    const provider = new HetznerProvider({
-      token: fake.token,
-      baseUrl: "http://hetzner.fake/v1",
-      fetch: fake.fetch,
-      retry: { timeoutMs: 2_000, maxRetries: 1, backoffMs: 1 },
-      ipPollMs: 1,
+    const provider = hetznerOnFake(fake, {
       poolAgent: new PoolAgentClient({ connect: agents.connect, secret }),
     });
     await poolFillClaimRelease({
