@@ -2,6 +2,7 @@
  * Routes `fetch` to an in-process ARM fake, for workerd tests (which cannot open a loopback
  * server): the real SDK clients and token requests reach `fake` through the isolate's fetch.
  */
+import { AzureProvider, type AzureProviderInput, type AzureProviderOptions } from "../../src/providers/azure";
 import type { FakeArm } from "./fake-arm-core";
 
 export const fakeArmHost = "https://arm.fake.test";
@@ -33,4 +34,27 @@ export function fakeArmFetch(fake: FakeArm, realFetch: typeof fetch): typeof fet
       headers: { ...(answer.headers ?? {}), ...(body ? { "content-type": "application/json" } : {}) },
     });
   };
+}
+
+/** The real AzureProvider against the in-process fake (after `fakeArmFetch`), test-sized timings. */
+export function azureOnFakeArm(
+  fake: FakeArm,
+  overrides: Partial<AzureProviderInput> = {},
+  options: AzureProviderOptions = {},
+): AzureProvider {
+  return new AzureProvider(
+    {
+      subscriptionId: fake.subscriptionId,
+      tenantId: fake.tenantId,
+      clientId: fake.clientId,
+      clientSecret: fake.clientSecret,
+      armEndpoint: fakeArmHost,
+      loginEndpoint: fakeLoginHost,
+      pollIntervalMs: 5,
+      deleteRetryDelayMs: 10,
+      retry: { maxRetries: 2, retryDelayMs: 5, maxRetryDelayMs: 20 },
+      ...overrides,
+    },
+    options,
+  );
 }

@@ -5,9 +5,9 @@
  * `OrphanDeleted` — when the lease's stream names the VM they were made for.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { AzureProvider } from "../../../src/providers/azure";
+import type { AzureProvider } from "../../../src/providers/azure";
 import { FakeArm } from "../../support/fake-arm-core";
-import { fakeArmFetch, fakeArmHost, fakeLoginHost } from "../../support/fake-arm-in-process";
+import { azureOnFakeArm, fakeArmFetch, fakeArmHost } from "../../support/fake-arm-in-process";
 import {
   api,
   later,
@@ -34,18 +34,7 @@ afterEach(() => {
 });
 
 function provider(): AzureProvider {
-  return new AzureProvider({
-    subscriptionId: fake.subscriptionId,
-    tenantId: fake.tenantId,
-    clientId: fake.clientId,
-    clientSecret: fake.clientSecret,
-    armEndpoint: fakeArmHost,
-    loginEndpoint: fakeLoginHost,
-    pollIntervalMs: 5,
-    deleteAttempts: 4,
-    deleteRetryDelayMs: 10,
-    retry: { maxRetries: 2, retryDelayMs: 5, maxRetryDelayMs: 20 },
-  });
+  return azureOnFakeArm(fake, { deleteAttempts: 4 });
 }
 
 describe("the orphan sweep on azure", () => {

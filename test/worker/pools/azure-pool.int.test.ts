@@ -1,8 +1,7 @@
 import { afterEach, beforeEach, describe, it } from "vitest";
-import { AzureProvider } from "../../../src/providers/azure";
 import { PoolAgentClient } from "../../../src/providers/pool-agent/client";
 import { FakeArm } from "../../support/fake-arm-core";
-import { fakeArmFetch, fakeArmHost, fakeLoginHost } from "../../support/fake-arm-in-process";
+import { azureOnFakeArm, fakeArmFetch, fakeArmHost } from "../../support/fake-arm-in-process";
 import { FakePoolAgents } from "../../support/fake-pool-agents";
 import { poolFillClaimRelease } from "./cloud-pool-flow";
 import { drainPools } from "./support";
@@ -33,18 +32,9 @@ describe("an Azure ready pool", () => {
         return host && customData ? [{ host, userData: atob(customData), labels: vm.body.tags ?? {} }] : [];
       });
     const agents = new FakePoolAgents(machines);
-    const provider = new AzureProvider(
-      {
-        subscriptionId: fake.subscriptionId,
-        tenantId: fake.tenantId,
-        clientId: fake.clientId,
-        clientSecret: fake.clientSecret,
-        armEndpoint: fakeArmHost,
-        loginEndpoint: fakeLoginHost,
-        pollIntervalMs: 5,
-        deleteRetryDelayMs: 10,
-        retry: { maxRetries: 2, retryDelayMs: 5, maxRetryDelayMs: 20 },
-      },
+    const provider = azureOnFakeArm(
+      fake,
+      {},
       { poolAgent: new PoolAgentClient({ connect: agents.connect, secret }) },
     );
     await poolFillClaimRelease({
