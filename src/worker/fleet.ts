@@ -4,6 +4,7 @@ import { applyMigrations } from "../events/migrate";
 import { migrations } from "../events/migrations";
 import { EventStore } from "../events/store";
 import { inlineProjections } from "../projections/inline";
+import { workerConnect } from "./agent-socket";
 import type { Env } from "./env";
 import { AlarmScheduler } from "./fleet/alarm";
 import { fleetDeps } from "./fleet/deps";
@@ -51,7 +52,7 @@ export class FleetDurableObject extends DurableObject<Env> {
       // Hashes rows written before the chain existed (docs/event-log.md, "Hash chain").
       this.store.chainHead();
     });
-    const deps = fleetDeps(ctx.storage, this.store, env as unknown as Record<string, unknown>);
+    const deps = fleetDeps(ctx.storage, this.store, env as unknown as Record<string, unknown>, workerConnect);
     const cleanup = new MachineCleanup(deps);
     const provisioner = new Provisioner(deps, cleanup);
     const recovery = new RestartRecovery(deps, provisioner);

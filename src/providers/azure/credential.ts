@@ -6,6 +6,7 @@
  */
 import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/core-auth";
 import { CrabboxError } from "../../errors";
+import { sleep } from "../../time/sleep";
 
 export interface ClientSecretFetchCredentialOptions {
   tenantId: string;
@@ -17,6 +18,14 @@ export interface ClientSecretFetchCredentialOptions {
 }
 
 const refreshMarginMs = 30_000;
+const connectAttempts = 3;
+const connectRetryMs = 200;
+
+/** The network error's code (`ECONNRESET`…), never its message, which could quote the request. */
+function causeCode(error: unknown): string {
+  const code = (error as { cause?: { code?: unknown } })?.cause?.code;
+  return typeof code === "string" && /^[A-Z_]{2,40}$/.test(code) ? ` (${code})` : "";
+}
 
 export class ClientSecretFetchCredential implements TokenCredential {
   private cached = new Map<string, AccessToken>();
@@ -42,27 +51,38 @@ export class ClientSecretFetchCredential implements TokenCredential {
   private async fetchToken(scope: string, outer?: AbortSignal): Promise<AccessToken> {
     const { tenantId, clientId, clientSecret, loginEndpoint, timeoutMs } = this.options;
     const doFetch = this.options.fetch ?? fetch;
-    const signals = [AbortSignal.timeout(timeoutMs), ...(outer ? [outer] : [])];
-    this.requests++;
-    let response: Response;
-    try {
-      response = await doFetch(`${loginEndpoint}/${encodeURIComponent(tenantId)}/oauth2/v2.0/token`, {
-        method: "POST",
-        headers: { "content-type": "application/x-www-form-urlencoded" },
-        body: new URLSearchParams({
-          grant_type: "client_credentials",
-          client_id: clientId,
-          client_secret: clientSecret,
-          scope,
-        }).toString(),
-        signal: AbortSignal.any(signals),
-      });
-    } catch (error) {
-      const timedOut = (error as Error)?.name === "TimeoutError" || (error as Error)?.name === "AbortError";
-      throw new CrabboxError(
-        timedOut ? "timeout" : "provider_error",
-        timedOut ? "azure token request timed out" : "azure token request failed to connect",
-      );
+    const signal = AbortSignal.any([AbortSignal.timeout(timeoutMs), ...(outer ? [outer] : [])]);
+    let response: Response | undefined;
+    // A connection that fails outright (reset, refused) is tried again within the deadline:
+    // Entra, like any endpoint, drops one now and then, and a token request is safe to repeat.
+    for (let attempt = 1; !response; attempt++) {
+      this.requests++;
+      try {
+        response = await doFetch(`${loginEndpoint}/${encodeURIComponent(tenantId)}/oauth2/v2.0/token`, {
+          method: "POST",
+          headers: { "content-type": "application/x-www-form-urlencoded" },
+          body: new URLSearchParams({
+            grant_type: "client_credentials",
+            client_id: clientId,
+            client_secret: clientSecret,
+            scope,
+          }).toString(),
+          signal,
+        });
+      } catch (error) {
+        const timedOut =
+          signal.aborted ||
+          (error as Error)?.name === "TimeoutError" ||
+          (error as Error)?.name === "AbortError";
+        if (timedOut) throw new CrabboxError("timeout", "azure token request timed out");
+        if (attempt >= connectAttempts) {
+          throw new CrabboxError(
+            "provider_error",
+            `azure token request failed to connect${causeCode(error)}`,
+          );
+        }
+        await sleep(connectRetryMs * attempt, signal).catch(() => undefined);
+      }
     }
     const payload = (await response.json().catch(() => ({}))) as Record<string, unknown>;
     if (!response.ok || typeof payload.access_token !== "string") {

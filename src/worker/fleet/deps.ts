@@ -1,10 +1,10 @@
 import { type LeaseCommand, leaseDecider, leaseStream } from "../../events/lease-decider";
 import type { EventStore } from "../../events/store";
 import type { EventMeta } from "../../events/types";
+import type { ConnectSocket } from "../../providers/pool-agent/http";
 import type { Provider, ProviderName } from "../../providers/provider";
 import { providerFor } from "../../providers/registry";
 import { withTestEnv } from "../../test-seams";
-import { workerConnect } from "../agent-socket";
 import { fleetClock } from "./clock";
 import type { Caller } from "./rpc";
 import { type FleetSettings, fleetSettings } from "./settings";
@@ -20,10 +20,16 @@ export interface FleetDeps {
   now(): number;
 }
 
+/**
+ * `connect` opens raw TCP to cloud pool machines' agents (the Durable Object passes the
+ * Worker's `cloudflare:sockets`, src/worker/agent-socket.ts; it stays out of this module so
+ * that Node can load the routes); without it no cloud provider reaches a pool agent.
+ */
 export function fleetDeps(
   storage: DurableObjectStorage,
   store: EventStore,
   baseEnv: Record<string, unknown>,
+  connect?: ConnectSocket,
 ): FleetDeps {
   // Tests may layer variables over the environment (src/test-seams.ts, test mode only).
   const env = () => withTestEnv(baseEnv);
@@ -37,7 +43,7 @@ export function fleetDeps(
     get settings() {
       return fleetSettings(env());
     },
-    provider: (name) => providerFor(name as ProviderName, env(), workerConnect),
+    provider: (name) => providerFor(name as ProviderName, env(), connect),
     now: () => fleetClock.now(baseEnv),
   };
 }
