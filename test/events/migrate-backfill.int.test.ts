@@ -15,6 +15,7 @@ import type { EventStore } from "../../src/events/store";
 import { heartbeatFold } from "../../src/projections/heartbeat-fold";
 import { leaseTelemetryHistory } from "../../src/projections/lease-heartbeats";
 import { getLease } from "../../src/projections/leases-queries";
+import { usageRows } from "../../src/projections/usage-queries";
 import { verifyProjections } from "../../src/projections/verify";
 import { leaseRequest, machine, sample, systemMeta, t0, userMeta } from "./fixtures";
 
@@ -136,6 +137,14 @@ function undo0015(sql: SqlStorage, ddl: string): void {
   sql.exec("DROP TABLE _summaries");
 }
 
+/** `lease_usage`'s owner and org indexes back to the full ones 0002 created. */
+function undo0018(sql: SqlStorage): void {
+  sql.exec("DROP INDEX lease_usage_by_owner");
+  sql.exec("DROP INDEX lease_usage_by_org");
+  sql.exec("CREATE INDEX lease_usage_by_owner ON lease_usage (month, owner)");
+  sql.exec("CREATE INDEX lease_usage_by_org ON lease_usage (month, org)");
+}
+
 const summaryBytes = (sql: SqlStorage) =>
   sql.exec<{ n: number }>("SELECT sum(length(history)) AS n FROM lease_heartbeats").one().n;
 
@@ -176,6 +185,7 @@ it("0013 sums the leases that ended before it into the monthly totals a replay s
     ]);
     // Back to the database at 0012: what 0013 and 0014 added goes (the code of that time wrote
     // the same `lease_usage` rows), and the schema is that of a database migrated up to 0012.
+    undo0018(sql);
     undo0015(sql, String(before12.find((row) => row.name === "lease_heartbeats")?.sql));
     sql.exec("DROP TABLE usage_months");
     sql.exec("DROP INDEX lease_usage_live");
@@ -183,7 +193,7 @@ it("0013 sums the leases that ended before it into the monthly totals a replay s
     sql.exec("DELETE FROM _migrations WHERE id > 12");
     expect(schemaOf(sql)).toEqual(before12);
 
-    expect(applyMigrations(state.storage, migrations, t0).applied).toEqual([13, 14, 15]);
+    expect(applyMigrations(state.storage, migrations, t0).applied).toEqual([13, 14, 15, 18]);
 
     expect(verifyProjections(state.storage)).toMatchObject({ ok: true, differences: [] });
     expect(sql.exec("SELECT * FROM usage_months ORDER BY month, owner").toArray()).toEqual(totals);
@@ -199,7 +209,7 @@ it("0015 keeps every summary row and stores a 1.5 KB summary on its page, not on
     const rows = sql.exec("SELECT * FROM lease_heartbeats ORDER BY lease_id").toArray();
     expect(rows).toHaveLength(5);
 
-    expect(applyMigrations(state.storage, migrations, t0).applied).toEqual([15]);
+    expect(applyMigrations(state.storage, upTo(15), t0).applied).toEqual([15]);
 
     expect(sql.exec("SELECT * FROM lease_heartbeats ORDER BY lease_id").toArray()).toEqual(rows);
     expect(verifyProjections(state.storage)).toMatchObject({ ok: true, differences: [] });
@@ -214,6 +224,69 @@ it("0015 keeps every summary row and stores a 1.5 KB summary on its page, not on
       );
     }
     expect((sql.databaseSize - before) / 200).toBeLessThan(3_000);
+  });
+});
+
+/** The plan SQLite picks for the statement `usageRows` runs for a scope (the real query text). */
+function usagePlan(sql: SqlStorage, query: Parameters<typeof usageRows>[1]): string {
+  let statement: [string, SqlStorageValue[]] = ["", []];
+  const recording = new Proxy(sql, {
+    get: (target, name) =>
+      name === "exec"
+        ? (query: string, ...bindings: SqlStorageValue[]) => {
+            statement = [query, bindings];
+            return target.exec(query, ...bindings);
+          }
+        : Reflect.get(target, name),
+  });
+  usageRows(recording, query);
+  return sql
+    .exec<{ detail: string }>(`EXPLAIN QUERY PLAN ${statement[0]}`, ...statement[1])
+    .toArray()
+    .map((row) => row.detail)
+    .join("; ");
+}
+
+it("0018 keeps every usage row and its reads' plans, and indexes owner and org for live leases only", async () => {
+  await runInDurableObject(fleet(), (fleetDO, state) => {
+    const sql = state.storage.sql;
+    emptyDatabase(sql);
+    applyMigrations(state.storage, upTo(15), t0);
+    driveLeases(fleetDO.store);
+    const rows = sql.exec("SELECT * FROM lease_usage ORDER BY lease_id").toArray();
+    const live = rows.filter((row) => row.state === "active");
+    expect(live.map((row) => row.lease_id)).toEqual(["cbx_00000000000f"]);
+    const owner = String(live[0]?.owner);
+    const org = String(live[0]?.org);
+    const scopes: Parameters<typeof usageRows>[1][] = [
+      { month: "2026-11", scope: "all" },
+      { month: "2026-11", scope: "user", owner, org },
+      { month: "2026-11", scope: "user", owner },
+      { month: "2026-11", scope: "org", org },
+    ];
+    const plans = scopes.map((scope) => usagePlan(sql, scope));
+    expect(plans).toEqual([
+      "SEARCH lease_usage USING INDEX lease_usage_live (month=?)",
+      "SEARCH lease_usage USING INDEX lease_usage_by_org (month=? AND org=?)",
+      "SEARCH lease_usage USING INDEX lease_usage_by_owner (month=? AND owner=?)",
+      "SEARCH lease_usage USING INDEX lease_usage_by_org (month=? AND org=?)",
+    ]);
+
+    expect(applyMigrations(state.storage, migrations, t0).applied).toEqual([18]);
+
+    expect(sql.exec("SELECT * FROM lease_usage ORDER BY lease_id").toArray()).toEqual(rows);
+    expect(verifyProjections(state.storage)).toMatchObject({ ok: true, differences: [] });
+    expect(scopes.map((scope) => usagePlan(sql, scope))).toEqual(plans);
+    for (const scope of scopes) expect(usageRows(sql, scope)).toEqual(live);
+    // An ended lease has no entry in either index: the partial index's condition is the reads'.
+    const definitions = sql
+      .exec<{ sql: string }>(
+        "SELECT sql FROM sqlite_master WHERE name IN ('lease_usage_by_owner', 'lease_usage_by_org')",
+      )
+      .toArray();
+    expect(definitions).toHaveLength(2);
+    for (const { sql: ddl } of definitions)
+      expect(ddl).toMatch(/WHERE state IN \('active', 'provisioning'\)$/);
   });
 });
 
@@ -260,6 +333,7 @@ it("0012 carries each ended lease's telemetry ring into its summary, and 0014 fo
     sql.exec("DROP TABLE lease_heartbeats");
     sql.exec("DROP TABLE usage_months");
     sql.exec("DROP INDEX lease_usage_live");
+    undo0018(sql);
     sql.exec(String(before11.find((row) => row.name === "lease_telemetry")?.sql));
     writeRingBefore0012(sql);
     sql.exec("DELETE FROM _migrations WHERE id > 11");
@@ -308,7 +382,7 @@ it("0012 carries each ended lease's telemetry ring into its summary, and 0014 fo
     }
 
     // 0014 folds those summaries again from the heartbeats the live log still holds.
-    expect(applyMigrations(state.storage, migrations, t0).applied).toEqual([13, 14, 15]);
+    expect(applyMigrations(state.storage, migrations, t0).applied).toEqual([13, 14, 15, 18]);
     expect(verifyProjections(state.storage)).toMatchObject({ ok: true, differences: [] });
   });
 });
