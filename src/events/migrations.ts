@@ -14,6 +14,8 @@ import heartbeatSummaries from "../../migrations/0012_heartbeat_summaries.sql";
 import usageMonths from "../../migrations/0013_usage_months.sql";
 import compactHistory from "../../migrations/0014_compact_history.sql";
 import summariesRowid from "../../migrations/0015_summaries_rowid.sql";
+import usageLiveIndexes from "../../migrations/0018_usage_live_indexes.sql";
+import leaseLiveIndexes from "../../migrations/0019_lease_live_indexes.sql";
 import type { Migration } from "./migrate";
 
 export const migrations: readonly Migration[] = [
@@ -32,4 +34,6 @@ export const migrations: readonly Migration[] = [
   { id: 13, name: "0013_usage_months", sql: usageMonths },
   { id: 14, name: "0014_compact_history", sql: compactHistory },
   { id: 15, name: "0015_summaries_rowid", sql: summariesRowid },
+  { id: 18, name: "0018_usage_live_indexes", sql: usageLiveIndexes },
+  { id: 19, name: "0019_lease_live_indexes", sql: leaseLiveIndexes },
 ];

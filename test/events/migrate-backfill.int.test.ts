@@ -14,7 +14,24 @@ import type { TelemetrySample } from "../../src/events/payloads/shared";
 import type { EventStore } from "../../src/events/store";
 import { heartbeatFold } from "../../src/projections/heartbeat-fold";
 import { leaseTelemetryHistory } from "../../src/projections/lease-heartbeats";
-import { getLease } from "../../src/projections/leases-queries";
+import {
+  costRelevantLeases,
+  dueDeletes,
+  endedWithUnknownMachine,
+  getLease,
+  keptPastTtl,
+  leasesDueForExpiry,
+  leasesProvisioningPastDeadline,
+  listLeasesNewestFirst,
+  liveLeasesBySlug,
+  liveSharedLeases,
+  nextDue,
+  nextUnknownMachineCheck,
+  ownLeases,
+  slugTaken,
+} from "../../src/projections/leases-queries";
+import { abandonedClaims } from "../../src/projections/pool-queries";
+import { usageRows } from "../../src/projections/usage-queries";
 import { verifyProjections } from "../../src/projections/verify";
 import { leaseRequest, machine, sample, systemMeta, t0, userMeta } from "./fixtures";
 
@@ -136,6 +153,21 @@ function undo0015(sql: SqlStorage, ddl: string): void {
   sql.exec("DROP TABLE _summaries");
 }
 
+/** `lease_usage`'s owner and org indexes back to the full ones 0002 created. */
+function undo0018(sql: SqlStorage): void {
+  sql.exec("DROP INDEX lease_usage_by_owner");
+  sql.exec("DROP INDEX lease_usage_by_org");
+  sql.exec("CREATE INDEX lease_usage_by_owner ON lease_usage (month, owner)");
+  sql.exec("CREATE INDEX lease_usage_by_org ON lease_usage (month, org)");
+}
+
+/** The `leases` indexes 0019 changed, back as 0002 created them. */
+function undo0019(sql: SqlStorage): void {
+  sql.exec("DROP INDEX leases_by_slug");
+  sql.exec("CREATE INDEX leases_by_slug ON leases (slug)");
+  sql.exec("CREATE INDEX leases_by_cloud_id ON leases (cloud_id)");
+}
+
 const summaryBytes = (sql: SqlStorage) =>
   sql.exec<{ n: number }>("SELECT sum(length(history)) AS n FROM lease_heartbeats").one().n;
 
@@ -176,6 +208,8 @@ it("0013 sums the leases that ended before it into the monthly totals a replay s
     ]);
     // Back to the database at 0012: what 0013 and 0014 added goes (the code of that time wrote
     // the same `lease_usage` rows), and the schema is that of a database migrated up to 0012.
+    undo0019(sql);
+    undo0018(sql);
     undo0015(sql, String(before12.find((row) => row.name === "lease_heartbeats")?.sql));
     sql.exec("DROP TABLE usage_months");
     sql.exec("DROP INDEX lease_usage_live");
@@ -183,7 +217,7 @@ it("0013 sums the leases that ended before it into the monthly totals a replay s
     sql.exec("DELETE FROM _migrations WHERE id > 12");
     expect(schemaOf(sql)).toEqual(before12);
 
-    expect(applyMigrations(state.storage, migrations, t0).applied).toEqual([13, 14, 15]);
+    expect(applyMigrations(state.storage, migrations, t0).applied).toEqual([13, 14, 15, 18, 19]);
 
     expect(verifyProjections(state.storage)).toMatchObject({ ok: true, differences: [] });
     expect(sql.exec("SELECT * FROM usage_months ORDER BY month, owner").toArray()).toEqual(totals);
@@ -199,7 +233,7 @@ it("0015 keeps every summary row and stores a 1.5 KB summary on its page, not on
     const rows = sql.exec("SELECT * FROM lease_heartbeats ORDER BY lease_id").toArray();
     expect(rows).toHaveLength(5);
 
-    expect(applyMigrations(state.storage, migrations, t0).applied).toEqual([15]);
+    expect(applyMigrations(state.storage, upTo(15), t0).applied).toEqual([15]);
 
     expect(sql.exec("SELECT * FROM lease_heartbeats ORDER BY lease_id").toArray()).toEqual(rows);
     expect(verifyProjections(state.storage)).toMatchObject({ ok: true, differences: [] });
@@ -214,6 +248,114 @@ it("0015 keeps every summary row and stores a 1.5 KB summary on its page, not on
       );
     }
     expect((sql.databaseSize - before) / 200).toBeLessThan(3_000);
+  });
+});
+
+/** The plans SQLite picks for the statements `read` runs (the real query texts), one string each. */
+function plansOf(sql: SqlStorage, read: (sql: SqlStorage) => unknown): string[] {
+  const statements: [string, SqlStorageValue[]][] = [];
+  const recording = new Proxy(sql, {
+    get: (target, name) =>
+      name === "exec"
+        ? (query: string, ...bindings: SqlStorageValue[]) => {
+            statements.push([query, bindings]);
+            return target.exec(query, ...bindings);
+          }
+        : Reflect.get(target, name),
+  });
+  read(recording);
+  return statements.map(([query, bindings]) =>
+    sql
+      .exec<{ detail: string }>(`EXPLAIN QUERY PLAN ${query}`, ...bindings)
+      .toArray()
+      .map((row) => row.detail)
+      .join("; "),
+  );
+}
+
+it("0018 keeps every usage row and its reads' plans, and indexes owner and org for live leases only", async () => {
+  await runInDurableObject(fleet(), (fleetDO, state) => {
+    const sql = state.storage.sql;
+    emptyDatabase(sql);
+    applyMigrations(state.storage, upTo(15), t0);
+    driveLeases(fleetDO.store);
+    const rows = sql.exec("SELECT * FROM lease_usage ORDER BY lease_id").toArray();
+    const live = rows.filter((row) => row.state === "active");
+    expect(live.map((row) => row.lease_id)).toEqual(["cbx_00000000000f"]);
+    const owner = String(live[0]?.owner);
+    const org = String(live[0]?.org);
+    const scopes: Parameters<typeof usageRows>[1][] = [
+      { month: "2026-11", scope: "all" },
+      { month: "2026-11", scope: "user", owner, org },
+      { month: "2026-11", scope: "user", owner },
+      { month: "2026-11", scope: "org", org },
+    ];
+    const plans = scopes.map((scope) => plansOf(sql, (s) => usageRows(s, scope)).join(" | "));
+    expect(plans).toEqual([
+      "SEARCH lease_usage USING INDEX lease_usage_live (month=?)",
+      "SEARCH lease_usage USING INDEX lease_usage_by_org (month=? AND org=?)",
+      "SEARCH lease_usage USING INDEX lease_usage_by_owner (month=? AND owner=?)",
+      "SEARCH lease_usage USING INDEX lease_usage_by_org (month=? AND org=?)",
+    ]);
+
+    expect(applyMigrations(state.storage, upTo(18), t0).applied).toEqual([18]);
+
+    expect(sql.exec("SELECT * FROM lease_usage ORDER BY lease_id").toArray()).toEqual(rows);
+    expect(verifyProjections(state.storage)).toMatchObject({ ok: true, differences: [] });
+    expect(scopes.map((scope) => plansOf(sql, (s) => usageRows(s, scope)).join(" | "))).toEqual(plans);
+    for (const scope of scopes) expect(usageRows(sql, scope)).toEqual(live);
+    // An ended lease has no entry in either index: the partial index's condition is the reads'.
+    const definitions = sql
+      .exec<{ sql: string }>(
+        "SELECT sql FROM sqlite_master WHERE name IN ('lease_usage_by_owner', 'lease_usage_by_org')",
+      )
+      .toArray();
+    expect(definitions).toHaveLength(2);
+    for (const { sql: ddl } of definitions)
+      expect(ddl).toMatch(/WHERE state IN \('active', 'provisioning'\)$/);
+  });
+});
+
+it("0019 keeps every lease row and the plan of every read of leases, with slugs indexed for live leases only", async () => {
+  await runInDurableObject(fleet(), (fleetDO, state) => {
+    const sql = state.storage.sql;
+    emptyDatabase(sql);
+    applyMigrations(state.storage, upTo(18), t0);
+    driveLeases(fleetDO.store);
+    const rows = sql.exec("SELECT * FROM leases ORDER BY id").toArray();
+    const { owner, org } = userMeta.actor as { owner: string; org: string };
+    const reads: ((s: SqlStorage) => unknown)[] = [
+      (s) => liveLeasesBySlug(s, "s-5", t0),
+      (s) => slugTaken(s, owner, org, "s-5", t0),
+      (s) => endedWithUnknownMachine(s, 0, t0, 10),
+      (s) => nextUnknownMachineCheck(s, 0),
+      (s) => abandonedClaims(s, 0, 10),
+      (s) => leasesDueForExpiry(s, t0),
+      (s) => leasesProvisioningPastDeadline(s, t0),
+      (s) => listLeasesNewestFirst(s, {}, () => true, 10),
+      (s) => listLeasesNewestFirst(s, { state: "released" }, () => true, 10),
+      (s) => ownLeases(s, owner, org, {}, 10),
+      (s) => liveSharedLeases(s),
+      (s) => dueDeletes(s, t0, t0, 10),
+      (s) => keptPastTtl(s, t0, 10),
+      (s) => nextDue(s),
+      (s) => costRelevantLeases(s, 0),
+    ];
+    const plans = reads.map((read) => plansOf(sql, read));
+    // No read goes through `leases_by_cloud_id`; the slug read goes through `leases_by_slug`.
+    expect(plans.flat().filter((plan) => plan.includes("leases_by_cloud_id"))).toEqual([]);
+    expect(plans[0]).toEqual(["SEARCH leases USING INDEX leases_by_slug (slug=?)"]);
+
+    expect(applyMigrations(state.storage, migrations, t0).applied).toEqual([19]);
+
+    expect(sql.exec("SELECT * FROM leases ORDER BY id").toArray()).toEqual(rows);
+    expect(verifyProjections(state.storage)).toMatchObject({ ok: true, differences: [] });
+    expect(reads.map((read) => plansOf(sql, read))).toEqual(plans);
+    expect(liveLeasesBySlug(sql, "s-5", t0).map((lease) => lease.id)).toEqual(["cbx_00000000000f"]);
+    const slugIndex = sql
+      .exec<{ sql: string }>("SELECT sql FROM sqlite_master WHERE name = 'leases_by_slug'")
+      .one();
+    expect(slugIndex.sql).toMatch(/WHERE state IN \('provisioning', 'active'\)$/);
   });
 });
 
@@ -260,6 +402,8 @@ it("0012 carries each ended lease's telemetry ring into its summary, and 0014 fo
     sql.exec("DROP TABLE lease_heartbeats");
     sql.exec("DROP TABLE usage_months");
     sql.exec("DROP INDEX lease_usage_live");
+    undo0019(sql);
+    undo0018(sql);
     sql.exec(String(before11.find((row) => row.name === "lease_telemetry")?.sql));
     writeRingBefore0012(sql);
     sql.exec("DELETE FROM _migrations WHERE id > 11");
@@ -308,7 +452,7 @@ it("0012 carries each ended lease's telemetry ring into its summary, and 0014 fo
     }
 
     // 0014 folds those summaries again from the heartbeats the live log still holds.
-    expect(applyMigrations(state.storage, migrations, t0).applied).toEqual([13, 14, 15]);
+    expect(applyMigrations(state.storage, migrations, t0).applied).toEqual([13, 14, 15, 18, 19]);
     expect(verifyProjections(state.storage)).toMatchObject({ ok: true, differences: [] });
   });
 });
