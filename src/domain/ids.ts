@@ -2,7 +2,7 @@
  * Identifiers and slugs, byte-compatible with the reference CLI (its golden values hold).
  * Pure: randomness is passed in so deciders and tests stay deterministic.
  */
-
+import { hex } from "./hex";
 export const leaseIdPattern = /^cbx_[a-f0-9]{12}$/;
 
 const adjectives = [
@@ -34,7 +34,7 @@ export function fnv1a32(text: string): number {
 }
 
 export function randomHex(bytes: number, random: (n: number) => Uint8Array = secureRandomBytes): string {
-  return Array.from(random(bytes), (b) => b.toString(16).padStart(2, "0")).join("");
+  return hex(random(bytes));
 }
 
 function secureRandomBytes(n: number): Uint8Array {

@@ -2,6 +2,7 @@
  * Request fingerprints for dedupe keys: SHA-256 of a canonical JSON form (object keys sorted,
  * `undefined` dropped), so the same request in another key order is the same request.
  */
+import { hex } from "../domain/hex";
 
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
@@ -15,5 +16,5 @@ export function canonicalJson(value: unknown): string {
 
 export async function fingerprint(value: unknown): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(canonicalJson(value)));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+  return hex(digest);
 }

@@ -6,15 +6,13 @@
  * refuses a bad one and a timestamp more than `timestampSkewSeconds` away from its clock.
  */
 
+import { hex } from "../../domain/hex";
+
 export const timestampHeader = "X-Crabbox-Timestamp";
 export const signatureHeader = "X-Crabbox-Signature";
 export const timestampSkewSeconds = 120;
 
 const encoder = new TextEncoder();
-
-function hex(bytes: ArrayBuffer): string {
-  return [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 async function hmacHex(key: string, message: string): Promise<string> {
   const imported = await crypto.subtle.importKey(

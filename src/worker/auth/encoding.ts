@@ -1,4 +1,5 @@
 /** base64url (no padding) and hex helpers over bytes, for tokens and hashes. */
+import { hex } from "../../domain/hex";
 
 export function base64UrlEncode(bytes: Uint8Array): string {
   let binary = "";
@@ -19,10 +20,6 @@ export function base64UrlDecode(text: string): Uint8Array | undefined {
   // Unused low bits in the last character must be zero, so every value has one spelling
   // (otherwise a token could be altered without changing what it decodes to).
   return base64UrlEncode(bytes) === text ? bytes : undefined;
-}
-
-export function hex(bytes: ArrayBuffer | Uint8Array): string {
-  return Array.from(new Uint8Array(bytes), (byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
 export async function sha256Hex(text: string): Promise<string> {

@@ -5,10 +5,10 @@
  * years later hashes to the same chain and is upcast on read like a live row.
  */
 import { gunzipSync } from "node:zlib";
+import { hex } from "../../../domain/hex";
 import { upcast } from "../../../events/catalogue";
 import type { ChainedFields } from "../../../events/hash-chain";
 import type { EventMeta, RecordedEvent } from "../../../events/types";
-import { hex } from "../../auth/encoding";
 
 /** One line of an archive object. */
 export interface ArchivedLine extends ChainedFields {

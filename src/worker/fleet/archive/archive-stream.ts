@@ -8,8 +8,9 @@
  * against the tombstone at the end, so a consumer must treat what it folded as unverified
  * until the promise resolves (replay folds into shadow tables that a failure drops).
  */
+
+import { hex } from "../../../domain/hex";
 import { CrabboxError } from "../../../errors";
-import { hex } from "../../auth/encoding";
 import type { FleetDeps } from "../deps";
 import { type ArchivedLine, gunzipWhole, sha256Hex } from "./archive-object";
 import { archiveBucket } from "./archiver";
