@@ -35,7 +35,7 @@ export async function encodeObject(lines: readonly ArchivedLine[]): Promise<Enco
   return { body, sha256: await sha256Hex(body) };
 }
 
-export async function decodeObject(body: ArrayBuffer): Promise<ArchivedLine[]> {
+export async function decodeObject(body: ArrayBuffer | Uint8Array): Promise<ArchivedLine[]> {
   const whole = gunzipWhole(new Uint8Array(body));
   const text = whole
     ? new TextDecoder().decode(whole)

@@ -6,8 +6,8 @@
  */
 import { CrabboxError } from "../../../errors";
 import type { FleetDeps } from "../deps";
-import { type ArchivedLine, decodeObject, sha256Hex } from "./archive-object";
-import { archiveBucket } from "./archiver";
+import { type ArchivedLine, decodeObject } from "./archive-object";
+import { fetchWholeObject } from "./archive-stream";
 import { type Tombstone, type TombstoneRow, tombstoneFromRow } from "./tombstones";
 
 /** Objects one page may read; past them the page ends early and says where to go on. */
@@ -19,21 +19,13 @@ export async function readArchivedObject(deps: FleetDeps, tombstone: Tombstone):
   const cacheKey = `${tombstone.objectKey}#${tombstone.sha256}`;
   const cached = cache.get(cacheKey);
   if (cached) return cached;
-  const bucket = archiveBucket(deps);
-  const object = bucket ? await bucket.get(tombstone.objectKey) : null;
-  if (!object) {
-    throw new CrabboxError("internal", `archive object ${tombstone.objectKey} is missing from the bucket`, {
-      objectKey: tombstone.objectKey,
-      stream: tombstone.stream,
-    });
-  }
-  const bytes = await object.arrayBuffer();
-  if ((await sha256Hex(new Uint8Array(bytes))) !== tombstone.sha256) {
+  const fetched = await fetchWholeObject(deps, tombstone);
+  if ((await fetched.sha256) !== tombstone.sha256) {
     throw new CrabboxError("internal", `archive object ${tombstone.objectKey} does not match its tombstone`, {
       objectKey: tombstone.objectKey,
     });
   }
-  const lines = await decodeObject(bytes);
+  const lines = await decodeObject(fetched.bytes);
   cache.set(cacheKey, lines);
   if (cache.size > cacheSize) cache.delete(cache.keys().next().value as string);
   return lines;

@@ -55,6 +55,28 @@ export async function fetchArchivedObject(
   tombstone: Tombstone,
   buffered = false,
 ): Promise<FetchedObject> {
+  const object = await getObject(deps, tombstone);
+  if (buffered) return wholeObject(object);
+  const [forHash, forLines] = object.body.tee();
+  const digest = new crypto.DigestStream("SHA-256");
+  const sha256 = forHash.pipeTo(digest).then(async () => hex(await digest.digest));
+  return { body: forLines, sha256 };
+}
+
+/** An object's compressed bytes, whole, and their SHA-256. */
+export async function fetchWholeObject(
+  deps: FleetDeps,
+  tombstone: Tombstone,
+): Promise<{ bytes: Uint8Array; sha256: Promise<string> }> {
+  return wholeObject(await getObject(deps, tombstone));
+}
+
+async function wholeObject(object: R2ObjectBody): Promise<{ bytes: Uint8Array; sha256: Promise<string> }> {
+  const bytes = new Uint8Array(await object.arrayBuffer());
+  return { bytes, sha256: sha256Hex(bytes) };
+}
+
+async function getObject(deps: FleetDeps, tombstone: Tombstone): Promise<R2ObjectBody> {
   const object = await archiveBucket(deps)?.get(tombstone.objectKey);
   if (!object) {
     throw new CrabboxError("internal", `archive object ${tombstone.objectKey} is missing from the bucket`, {
@@ -62,21 +84,15 @@ export async function fetchArchivedObject(
       stream: tombstone.stream,
     });
   }
-  if (buffered) {
-    const bytes = new Uint8Array(await object.arrayBuffer());
-    return { bytes, sha256: sha256Hex(bytes) };
-  }
-  const [forHash, forLines] = object.body.tee();
-  const digest = new crypto.DigestStream("SHA-256");
-  const sha256 = forHash.pipeTo(digest).then(async () => hex(await digest.digest));
-  return { body: forLines, sha256 };
+  return object;
 }
 
 /**
  * Decompresses a fetched object and hands on each line as it completes; checks the SHA-256
  * and the event count against the tombstone at the end. A streamed object is decompressed
  * chunk by chunk; one read whole is decompressed in one step (each chunk of a stream costs a
- * few promise hops, most of a small object's replay time), bounded by the longest line.
+ * few promise hops, most of a small object's replay time) unless it would inflate past
+ * `gunzipWhole`'s bound, when it streams too.
  */
 export async function foldArchivedObject(
   fetched: FetchedObject,
